@@ -1,0 +1,1287 @@
+//! Reading a partner's answer to a consultation: the new text, the verdict and the motivation.
+//!
+//! Partners answer from Outlook, Gmail, Apple Mail and phones, in their own words, with the quoted
+//! letter above or below, signatures, disclaimers, sometimes HTML only. This module first cuts the
+//! partner's own new text out of the body ([`new_text_lines`]: `>` quotes, "Op … schreef …:"
+//! attributions, Outlook's "Van:/Verzonden:/Aan:/Onderwerp:" block, "-----Oorspronkelijk
+//! bericht-----", signatures, phone footers and disclaimers are removed), and only then reads the
+//! verdict, so that the quoted question "STEUN, BEZWAAR of GEEN OORDEEL" or a disclaimer never
+//! counts.
+//!
+//! The verdict comes from, in order of strength:
+//! 1. an explicit keyword line as the letter asks for ("STEUN", "Bezwaar: …", "geen oordeel.",
+//!    "Ons antwoord: STEUN"); a keyword line wins over anything in the motivation ("STEUN, maar …"
+//!    stays support), and two different keyword lines make the answer unclear;
+//! 2. Dutch sentences with negations ("wij steunen deze voordracht", "geen bezwaar", "wij kunnen
+//!    deze voordracht niet steunen", "we kunnen ons hier niet in vinden", "wij onthouden ons");
+//!    contradictory sentences make the answer unclear;
+//! 3. a bare "Ja" or "Nee" at the start, when nothing else says anything.
+//!
+//! Unclear is `None`: staff read the answer. This module is pure and never logs the text.
+
+use std::fmt;
+
+/// Longest motivation kept (characters); the full new text is stored beside it.
+pub const MAX_MOTIVATION_CHARS: usize = 2000;
+
+/// Longest body read (characters); an answer is a few paragraphs, the rest is quoted history.
+const MAX_INPUT_CHARS: usize = 200_000;
+
+/// A partner's answer to the consultation question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartnerVerdict {
+    /// STEUN: the partner supports the nomination (also "geen bezwaar").
+    Support,
+    /// BEZWAAR: the partner objects; objections weigh heavily.
+    Objection,
+    /// GEEN OORDEEL: the partner abstains.
+    NoOpinion,
+}
+
+impl PartnerVerdict {
+    /// All verdicts, in the order letters list them.
+    pub const ALL: [PartnerVerdict; 3] = [Self::Support, Self::Objection, Self::NoOpinion];
+
+    /// Stable name for the database and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Support => "support",
+            Self::Objection => "objection",
+            Self::NoOpinion => "no_opinion",
+        }
+    }
+
+    /// Dutch label for letters and staff output.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Self::Support => "steun",
+            Self::Objection => "bezwaar",
+            Self::NoOpinion => "geen oordeel",
+        }
+    }
+
+    /// The verdict stored as [`as_str`](Self::as_str), or `None` for any other text.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for PartnerVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What was read from one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyReading {
+    /// The verdict, or `None` when unclear: the answer needs reading by staff.
+    pub verdict: Option<PartnerVerdict>,
+    /// The new text without salutation and verdict keyword, at most [`MAX_MOTIVATION_CHARS`].
+    pub motivation: String,
+    /// The partner's own new text, quotes, signature and disclaimer stripped.
+    pub new_text: String,
+}
+
+/// Reads one answer. Pass the text/plain body when the mail has one, and the text/html body;
+/// the HTML is used only when there is no (non-empty) text body. Do not pass a text body that a
+/// mail library derived from the HTML: it loses the blockquote markers this reading relies on.
+pub fn read_reply(text_body: Option<&str>, html_body: Option<&str>) -> ReplyReading {
+    let source = match text_body.filter(|t| !t.trim().is_empty()) {
+        Some(text) => bounded(text).replace("\r\n", "\n").replace('\r', "\n"),
+        None => html_body
+            .map(|h| html_to_text(bounded(h)))
+            .unwrap_or_default(),
+    };
+    let lines = new_text_lines(&source);
+    let new_text = lines.join("\n").trim().to_string();
+    ReplyReading {
+        verdict: verdict_of(&lines),
+        motivation: motivation_of(&lines),
+        new_text,
+    }
+}
+
+/// Whether an answer is an automatic absence notice rather than an answer. Looks at the subject
+/// ("Automatisch antwoord: …", "Afwezig", "Out of office") and at the new text ("Ik ben tot en met
+/// 6 april afwezig"); a text with an explicit verdict keyword line is never an absence notice.
+/// Header-based detection (RFC 3834 `Auto-Submitted`) happens elsewhere.
+pub fn is_out_of_office(subject: &str, new_text: &str) -> bool {
+    let subject = collapse_ws(&subject.to_lowercase());
+    const SUBJECT_MARKS: &[&str] = &[
+        "automatisch antwoord",
+        "automatisch bericht",
+        "automatische reactie",
+        "automatisch beantwoord",
+        "automatic reply",
+        "auto-reply",
+        "autoreply",
+        "auto reply",
+        "out of office",
+        "out-of-office",
+        "afwezig",
+        "niet aanwezig",
+        "niet op kantoor",
+        "met vakantie",
+        "vakantiemelding",
+        "abwesend",
+    ];
+    if SUBJECT_MARKS.iter().any(|m| subject.contains(m)) {
+        return true;
+    }
+    let lines: Vec<String> = new_text.lines().map(str::to_string).collect();
+    if lines.iter().any(|l| explicit_keyword(l).is_some()) {
+        return false;
+    }
+    let body = collapse_ws(&new_text.to_lowercase());
+    const BODY_MARKS: &[&str] = &[
+        "out of office",
+        "out of the office",
+        "niet op kantoor",
+        "tijdens mijn afwezigheid",
+        "in verband met mijn afwezigheid",
+        "ik ben met vakantie",
+        "ben ik met vakantie",
+        "ik ben op vakantie",
+        "ben ik op vakantie",
+        "ik ben weer aanwezig",
+        "ben ik weer aanwezig",
+        "ik ben weer bereikbaar",
+        "ben ik weer bereikbaar",
+        "ben ik weer op kantoor",
+        "ik ben weer op kantoor",
+        "wordt niet doorgestuurd",
+        "wordt niet gelezen",
+        "worden niet gelezen",
+        "wordt niet automatisch doorgestuurd",
+        "i am currently out",
+        "i will be back",
+    ];
+    if BODY_MARKS.iter().any(|m| body.contains(m)) {
+        return true;
+    }
+    // "Ik ben van 26 maart tot en met 6 april afwezig", not "ik was afwezig".
+    sentences(&body).iter().any(|s| {
+        let words: Vec<&str> = words(s).map(|w| w.2).collect();
+        let has = |w: &str| words.contains(&w);
+        (has("afwezig") || (has("niet") && (has("bereikbaar") || has("aanwezig"))))
+            && (has("ben") || has("is"))
+            && !has("was")
+            && !has("waren")
+    })
+}
+
+/// The partner's own new lines: quoted history, attributions, header blocks, signatures, phone
+/// footers and disclaimers removed; `format=flowed` soft breaks joined; outer blank lines trimmed.
+pub fn new_text_lines(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = Vec::new();
+    // Whether the last kept line ended in a flowed soft break (a trailing space).
+    let mut soft_break = false;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let trimmed = clean(line);
+        if is_quoted(line) {
+            soft_break = false;
+            i += 1;
+            continue;
+        }
+        if let Some(len) = attribution_len(&lines, i) {
+            let next = lines[i + len..].iter().find(|l| !clean(l).is_empty());
+            match next {
+                Some(n) if is_quoted(n) => {
+                    soft_break = false;
+                    i += len;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        if is_separator(&trimmed)
+            || is_header_block(&lines, i)
+            || is_signature_start(&trimmed)
+            || is_phone_footer(&trimmed)
+            || is_disclaimer(&trimmed)
+        {
+            break;
+        }
+        let this_soft = line.ends_with(' ') && trimmed != "--";
+        match out.last_mut() {
+            Some(last) if soft_break && !trimmed.is_empty() => {
+                last.push(' ');
+                last.push_str(&trimmed);
+            }
+            _ => out.push(trimmed.clone()),
+        }
+        soft_break = this_soft && !trimmed.is_empty();
+        i += 1;
+    }
+    // Trim separators and blank lines left at either end, collapse runs of blank lines.
+    while out
+        .last()
+        .is_some_and(|l| l.is_empty() || l.chars().all(|c| "_-=*".contains(c)))
+    {
+        out.pop();
+    }
+    let first = out.iter().position(|l| !l.is_empty()).unwrap_or(out.len());
+    let mut result: Vec<String> = Vec::with_capacity(out.len());
+    for l in out.into_iter().skip(first) {
+        if l.is_empty() && result.last().is_some_and(|p: &String| p.is_empty()) {
+            continue;
+        }
+        result.push(l);
+    }
+    result
+}
+
+/// A line without surrounding white space, non-breaking and zero-width spaces.
+fn clean(line: &str) -> String {
+    line.replace(['\u{a0}', '\u{2007}', '\u{202f}'], " ")
+        .replace(['\u{200b}', '\u{feff}'], "")
+        .trim()
+        .to_string()
+}
+
+fn is_quoted(line: &str) -> bool {
+    line.trim_start().starts_with('>')
+}
+
+/// Number of lines (1 to 3) of a reply attribution starting at `i`: "Op di 27 mrt. 2018 om 10:15
+/// schreef X <x@y>:", "Op 27 mrt. 2018 om 10:15 heeft X het volgende geschreven:", "On … wrote:",
+/// "X schreef op 27-03-2018 10:15:". Gmail wraps long ones over two lines.
+fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
+    let first = clean(lines[i]).to_lowercase();
+    if first.is_empty() || first.len() > 300 {
+        return None;
+    }
+    let mut joined = String::new();
+    for k in 0..3 {
+        let Some(line) = lines.get(i + k) else { break };
+        let part = clean(line).to_lowercase();
+        if k > 0 && (part.is_empty() || is_quoted(line)) {
+            break;
+        }
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(&part);
+        if joined.len() > 400 {
+            break;
+        }
+        let marked = ["schreef", "geschreven", "wrote", "schrieb", "a écrit"]
+            .iter()
+            .any(|m| joined.contains(m));
+        let starts = ["op ", "on ", "am ", "le "]
+            .iter()
+            .any(|p| joined.starts_with(p))
+            || joined.contains("schreef op")
+            || joined.contains("wrote on");
+        let dated = joined.contains('@') || joined.chars().any(|c| c.is_ascii_digit());
+        if marked && starts && dated && joined.ends_with(':') {
+            return Some(k + 1);
+        }
+    }
+    None
+}
+
+/// "-----Oorspronkelijk bericht-----" and its relatives.
+fn is_separator(trimmed: &str) -> bool {
+    let core: String = trimmed
+        .chars()
+        .filter(|c| !"-_=*".contains(*c))
+        .collect::<String>()
+        .trim()
+        .to_lowercase();
+    const MARKS: &[&str] = &[
+        "oorspronkelijk bericht",
+        "origineel bericht",
+        "original message",
+        "doorgestuurd bericht",
+        "forwarded message",
+        "begin doorgestuurd bericht:",
+        "begin forwarded message:",
+    ];
+    MARKS
+        .iter()
+        .any(|m| core == *m || core == m.trim_end_matches(':'))
+}
+
+/// A header line of a quoted mail ("Van:", "*Verzonden:*"), as its lower-case field name.
+fn header_field(line: &str) -> Option<String> {
+    let t = clean(line);
+    let t = t.trim_start_matches(['*', '_']);
+    let (name, _) = t.split_once(':')?;
+    let name = name.trim_end_matches(['*', '_']).trim().to_lowercase();
+    (name.len() <= 12 && name.chars().all(|c| c.is_alphabetic() || c == '-')).then_some(name)
+}
+
+/// Outlook's "Van: … / Verzonden: … / Aan: … / Onderwerp: …" block (or the English one) at `i`.
+fn is_header_block(lines: &[&str], i: usize) -> bool {
+    let Some(field) = header_field(lines[i]) else {
+        return false;
+    };
+    if !["van", "from", "afzender", "von", "de"].contains(&field.as_str()) {
+        return false;
+    }
+    const FOLLOWING: &[&str] = &[
+        "verzonden",
+        "sent",
+        "datum",
+        "date",
+        "aan",
+        "to",
+        "onderwerp",
+        "subject",
+        "cc",
+        "gesendet",
+        "betreff",
+    ];
+    lines[i + 1..]
+        .iter()
+        .filter(|l| !clean(l).is_empty())
+        .take(5)
+        .filter_map(|l| header_field(l))
+        .any(|f| FOLLOWING.contains(&f.as_str()))
+}
+
+/// The start of a signature: "-- " or a closing greeting on a short line.
+fn is_signature_start(trimmed: &str) -> bool {
+    if trimmed == "--" || trimmed == "—" || trimmed == "-- " {
+        return true;
+    }
+    if trimmed.chars().count() > 60 {
+        return false;
+    }
+    let lower = trimmed.to_lowercase();
+    let bare = lower.trim_end_matches([',', '.', '!', ' ']);
+    const EXACT: &[&str] = &[
+        "gr", "mvg", "m.v.g", "vrgr", "vr.gr", "vr. gr", "hgr", "groet", "groeten", "groetjes",
+        "regards", "best",
+    ];
+    if EXACT.contains(&bare) {
+        return true;
+    }
+    const STARTS: &[&str] = &[
+        "met vriendelijke groet",
+        "met een vriendelijke groet",
+        "vriendelijke groet",
+        "met hartelijke groet",
+        "hartelijke groet",
+        "met collegiale groet",
+        "collegiale groet",
+        "met groet",
+        "warme groet",
+        "lieve groet",
+        "zonnige groet",
+        "dank en groet",
+        "bedankt en groet",
+        "groet,",
+        "groeten,",
+        "groeten van",
+        "groet van",
+        "mvg,",
+        "mvg ",
+        "m.v.g.",
+        "vr.gr.",
+        "vr. gr.",
+        "kind regards",
+        "best regards",
+        "with kind regards",
+    ];
+    STARTS.iter().any(|s| lower.starts_with(s))
+}
+
+/// "Verzonden vanaf mijn iPhone" and other phone or app footers.
+fn is_phone_footer(trimmed: &str) -> bool {
+    if trimmed.chars().count() > 80 {
+        return false;
+    }
+    let lower = trimmed.to_lowercase();
+    const STARTS: &[&str] = &[
+        "verzonden vanaf",
+        "verzonden vanuit",
+        "verzonden van mijn",
+        "verzonden met",
+        "verstuurd vanaf",
+        "verstuurd vanuit",
+        "verstuurd van mijn",
+        "verstuurd met",
+        "sent from my",
+        "sent from outlook",
+        "get outlook for",
+        "download outlook",
+        "outlook voor ios",
+        "outlook voor android",
+    ];
+    STARTS.iter().any(|s| lower.starts_with(s))
+}
+
+/// The start of a legal disclaimer, which often says "bezwaar" or "vertrouwelijk".
+fn is_disclaimer(trimmed: &str) -> bool {
+    let lower = trimmed.to_lowercase();
+    const MARKS: &[&str] = &[
+        "disclaimer",
+        "uitsluitend bestemd",
+        "alleen bestemd voor",
+        "bestemd voor de geadresseerde",
+        "niet de geadresseerde",
+        "niet de beoogde ontvanger",
+        "geen rechten worden ontleend",
+        "geen rechten ontleend",
+        "kunnen geen rechten",
+        "dit e-mailbericht",
+        "dit e-mail bericht",
+        "this e-mail and any",
+        "this email and any",
+        "this message is intended",
+        "this e-mail is intended",
+        "this email is intended",
+        "denk aan het milieu",
+        "please consider the environment",
+    ];
+    MARKS.iter().any(|m| lower.contains(m))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdict
+// ---------------------------------------------------------------------------------------------
+
+/// Words of `s` (runs of letters and digits) with their byte spans.
+fn words(s: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut iter = s.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while let Some(&(_, c)) = iter.peek() {
+            if c.is_alphanumeric() {
+                break;
+            }
+            iter.next();
+        }
+        let &(start, _) = iter.peek()?;
+        let mut end = start;
+        while let Some(&(i, c)) = iter.peek() {
+            if !c.is_alphanumeric() {
+                break;
+            }
+            end = i + c.len_utf8();
+            iter.next();
+        }
+        Some((start, end, &s[start..end]))
+    })
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Keywords a verdict line may start with, longest first (words, lower case).
+const KEYWORDS: &[(&[&str], PartnerVerdict)] = &[
+    (&["geen", "oordeel"], PartnerVerdict::NoOpinion),
+    (&["geen", "mening"], PartnerVerdict::NoOpinion),
+    (&["geen", "standpunt"], PartnerVerdict::NoOpinion),
+    (&["geen", "bezwaar"], PartnerVerdict::Support),
+    (&["geen", "bezwaren"], PartnerVerdict::Support),
+    (&["geen", "steun"], PartnerVerdict::Objection),
+    (&["niet", "akkoord"], PartnerVerdict::Objection),
+    (&["steun"], PartnerVerdict::Support),
+    (&["akkoord"], PartnerVerdict::Support),
+    (&["bezwaar"], PartnerVerdict::Objection),
+    (&["bezwaren"], PartnerVerdict::Objection),
+    (&["neutraal"], PartnerVerdict::NoOpinion),
+    (&["blanco"], PartnerVerdict::NoOpinion),
+    (&["onthouding"], PartnerVerdict::NoOpinion),
+];
+
+/// Labels a partner may put before the keyword: "Ons antwoord: STEUN".
+const LABELS: &[&str] = &[
+    "antwoord",
+    "ons antwoord",
+    "oordeel",
+    "ons oordeel",
+    "reactie",
+    "onze reactie",
+    "standpunt",
+    "ons standpunt",
+    "keuze",
+    "onze keuze",
+    "advies",
+    "ons advies",
+    "besluit",
+    "ons besluit",
+];
+
+/// An explicit verdict keyword at the start of a line, with the byte offset where the rest of
+/// the line (the start of the motivation) begins. Explicit means: the line is only the keyword,
+/// or the keyword is followed by punctuation, or it is written in capitals ("STEUN want …");
+/// "Steun voor mantelzorgers is goed geregeld" is not explicit.
+fn explicit_keyword(line: &str) -> Option<(PartnerVerdict, usize)> {
+    if is_option_list(line) {
+        return None;
+    }
+    let ws: Vec<(usize, usize, &str)> = words(line).collect();
+    let lower: Vec<String> = ws.iter().map(|w| w.2.to_lowercase()).collect();
+    // Skip a label: "Ons antwoord: STEUN", "Ons antwoord is STEUN".
+    let mut skip = 0;
+    for label in LABELS {
+        let n = label.split(' ').count();
+        if lower.len() > n && lower[..n].join(" ") == *label {
+            let between = &line[ws[n - 1].1..ws[n].0];
+            if between.contains(':') || between.contains('-') {
+                skip = n;
+            } else if lower[n] == "is" && lower.len() > n + 1 {
+                skip = n + 1;
+            }
+            if skip > 0 {
+                break;
+            }
+        }
+    }
+    // Nothing but punctuation may precede the keyword.
+    let prefix_end = if skip > 0 { ws[skip - 1].1 } else { 0 };
+    let before = ws.get(skip).map(|w| &line[prefix_end..w.0])?;
+    if before.chars().any(|c| c.is_alphanumeric()) {
+        return None;
+    }
+    for (kw, verdict) in KEYWORDS {
+        let n = kw.len();
+        if lower.len() < skip + n || lower[skip..skip + n] != **kw {
+            continue;
+        }
+        // Words of a two-word keyword may be separated by spaces, '-' or '_' only.
+        let joined_ok = (skip..skip + n - 1).all(|j| {
+            line[ws[j].1..ws[j + 1].0]
+                .chars()
+                .all(|c| c.is_whitespace() || c == '-' || c == '_')
+        });
+        if !joined_ok {
+            continue;
+        }
+        let end = ws[skip + n - 1].1;
+        let rest = &line[end..];
+        let next = rest.trim_start().chars().next();
+        let capitals = ws[skip..skip + n]
+            .iter()
+            .all(|w| w.2.chars().all(|c| !c.is_lowercase()));
+        let explicit = match next {
+            None => true,
+            Some(c) => !c.is_alphanumeric() && c != '(' || capitals,
+        };
+        return explicit.then_some((*verdict, end));
+    }
+    None
+}
+
+/// "STEUN, BEZWAAR of GEEN OORDEEL", "steun / bezwaar": the question's options, not an answer.
+fn is_option_list(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    let kinds = words(&lower)
+        .filter(|w| matches!(w.2, "steun" | "bezwaar" | "oordeel" | "bezwaren"))
+        .map(|w| if w.2 == "bezwaren" { "bezwaar" } else { w.2 })
+        .collect::<std::collections::BTreeSet<_>>();
+    kinds.len() >= 2 && (lower.contains(" of ") || lower.contains('/') || lower.contains(" or "))
+}
+
+/// Sentences of a text: split after '.', '!', '?' and ';' followed by white space or the end.
+/// Each sentence keeps its final mark, so questions can be recognised.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        current.push(c);
+        if matches!(c, '.' | '!' | '?' | ';') && chars.peek().is_none_or(|n| n.is_whitespace()) {
+            let s = current.trim().to_string();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            current.clear();
+        }
+    }
+    let s = current.trim().to_string();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
+/// A word with whether it was written in capitals.
+#[derive(Debug, Clone)]
+struct Word {
+    lower: String,
+    capitals: bool,
+}
+
+/// Clauses of a sentence: split at commas, colons, brackets, dashes and the conjunctions that
+/// start a new clause, so that "geen bezwaar en steunen" is two clauses and the "niet" of
+/// "omdat de gemeente niet stilzit" does not negate "wij steunen".
+fn clauses(sentence: &str) -> Vec<Vec<Word>> {
+    const CONJUNCTIONS: &[&str] = &[
+        "maar",
+        "want",
+        "omdat",
+        "hoewel",
+        "terwijl",
+        "aangezien",
+        "doordat",
+        "zodat",
+        "dus",
+        "echter",
+        "en",
+        "ook",
+        "al",
+        "daarom",
+        "wel",
+    ];
+    let mut out: Vec<Vec<Word>> = Vec::new();
+    let mut current: Vec<Word> = Vec::new();
+    let mut last_end = 0;
+    for (start, end, w) in words(sentence) {
+        let between = &sentence[last_end..start];
+        let lower = w.to_lowercase();
+        let breaks = between.chars().any(|c| ",:;()[]–—".contains(c))
+            || between.contains(" - ")
+            || (CONJUNCTIONS.contains(&lower.as_str()) && !current.is_empty());
+        if breaks && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        let capitals = letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase());
+        current.push(Word { lower, capitals });
+        last_end = end;
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+const FIRST_PERSON: &[&str] = &["wij", "we", "ik", "ons", "onze", "mij", "me", "mijn"];
+const NOMINATION_WORDS: &[&str] = &[
+    "voordracht",
+    "nominatie",
+    "kandidatuur",
+    "kandidaatstelling",
+    "aanmelding",
+    "kandidaat",
+    "voorstel",
+    "koploper",
+    "gemeente",
+];
+const NEGATIONS: &[&str] = &[
+    "niet",
+    "geen",
+    "nooit",
+    "moeilijk",
+    "onmogelijk",
+    "nauwelijks",
+];
+
+/// The verdict signals of one clause.
+fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
+    use PartnerVerdict::*;
+    let w: Vec<&str> = clause.iter().map(|w| w.lower.as_str()).collect();
+    let has = |x: &str| w.contains(&x);
+    let has_any = |xs: &[&str]| xs.iter().any(|x| w.contains(x));
+    let pos = |x: &str| w.iter().position(|y| *y == x);
+    let bigram = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
+    let first_person = has_any(FIRST_PERSON);
+    let about_nomination = has_any(NOMINATION_WORDS);
+    // A negation that negates the clause: not "niet alleen", "niet anders dan", "geen bezwaar".
+    let negated = w.iter().enumerate().any(|(i, x)| {
+        NEGATIONS.contains(x)
+            && !matches!(
+                w.get(i + 1),
+                Some(&"alleen")
+                    | Some(&"anders")
+                    | Some(&"bezwaar")
+                    | Some(&"bezwaren")
+                    | Some(&"enkel")
+                    | Some(&"enkele")
+            )
+    });
+    let mut out = Vec::new();
+
+    // No opinion first: "kunnen wij niet beoordelen" must not read as a negated something.
+    let judge_negated = has_any(&[
+        "beoordelen",
+        "beoordeel",
+        "beoordeelt",
+        "inschatten",
+        "beoordeling",
+    ]) && has_any(&[
+        "niet",
+        "moeilijk",
+        "lastig",
+        "onvoldoende",
+        "slecht",
+        "geen",
+    ]);
+    let no_view = ["zicht", "kennis", "informatie", "inzicht", "idee"]
+        .iter()
+        .any(|x| {
+            pos(x).is_some_and(|p| {
+                w[p.saturating_sub(3)..p]
+                    .iter()
+                    .any(|y| matches!(*y, "geen" | "onvoldoende" | "weinig" | "beperkt"))
+            })
+        })
+        && first_person;
+    if bigram("geen", "oordeel")
+        || bigram("geen", "mening")
+        || bigram("geen", "standpunt")
+        || bigram("geen", "uitspraak")
+        || bigram("geen", "voorkeur")
+        || has_any(&["onthouden", "onthouding", "blanco"])
+        || judge_negated
+        || no_view
+        || (has("neutraal") && (first_person || about_nomination))
+        || (bigram("niet", "bekend") && first_person)
+        || (has("laten") && has("aan") && has_any(&["u", "jullie", "vng"]))
+    {
+        out.push(NoOpinion);
+        return out;
+    }
+
+    // "bezwaar": support when negated just before ("geen (enkel) bezwaar", "zonder bezwaar").
+    let conditional = matches!(
+        w.first(),
+        Some(&"als")
+            | Some(&"indien")
+            | Some(&"mocht")
+            | Some(&"mochten")
+            | Some(&"wanneer")
+            | Some(&"tenzij")
+    );
+    for (i, x) in w.iter().enumerate() {
+        if matches!(*x, "bezwaar" | "bezwaren" | "bezwaarlijk") && !conditional {
+            let window = &w[i.saturating_sub(4)..i];
+            let denied = window.iter().any(|y| {
+                matches!(
+                    *y,
+                    "geen" | "niet" | "niets" | "niks" | "zonder" | "nauwelijks"
+                )
+            }) && !bigram("niet", "anders");
+            out.push(if denied { Support } else { Objection });
+        }
+    }
+
+    let flip = |v: PartnerVerdict| match (negated, v) {
+        (false, v) => v,
+        (true, Support) => Objection,
+        (true, Objection) => Support,
+        (true, NoOpinion) => NoOpinion,
+    };
+
+    // Supporting verbs and the noun "steun": "wij steunen", "onze steun", "STEUN".
+    const STEUN: &[&str] = &[
+        "steunen",
+        "steun",
+        "steunt",
+        "ondersteunen",
+        "ondersteun",
+        "ondersteunt",
+        "onderschrijven",
+        "onderschrijf",
+        "onderschrijft",
+    ];
+    let steun_capitals = clause
+        .iter()
+        .any(|x| x.capitals && matches!(x.lower.as_str(), "steun" | "steunen"));
+    if has_any(STEUN) && (first_person || about_nomination || steun_capitals) {
+        out.push(flip(Support));
+    }
+    if has("akkoord") && (first_person || about_nomination || w.len() <= 3) {
+        out.push(flip(Support));
+    }
+    if has("oneens") {
+        out.push(Objection);
+    } else if has("eens") && has_any(&["mee", "hiermee", "daarmee", "ermee", "met"]) {
+        out.push(flip(Support));
+    }
+    if has("vinden")
+        && has_any(&["ons", "mij", "me"])
+        && has_any(&["in", "hierin", "daarin", "erin"])
+    {
+        out.push(flip(Support));
+    }
+    if has("achter") && has_any(&["staan", "sta", "staat"]) && (first_person || about_nomination) {
+        out.push(flip(Support));
+    }
+    if has("voorstander") || has("voorstanders") {
+        out.push(flip(Support));
+    }
+    if has("tegenstander") || has("tegenstanders") {
+        out.push(Objection);
+    }
+    if let Some(p) = pos("tegen") {
+        let before = &w[p.saturating_sub(2)..p];
+        if before.iter().any(|y| matches!(*y, "niets" | "niks")) {
+            out.push(Support);
+        } else if about_nomination
+            && w[p + 1..]
+                .iter()
+                .take(3)
+                .any(|y| NOMINATION_WORDS.contains(y))
+            || (first_person && has_any(&["zijn", "zijn", "ben"]) && p + 1 == w.len())
+        {
+            out.push(flip(Objection));
+        }
+    }
+    if has_any(&["ontraden", "afraden", "ontraadt"]) || (has("raden") && has("af")) {
+        out.push(flip(Objection));
+    }
+    if has_any(&["aanbevelen", "aanbevolen", "aanraden", "aanbeveling"])
+        || (has("raden") && has("aan"))
+        || (has("bevelen") && has("aan"))
+    {
+        out.push(flip(Support));
+    }
+    if has_any(&["instemmen", "instemming"]) || (has_any(&["stemmen", "stem"]) && has("in")) {
+        out.push(flip(Support));
+    }
+    let qualified = first_person || about_nomination || has_any(&["advies", "oordeel"]);
+    if has("positief") && qualified {
+        out.push(flip(Support));
+    }
+    if has("negatief") && qualified {
+        out.push(flip(Objection));
+    }
+    if has_any(&["terecht", "terechte"]) && about_nomination {
+        out.push(flip(Support));
+    }
+    if has_any(&["verdient", "verdienen"])
+        && has_any(&[
+            "plek",
+            "plaats",
+            "titel",
+            "erkenning",
+            "koploper",
+            "nominatie",
+        ])
+    {
+        out.push(flip(Support));
+    }
+    out
+}
+
+/// Lines that greet the reader ("Beste Anna,", "Goedemiddag,"): not part of the motivation.
+fn is_salutation(line: &str) -> bool {
+    let lower = line.trim().to_lowercase();
+    let first = words(&lower).next().map(|w| w.2.to_string());
+    let Some(first) = first else { return false };
+    const GREETINGS: &[&str] = &[
+        "beste",
+        "geachte",
+        "hallo",
+        "hoi",
+        "hi",
+        "dag",
+        "goedemorgen",
+        "goedemiddag",
+        "goedenavond",
+        "lieve",
+        "dear",
+        "hey",
+        "hee",
+        "hello",
+        "goeiemorgen",
+        "goeiemiddag",
+    ];
+    GREETINGS.contains(&first.as_str())
+        && lower.chars().count() <= 60
+        && (lower.ends_with(',') || words(&lower).count() <= 4)
+        && !lower.contains('.')
+}
+
+/// The verdict of the new text (see the module documentation for the order of strength).
+fn verdict_of(lines: &[String]) -> Option<PartnerVerdict> {
+    let explicit: std::collections::BTreeSet<u8> = lines
+        .iter()
+        .filter_map(|l| explicit_keyword(l))
+        .map(|(v, _)| v as u8)
+        .collect();
+    if !explicit.is_empty() {
+        return single(&explicit);
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for paragraph in paragraphs(lines) {
+        for sentence in sentences(&paragraph) {
+            if sentence.ends_with('?') || is_option_list(&sentence) {
+                continue;
+            }
+            for clause in clauses(&sentence) {
+                found.extend(clause_signals(&clause).into_iter().map(|v| v as u8));
+            }
+        }
+    }
+    if !found.is_empty() {
+        return single(&found);
+    }
+    // A bare "Ja" or "Nee" answering "Steunt u deze voordracht?".
+    let first = lines.iter().find(|l| !l.is_empty() && !is_salutation(l))?;
+    let lower = first.to_lowercase();
+    match words(&lower).next().map(|w| w.2) {
+        Some("ja" | "jazeker" | "zeker" | "uiteraard" | "natuurlijk") => {
+            Some(PartnerVerdict::Support)
+        }
+        Some("nee" | "neen") => Some(PartnerVerdict::Objection),
+        _ => None,
+    }
+}
+
+fn single(kinds: &std::collections::BTreeSet<u8>) -> Option<PartnerVerdict> {
+    match kinds.iter().collect::<Vec<_>>().as_slice() {
+        [one] => PartnerVerdict::ALL.into_iter().find(|v| *v as u8 == **one),
+        _ => None,
+    }
+}
+
+/// Paragraphs: runs of non-empty lines joined with a space (undoes hard wrapping).
+fn paragraphs(lines: &[String]) -> Vec<String> {
+    lines
+        .split(|l| l.is_empty())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.join(" "))
+        .collect()
+}
+
+/// The motivation: the new text without salutation and verdict keyword, paragraphs kept,
+/// hard-wrapped lines joined, at most [`MAX_MOTIVATION_CHARS`].
+fn motivation_of(lines: &[String]) -> String {
+    let mut kept: Vec<String> = Vec::new();
+    let mut seen_content = false;
+    let mut keyword_done = false;
+    for line in lines {
+        if !seen_content && (line.is_empty() || is_salutation(line)) {
+            continue;
+        }
+        seen_content = true;
+        if !keyword_done && let Some((_, end)) = explicit_keyword(line) {
+            keyword_done = true;
+            let rest = line[end..]
+                .trim_start_matches(|c: char| c.is_whitespace() || ",.:;!-–—)*".contains(c));
+            if !rest.is_empty() {
+                kept.push(rest.to_string());
+            }
+            continue;
+        }
+        kept.push(line.clone());
+    }
+    let mut text = String::new();
+    for (n, paragraph) in kept
+        .split(|l| l.is_empty())
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        if n > 0 {
+            text.push_str("\n\n");
+        }
+        for (k, line) in paragraph.iter().enumerate() {
+            if k > 0 {
+                let list_item = line.starts_with(['-', '*', '•'])
+                    || line.split_once('.').is_some_and(|(d, _)| {
+                        !d.is_empty() && d.len() <= 2 && d.chars().all(|c| c.is_ascii_digit())
+                    });
+                text.push(if list_item { '\n' } else { ' ' });
+            }
+            text.push_str(line);
+        }
+    }
+    truncate_chars(text.trim(), MAX_MOTIVATION_CHARS)
+}
+
+/// `s` cut to at most `max` characters, at a word boundary where possible, with "…".
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(p) if p > cut.len() / 2 => cut[..p].trim_end().to_string(),
+        _ => cut,
+    };
+    format!("{cut}…")
+}
+
+/// At most [`MAX_INPUT_CHARS`] characters of `s`.
+fn bounded(s: &str) -> &str {
+    match s.char_indices().nth(MAX_INPUT_CHARS) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML to text
+// ---------------------------------------------------------------------------------------------
+
+/// Plain text of an HTML body: block elements become line breaks, `<blockquote>` content is
+/// prefixed with `> ` per level (so quoted history is recognised), `<hr>` becomes a line of
+/// underscores, `<style>`, `<script>`, `<head>` and comments are dropped, entities decoded.
+pub fn html_to_text(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut out = HtmlText::default();
+    let mut pos = 0;
+    while pos < html.len() {
+        let rest = &html[pos..];
+        if rest.starts_with("<!--") {
+            pos = lower[pos + 4..]
+                .find("-->")
+                .map_or(html.len(), |p| pos + 4 + p + 3);
+            continue;
+        }
+        let next_is_tag = rest.starts_with('<')
+            && rest[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        if next_is_tag {
+            let end = tag_end(rest).map_or(html.len(), |e| pos + e + 1);
+            let inner = &lower[pos + 1..end.saturating_sub(1).max(pos + 1)];
+            pos = end;
+            let closing = inner.starts_with('/');
+            let name: String = inner
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == ':')
+                .collect();
+            let self_closing = inner.ends_with('/');
+            if !closing
+                && !self_closing
+                && matches!(name.as_str(), "style" | "script" | "head" | "title" | "xml")
+            {
+                let close = format!("</{name}");
+                pos = lower[pos..].find(&close).map_or(html.len(), |p| {
+                    let after = pos + p;
+                    lower[after..]
+                        .find('>')
+                        .map_or(html.len(), |q| after + q + 1)
+                });
+                continue;
+            }
+            out.tag(&name, closing);
+        } else {
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            let end = rest[first..]
+                .find('<')
+                .map_or(html.len(), |p| pos + first + p);
+            out.text(&decode_entities(&html[pos..end]));
+            pos = end;
+        }
+    }
+    out.finish()
+}
+
+/// Byte index of the '>' that ends the tag starting at `s[0] == '<'`, skipping quoted values.
+fn tag_end(s: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices().skip(1) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct HtmlText {
+    lines: Vec<String>,
+    line: String,
+    /// Quote level of the line being built (set by its first text).
+    line_depth: usize,
+    depth: usize,
+    pre: usize,
+}
+
+impl HtmlText {
+    fn tag(&mut self, name: &str, closing: bool) {
+        match name {
+            "br" => self.newline(true),
+            "blockquote" => {
+                self.newline(false);
+                if closing {
+                    self.depth = self.depth.saturating_sub(1);
+                } else {
+                    self.depth += 1;
+                }
+            }
+            "hr" => {
+                self.newline(false);
+                self.line = "_".repeat(32);
+                self.line_depth = self.depth;
+                self.newline(false);
+            }
+            "pre" => {
+                self.newline(false);
+                if closing {
+                    self.pre = self.pre.saturating_sub(1);
+                } else {
+                    self.pre += 1;
+                }
+            }
+            "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table" | "ul" | "ol" => {
+                self.newline(false);
+                if closing {
+                    self.blank();
+                }
+            }
+            "li" => {
+                self.newline(false);
+                if !closing {
+                    self.text("- ");
+                }
+            }
+            "div" | "tr" | "section" | "article" | "header" | "footer" | "dl" | "dt" | "dd"
+            | "address" | "center" | "body" => self.newline(false),
+            "td" | "th" if !closing => {
+                if !self.line.trim().is_empty() {
+                    self.line.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        if self.pre > 0 {
+            for (i, part) in s.split('\n').enumerate() {
+                if i > 0 {
+                    self.newline(true);
+                }
+                self.push(part);
+            }
+            return;
+        }
+        let mut collapsed = String::with_capacity(s.len());
+        let mut space = false;
+        for c in s.chars() {
+            if c.is_whitespace() && c != '\u{a0}' {
+                space = true;
+            } else {
+                if space && !(collapsed.is_empty() && self.line.is_empty()) {
+                    collapsed.push(' ');
+                }
+                space = false;
+                collapsed.push(c);
+            }
+        }
+        if space && !(collapsed.is_empty() && self.line.is_empty()) {
+            collapsed.push(' ');
+        }
+        self.push(&collapsed);
+    }
+
+    fn push(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if self.line.is_empty() {
+            self.line_depth = self.depth;
+        }
+        self.line.push_str(s);
+    }
+
+    /// Ends the current line; an empty line is kept only when `force` (a `<br>`).
+    fn newline(&mut self, force: bool) {
+        let text = self.line.replace('\u{a0}', " ").trim().to_string();
+        if !text.is_empty() {
+            self.lines
+                .push(format!("{}{text}", "> ".repeat(self.line_depth)));
+        } else if force {
+            self.blank_at(self.depth);
+        }
+        self.line.clear();
+        self.line_depth = self.depth;
+    }
+
+    fn blank(&mut self) {
+        self.blank_at(self.depth);
+    }
+
+    fn blank_at(&mut self, depth: usize) {
+        let blank = ">".repeat(depth);
+        if self.lines.last().is_some_and(|l| *l == blank) {
+            return;
+        }
+        self.lines.push(blank);
+    }
+
+    fn finish(mut self) -> String {
+        self.newline(false);
+        self.lines.join("\n")
+    }
+}
+
+/// Decodes HTML character references (named ones common in mail, and numeric).
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(p) = rest.find('&') {
+        out.push_str(&rest[..p]);
+        rest = &rest[p..];
+        let end = rest[1..].find(';').map(|e| e + 1).filter(|e| *e <= 10);
+        let decoded = end.and_then(|e| entity(&rest[1..e]).map(|c| (c, e)));
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(code);
+    }
+    Some(match name {
+        "nbsp" => '\u{a0}',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "eacute" => 'é',
+        "egrave" => 'è',
+        "euml" => 'ë',
+        "ecirc" => 'ê',
+        "iuml" => 'ï',
+        "ouml" => 'ö',
+        "uuml" => 'ü',
+        "auml" => 'ä',
+        "aacute" => 'á',
+        "agrave" => 'à',
+        "oacute" => 'ó',
+        "ccedil" => 'ç',
+        "Eacute" => 'É',
+        "rsquo" => '’',
+        "lsquo" => '‘',
+        "rdquo" => '”',
+        "ldquo" => '“',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "euro" => '€',
+        "bull" => '•',
+        "middot" => '·',
+        "copy" => '©',
+        _ => return None,
+    })
+}
