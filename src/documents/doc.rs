@@ -1,0 +1,299 @@
+//! Legacy Word (`.doc`, Word 6/95 and 97–2003): text from the `WordDocument` stream through
+//! the piece table (CLX) in the table stream, 8-bit pieces decoded as Windows-1252 and others
+//! as UTF-16; encrypted files detected from the FIB; paper size from the first section
+//! (`sXaPage`/`sYaPage`); Word's page statistic from `\x05SummaryInformation` as metadata.
+//! Every offset is checked against the stream it points into.
+
+use std::io::{Cursor, Read};
+
+use super::{Budget, Extracted, Limits, PageBasis, Paper, Status, estimate, push_bounded};
+
+fn u16_at(b: &[u8], i: usize) -> Option<u16> {
+    b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]))
+}
+
+fn u32_at(b: &[u8], i: usize) -> Option<u32> {
+    b.get(i..i + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+type Cfb<'a> = cfb::CompoundFile<Cursor<&'a [u8]>>;
+
+fn stream(cf: &mut Cfb<'_>, name: &str, limits: &Limits) -> Option<Vec<u8>> {
+    let s = cf.open_stream(name).ok()?;
+    let mut data = Vec::new();
+    s.take(limits.max_attachment_bytes)
+        .read_to_end(&mut data)
+        .ok()?;
+    Some(data)
+}
+
+pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extracted {
+    let Ok(mut cf) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return Extracted::failed(
+            Status::Unreadable,
+            "the Word document is damaged (not a readable OLE container)",
+        );
+    };
+    let Some(word) = stream(&mut cf, "/WordDocument", limits) else {
+        return Extracted::failed(
+            Status::Unreadable,
+            "the Word document has no WordDocument stream",
+        );
+    };
+    if u16_at(&word, 0) != Some(0xA5EC) && u16_at(&word, 0) != Some(0xA5DC) {
+        return Extracted::failed(
+            Status::Unsupported,
+            "not a Word 6 or later document (unknown file information block)",
+        );
+    }
+    let n_fib = u16_at(&word, 2).unwrap_or(0);
+    let flags = u16_at(&word, 0x0A).unwrap_or(0);
+    if flags & 0x0100 != 0 {
+        return Extracted::failed(
+            Status::Protected,
+            "the Word document is encrypted with a password",
+        );
+    }
+    let complex = flags & 0x0004 != 0;
+    let table_name = if flags & 0x0200 != 0 {
+        "/1Table"
+    } else {
+        "/0Table"
+    };
+    let ccp_text = u32_at(&word, 0x4C).unwrap_or(0) as usize;
+    let ccp_ftn = u32_at(&word, 0x50).unwrap_or(0) as usize;
+    let word97 = n_fib >= 0x00C1;
+    let table = if word97 {
+        stream(&mut cf, table_name, limits)
+    } else {
+        None
+    };
+    let raw = if word97 {
+        let Some(table) = table.as_deref() else {
+            return Extracted::failed(Status::Unreadable, "the Word document has no table stream");
+        };
+        let fc_clx = u32_at(&word, 0x01A2).unwrap_or(0) as usize;
+        let lcb_clx = u32_at(&word, 0x01A6).unwrap_or(0) as usize;
+        match table.get(fc_clx..fc_clx.saturating_add(lcb_clx)) {
+            Some(clx) if lcb_clx > 0 => pieces(clx, &word, ccp_text + ccp_ftn, true, budget),
+            _ => None,
+        }
+    } else if complex {
+        let fc_clx = u32_at(&word, 0x01A2).unwrap_or(0) as usize;
+        let lcb_clx = u32_at(&word, 0x01A6).unwrap_or(0) as usize;
+        word.get(fc_clx..fc_clx.saturating_add(lcb_clx))
+            .and_then(|clx| pieces(clx, &word, ccp_text + ccp_ftn, false, budget))
+    } else {
+        let fc_min = u32_at(&word, 0x18).unwrap_or(0) as usize;
+        word.get(fc_min..fc_min.saturating_add(ccp_text + ccp_ftn).min(word.len()))
+            .map(|b| {
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(b)
+                    .0
+                    .into_owned()
+            })
+    };
+    let Some(raw) = raw else {
+        return Extracted::failed(
+            Status::Unreadable,
+            "the Word document's piece table is damaged",
+        );
+    };
+    let (main, notes) = split_at_char(&raw, ccp_text);
+    let body = clean(main);
+    let notes = clean(notes);
+    let paper = if word97 {
+        table.as_deref().and_then(|t| section_paper(&word, t))
+    } else {
+        None
+    };
+    let estimated = estimate::pages(&body, &paper.unwrap_or(Paper::A4));
+    let stat =
+        stream(&mut cf, "/\u{5}SummaryInformation", limits).and_then(|s| summary_page_count(&s));
+    let mut text = super::rtf::tidy(&body);
+    if !notes.trim().is_empty() {
+        push_bounded(&mut text, "\n\n", budget);
+        push_bounded(&mut text, &super::rtf::tidy(&notes), budget);
+    }
+    let (pages, basis) = match stat {
+        Some(n) => (n, PageBasis::Metadata),
+        None => (estimated, PageBasis::Estimate),
+    };
+    Extracted {
+        text: text.replace('\u{c}', "\n"),
+        pages: Some(pages),
+        page_basis: Some(basis),
+        paper,
+        ..Extracted::default()
+    }
+}
+
+fn split_at_char(s: &str, n: usize) -> (&str, &str) {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    }
+}
+
+/// Reads `limit` characters through the piece table; Word 97 pieces are 8-bit when bit 30 of
+/// their file offset is set, else UTF-16. Word 6/95 pieces are always 8-bit.
+fn pieces(clx: &[u8], word: &[u8], limit: usize, word97: bool, budget: &Budget) -> Option<String> {
+    let mut p = 0;
+    // Skip Prc entries (property modifiers).
+    while clx.get(p) == Some(&0x01) {
+        let cb = u16_at(clx, p + 1)? as usize;
+        p += 3 + cb;
+    }
+    if clx.get(p) != Some(&0x02) {
+        return None;
+    }
+    let lcb = u32_at(clx, p + 1)? as usize;
+    let plc = clx.get(p + 5..p + 5 + lcb.min(clx.len().saturating_sub(p + 5)))?;
+    // PlcPcd: (n + 1) CPs of 4 bytes and n PCDs of 8 bytes.
+    if plc.len() < 4 {
+        return None;
+    }
+    let n = (plc.len() - 4) / 12;
+    let mut out = String::new();
+    let mut taken = 0usize;
+    for k in 0..n {
+        if taken >= limit || budget.expired() {
+            break;
+        }
+        let cp0 = u32_at(plc, k * 4)? as usize;
+        let cp1 = u32_at(plc, (k + 1) * 4)? as usize;
+        let count = cp1.saturating_sub(cp0).min(limit - taken);
+        let pcd = (n + 1) * 4 + k * 8;
+        let fc_raw = u32_at(plc, pcd + 2)?;
+        let eight_bit = !word97 || fc_raw & 0x4000_0000 != 0;
+        let s = if eight_bit {
+            let fc = if word97 {
+                ((fc_raw & !0x4000_0000) / 2) as usize
+            } else {
+                fc_raw as usize
+            };
+            let bytes = word.get(fc..fc.saturating_add(count).min(word.len()))?;
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned()
+        } else {
+            let fc = fc_raw as usize;
+            let bytes = word.get(fc..fc.saturating_add(count * 2).min(word.len()))?;
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        };
+        if !push_bounded(&mut out, &s, budget) {
+            break;
+        }
+        taken += count;
+    }
+    Some(out)
+}
+
+/// Word's special characters to plain text: paragraph and cell marks become line breaks and
+/// tabs, field codes are dropped (their results kept), objects and hidden marks removed.
+fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut field_depth = 0u32;
+    let mut in_code: Vec<bool> = Vec::new();
+    for c in s.chars() {
+        match c {
+            '\u{13}' => {
+                field_depth += 1;
+                in_code.push(true);
+            }
+            '\u{14}' => {
+                if let Some(top) = in_code.last_mut() {
+                    *top = false;
+                }
+            }
+            '\u{15}' => {
+                field_depth = field_depth.saturating_sub(1);
+                in_code.pop();
+            }
+            _ if in_code.last() == Some(&true) => {}
+            '\r' | '\u{b}' => out.push('\n'),
+            '\u{7}' => out.push('\t'),
+            '\u{c}' => out.push('\u{c}'),
+            '\u{1e}' => out.push('-'),
+            '\u{1f}' | '\u{1}' | '\u{8}' | '\u{5}' | '\u{2}' | '\u{3}' | '\u{4}' => {}
+            '\t' | '\n' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    let _ = field_depth;
+    // Cell marks end a row with two marks in a row: turn "\t\t" at row end into a newline.
+    out.replace("\t\n", "\n")
+}
+
+/// Page size of the first section: sprms sXaPage (0xB01F) and sYaPage (0xB020) in its SEPX.
+fn section_paper(word: &[u8], table: &[u8]) -> Option<Paper> {
+    let fc = u32_at(word, 0x00CA)? as usize;
+    let lcb = u32_at(word, 0x00CE)? as usize;
+    let plc = table.get(fc..fc.checked_add(lcb)?)?;
+    if plc.len() < 16 {
+        return None;
+    }
+    let n = (plc.len() - 4) / 16;
+    if n == 0 {
+        return None;
+    }
+    let sed = (n + 1) * 4;
+    let fc_sepx = u32_at(plc, sed + 2)? as usize;
+    if fc_sepx == 0xFFFF_FFFF {
+        return None;
+    }
+    let cb = u16_at(word, fc_sepx)? as usize;
+    let grpprl = word.get(fc_sepx + 2..fc_sepx + 2 + cb)?;
+    let (mut w, mut h) = (None, None);
+    let mut p = 0;
+    while p + 2 <= grpprl.len() {
+        let op = u16_at(grpprl, p)?;
+        p += 2;
+        let size = match op >> 13 {
+            0 | 1 => 1,
+            2 | 4 | 5 => 2,
+            3 => 4,
+            7 => 3,
+            _ => 1 + *grpprl.get(p)? as usize,
+        };
+        match op {
+            0xB01F => w = u16_at(grpprl, p),
+            0xB020 => h = u16_at(grpprl, p),
+            _ => {}
+        }
+        p += size;
+    }
+    Some(Paper {
+        width_pt: f64::from(w?) / 20.0,
+        height_pt: f64::from(h?) / 20.0,
+    })
+}
+
+/// PIDSI_PAGECOUNT (14) from a SummaryInformation property set, when positive.
+fn summary_page_count(s: &[u8]) -> Option<u32> {
+    let sections = u32_at(s, 24)?;
+    if sections == 0 {
+        return None;
+    }
+    let offset = u32_at(s, 28 + 16)? as usize;
+    let count = u32_at(s, offset + 4)? as usize;
+    for k in 0..count.min(1000) {
+        let id = u32_at(s, offset + 8 + k * 8)?;
+        let at = u32_at(s, offset + 12 + k * 8)? as usize;
+        if id == 14 {
+            let ty = u32_at(s, offset + at)?;
+            if ty == 3 {
+                let v = u32_at(s, offset + at + 4)?;
+                return (v > 0 && v < 100_000).then_some(v);
+            }
+        }
+    }
+    None
+}

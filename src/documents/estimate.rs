@@ -1,0 +1,144 @@
+//! Page counts for documents without pages of their own: a layout model of the text on the
+//! document's paper (A4 when unknown) with default margins and a default font, and — when
+//! enabled and installed — an exact count from a LibreOffice headless rendering.
+//!
+//! The model's constants were calibrated against the LibreOffice page counts of the office
+//! documents in the shared corpus (see tests/it/corpus.rs).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Format, Limits, Paper};
+
+/// Margin on every side, in points (Word's and LibreOffice's defaults lie between 2 and 2.54 cm).
+const MARGIN_PT: f64 = 66.0;
+/// Average advance of one character of 11–12 pt body text, in points.
+const CHAR_PT: f64 = 5.6;
+/// Height of one line of body text, in points.
+const LINE_PT: f64 = 15.0;
+/// Extra vertical space after a paragraph, in lines.
+const PARAGRAPH_GAP_LINES: f64 = 0.35;
+
+/// Estimated pages of `text` laid out on `paper`; a form feed (`\u{c}`) starts a new page.
+pub(crate) fn pages(text: &str, paper: &Paper) -> u32 {
+    let width = (paper.width_pt - 2.0 * MARGIN_PT).max(100.0);
+    let height = (paper.height_pt - 2.0 * MARGIN_PT).max(100.0);
+    let per_line = (width / CHAR_PT).floor().max(10.0);
+    let per_page = (height / LINE_PT).floor().max(5.0);
+    let mut total: u32 = 0;
+    for section in text.split('\u{c}') {
+        let mut lines = 0.0f64;
+        for para in section.split('\n') {
+            let chars = para.trim_end().chars().count() as f64;
+            let wrapped = (chars / per_line).ceil().max(1.0);
+            lines += wrapped
+                + if chars > 0.0 {
+                    PARAGRAPH_GAP_LINES
+                } else {
+                    0.0
+                };
+        }
+        // Trailing empty lines do not start a page of their own.
+        let used = (lines / per_page).ceil().max(1.0);
+        total = total.saturating_add(used as u32);
+    }
+    total.max(1)
+}
+
+/// One LibreOffice at a time: it shares a profile lock and is memory hungry.
+static LIBREOFFICE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn soffice(limits: &Limits) -> Option<PathBuf> {
+    if let Some(p) = &limits.libreoffice_path {
+        return p.exists().then(|| p.clone());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| [dir.join("soffice"), dir.join("libreoffice")])
+        .find(|p| p.is_file())
+}
+
+/// Exact page count from a LibreOffice PDF rendering; `None` when it is not installed, fails
+/// or takes too long (the caller keeps its estimate).
+pub(crate) async fn libreoffice_pages(
+    bytes: &[u8],
+    format: Format,
+    limits: &Limits,
+) -> Option<u32> {
+    let exe = soffice(limits)?;
+    let _one = LIBREOFFICE.lock().await;
+    let dir = tempdir()?;
+    let ext = match format {
+        Format::Docx => "docx",
+        Format::Docm => "docm",
+        Format::Odt => "odt",
+        Format::Doc => "doc",
+        _ => "rtf",
+    };
+    let input = dir.join(format!("document.{ext}"));
+    tokio::fs::write(&input, bytes).await.ok()?;
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.arg("--headless")
+        .arg("--norestore")
+        .arg("--nolockcheck")
+        .arg("--convert-to")
+        .arg("pdf")
+        .arg("--outdir")
+        .arg(&dir)
+        .arg(&input)
+        .env("HOME", &dir)
+        .env(
+            "UserInstallation",
+            format!("file://{}", dir.join("profile").display()),
+        )
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.join("profile").display()
+        ))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let secs = limits.libreoffice_timeout_secs.max(1);
+    let status = tokio::time::timeout(Duration::from_secs(secs), cmd.status()).await;
+    let pages = match status {
+        Ok(Ok(s)) if s.success() => {
+            let pdf = tokio::fs::read(dir.join("document.pdf")).await.ok()?;
+            lopdf::Document::load_mem(&pdf)
+                .ok()
+                .map(|d| d.get_pages().len() as u32)
+                .filter(|&n| n > 0)
+        }
+        _ => None,
+    };
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    pages
+}
+
+fn tempdir() -> Option<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "intake-lo-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_text_is_one_page() {
+        assert_eq!(pages("", &Paper::A4), 1);
+    }
+
+    #[test]
+    fn a_long_text_needs_more_pages_and_a_form_feed_starts_one() {
+        let para = "woord ".repeat(80);
+        let long = vec![para.as_str(); 60].join("\n");
+        assert!(pages(&long, &Paper::A4) >= 3);
+        assert_eq!(pages("a\u{c}b", &Paper::A4), 2);
+    }
+}

@@ -1,0 +1,595 @@
+//! Documents: the text, page count and paper size of everything a municipality sends.
+//!
+//! Owns format detection by content ([`detect`]), unpacking of containers (MIME parts,
+//! nested messages, TNEF `winmail.dat`, Outlook `.msg`, ZIP) and the extraction of text,
+//! pages and paper size from PDF, DOCX/DOCM, ODT, legacy DOC, RTF, HTML and plain text.
+//!
+//! Every parser here handles untrusted bytes: each runs under [`Limits`] (bytes, decompressed
+//! bytes, archive entries, compression ratio, nesting depth, pages, seconds), off the async
+//! executor, under `catch_unwind`, with a deadline. A file that cannot be read becomes a
+//! [`Document`] with a [`Status`] and a specific `reason`; it is never an error of the whole
+//! mail. This module must not log or return document text anywhere but in [`Document::text`],
+//! and it does not judge the page limit (that is `assess`).
+
+pub mod cli;
+mod detect;
+mod doc;
+mod docx;
+mod estimate;
+mod html;
+mod message;
+mod odt;
+mod pdf;
+mod rtf;
+mod tnef;
+mod unpack;
+mod xml;
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+
+pub use detect::detect;
+pub use html::html_to_text;
+
+/// Resource limits for every parser of untrusted documents (`[documents]` in `config/intake.toml`).
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest raw mail (RFC 822 bytes) that is parsed at all; a larger mail yields one
+    /// body document with status `too_large`.
+    pub max_mail_bytes: u64,
+    /// Largest single attachment (after transfer decoding, or after unpacking from a
+    /// container); a larger one is reported `too_large` and not parsed.
+    pub max_attachment_bytes: u64,
+    /// Total bytes that may be decompressed from archives and office containers for one mail
+    /// (or one file given to `intake extract`); protects against ZIP bombs.
+    pub max_decompressed_bytes: u64,
+    /// Most entries read from one ZIP archive (including DOCX/ODT packages).
+    pub max_archive_entries: u32,
+    /// Largest ratio of uncompressed to compressed size accepted for one ZIP entry.
+    pub max_compression_ratio: u32,
+    /// Deepest nesting of containers (forwarded message in a ZIP in a `winmail.dat` ...).
+    pub max_nesting_depth: u32,
+    /// Most documents taken from one mail; the rest are reported `too_large`.
+    pub max_documents: u32,
+    /// Pages of one PDF whose text is extracted; the page count itself is always exact.
+    pub max_pages: u32,
+    /// Characters of text kept per document; extraction stops there.
+    pub max_text_chars: u64,
+    /// Seconds one document may take to extract before it is reported `unreadable`.
+    pub timeout_secs_per_document: u64,
+    /// Largest inline image (bytes) referenced from the HTML body that is treated as a
+    /// signature logo and skipped rather than reported as a scan.
+    pub max_signature_image_bytes: u64,
+    /// Render Word, ODT and RTF files with LibreOffice headless for an exact page count
+    /// (only when it is installed; one instance at a time, with a temporary HOME).
+    pub libreoffice: bool,
+    /// The `soffice` executable; `None` looks for `soffice` and `libreoffice` on PATH.
+    pub libreoffice_path: Option<PathBuf>,
+    /// Seconds one LibreOffice rendering may take before the estimate is used instead.
+    pub libreoffice_timeout_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_mail_bytes: 60 * 1024 * 1024,
+            max_attachment_bytes: 30 * 1024 * 1024,
+            max_decompressed_bytes: 200 * 1024 * 1024,
+            max_archive_entries: 2000,
+            max_compression_ratio: 200,
+            max_nesting_depth: 5,
+            max_documents: 100,
+            max_pages: 1000,
+            max_text_chars: 4_000_000,
+            timeout_secs_per_document: 30,
+            max_signature_image_bytes: 200 * 1024,
+            libreoffice: false,
+            libreoffice_path: None,
+            libreoffice_timeout_secs: 60,
+        }
+    }
+}
+
+/// What a document is, decided from its content (never from its name or declared type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Pdf,
+    Docx,
+    Docm,
+    Odt,
+    Doc,
+    Rtf,
+    Html,
+    Text,
+    Zip,
+    Tnef,
+    Message,
+    Image,
+    Other,
+}
+
+impl Format {
+    /// Stable lowercase name, used in the database and in logs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Docx => "docx",
+            Format::Docm => "docm",
+            Format::Odt => "odt",
+            Format::Doc => "doc",
+            Format::Rtf => "rtf",
+            Format::Html => "html",
+            Format::Text => "text",
+            Format::Zip => "zip",
+            Format::Tnef => "tnef",
+            Format::Message => "message",
+            Format::Image => "image",
+            Format::Other => "other",
+        }
+    }
+
+    /// Name of the format for a Dutch reader (confirmation letters).
+    pub fn label_nl(&self) -> &'static str {
+        match self {
+            Format::Pdf => "PDF",
+            Format::Docx => "Word-document",
+            Format::Docm => "Word-document met macro's",
+            Format::Odt => "OpenDocument-tekst",
+            Format::Doc => "Word-document (oud formaat)",
+            Format::Rtf => "RTF-document",
+            Format::Html => "HTML-tekst",
+            Format::Text => "platte tekst",
+            Format::Zip => "ZIP-archief",
+            Format::Tnef => "Outlook-bijlage (winmail.dat)",
+            Format::Message => "e-mailbericht",
+            Format::Image => "afbeelding",
+            Format::Other => "onbekend bestandstype",
+        }
+    }
+
+    /// Whether this format holds other documents rather than text of its own.
+    pub fn is_container(&self) -> bool {
+        matches!(self, Format::Zip | Format::Tnef | Format::Message)
+    }
+}
+
+/// How a page count was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageBasis {
+    /// Counted from the document's own pages (PDF) or a LibreOffice rendering.
+    Exact,
+    /// Written into the file by the program that made it (ODT `meta:page-count`, Word statistics).
+    Metadata,
+    /// Computed from the text with a layout model of an A4 page.
+    Estimate,
+}
+
+impl PageBasis {
+    /// Stable lowercase name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PageBasis::Exact => "exact",
+            PageBasis::Metadata => "metadata",
+            PageBasis::Estimate => "estimate",
+        }
+    }
+}
+
+/// Outcome of extracting one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Text (possibly empty for a blank document) and pages were read.
+    Ok,
+    /// A PDF or image without a text layer: a scan. The sender is asked for a text file.
+    ScanWithoutText,
+    /// Encrypted with a password we do not have.
+    Protected,
+    /// Corrupt, truncated, hostile or timed out.
+    Unreadable,
+    /// A format we do not read (WordPerfect, spreadsheets, ...).
+    Unsupported,
+    /// Over one of the [`Limits`].
+    TooLarge,
+}
+
+impl Status {
+    /// Stable snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::ScanWithoutText => "scan_without_text",
+            Status::Protected => "protected",
+            Status::Unreadable => "unreadable",
+            Status::Unsupported => "unsupported",
+            Status::TooLarge => "too_large",
+        }
+    }
+}
+
+/// Size of a (first) page in PostScript points, as displayed (after `/Rotate`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paper {
+    pub width_pt: f64,
+    pub height_pt: f64,
+}
+
+impl Paper {
+    /// ISO A4, portrait.
+    pub const A4: Paper = Paper {
+        width_pt: 595.276,
+        height_pt: 841.89,
+    };
+    /// US Letter, portrait.
+    pub const LETTER: Paper = Paper {
+        width_pt: 612.0,
+        height_pt: 792.0,
+    };
+
+    fn matches(&self, other: &Paper) -> bool {
+        let close = |a: f64, b: f64| (a - b).abs() <= 3.0;
+        (close(self.width_pt, other.width_pt) && close(self.height_pt, other.height_pt))
+            || (close(self.width_pt, other.height_pt) && close(self.height_pt, other.width_pt))
+    }
+
+    /// A4 within ±3 pt, in either orientation.
+    pub fn is_a4(&self) -> bool {
+        self.matches(&Paper::A4)
+    }
+
+    /// "A4", "Letter" or the size in millimetres, e.g. "216 × 279 mm".
+    pub fn label(&self) -> String {
+        if self.is_a4() {
+            "A4".to_string()
+        } else if self.matches(&Paper::LETTER) {
+            "Letter".to_string()
+        } else {
+            let mm = |pt: f64| (pt * 25.4 / 72.0).round() as i64;
+            format!("{} × {} mm", mm(self.width_pt), mm(self.height_pt))
+        }
+    }
+}
+
+/// Where in the mail a document was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The text of the mail itself.
+    Body,
+    /// Any attachment (also inline parts, and documents unpacked from containers).
+    Attachment,
+}
+
+/// One document of a mail (the body, an attachment, or a file found inside a container).
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub origin: Origin,
+    /// File name as sent (decoded); `None` for the body.
+    pub name: Option<String>,
+    /// Where it was found, e.g. `body`, `brief.pdf`, `bijlagen.zip/brief.docx`.
+    pub path: String,
+    pub format: Format,
+    pub bytes: u64,
+    /// Hex SHA-256 of the document's own bytes.
+    pub sha256: String,
+    /// Extracted text (`""` when none).
+    pub text: String,
+    /// Byte offsets into `text` where page 2, 3, ... start, where known.
+    pub page_starts: Vec<usize>,
+    pub pages: Option<u32>,
+    pub page_basis: Option<PageBasis>,
+    pub paper: Option<Paper>,
+    pub status: Status,
+    /// Specific reason in plain English when `status` is not `Ok` (never document text).
+    pub reason: Option<String>,
+}
+
+/// What one extractor found; the parts of a [`Document`] that depend on its content.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extracted {
+    pub text: String,
+    pub page_starts: Vec<usize>,
+    pub pages: Option<u32>,
+    pub page_basis: Option<PageBasis>,
+    pub paper: Option<Paper>,
+    pub status: Option<Status>,
+    pub reason: Option<String>,
+    /// Whether the page count should be estimated from the text when none was found.
+    pub estimate_pages: bool,
+}
+
+impl Extracted {
+    pub(crate) fn failed(status: Status, reason: impl Into<String>) -> Self {
+        Extracted {
+            status: Some(status),
+            reason: Some(reason.into()),
+            ..Extracted::default()
+        }
+    }
+
+    pub(crate) fn text(text: String) -> Self {
+        Extracted {
+            text,
+            estimate_pages: true,
+            ..Extracted::default()
+        }
+    }
+}
+
+/// A deadline and text budget shared by the parsers of one document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    pub deadline: Instant,
+    pub max_text_chars: usize,
+}
+
+impl Budget {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Budget {
+            deadline: Instant::now() + Duration::from_secs(limits.timeout_secs_per_document.max(1)),
+            max_text_chars: usize::try_from(limits.max_text_chars).unwrap_or(usize::MAX),
+        }
+    }
+
+    pub(crate) fn expired(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+}
+
+/// A leaf waiting for extraction, produced by [`unpack`].
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub origin: Origin,
+    pub name: Option<String>,
+    pub path: String,
+    pub format: Format,
+    pub bytes: Arc<Vec<u8>>,
+    /// Already decided (containers, skipped parts, over-limit files): no extraction needed.
+    pub preset: Option<Extracted>,
+}
+
+/// Parses a raw RFC 822 message and returns its documents: first the body, then every
+/// document found in any MIME part, nested message, TNEF or ZIP archive.
+pub async fn from_mail(raw: &[u8], limits: &Limits) -> Vec<Document> {
+    let raw = raw.to_vec();
+    let lim = limits.clone();
+    let items = guarded(limits, move || unpack::mail_items(&raw, &lim)).await;
+    let items = items.unwrap_or_else(|reason| {
+        vec![Item {
+            origin: Origin::Body,
+            name: None,
+            path: "body".to_string(),
+            format: Format::Message,
+            bytes: Arc::new(Vec::new()),
+            preset: Some(Extracted::failed(Status::Unreadable, reason)),
+        }]
+    });
+    extract_items(items, limits).await
+}
+
+/// Extracts one file given by name and content (for `intake extract FILE`); containers
+/// (.eml, .msg, winmail.dat, .zip) yield the container followed by what it holds.
+pub async fn from_file(name: &str, bytes: Vec<u8>, limits: &Limits) -> Vec<Document> {
+    let lim = limits.clone();
+    let owned = name.to_string();
+    let items = guarded(limits, move || unpack::file_items(&owned, bytes, &lim)).await;
+    let items = items.unwrap_or_else(|reason| {
+        vec![Item {
+            origin: Origin::Attachment,
+            name: Some(name.to_string()),
+            path: name.to_string(),
+            format: Format::Other,
+            bytes: Arc::new(Vec::new()),
+            preset: Some(Extracted::failed(Status::Unreadable, reason)),
+        }]
+    });
+    extract_items(items, limits).await
+}
+
+/// Extracts the leaves at most two at a time, keeping their order.
+async fn extract_items(items: Vec<Item>, limits: &Limits) -> Vec<Document> {
+    futures::stream::iter(items.into_iter().map(|item| extract_item(item, limits)))
+        .buffered(2)
+        .collect()
+        .await
+}
+
+async fn extract_item(item: Item, limits: &Limits) -> Document {
+    let Item {
+        origin,
+        name,
+        path,
+        format,
+        bytes,
+        preset,
+    } = item;
+    let extracted = match preset {
+        Some(done) => done,
+        None => {
+            let lim = limits.clone();
+            let data = Arc::clone(&bytes);
+            match guarded(limits, move || extract_blocking(format, &data, &lim)).await {
+                Ok(done) => done,
+                Err(reason) => Extracted::failed(Status::Unreadable, reason),
+            }
+        }
+    };
+    let mut extracted = extracted;
+    if limits.libreoffice
+        && matches!(
+            format,
+            Format::Docx | Format::Docm | Format::Odt | Format::Doc | Format::Rtf
+        )
+        && extracted.status.is_none()
+        && let Some(pages) = estimate::libreoffice_pages(&bytes, format, limits).await
+    {
+        extracted.pages = Some(pages);
+        extracted.page_basis = Some(PageBasis::Exact);
+    }
+    finish(origin, name, path, format, &bytes, extracted)
+}
+
+/// Runs `work` on the blocking pool under `catch_unwind` and the per-document deadline.
+async fn guarded<T, F>(limits: &Limits, work: F) -> Result<T, String>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let secs = limits.timeout_secs_per_document.max(1);
+    // The parsers check the deadline themselves; this outer limit catches the rest (the
+    // thread of a truly stuck parser is abandoned, never waited for).
+    let outer = Duration::from_secs(secs) + Duration::from_secs(2);
+    let task =
+        tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(work)));
+    match tokio::time::timeout(outer, task).await {
+        Ok(Ok(Ok(value))) => Ok(value),
+        Ok(Ok(Err(panic))) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            tracing::warn!(panic = %what.chars().take(200).collect::<String>(), "document parser panicked");
+            Err("the file could not be read: the parser failed on its structure".to_string())
+        }
+        Ok(Err(join)) => Err(format!("the file could not be read: {join}")),
+        Err(_) => Err(format!(
+            "the file could not be read within the time limit of {secs} s"
+        )),
+    }
+}
+
+/// Extracts one leaf document of a known format (blocking; called under [`guarded`]).
+pub(crate) fn extract_blocking(format: Format, bytes: &[u8], limits: &Limits) -> Extracted {
+    let budget = Budget::new(limits);
+    match format {
+        Format::Pdf => pdf::extract(bytes, limits, &budget),
+        Format::Docx | Format::Docm => docx::extract(bytes, limits, &budget),
+        Format::Odt => odt::extract(bytes, limits, &budget),
+        Format::Doc => doc::extract(bytes, limits, &budget),
+        Format::Rtf => rtf::extract(bytes, &budget),
+        Format::Html => Extracted::text(html::html_to_text(&decode_text(bytes))),
+        Format::Text => Extracted::text(decode_text(bytes)),
+        Format::Image => Extracted::failed(
+            Status::ScanWithoutText,
+            "an image (photo or scan) has no text layer",
+        ),
+        Format::Other => Extracted::failed(Status::Unsupported, detect::describe_unknown(bytes)),
+        Format::Zip | Format::Tnef | Format::Message => Extracted::default(),
+    }
+}
+
+/// Turns an extraction into a [`Document`]: status, estimated pages, hash.
+fn finish(
+    origin: Origin,
+    name: Option<String>,
+    path: String,
+    format: Format,
+    bytes: &[u8],
+    mut ex: Extracted,
+) -> Document {
+    let status = ex.status.unwrap_or(Status::Ok);
+    if status == Status::Ok && ex.pages.is_none() && ex.estimate_pages {
+        let paper = ex.paper.unwrap_or(Paper::A4);
+        ex.pages = Some(if origin == Origin::Body && ex.text.trim().is_empty() {
+            0
+        } else {
+            estimate::pages(&ex.text, &paper)
+        });
+        ex.page_basis = Some(PageBasis::Estimate);
+    }
+    if ex.text.contains('\u{c}') {
+        ex.text = ex.text.replace('\u{c}', "\n");
+    }
+    if ex.pages.is_none() {
+        ex.page_basis = None;
+    }
+    Document {
+        origin,
+        name,
+        path,
+        format,
+        bytes: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+        text: ex.text,
+        page_starts: ex.page_starts,
+        pages: ex.pages,
+        page_basis: ex.page_basis,
+        paper: ex.paper,
+        status,
+        reason: if status == Status::Ok {
+            None
+        } else {
+            ex.reason
+        },
+    }
+}
+
+/// Decodes bytes of unknown encoding as text: UTF-8 (with or without BOM), UTF-16 with BOM,
+/// else Windows-1252 (which maps every byte).
+pub(crate) fn decode_text(bytes: &[u8]) -> String {
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        return enc.decode(bytes).0.into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+/// Appends `s` to `out` unless the budget of characters is spent; returns false when full.
+pub(crate) fn push_bounded(out: &mut String, s: &str, budget: &Budget) -> bool {
+    if out.len() >= budget.max_text_chars {
+        return false;
+    }
+    let room = budget.max_text_chars - out.len();
+    if s.len() <= room {
+        out.push_str(s);
+        true
+    } else {
+        let mut cut = room;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push_str(&s[..cut]);
+        false
+    }
+}
+
+/// One line about a document for `intake extract`: format, pages and basis, paper, characters,
+/// status and reason. Never includes the text itself.
+pub fn describe(doc: &Document) -> String {
+    let pages = match (doc.pages, doc.page_basis) {
+        (Some(n), Some(basis)) => format!(
+            "{n} page{} ({})",
+            if n == 1 { "" } else { "s" },
+            basis.as_str()
+        ),
+        (Some(n), None) => format!("{n} pages"),
+        _ => "pages unknown".to_string(),
+    };
+    let paper = doc
+        .paper
+        .map(|p| p.label())
+        .unwrap_or_else(|| "paper unknown".to_string());
+    let chars = doc.text.chars().filter(|c| !c.is_whitespace()).count();
+    let mut line = format!(
+        "{}: {} ({}), {}, {}, {} characters, {}",
+        doc.path,
+        doc.format.as_str(),
+        doc.format.label_nl(),
+        pages,
+        paper,
+        chars,
+        doc.status.as_str()
+    );
+    if let Some(reason) = &doc.reason {
+        line.push_str(": ");
+        line.push_str(reason);
+    }
+    line
+}
