@@ -1,0 +1,360 @@
+//! Staff digests, exports, the shortlist and the decision letters: the *pure* part.
+//!
+//! This module owns the plain data a digest is made of ([`DigestData`], [`NominationRow`],
+//! [`ConsultationRow`]), the decision whether there is anything to tell ([`has_news`]) and the
+//! rendering of one digest mail ([`render`]: subject, plain text, HTML, inline PNG charts and the
+//! CSV attachment) from the templates in `config/templates/`. The submodules hold the exports
+//! ([`export`]), the charts ([`chart`]) and the shortlist proposal ([`shortlist`]).
+//!
+//! It must not read the clock, the database, the mailbox or the network: the caller (the store
+//! and the CLI) fills the structs, passes `now`, and sends what comes back through the outbox.
+//! All wording the staff read lives in the templates or, for short labels, in [`labels`].
+
+pub mod chart;
+pub mod export;
+pub mod labels;
+pub mod shortlist;
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+/// One nomination as the staff see it: the facts, the findings (after staff overrides) and the
+/// state of its consultation and decision. Filled by the store; every field is plain data.
+#[derive(Debug, Clone, Serialize)]
+pub struct NominationRow {
+    /// The reference the municipality got in its confirmation, e.g. `KVN-0042`.
+    pub reference: String,
+    /// Name of the municipality, `None` when it was not identified.
+    pub municipality: Option<String>,
+    /// CBS municipality code, e.g. `GM0344`.
+    pub code: Option<String>,
+    /// Province name as listed in [`DigestData::provinces`].
+    pub province: Option<String>,
+    /// Server arrival time (IMAP INTERNALDATE), the time that counts for the deadline.
+    pub arrived_at: DateTime<Utc>,
+    pub on_time: bool,
+    pub pages: Option<u32>,
+    /// How the page count was found, e.g. `pdf`, `odt meta`, `libreoffice`, `estimate`.
+    pub page_basis: Option<String>,
+    pub over_limit: bool,
+    /// Verdict per criterion id: `met`, `weak` or `not_found`, after staff override.
+    pub verdicts: Vec<(String, String)>,
+    /// Verdict on the mandatory principle: `met`, `weak` or `not_found`.
+    pub principle: String,
+    /// At least the minimum number of criteria and the principle are met.
+    pub meets_minimum: bool,
+    /// Domain (theme) ids, as in [`DigestData::domains`].
+    pub domains: Vec<String>,
+    /// `current`, `superseded` or `late`.
+    pub status: String,
+    /// Problems found, in plain Dutch, e.g. "bijlage kon niet worden gelezen".
+    pub problems: Vec<String>,
+    /// Per partner: `sent`, `reminded`, `support`, `objection`, `no_opinion`, `needs_reading`
+    /// or `no_answer`.
+    pub consultation: Vec<(String, String)>,
+    /// Staff decision, if any: `selected`, `reserve` or `rejected`.
+    pub decision: Option<String>,
+}
+
+/// One partner's consultation of one nomination.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsultationRow {
+    pub reference: String,
+    pub municipality: Option<String>,
+    /// Partner name, e.g. "Ieder(in)".
+    pub partner: String,
+    /// `sent`, `reminded`, `support`, `objection`, `no_opinion`, `needs_reading`, `no_answer`.
+    pub state: String,
+    /// When the state last changed (request sent, reminder sent, answer received).
+    pub changed_at: DateTime<Utc>,
+    /// Short motivation of an objection or support, as the partner wrote it. It goes to the
+    /// staff only (never into a log).
+    pub note: Option<String>,
+    /// Staff overrode this objection (it no longer blocks the shortlist).
+    pub overridden: bool,
+}
+
+/// A delivery that failed: a bounce that came back, or a send that the outbox gave up on.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryProblem {
+    /// Recipient address.
+    pub to: String,
+    /// What the mail was, e.g. "bevestiging KVN-0042" or "raadpleging KVN-0042 (Per Saldo)".
+    pub what: String,
+    /// Reason in plain words, e.g. "adres bestaat niet" or the SMTP reply.
+    pub reason: String,
+}
+
+/// Everything one digest tells. The `Vec`s of the "since" sections hold only what happened
+/// since the previous digest; `all` holds every current nomination for the totals and the CSV.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestData {
+    pub call_title: String,
+    /// Time of the previous digest; `None` for the first one.
+    pub since: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+    /// Time zone in which dates are shown (the call's time zone).
+    pub tz: Tz,
+    pub new_nominations: Vec<NominationRow>,
+    pub late: Vec<NominationRow>,
+    pub over_limit: Vec<NominationRow>,
+    pub unidentified: Vec<NominationRow>,
+    /// (reference, file name, reason).
+    pub unreadable: Vec<(String, String, String)>,
+    /// (arrival, from address, reason).
+    pub quarantined: Vec<(DateTime<Utc>, String, String)>,
+    /// (to, what, reason): bounces received since the previous digest.
+    pub bounces: Vec<(String, String, String)>,
+    /// Sends the outbox gave up on since the previous digest.
+    pub failed_deliveries: Vec<DeliveryProblem>,
+    /// Problems with the mailbox connection or folders, in plain Dutch.
+    pub mailbox_problems: Vec<String>,
+    /// Consultation progress; any order (the digest puts objections first).
+    pub consultations: Vec<ConsultationRow>,
+    /// What needs a staff action, in plain Dutch.
+    pub actions: Vec<String>,
+    /// Every current nomination, for totals, charts and the CSV.
+    pub all: Vec<NominationRow>,
+    /// All provinces in display order, so that empty provinces show 0.
+    pub provinces: Vec<String>,
+    /// (id, Dutch title) of every domain in display order.
+    pub domains: Vec<(String, String)>,
+    /// (id, title) of every criterion in display order.
+    pub criteria: Vec<(String, String)>,
+    pub principle_title: String,
+}
+
+/// One inline image of the HTML part, referenced as `cid:<cid>`.
+#[derive(Debug, Clone)]
+pub struct InlineImage {
+    pub cid: String,
+    pub png: Vec<u8>,
+    pub alt: String,
+}
+
+/// A digest ready for the outbox: a multipart/related HTML part with its images, the plain-text
+/// alternative, and the CSV attachment.
+#[derive(Debug, Clone)]
+pub struct RenderedDigest {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub images: Vec<InlineImage>,
+    pub csv: Vec<u8>,
+    pub csv_name: String,
+}
+
+/// A letter rendered from a text + HTML template pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedLetter {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Is there anything new to tell? No digest is sent on days without news.
+///
+/// News is: anything in a "since" section, or a consultation that changed since the previous
+/// digest. Open staff actions alone are not news: they are repeated in the next digest.
+pub fn has_news(d: &DigestData) -> bool {
+    let consultation_changed = d
+        .consultations
+        .iter()
+        .any(|c| d.since.is_none_or(|since| c.changed_at > since));
+    !d.new_nominations.is_empty()
+        || !d.late.is_empty()
+        || !d.over_limit.is_empty()
+        || !d.unidentified.is_empty()
+        || !d.unreadable.is_empty()
+        || !d.quarantined.is_empty()
+        || !d.bounces.is_empty()
+        || !d.failed_deliveries.is_empty()
+        || !d.mailbox_problems.is_empty()
+        || consultation_changed
+}
+
+/// Template names, relative to the templates directory.
+pub const DIGEST_TEXT: &str = "digest.txt.j2";
+pub const DIGEST_HTML: &str = "digest.html.j2";
+
+/// Render the digest mail from `digest.txt.j2` and `digest.html.j2` in `templates_dir`.
+///
+/// The text template sets the subject with `{% set subject = … %}`; the HTML template gets it
+/// as `subject`. Both get the same context (see [`view`]), so they carry the same content.
+pub fn render(d: &DigestData, templates_dir: &Path) -> anyhow::Result<RenderedDigest> {
+    let charts = chart::digest_charts(d).context("failed to draw the digest charts")?;
+    let view = view::DigestView::build(d, &charts);
+    let env = environment(templates_dir, &[DIGEST_TEXT, DIGEST_HTML])?;
+    let (text, subject) = render_with_subject(&env, DIGEST_TEXT, &view, None)?;
+    let (html, _) = render_with_subject(&env, DIGEST_HTML, &view, Some(&subject))?;
+    let csv = export::csv(&d.all, &d.criteria, d.tz);
+    let csv_name = format!(
+        "voordrachten-{}.csv",
+        d.now.with_timezone(&d.tz).format("%Y-%m-%d")
+    );
+    let images = charts
+        .into_iter()
+        .map(|c| InlineImage {
+            cid: c.cid,
+            png: c.png,
+            alt: c.alt,
+        })
+        .collect();
+    Ok(RenderedDigest {
+        subject,
+        text,
+        html,
+        images,
+        csv,
+        csv_name,
+    })
+}
+
+/// The decision a letter reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionLetterKind {
+    Selected,
+    NotSelected,
+}
+
+impl DecisionLetterKind {
+    /// Base name of the template pair: `<base>.txt.j2` and `<base>.html.j2`.
+    pub fn template_base(self) -> &'static str {
+        match self {
+            DecisionLetterKind::Selected => "selected",
+            DecisionLetterKind::NotSelected => "not_selected",
+        }
+    }
+}
+
+/// What the decision letters may use. Dates are shown in `tz`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionLetterData {
+    pub call_title: String,
+    pub reference: String,
+    pub municipality: String,
+    /// When the nomination arrived (shown so the municipality recognises its letter).
+    pub arrived_at: DateTime<Utc>,
+    /// Date of the ratification.
+    pub ratified_at: DateTime<Utc>,
+    /// Names and roles of the office holders who ratified, e.g. "J. Jansen, voorzitter".
+    pub ratified_by: Vec<String>,
+    /// How many koplopers were chosen in total.
+    pub selected_count: usize,
+    /// Free text from the staff for this municipality (optional).
+    pub note: Option<String>,
+    /// Name and address the municipality can reply to.
+    pub contact_name: String,
+    pub contact_email: String,
+    #[serde(skip)]
+    pub tz: Tz,
+}
+
+/// Render the letter to a selected or not-selected municipality.
+pub fn render_decision_letter(
+    kind: DecisionLetterKind,
+    data: &DecisionLetterData,
+    templates_dir: &Path,
+) -> anyhow::Result<RenderedLetter> {
+    let base = kind.template_base();
+    let text_name = format!("{base}.txt.j2");
+    let html_name = format!("{base}.html.j2");
+    let env = environment(templates_dir, &[&text_name, &html_name])?;
+    let ctx = view::DecisionView::build(data);
+    let (text, subject) = render_with_subject(&env, &text_name, &ctx, None)?;
+    let (html, _) = render_with_subject(&env, &html_name, &ctx, Some(&subject))?;
+    Ok(RenderedLetter {
+        subject,
+        text,
+        html,
+    })
+}
+
+/// A template environment holding `names` read from `dir`, with HTML escaping for `*.html.j2`
+/// and strict undefined variables (a typo in a template is an error, not an empty string).
+fn environment(dir: &Path, names: &[&str]) -> anyhow::Result<minijinja::Environment<'static>> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html.j2") || name.ends_with(".html") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .context("failed to configure the template syntax")?;
+    env.set_syntax(syntax);
+    for name in names {
+        let path = dir.join(name);
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read template {}", path.display()))?;
+        env.add_template_owned(name.to_string(), source)
+            .with_context(|| format!("failed to parse template {name}"))?;
+    }
+    Ok(env)
+}
+
+/// Render `name`; return the output and the `subject` the template set (or was given).
+fn render_with_subject<S: Serialize>(
+    env: &minijinja::Environment<'static>,
+    name: &str,
+    ctx: &S,
+    subject: Option<&str>,
+) -> anyhow::Result<(String, String)> {
+    let tmpl = env.get_template(name)?;
+    let json = serde_json::to_value(ctx).context("failed to prepare the template context")?;
+    let base = to_template_value(json);
+    let ctx = match subject {
+        Some(s) => minijinja::context! { subject => s, ..base },
+        None => base,
+    };
+    let captured = tmpl
+        .render_captured(ctx)
+        .with_context(|| format!("failed to render template {name}"))?;
+    let subject = match subject {
+        Some(s) => s.to_string(),
+        None => captured
+            .state()
+            .lookup("subject")
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| v.to_string())
+            .with_context(|| format!("template {name} does not set a subject"))?,
+    };
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok((captured.into_output(), subject))
+}
+
+/// Convert JSON to a template value (minijinja's own serde support is an optional feature
+/// that this crate does not enable).
+fn to_template_value(v: serde_json::Value) -> minijinja::Value {
+    use minijinja::Value;
+    match v {
+        serde_json::Value::Null => Value::from(()),
+        serde_json::Value::Bool(b) => Value::from(b),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(f)) => Value::from(f),
+            (None, None) => Value::from(n.to_string()),
+        },
+        serde_json::Value::String(s) => Value::from(s),
+        serde_json::Value::Array(a) => {
+            Value::from(a.into_iter().map(to_template_value).collect::<Vec<_>>())
+        }
+        serde_json::Value::Object(o) => Value::from(
+            o.into_iter()
+                .map(|(k, v)| (k, to_template_value(v)))
+                .collect::<std::collections::BTreeMap<String, Value>>(),
+        ),
+    }
+}
+
+pub mod view;

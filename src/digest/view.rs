@@ -1,0 +1,524 @@
+//! The template context: [`DigestData`] turned into ready-to-print Dutch strings.
+//!
+//! Templates only loop and print; every label, date and count is decided here, so the text and
+//! the HTML version cannot drift apart and a template edit cannot break a number.
+
+use serde::Serialize;
+
+use super::chart::Chart;
+use super::labels;
+use super::{DecisionLetterData, DigestData, NominationRow};
+
+/// A label and a value, for "Gemeente: Utrecht" lines and two-column tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub label: String,
+    pub value: String,
+}
+
+/// One nomination, printable.
+#[derive(Debug, Clone, Serialize)]
+pub struct NominationView {
+    pub reference: String,
+    pub municipality: String,
+    pub province: String,
+    pub arrived: String,
+    pub on_time: String,
+    pub pages: String,
+    /// One-line summary, e.g. "Utrecht (Utrecht), 2 pagina's, op tijd".
+    pub summary: String,
+    /// All facts as label/value pairs (criteria, principle, themes, problems, …).
+    pub fields: Vec<Field>,
+    pub problems: Vec<String>,
+}
+
+/// One row of a simple list table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub cells: Vec<String>,
+}
+
+/// A simple list section: heading, column headers and rows (first cell is the row header).
+#[derive(Debug, Clone, Serialize)]
+pub struct ListSection {
+    pub id: String,
+    pub title: String,
+    pub intro: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// One chart with its table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartView {
+    pub cid: String,
+    pub title: String,
+    pub caption: String,
+    pub alt: String,
+    pub width: u32,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// One consultation line.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsultationView {
+    pub reference: String,
+    pub municipality: String,
+    pub partner: String,
+    pub state: String,
+    pub objection: bool,
+    pub changed: String,
+    pub note: String,
+}
+
+/// The whole digest context.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestView {
+    pub call_title: String,
+    pub now: String,
+    pub today: String,
+    /// "sinds 20 maart 2018 om 08:00" or "sinds het begin".
+    pub since: String,
+    pub summary: Vec<String>,
+    pub new_count: usize,
+    pub actions: Vec<String>,
+    pub new_nominations: Vec<NominationView>,
+    /// Late, over the limit, unidentified, unreadable, quarantined, bounces, failed deliveries:
+    /// only the non-empty ones, in this order.
+    pub problem_sections: Vec<ListSection>,
+    pub mailbox_problems: Vec<String>,
+    pub consultations: Vec<ConsultationView>,
+    pub consultation_summary: String,
+    pub objection_count: usize,
+    pub total: usize,
+    pub total_line: String,
+    pub charts: Vec<ChartView>,
+    pub csv_note: String,
+}
+
+impl DigestView {
+    pub fn build(d: &DigestData, charts: &[Chart]) -> DigestView {
+        let tz = d.tz;
+        let since = match d.since {
+            Some(s) => format!("sinds {}", labels::date_time(s, tz)),
+            None => "sinds het begin van de oproep".to_string(),
+        };
+        let mut problem_sections = Vec::new();
+        let nom_section =
+            |id: &str, title: &str, intro: &str, rows: &[NominationRow]| ListSection {
+                id: id.to_string(),
+                title: format!("{title} ({})", rows.len()),
+                intro: intro.to_string(),
+                headers: vec![
+                    "Referentie".into(),
+                    "Gemeente".into(),
+                    "Binnengekomen".into(),
+                    "Pagina's".into(),
+                ],
+                rows: rows
+                    .iter()
+                    .map(|r| Row {
+                        cells: vec![
+                            r.reference.clone(),
+                            municipality(r),
+                            labels::date_time(r.arrived_at, tz),
+                            pages(r),
+                        ],
+                    })
+                    .collect(),
+            };
+        if !d.late.is_empty() {
+            problem_sections.push(nom_section(
+                "te-laat",
+                "Te laat binnengekomen",
+                "Deze voordrachten kwamen na de sluitingsdatum binnen. De gemeente heeft dat in de bevestiging gelezen. U beslist of ze toch meedoen.",
+                &d.late,
+            ));
+        }
+        if !d.over_limit.is_empty() {
+            problem_sections.push(nom_section(
+                "te-lang",
+                "Meer pagina's dan toegestaan",
+                "Deze brieven zijn langer dan toegestaan. Kijk of de telling klopt.",
+                &d.over_limit,
+            ));
+        }
+        if !d.unidentified.is_empty() {
+            problem_sections.push(nom_section(
+                "gemeente-onbekend",
+                "Gemeente niet herkend",
+                "Bij deze voordrachten weten we niet welke gemeente het is. Vul de gemeente in met de opdrachtregel.",
+                &d.unidentified,
+            ));
+        }
+        let triple =
+            |id: &str, title: &str, intro: &str, headers: [&str; 3], rows: Vec<[String; 3]>| {
+                ListSection {
+                    id: id.to_string(),
+                    title: format!("{title} ({})", rows.len()),
+                    intro: intro.to_string(),
+                    headers: headers.iter().map(|h| h.to_string()).collect(),
+                    rows: rows
+                        .into_iter()
+                        .map(|c| Row { cells: c.to_vec() })
+                        .collect(),
+                }
+            };
+        if !d.unreadable.is_empty() {
+            problem_sections.push(triple(
+                "onleesbaar",
+                "Bijlagen die we niet konden lezen",
+                "Lees deze bijlagen zelf. Misschien moet de gemeente een nieuwe versie sturen.",
+                ["Referentie", "Bestand", "Reden"],
+                d.unreadable
+                    .iter()
+                    .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
+                    .collect(),
+            ));
+        }
+        if !d.quarantined.is_empty() {
+            problem_sections.push(triple(
+                "quarantaine",
+                "Mails in quarantaine",
+                "Deze mails konden we niet verwerken. Ze staan apart in de mailbox. Bekijk ze zelf.",
+                ["Binnengekomen", "Afzender", "Reden"],
+                d.quarantined
+                    .iter()
+                    .map(|(t, from, why)| [labels::date_time(*t, tz), from.clone(), why.clone()])
+                    .collect(),
+            ));
+        }
+        if !d.bounces.is_empty() {
+            problem_sections.push(triple(
+                "onbestelbaar",
+                "Mails die terugkwamen (onbestelbaar)",
+                "Deze mails van ons kwamen terug. Zoek een ander adres en stuur ze opnieuw.",
+                ["Aan", "Welke mail", "Reden"],
+                d.bounces
+                    .iter()
+                    .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
+                    .collect(),
+            ));
+        }
+        if !d.failed_deliveries.is_empty() {
+            problem_sections.push(triple(
+                "niet-verstuurd",
+                "Mails die we niet konden versturen",
+                "Het versturen van deze mails is mislukt. Controleer het adres en de mailserver.",
+                ["Aan", "Welke mail", "Reden"],
+                d.failed_deliveries
+                    .iter()
+                    .map(|f| [f.to.clone(), f.what.clone(), f.reason.clone()])
+                    .collect(),
+            ));
+        }
+
+        let mut consultations: Vec<_> = d.consultations.iter().collect();
+        consultations.sort_by(|a, b| {
+            labels::consultation_rank(&a.state)
+                .cmp(&labels::consultation_rank(&b.state))
+                .then_with(|| a.reference.cmp(&b.reference))
+                .then_with(|| a.partner.cmp(&b.partner))
+        });
+        let consultations: Vec<ConsultationView> = consultations
+            .into_iter()
+            .map(|c| ConsultationView {
+                reference: c.reference.clone(),
+                municipality: c.municipality.clone().unwrap_or_else(|| "onbekend".into()),
+                partner: c.partner.clone(),
+                state: if c.state == "objection" && c.overridden {
+                    "bezwaar (VNG heeft besloten door te gaan)".to_string()
+                } else {
+                    labels::consultation_state(&c.state)
+                },
+                objection: c.state == "objection" && !c.overridden,
+                changed: labels::short_date_time(c.changed_at, tz),
+                note: c.note.clone().unwrap_or_default(),
+            })
+            .collect();
+        let objection_count = consultations.iter().filter(|c| c.objection).count();
+        let answered = d
+            .consultations
+            .iter()
+            .filter(|c| matches!(c.state.as_str(), "support" | "objection" | "no_opinion"))
+            .count();
+        let consultation_summary = if d.consultations.is_empty() {
+            "Er zijn nog geen partners geraadpleegd.".to_string()
+        } else {
+            format!(
+                "{} van de {} vragen aan partners zijn beantwoord. {}.",
+                answered,
+                d.consultations.len(),
+                labels::count(objection_count, "open bezwaar", "open bezwaren")
+            )
+        };
+
+        let mut summary = vec![labels::count(
+            d.new_nominations.len(),
+            "nieuwe voordracht",
+            "nieuwe voordrachten",
+        )];
+        for (n, one, many) in [
+            (d.late.len(), "te laat", "te laat"),
+            (d.over_limit.len(), "te lang", "te lang"),
+            (
+                d.unidentified.len(),
+                "zonder herkende gemeente",
+                "zonder herkende gemeente",
+            ),
+            (
+                d.unreadable.len(),
+                "onleesbare bijlage",
+                "onleesbare bijlagen",
+            ),
+            (
+                d.quarantined.len(),
+                "mail in quarantaine",
+                "mails in quarantaine",
+            ),
+            (d.bounces.len(), "onbestelbare mail", "onbestelbare mails"),
+            (
+                d.failed_deliveries.len(),
+                "mislukte verzending",
+                "mislukte verzendingen",
+            ),
+            (
+                d.mailbox_problems.len(),
+                "probleem met de mailbox",
+                "problemen met de mailbox",
+            ),
+            (
+                objection_count,
+                "open bezwaar van een partner",
+                "open bezwaren van partners",
+            ),
+        ] {
+            if n > 0 {
+                summary.push(labels::count(n, one, many));
+            }
+        }
+
+        let total = d.all.len();
+        let on_time = d.all.iter().filter(|r| r.on_time).count();
+        let meets = d.all.iter().filter(|r| r.meets_minimum).count();
+        let total_line = format!(
+            "In totaal {}: {} op tijd, {} voldoen aan het minimum (genoeg criteria en het principe).",
+            labels::count(total, "voordracht", "voordrachten"),
+            on_time,
+            meets
+        );
+
+        DigestView {
+            call_title: d.call_title.clone(),
+            now: labels::date_time(d.now, tz),
+            today: labels::date(d.now, tz),
+            since,
+            summary,
+            new_count: d.new_nominations.len(),
+            actions: d.actions.clone(),
+            new_nominations: d
+                .new_nominations
+                .iter()
+                .map(|r| nomination(r, d))
+                .collect(),
+            problem_sections,
+            mailbox_problems: d.mailbox_problems.clone(),
+            consultations,
+            consultation_summary,
+            objection_count,
+            total,
+            total_line,
+            charts: charts.iter().map(ChartView::from).collect(),
+            csv_note: "In de bijlage staat een CSV-bestand met alle voordrachten. Het opent in Excel met kolommen.".to_string(),
+        }
+    }
+}
+
+impl From<&Chart> for ChartView {
+    fn from(c: &Chart) -> ChartView {
+        ChartView {
+            cid: c.cid.clone(),
+            title: c.title.clone(),
+            caption: c.caption.clone(),
+            alt: c.alt.clone(),
+            width: c.width,
+            headers: c.headers.clone(),
+            rows: c
+                .rows
+                .iter()
+                .map(|(label, cells)| Row {
+                    cells: std::iter::once(label.clone())
+                        .chain(cells.iter().cloned())
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn municipality(r: &NominationRow) -> String {
+    r.municipality
+        .clone()
+        .unwrap_or_else(|| "onbekend".to_string())
+}
+
+fn pages(r: &NominationRow) -> String {
+    match (r.pages, &r.page_basis) {
+        (Some(p), Some(b)) => format!("{p} ({b})"),
+        (Some(p), None) => p.to_string(),
+        (None, _) => "onbekend".to_string(),
+    }
+}
+
+/// Title of an id in an (id, title) list, or the id itself.
+pub(crate) fn title_of(list: &[(String, String)], id: &str) -> String {
+    list.iter()
+        .find(|(i, _)| i == id)
+        .map(|(_, t)| t.clone())
+        .unwrap_or_else(|| id.to_string())
+}
+
+fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
+    let tz = d.tz;
+    let municipality = municipality(r);
+    let province = r.province.clone().unwrap_or_else(|| "onbekend".into());
+    let on_time = if r.on_time {
+        "op tijd".to_string()
+    } else {
+        "te laat".to_string()
+    };
+    let pages = pages(r);
+    let mut fields = vec![
+        Field {
+            label: "Gemeente".into(),
+            value: match &r.code {
+                Some(code) => format!("{municipality} ({code})"),
+                None => municipality.clone(),
+            },
+        },
+        Field {
+            label: "Provincie".into(),
+            value: province.clone(),
+        },
+        Field {
+            label: "Binnengekomen".into(),
+            value: format!("{} ({on_time})", labels::date_time(r.arrived_at, tz)),
+        },
+        Field {
+            label: "Pagina's".into(),
+            value: if r.over_limit {
+                format!("{pages}, te veel")
+            } else {
+                pages.clone()
+            },
+        },
+    ];
+    for (id, title) in &d.criteria {
+        let verdict = r
+            .verdicts
+            .iter()
+            .find(|(c, _)| c == id)
+            .map(|(_, v)| labels::verdict(v))
+            .unwrap_or_else(|| "niet beoordeeld".into());
+        fields.push(Field {
+            label: format!("Criterium: {title}"),
+            value: verdict,
+        });
+    }
+    fields.push(Field {
+        label: format!("Principe: {}", d.principle_title),
+        value: labels::verdict(&r.principle),
+    });
+    fields.push(Field {
+        label: "Voldoet aan minimum".into(),
+        value: labels::yes_no(r.meets_minimum),
+    });
+    fields.push(Field {
+        label: "Thema's".into(),
+        value: if r.domains.is_empty() {
+            "geen thema herkend".into()
+        } else {
+            r.domains
+                .iter()
+                .map(|id| title_of(&d.domains, id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    });
+    if r.status != "current" {
+        fields.push(Field {
+            label: "Status".into(),
+            value: labels::status(&r.status),
+        });
+    }
+    if !r.consultation.is_empty() {
+        fields.push(Field {
+            label: "Partners".into(),
+            value: r
+                .consultation
+                .iter()
+                .map(|(p, s)| format!("{p}: {}", labels::consultation_state(s)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
+    }
+    if let Some(dec) = &r.decision {
+        fields.push(Field {
+            label: "Besluit".into(),
+            value: labels::decision(dec),
+        });
+    }
+    let page_words = match r.pages {
+        Some(1) => "1 pagina".to_string(),
+        Some(p) => format!("{p} pagina's"),
+        None => "aantal pagina's onbekend".to_string(),
+    };
+    let mut summary = format!("{municipality} ({province}), {page_words}, {on_time}");
+    if r.over_limit {
+        summary.push_str(", te lang");
+    }
+    NominationView {
+        reference: r.reference.clone(),
+        municipality,
+        province,
+        arrived: labels::date_time(r.arrived_at, tz),
+        on_time,
+        pages,
+        summary,
+        fields,
+        problems: r.problems.clone(),
+    }
+}
+
+/// Context of the decision letters.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub call_title: String,
+    pub reference: String,
+    pub municipality: String,
+    pub arrived: String,
+    pub ratified: String,
+    pub ratified_by: Vec<String>,
+    pub selected_count: usize,
+    pub note: String,
+    pub contact_name: String,
+    pub contact_email: String,
+}
+
+impl DecisionView {
+    pub fn build(d: &DecisionLetterData) -> DecisionView {
+        DecisionView {
+            call_title: d.call_title.clone(),
+            reference: d.reference.clone(),
+            municipality: d.municipality.clone(),
+            arrived: labels::date(d.arrived_at, d.tz),
+            ratified: labels::date(d.ratified_at, d.tz),
+            ratified_by: d.ratified_by.clone(),
+            selected_count: d.selected_count,
+            note: d.note.clone().unwrap_or_default(),
+            contact_name: d.contact_name.clone(),
+            contact_email: d.contact_email.clone(),
+        }
+    }
+}
