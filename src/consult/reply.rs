@@ -564,7 +564,7 @@ fn explicit_keyword(line: &str) -> Option<(PartnerVerdict, usize)> {
             .all(|w| w.2.chars().all(|c| !c.is_lowercase()));
         let explicit = match next {
             None => true,
-            Some(c) => !c.is_alphanumeric() && c != '(' || capitals,
+            Some(c) => !c.is_alphanumeric() || capitals,
         };
         return explicit.then_some((*verdict, end));
     }
@@ -624,13 +624,7 @@ fn clauses(sentence: &str) -> Vec<Vec<Word>> {
         "aangezien",
         "doordat",
         "zodat",
-        "dus",
-        "echter",
         "en",
-        "ook",
-        "al",
-        "daarom",
-        "wel",
     ];
     let mut out: Vec<Vec<Word>> = Vec::new();
     let mut current: Vec<Word> = Vec::new();
@@ -665,7 +659,6 @@ const NOMINATION_WORDS: &[&str] = &[
     "kandidaat",
     "voorstel",
     "koploper",
-    "gemeente",
 ];
 const NEGATIONS: &[&str] = &[
     "niet",
@@ -697,6 +690,10 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
                     | Some(&"bezwaren")
                     | Some(&"enkel")
                     | Some(&"enkele")
+                    | Some(&"moeite")
+                    | Some(&"twijfel")
+                    | Some(&"probleem")
+                    | Some(&"problemen")
             )
     });
     let mut out = Vec::new();
@@ -787,7 +784,10 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
     let steun_capitals = clause
         .iter()
         .any(|x| x.capitals && matches!(x.lower.as_str(), "steun" | "steunen"));
-    if has_any(STEUN) && (first_person || about_nomination || steun_capitals) {
+    let steun_from = w.first() == Some(&"steun") && w.get(1) == Some(&"van");
+    if has_any(STEUN)
+        && (first_person || about_nomination || steun_capitals || steun_from || w.len() <= 3)
+    {
         out.push(flip(Support));
     }
     if has("akkoord") && (first_person || about_nomination || w.len() <= 3) {
@@ -813,7 +813,13 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
     if has("tegenstander") || has("tegenstanders") {
         out.push(Objection);
     }
-    if let Some(p) = pos("tegen") {
+    if (bigram("geen", "probleem") || bigram("geen", "problemen"))
+        && (first_person || about_nomination)
+    {
+        out.push(Support);
+    }
+    let bezwaar_tegen = has_any(&["bezwaar", "bezwaren"]);
+    if let Some(p) = pos("tegen").filter(|_| !bezwaar_tegen) {
         let before = &w[p.saturating_sub(2)..p];
         if before.iter().any(|y| matches!(*y, "niets" | "niks")) {
             out.push(Support);
@@ -822,7 +828,7 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
                 .iter()
                 .take(3)
                 .any(|y| NOMINATION_WORDS.contains(y))
-            || (first_person && has_any(&["zijn", "zijn", "ben"]) && p + 1 == w.len())
+            || (first_person && has_any(&["zijn", "ben"]) && p + 1 == w.len())
         {
             out.push(flip(Objection));
         }
@@ -889,8 +895,7 @@ fn is_salutation(line: &str) -> bool {
     ];
     GREETINGS.contains(&first.as_str())
         && lower.chars().count() <= 60
-        && (lower.ends_with(',') || words(&lower).count() <= 4)
-        && !lower.contains('.')
+        && (lower.ends_with(',') || (words(&lower).count() <= 3 && !lower.contains('.')))
 }
 
 /// The verdict of the new text (see the module documentation for the order of strength).
@@ -1284,4 +1289,425 @@ fn entity(name: &str) -> Option<char> {
         "copy" => '©',
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartnerVerdict::{NoOpinion, Objection, Support};
+    use super::*;
+
+    /// Realistic answers as partners type them (new text, sometimes with quoted history), and
+    /// the verdict a careful human reader would record (`None`: needs reading).
+    const ANSWERS: &[(&str, Option<PartnerVerdict>)] = &[
+        (
+            "STEUN\n\nDe gemeente betrekt ervaringsdeskundigen al jaren bij het beleid.",
+            Some(Support),
+        ),
+        (
+            "Beste Anna,\n\nBEZWAAR\n\nDe gemeente heeft nog geen lokale inclusieagenda.\n\nMet vriendelijke groet,\nPiet",
+            Some(Objection),
+        ),
+        (
+            "Geen oordeel. Wij kennen deze gemeente niet goed genoeg.",
+            Some(NoOpinion),
+        ),
+        ("steun!", Some(Support)),
+        (
+            "Steun, maar de toegankelijkheid van het gemeentehuis moet beter.",
+            Some(Support),
+        ),
+        (
+            "STEUN, maar wij hebben wel bezwaar tegen de korte looptijd van het plan.",
+            Some(Support),
+        ),
+        ("Wij steunen deze voordracht van harte.", Some(Support)),
+        ("Wij kunnen deze voordracht niet steunen.", Some(Objection)),
+        (
+            "Wij steunen deze voordracht niet, want mensen met een beperking zijn niet betrokken.",
+            Some(Objection),
+        ),
+        ("Geen bezwaar.", Some(Support)),
+        (
+            "Wij hebben geen bezwaar tegen deze voordracht.",
+            Some(Support),
+        ),
+        (
+            "Wij hebben bezwaar. De gemeente noemt het VN-verdrag nergens.",
+            Some(Objection),
+        ),
+        ("We kunnen ons hier niet in vinden.", Some(Objection)),
+        (
+            "Wij kunnen ons goed vinden in deze voordracht.",
+            Some(Support),
+        ),
+        (
+            "Wij onthouden ons van een oordeel, omdat wij in deze regio geen leden hebben.",
+            Some(NoOpinion),
+        ),
+        ("Dit kunnen wij niet beoordelen.", Some(NoOpinion)),
+        ("Geen mening.", Some(NoOpinion)),
+        ("Ja, van harte!", Some(Support)),
+        (
+            "Nee. De gemeente doet te weinig aan toegankelijkheid.",
+            Some(Objection),
+        ),
+        (
+            "Wij steunen deze voordracht, maar hebben ook een bezwaar: er is geen budget.",
+            None,
+        ),
+        ("STEUN\nBEZWAAR", None),
+        ("Akkoord.", Some(Support)),
+        (
+            "Namens Per Saldo: akkoord met de voordracht.",
+            Some(Support),
+        ),
+        (
+            "Ik ben het helemaal eens met deze voordracht.",
+            Some(Support),
+        ),
+        (
+            "Wij zijn het niet eens met deze voordracht.",
+            Some(Objection),
+        ),
+        ("Wij zijn tegen deze voordracht.", Some(Objection)),
+        ("Wij hebben er niets op tegen.", Some(Support)),
+        ("Wij raden deze voordracht af.", Some(Objection)),
+        ("Wij geven een positief advies.", Some(Support)),
+        (
+            "Negatief advies: de gemeente heeft geen ervaringsdeskundigen betrokken.",
+            Some(Objection),
+        ),
+        (
+            "Wij hebben onvoldoende zicht op de situatie in deze gemeente.",
+            Some(NoOpinion),
+        ),
+        ("Wij laten het oordeel graag aan u over.", Some(NoOpinion)),
+        (
+            "STEUN\n\n> Wilt u antwoorden met STEUN, BEZWAAR of GEEN OORDEEL?",
+            Some(Support),
+        ),
+        (
+            "Op di 27 mrt. 2018 om 10:15 schreef Intake VNG <intake@vng.nl>:\n> Antwoord met STEUN, BEZWAAR of GEEN OORDEEL\n> De gemeente heeft bezwaar gemaakt.",
+            None,
+        ),
+        (
+            "Antwoord met STEUN, BEZWAAR of GEEN OORDEEL.\nSTEUN",
+            Some(Support),
+        ),
+        (
+            "Wij steunen de voordracht.\n\nJan de Vries\nBeleidsmedewerker\n\nDit e-mailbericht is uitsluitend bestemd voor de geadresseerde. Indien u bezwaar heeft tegen verwerking, meld dit dan.",
+            Some(Support),
+        ),
+        (
+            "Geen bezwaar\n\nMet vriendelijke groet,\nLFB\nDisclaimer: wij hebben bezwaar tegen het doorsturen van dit bericht.",
+            Some(Support),
+        ),
+        (
+            "STEUN. Mooi voorbeeld.\n\nVan: Intake VNG <intake+c-abc2345678@vng.nl>\nVerzonden: dinsdag 27 maart 2018 10:15\nAan: Jan de Vries\nOnderwerp: [C-ABC2345678] Consultatie\n\nBeste Jan,\nAntwoord met STEUN, BEZWAAR of GEEN OORDEEL.\nWij hebben bezwaar.",
+            Some(Support),
+        ),
+        (
+            "Op 27 mrt. 2018 om 10:15 heeft Intake VNG <intake@vng.nl> het volgende geschreven:\n\n> Steunt u deze voordracht?\n\nJa, wij steunen deze voordracht.",
+            Some(Support),
+        ),
+        ("Wij twijfelen nog en komen hier later op terug.", None),
+        (
+            "Bezwaar: de gemeente noemt het VN-verdrag alleen in een bijzin.",
+            Some(Objection),
+        ),
+        ("ons antwoord: geen oordeel", Some(NoOpinion)),
+        ("Ons antwoord is STEUN.", Some(Support)),
+        ("Hierbij ons antwoord: STEUN", Some(Support)),
+        ("Wij ondersteunen de voordracht volledig.", Some(Support)),
+        ("Ieder(in) onderschrijft deze nominatie.", Some(Support)),
+        ("Geen steun. De plannen zijn te vaag.", Some(Objection)),
+        (
+            "Helaas kunnen wij de voordracht niet ondersteunen. De gemeente heeft de inclusieagenda nog niet vastgesteld.",
+            Some(Objection),
+        ),
+        ("Wij hebben geen enkel bezwaar.", Some(Support)),
+        ("Wij zien geen bezwaren.", Some(Support)),
+        ("Hier kunnen wij ons prima in vinden", Some(Support)),
+        (
+            "Prima kandidaat, wij staan er volledig achter.",
+            Some(Support),
+        ),
+        (
+            "Wij zijn geen voorstander van deze voordracht.",
+            Some(Objection),
+        ),
+        (
+            "Steun voor mensen met een beperking is hier goed geregeld. Wij steunen de voordracht.",
+            Some(Support),
+        ),
+        ("Wij hebben bezwaar tegen deze voordracht.", Some(Objection)),
+        ("Nee, geen bezwaar.", Some(Support)),
+        ("Ja hoor, prima.", Some(Support)),
+        ("Wij geven onze steun aan deze gemeente.", Some(Support)),
+        ("Mind is het oneens met deze voordracht.", Some(Objection)),
+        ("Wij stemmen in met de voordracht.", Some(Support)),
+        ("Lastig te beoordelen voor ons.", Some(NoOpinion)),
+        ("GEEN OORDEEL", Some(NoOpinion)),
+        ("geen-oordeel", Some(NoOpinion)),
+        ("*STEUN*", Some(Support)),
+        ("Wij zijn positief over deze voordracht.", Some(Support)),
+        (
+            "Beste mevrouw De Vries,\n\nNa overleg in ons bestuur: bezwaar.\n\nDe gemeente zegt veel toe maar doet weinig.",
+            Some(Objection),
+        ),
+        (
+            "Goedemiddag,\n\nNamens de LFB: wij vinden dit een goede gemeente. Wij steunen het.",
+            Some(Support),
+        ),
+        (
+            "Wij kunnen dit niet goed beoordelen, maar hebben geen bezwaar.",
+            None,
+        ),
+        ("Steun van Per Saldo!", Some(Support)),
+        (
+            "Wij hebben geen moeite om deze voordracht te steunen.",
+            Some(Support),
+        ),
+        (
+            "Wij steunen deze voordracht niet alleen, wij zijn er enthousiast over.",
+            Some(Support),
+        ),
+        (
+            "Wij kunnen niet anders dan deze voordracht steunen.",
+            Some(Support),
+        ),
+        (
+            "De gemeente steunt mantelzorgers niet voldoende, daarom BEZWAAR.",
+            Some(Objection),
+        ),
+        (
+            "BEZWAAR (zie toelichting hieronder)\n\nDe gemeente heeft geen ervaringsdeskundigen gesproken.",
+            Some(Objection),
+        ),
+        (
+            "Dank voor uw bericht. We bespreken dit volgende week in het bestuur.",
+            None,
+        ),
+        ("", None),
+    ];
+
+    #[test]
+    fn realistic_dutch_answers_are_read_as_a_careful_reader_would() {
+        let mut wrong = Vec::new();
+        for (text, expected) in ANSWERS {
+            let got = read_reply(Some(text), None).verdict;
+            if got != *expected {
+                wrong.push(format!("{text:?}: expected {expected:?}, got {got:?}"));
+            }
+        }
+        assert!(ANSWERS.len() >= 40, "only {} answers", ANSWERS.len());
+        assert!(
+            wrong.is_empty(),
+            "{} of {} wrong:\n{}",
+            wrong.len(),
+            ANSWERS.len(),
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_motivation_is_the_new_text_without_salutation_keyword_and_signature() {
+        let r = read_reply(
+            Some(
+                "Beste Anna,\n\nSTEUN, maar de toegankelijkheid\nmoet beter.\n\nDe rest is prima.\n\nGroet,\nJan\n\n> oude tekst",
+            ),
+            None,
+        );
+        assert_eq!(r.verdict, Some(Support));
+        assert_eq!(
+            r.motivation,
+            "maar de toegankelijkheid moet beter.\n\nDe rest is prima."
+        );
+        assert_eq!(
+            r.new_text,
+            "Beste Anna,\n\nSTEUN, maar de toegankelijkheid\nmoet beter.\n\nDe rest is prima."
+        );
+    }
+
+    #[test]
+    fn a_keyword_on_its_own_line_is_left_out_of_the_motivation() {
+        let r = read_reply(
+            Some("BEZWAAR\n\nGeen ervaringsdeskundigen betrokken.\n- geen agenda\n- geen budget"),
+            None,
+        );
+        assert_eq!(r.verdict, Some(Objection));
+        assert_eq!(
+            r.motivation,
+            "Geen ervaringsdeskundigen betrokken.\n- geen agenda\n- geen budget"
+        );
+    }
+
+    #[test]
+    fn a_long_motivation_is_bounded() {
+        let text = format!("STEUN\n\n{}", "Heel goed plan. ".repeat(400));
+        let r = read_reply(Some(&text), None);
+        assert!(r.motivation.chars().count() <= MAX_MOTIVATION_CHARS);
+        assert!(r.motivation.ends_with('…'));
+    }
+
+    #[test]
+    fn format_flowed_soft_breaks_are_joined() {
+        let r = read_reply(
+            Some(
+                "Wij steunen deze voordracht omdat de \r\ngemeente ervaringsdeskundigen \r\nbetrekt.\r\n\r\n-- \r\nJan",
+            ),
+            None,
+        );
+        assert_eq!(
+            r.new_text,
+            "Wij steunen deze voordracht omdat de gemeente ervaringsdeskundigen betrekt."
+        );
+        assert_eq!(r.verdict, Some(Support));
+    }
+
+    #[test]
+    fn outlook_separators_and_phone_footers_end_the_new_text() {
+        for tail in [
+            "-----Oorspronkelijk bericht-----\nVan: intake@vng.nl\nBEZWAAR",
+            "________________________________\nVan: Intake VNG\nVerzonden: dinsdag 27 maart 2018 10:15\nAan: Jan\nOnderwerp: Consultatie\nBEZWAAR",
+            "*Van:* Intake VNG [mailto:intake@vng.nl]\n*Verzonden:* dinsdag 27 maart 2018 10:15\n*Onderwerp:* Consultatie\nBEZWAAR",
+            "From: Intake VNG <intake@vng.nl>\nSent: Tuesday, March 27, 2018 10:15 AM\nTo: Jan\nSubject: Consultatie\nBEZWAAR",
+            "Verzonden vanaf mijn iPhone\n\n> Op 27 mrt. 2018 om 10:15 heeft Intake VNG <intake@vng.nl> het volgende geschreven:\n> BEZWAAR",
+            "Op di 27 mrt. 2018 om 10:15 schreef Intake VNG <\nintake@vng.nl>:\n\nBEZWAAR zonder quotes",
+        ] {
+            let r = read_reply(Some(&format!("STEUN\n\n{tail}")), None);
+            assert_eq!(r.new_text, "STEUN", "{tail}");
+            assert_eq!(r.verdict, Some(Support), "{tail}");
+        }
+    }
+
+    #[test]
+    fn a_sentence_starting_with_van_is_not_an_outlook_header_block() {
+        let r = read_reply(
+            Some("Van: de kant van LFB geen bezwaar.\nWij hopen op veel navolging."),
+            None,
+        );
+        assert_eq!(r.verdict, Some(Support));
+        assert!(r.new_text.contains("navolging"));
+    }
+
+    #[test]
+    fn html_only_outlook_answers_are_read_without_the_quoted_letter() {
+        let html = r#"<html><head><style>p.MsoNormal{margin:0cm}</style></head><body lang="NL">
+<div class="WordSection1"><p class="MsoNormal">Geachte heer Bakker,<o:p></o:p></p>
+<p class="MsoNormal"><o:p>&nbsp;</o:p></p>
+<p class="MsoNormal"><b>BEZWAAR</b><o:p></o:p></p>
+<p class="MsoNormal">De gemeente heeft de lokale inclusieagenda nog niet vastgesteld &amp; betrekt ons niet.<o:p></o:p></p>
+<p class="MsoNormal">Met vriendelijke groet,<br>Karin</p>
+<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">
+<p class="MsoNormal"><b>Van:</b> Intake VNG &lt;intake+c-abc2345678@vng.nl&gt; <br><b>Verzonden:</b> dinsdag 27 maart 2018 10:15<br><b>Aan:</b> Karin<br><b>Onderwerp:</b> [C-ABC2345678] Consultatie</p></div>
+<p class="MsoNormal">Antwoord met STEUN, BEZWAAR of GEEN OORDEEL. Wij steunen...</p></div></body></html>"#;
+        let r = read_reply(None, Some(html));
+        assert_eq!(r.verdict, Some(Objection));
+        assert_eq!(
+            r.motivation,
+            "De gemeente heeft de lokale inclusieagenda nog niet vastgesteld & betrekt ons niet."
+        );
+        assert!(!r.new_text.contains("Van:"));
+    }
+
+    #[test]
+    fn html_blockquotes_count_as_quoted_history() {
+        let html = "<div dir=\"ltr\">Geen oordeel, wij kennen de gemeente niet.</div><br>\
+            <div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">Op di 27 mrt. 2018 om 10:15 schreef Intake VNG &lt;<a href=\"mailto:intake@vng.nl\">intake@vng.nl</a>&gt;:<br></div>\
+            <blockquote class=\"gmail_quote\" style=\"margin:0px\">Antwoord met STEUN, BEZWAAR of GEEN OORDEEL.<br><blockquote>Wij steunen</blockquote></blockquote></div>";
+        let text = html_to_text(html);
+        assert!(text.contains("> Antwoord met STEUN"), "{text}");
+        assert!(text.contains("> > Wij steunen"), "{text}");
+        let r = read_reply(None, Some(html));
+        assert_eq!(r.verdict, Some(NoOpinion));
+        assert_eq!(r.new_text, "Geen oordeel, wij kennen de gemeente niet.");
+    }
+
+    #[test]
+    fn an_empty_text_body_falls_back_to_the_html() {
+        let r = read_reply(Some("  \r\n"), Some("<p>Steun&#33;</p>"));
+        assert_eq!(r.verdict, Some(Support));
+        assert_eq!(r.new_text, "Steun!");
+    }
+
+    #[test]
+    fn html_entities_and_stray_brackets_are_decoded_safely() {
+        assert_eq!(
+            decode_entities("a &lt; b &amp;&amp; &eacute;&#233;&#xE9; &bogus; &"),
+            "a < b && ééé &bogus; &"
+        );
+        assert_eq!(
+            html_to_text("Steun < geen <b>bezwaar</b> ë"),
+            "Steun < geen bezwaar ë"
+        );
+        assert_eq!(html_to_text("<p>onafgesloten <b"), "onafgesloten");
+        assert_eq!(
+            html_to_text("<!-- [if mso]> STEUN <![endif]-->Bezwaar<script>x=1</script>"),
+            "Bezwaar"
+        );
+    }
+
+    #[test]
+    fn absence_notices_are_recognised_by_subject_or_text() {
+        assert!(is_out_of_office(
+            "Automatisch antwoord: [C-ABC2345678] Consultatie",
+            ""
+        ));
+        assert!(is_out_of_office(
+            "Afwezig: Consultatie",
+            "Bedankt voor uw bericht."
+        ));
+        assert!(is_out_of_office("Out of Office: Consultatie", ""));
+        assert!(is_out_of_office(
+            "Re: [C-ABC2345678] Consultatie",
+            "Ik ben van 26 maart tot en met 6 april afwezig. Uw mail wordt niet doorgestuurd."
+        ));
+        assert!(is_out_of_office(
+            "RE: Consultatie",
+            "Dank voor uw e-mail. Tot en met 9 april ben ik niet bereikbaar. Voor dringende zaken kunt u bellen met 030-1234567."
+        ));
+        assert!(is_out_of_office(
+            "Re: Consultatie",
+            "Ik ben met vakantie tot 10 april."
+        ));
+    }
+
+    #[test]
+    fn real_answers_are_not_absence_notices() {
+        assert!(!is_out_of_office(
+            "RE: [C-ABC2345678] Consultatie",
+            "STEUN\n\nExcuses, ik was afwezig."
+        ));
+        assert!(!is_out_of_office(
+            "Re: Consultatie",
+            "Wij steunen deze voordracht."
+        ));
+        assert!(!is_out_of_office(
+            "Re: Consultatie",
+            "BEZWAAR. Ik ben volgende week niet bereikbaar, bel gerust mijn collega."
+        ));
+        assert!(!is_out_of_office(
+            "Re: Consultatie",
+            "Excuses voor de late reactie, ik was afwezig. Wij steunen het."
+        ));
+    }
+
+    #[test]
+    fn verdicts_have_stable_names_and_dutch_labels() {
+        for v in PartnerVerdict::ALL {
+            assert_eq!(PartnerVerdict::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(Support.label_nl(), "steun");
+        assert_eq!(Objection.as_str(), "objection");
+        assert_eq!(NoOpinion.label_nl(), "geen oordeel");
+        assert_eq!(PartnerVerdict::parse("Support"), None);
+    }
+
+    #[test]
+    fn truncation_respects_characters_and_words() {
+        assert_eq!(truncate_chars("één twee drie", 100), "één twee drie");
+        assert_eq!(truncate_chars("één twee drie", 10), "één twee…");
+        assert_eq!(truncate_chars("ëëëëëëëëëëëë", 5), "ëëëë…");
+    }
 }
