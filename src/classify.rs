@@ -1,0 +1,166 @@
+//! Which kind of mail this is: a nomination, an automatic reply, a bounce, a partner's answer
+//! to a consultation, or something else; and whether it may be answered automatically.
+//!
+//! Pure: decides from [`MailFacts`] and what the caller knows (our addresses, whether the sender
+//! is a partner or the mail carries a consultation token). RFC 3834: never answer a mail whose
+//! `Auto-Submitted` is anything but `no`, list mail, bounces, or our own mail.
+
+use crate::domain::{EmailAddress, MailKind};
+use crate::mail::MailFacts;
+
+/// What the caller knows beyond the headers.
+#[derive(Debug, Clone, Default)]
+pub struct Context<'a> {
+    /// Our own addresses (the intake address and its aliases), lowercase.
+    pub own_addresses: &'a [EmailAddress],
+    /// The sender is a registered partner address.
+    pub from_partner: bool,
+    /// The mail carries a consultation token or replies to a consultation request.
+    pub has_consult_token: bool,
+}
+
+/// The outcome: the kind and, when no automatic reply may be sent, why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    pub kind: MailKind,
+    /// Why this mail gets no automatic answer (None: it may get one).
+    pub no_reply_reason: Option<String>,
+}
+
+const AUTO_SUBJECTS: &[&str] = &[
+    "automatisch antwoord",
+    "automatisch bericht",
+    "automatic reply",
+    "autoreply",
+    "auto-reply",
+    "out of office",
+    "out of the office",
+    "afwezig",
+    "afwezigheidsbericht",
+    "niet aanwezig",
+    "abwesenheitsnotiz",
+    "vacation",
+];
+
+const BOUNCE_SUBJECTS: &[&str] = &[
+    "undeliverable",
+    "undelivered mail",
+    "delivery status notification",
+    "delivery failure",
+    "mail delivery failed",
+    "returned mail",
+    "failure notice",
+    "onbestelbaar",
+    "niet bezorgd",
+    "kan niet worden bezorgd",
+];
+
+pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
+    let subject = f.subject.to_lowercase();
+    let from_local = f.from.as_ref().map(|a| a.local().to_string()).unwrap_or_default();
+    let is_daemon = ["mailer-daemon", "postmaster", "mail-daemon", "microsoftexchange"]
+        .iter()
+        .any(|d| from_local.starts_with(d));
+
+    let report = f.report_type.as_deref();
+    if report == Some("delivery-status")
+        || (f.null_sender && (is_daemon || BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s))))
+        || (is_daemon && BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s)))
+    {
+        return no_reply(MailKind::Bounce, "een onbestelbaar-melding (bounce) krijgt geen antwoord");
+    }
+
+    let auto_submitted = f.auto_submitted.as_deref().is_some_and(|v| !v.starts_with("no"));
+    let auto_subject = AUTO_SUBJECTS.iter().any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
+    let auto_precedence = matches!(f.precedence.as_deref(), Some("auto_reply"));
+    // X-Auto-Response-Suppress alone is set by Outlook on ordinary mail too; count it only with a
+    // subject that says it is automatic.
+    if auto_submitted || auto_precedence || (auto_subject && (f.autoreply_headers || f.auto_submitted.is_none())) {
+        return no_reply(MailKind::AutoReply, "een automatisch antwoord (RFC 3834) krijgt geen antwoord");
+    }
+
+    if report.is_some() {
+        return no_reply(MailKind::Other, "een leesbevestiging of rapport krijgt geen antwoord");
+    }
+
+    if let Some(from) = &f.from
+        && ctx.own_addresses.iter().any(|o| o == &from.without_tag())
+    {
+        return no_reply(MailKind::Other, "mail van ons eigen adres krijgt geen antwoord");
+    }
+
+    if ctx.has_consult_token || ctx.from_partner {
+        return Classification {
+            kind: MailKind::PartnerReply,
+            no_reply_reason: None,
+        };
+    }
+
+    if f.is_list || matches!(f.precedence.as_deref(), Some("list" | "bulk" | "junk")) {
+        return no_reply(MailKind::Other, "mail van een verzendlijst krijgt geen antwoord");
+    }
+    if f.null_sender || is_daemon {
+        return no_reply(MailKind::Other, "mail zonder afzender krijgt geen antwoord");
+    }
+    if f.from.is_none() {
+        return no_reply(MailKind::Other, "mail zonder geldig afzenderadres krijgt geen antwoord");
+    }
+    Classification {
+        kind: MailKind::Nomination,
+        no_reply_reason: None,
+    }
+}
+
+fn no_reply(kind: MailKind, why: &str) -> Classification {
+    Classification {
+        kind,
+        no_reply_reason: Some(why.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::facts;
+
+    fn kind(raw: &str) -> MailKind {
+        let own = [EmailAddress::parse("koplopers@vng.nl").unwrap()];
+        classify(&facts(raw.as_bytes()), &Context { own_addresses: &own, ..Default::default() }).kind
+    }
+
+    #[test]
+    fn auto_submitted_other_than_no_is_an_auto_reply() {
+        let m = "From: a@ede.nl\r\nSubject: Afwezig\r\nAuto-Submitted: auto-replied\r\n\r\nIk ben er niet.\r\n";
+        assert_eq!(kind(m), MailKind::AutoReply);
+        let m = "From: a@ede.nl\r\nSubject: Voordracht\r\nAuto-Submitted: no\r\n\r\nBrief.\r\n";
+        assert_eq!(kind(m), MailKind::Nomination);
+        let m = "From: a@ede.nl\r\nSubject: Voordracht\r\nAuto-Submitted: auto-generated\r\n\r\nx\r\n";
+        assert_eq!(kind(m), MailKind::AutoReply);
+    }
+
+    #[test]
+    fn outlook_automatic_replies_without_the_header_are_recognised_by_subject() {
+        let m = "From: a@ede.nl\r\nSubject: Automatisch antwoord: Voordracht Koplopers\r\n\r\nIk ben afwezig.\r\n";
+        assert_eq!(kind(m), MailKind::AutoReply);
+    }
+
+    #[test]
+    fn bounces_lists_and_our_own_mail_get_no_reply() {
+        let m = "From: MAILER-DAEMON@mx.ede.nl\r\nReturn-Path: <>\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\nx\r\n";
+        assert_eq!(kind(m), MailKind::Bounce);
+        let m = "From: a@ede.nl\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n";
+        assert_eq!(kind(m), MailKind::Bounce);
+        let m = "From: nieuws@lijst.nl\r\nList-Id: <nieuws.lijst.nl>\r\nSubject: Nieuwsbrief\r\n\r\nx\r\n";
+        assert_eq!(kind(m), MailKind::Other);
+        let m = "From: Koplopers@VNG.nl\r\nSubject: Ontvangen\r\n\r\nx\r\n";
+        assert_eq!(kind(m), MailKind::Other);
+        let m = "From: a@ede.nl\r\nPrecedence: bulk\r\nSubject: Info\r\n\r\nx\r\n";
+        assert_eq!(kind(m), MailKind::Other);
+    }
+
+    #[test]
+    fn a_read_receipt_is_not_a_nomination() {
+        let m = "From: a@ede.nl\r\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n";
+        assert_eq!(kind(m), MailKind::Other);
+    }
+}

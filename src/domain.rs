@@ -1,0 +1,177 @@
+//! Validated values the rest of the code relies on: an e-mail address, a submission reference,
+//! a municipality code, the kind of a mail and the status of a message. Each has a private field
+//! and a `parse` constructor, so code that holds one never checks it again.
+
+use std::fmt;
+
+/// A syntactically valid e-mail address, stored lowercase.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Accepts `local@domain` with a dot-free or dotted domain, no spaces, no angle brackets.
+    pub fn parse(s: &str) -> Option<EmailAddress> {
+        let s = s.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        let (local, domain) = s.rsplit_once('@')?;
+        let ok_local = !local.is_empty()
+            && local.len() <= 64
+            && !local.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',');
+        let ok_domain = !domain.is_empty()
+            && domain.len() <= 253
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']' || c == ':');
+        (ok_local && ok_domain).then(|| EmailAddress(s.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn local(&self) -> &str {
+        self.0.rsplit_once('@').map(|(l, _)| l).unwrap_or("")
+    }
+
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+    }
+
+    /// The address without a `+tag` in the local part (`intake+c-x@vng.nl` → `intake@vng.nl`).
+    pub fn without_tag(&self) -> EmailAddress {
+        match self.local().split_once('+') {
+            Some((base, _)) => EmailAddress(format!("{base}@{}", self.domain())),
+            None => self.clone(),
+        }
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A submission reference such as `KVN-0042`: a configured prefix and a sequence number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference(String);
+
+impl Reference {
+    pub fn new(prefix: &str, number: i64) -> Reference {
+        Reference(format!("{prefix}-{number:04}"))
+    }
+
+    /// Accepts `PREFIX-1234` (case-insensitive; stored uppercase).
+    pub fn parse(s: &str) -> Option<Reference> {
+        let s = s.trim().to_uppercase();
+        let (prefix, number) = s.rsplit_once('-')?;
+        let ok = !prefix.is_empty()
+            && prefix.chars().all(|c| c.is_ascii_alphanumeric())
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit());
+        ok.then_some(Reference(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A CBS municipality code, `GM` and four digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MunicipalityCode(String);
+
+impl MunicipalityCode {
+    pub fn parse(s: &str) -> Option<MunicipalityCode> {
+        let s = s.trim().to_uppercase();
+        let digits = s.strip_prefix("GM")?;
+        (digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit())).then_some(MunicipalityCode(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MunicipalityCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a mail is, decided by [`crate::classify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    Nomination,
+    AutoReply,
+    Bounce,
+    PartnerReply,
+    /// Mail from a list, from ourselves, a read receipt, or empty: stored, not answered.
+    Other,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Nomination => "nomination",
+            MailKind::AutoReply => "auto_reply",
+            MailKind::Bounce => "bounce",
+            MailKind::PartnerReply => "partner_reply",
+            MailKind::Other => "other",
+        }
+    }
+}
+
+/// The recorded end state of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    /// Stored, not yet fully processed (a crash happened in between; reprocessed on next run).
+    Received,
+    Processed,
+    /// Could not be processed; the reason is recorded and the mail is in the quarantine folder.
+    Quarantined,
+    /// The same mail was stored before (same Message-ID or same bytes).
+    Duplicate,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Received => "received",
+            MessageStatus::Processed => "processed",
+            MessageStatus::Quarantined => "quarantined",
+            MessageStatus::Duplicate => "duplicate",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_parsed_lowercase_and_plus_tags_can_be_removed() {
+        let a = EmailAddress::parse("<Intake+c-ab12@VNG.nl>").unwrap();
+        assert_eq!(a.as_str(), "intake+c-ab12@vng.nl");
+        assert_eq!(a.without_tag().as_str(), "intake@vng.nl");
+        assert_eq!(a.domain(), "vng.nl");
+        assert!(EmailAddress::parse("geen adres").is_none());
+        assert!(EmailAddress::parse("a@").is_none());
+    }
+
+    #[test]
+    fn references_and_codes_reject_malformed_text() {
+        assert_eq!(Reference::new("KVN", 7).as_str(), "KVN-0007");
+        assert_eq!(Reference::parse("kvn-0042").unwrap().as_str(), "KVN-0042");
+        assert!(Reference::parse("KVN0042").is_none());
+        assert_eq!(MunicipalityCode::parse("gm0363").unwrap().as_str(), "GM0363");
+        assert!(MunicipalityCode::parse("GM363").is_none());
+    }
+}

@@ -1,0 +1,37 @@
+//! nomination-intake: the e-mail intake of a call for nominations.
+//!
+//! Module map (the pipeline reads top to bottom in [`pipeline`]):
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`config`] | runtime settings (`config/intake.toml`) and the call definition (`config/calls/*.toml`) |
+//! | [`domain`] | validated newtypes: e-mail address, reference, criterion, municipality code |
+//! | [`mailbox`] | where mail comes from: the [`mailbox::MailSource`] trait, Maildir and IMAP |
+//! | [`mail`] | parsing one raw mail with mail-parser into the facts the pipeline needs |
+//! | [`classify`] | which kind of mail this is (nomination, auto-reply, bounce, partner reply, other) |
+//! | [`documents`] | text, page count and paper size of every document in a mail |
+//! | [`assess`] | deadline, page limit, municipality, claims per criterion and verdicts |
+//! | [`letters`] | the outgoing letters, rendered from templates in `config/templates/` |
+//! | [`outbox`] | delivery of outgoing mail (file or SMTP), exactly once per outbox key |
+//! | [`consult`] | consultation of the Alliance partners: requests, answers, reminders |
+//! | [`digest`] | staff digests, exports and the shortlist |
+//! | [`store`] | all SQL: SQLite (embedded default) and PostgreSQL |
+//! | [`pipeline`] | one mail from the mailbox to the database and the outbox |
+//! | [`daemon`] | the long-running loops and graceful shutdown |
+//! | [`cli`] | the `intake` command line |
+
+pub mod assess;
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod consult;
+pub mod daemon;
+pub mod digest;
+pub mod documents;
+pub mod domain;
+pub mod letters;
+pub mod mail;
+pub mod mailbox;
+pub mod outbox;
+pub mod pipeline;
+pub mod store;

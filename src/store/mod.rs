@@ -1,0 +1,799 @@
+//! All SQL lives here. One SQL text serves both backends: SQLite (the embedded default) and
+//! PostgreSQL, through plain `sqlx::query`/`query_as` with `$n` placeholders, behind [`Db`].
+//! The [`db!`] and [`tx!`] macros expand one body for each backend, so every statement is
+//! written once.
+//!
+//! This module must not decide anything: it stores and returns what the pipeline and the
+//! commands give it.
+
+mod rows;
+
+pub use rows::*;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// A database pool of either backend.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A transaction of either backend. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool.
+macro_rules! db {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite($p) => $body,
+            $crate::store::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection.
+macro_rules! tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+#[allow(unused_imports)]
+pub(crate) use {db, tx};
+
+impl Db {
+    /// Connects to `url` (`sqlite://path` creates the file and its folder; `postgres://…`).
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .with_context(|| "failed to parse the SQLite database URL")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(std::time::Duration::from_secs(10))
+                .foreign_keys(true);
+            if let Some(parent) = Path::new(opts.get_filename()).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("failed to create {}", parent.display()))?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .connect_with(opts)
+                .await
+                .context("failed to open the SQLite database")?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(std::time::Duration::from_secs(15))
+                .connect(url)
+                .await
+                .context("failed to connect to PostgreSQL")?;
+            Ok(Db::Postgres(pool))
+        }
+    }
+
+    /// Applies the migrations of this backend (idempotent).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
+            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await,
+        }
+        .context("failed to apply database migrations")
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn begin(&self) -> anyhow::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await.context("failed to begin a transaction")?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await.context("failed to begin a transaction")?),
+        })
+    }
+
+    pub async fn close(&self) {
+        db!(self, |p| p.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+        .context("failed to commit")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls, partners and leases
+
+/// Records the call and its partners (from config) so the database is self-describing.
+pub async fn sync_call(db: &Db, call: &crate::config::Call, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    tx!(&mut tx, |c| {
+        sqlx::query(
+            "INSERT INTO calls (id, title, deadline_at, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, deadline_at = excluded.deadline_at, updated_at = excluded.updated_at",
+        )
+        .bind(&call.id)
+        .bind(&call.title)
+        .bind(call.deadline_utc())
+        .bind(now)
+        .execute(&mut *c)
+        .await.map(|r| r.rows_affected())?;
+        for p in &call.partners {
+            sqlx::query(
+                "INSERT INTO partners (id, name, addresses) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, addresses = excluded.addresses",
+            )
+            .bind(&p.id)
+            .bind(&p.name)
+            .bind(serde_json::to_string(&p.addresses)?)
+            .execute(&mut *c)
+            .await.map(|r| r.rows_affected())?;
+        }
+        anyhow::Ok(())
+    })?;
+    tx.commit().await
+}
+
+/// Takes or renews the lease `name` for `holder` until `now + secs`. True when held.
+pub async fn try_lease(db: &Db, name: &str, holder: &str, now: DateTime<Utc>, secs: u64) -> anyhow::Result<bool> {
+    let until = now + chrono::Duration::seconds(secs as i64);
+    let rows = db!(db, |p| sqlx::query(
+        "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE leases.holder = excluded.holder OR leases.expires_at < $4",
+    )
+    .bind(name)
+    .bind(holder)
+    .bind(until)
+    .bind(now)
+    .execute(p)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(rows > 0)
+}
+
+/// Gives a lease up (on clean shutdown), so another daemon can take over at once.
+pub async fn release_lease(db: &Db, name: &str, holder: &str) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+        .bind(name)
+        .bind(holder)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mailbox state
+
+pub async fn mailbox_state(db: &Db, mailbox: &str) -> anyhow::Result<Option<MailboxStateRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, MailboxStateRow>("SELECT * FROM mailbox_state WHERE mailbox = $1")
+        .bind(mailbox)
+        .fetch_optional(p)
+        .await)?)
+}
+
+pub async fn all_mailbox_states(db: &Db) -> anyhow::Result<Vec<MailboxStateRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, MailboxStateRow>("SELECT * FROM mailbox_state ORDER BY mailbox")
+        .fetch_all(p)
+        .await)?)
+}
+
+/// A successful look at the mailbox: its UIDVALIDITY, clears any failure.
+pub async fn mailbox_ok(db: &Db, mailbox: &str, uidvalidity: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query(
+        "INSERT INTO mailbox_state (mailbox, uidvalidity, last_success_at, updated_at) VALUES ($1, $2, $3, $3)
+         ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_success_at = excluded.last_success_at,
+           failing_since = NULL, alerted_at = NULL, updated_at = excluded.updated_at",
+    )
+    .bind(mailbox)
+    .bind(uidvalidity)
+    .bind(now)
+    .execute(p)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A failed look at the mailbox (the error text never holds secrets).
+pub async fn mailbox_failed(db: &Db, mailbox: &str, error: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query(
+        "INSERT INTO mailbox_state (mailbox, uidvalidity, last_error, last_error_at, failing_since, updated_at) VALUES ($1, 0, $2, $3, $3, $3)
+         ON CONFLICT (mailbox) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+           failing_since = COALESCE(mailbox_state.failing_since, excluded.failing_since), updated_at = excluded.updated_at",
+    )
+    .bind(mailbox)
+    .bind(error)
+    .bind(now)
+    .execute(p)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Marks that staff were alerted about a failing mailbox (once per failure period).
+pub async fn mailbox_alerted(db: &Db, mailbox: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query("UPDATE mailbox_state SET alerted_at = $2 WHERE mailbox = $1")
+        .bind(mailbox)
+        .bind(now)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records the last UID committed, in the same transaction as the message.
+pub async fn mailbox_advance(tx: &mut Tx, mailbox: &str, uidvalidity: i64, uid: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query(
+        "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+    )
+    .bind(mailbox)
+    .bind(uidvalidity)
+    .bind(uid)
+    .bind(now)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/// The message stored for this mailbox position, if any.
+pub async fn message_at(db: &Db, mailbox: &str, uidvalidity: i64, uid: &str) -> anyhow::Result<Option<MessageRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, MessageRow>(
+        "SELECT id, mailbox, uidvalidity, uid, message_id, sha256, size, from_address, from_name, subject, date_header,
+                arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at, processed_at
+         FROM messages WHERE mailbox = $1 AND uidvalidity = $2 AND uid = $3",
+    )
+    .bind(mailbox)
+    .bind(uidvalidity)
+    .bind(uid)
+    .fetch_optional(p)
+    .await)?)
+}
+
+/// The first stored message with this Message-ID or these exact bytes.
+pub async fn original_of(tx: &mut Tx, message_id: Option<&str>, sha256: &str) -> anyhow::Result<Option<i64>> {
+    let row: Option<(i64,)> = tx!(tx, |c| sqlx::query_as(
+        "SELECT id FROM messages WHERE (sha256 = $1 OR ($2 IS NOT NULL AND message_id = $2)) AND duplicate_of IS NULL
+         ORDER BY id LIMIT 1",
+    )
+    .bind(sha256)
+    .bind(message_id)
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Stores a raw mail as it came in (status `received`); the first write for every mail.
+pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> anyhow::Result<i64> {
+    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+        "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sha256, raw, size, from_address, from_name, subject,
+            date_header, arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+    )
+    .bind(m.mailbox)
+    .bind(m.uidvalidity)
+    .bind(m.uid)
+    .bind(m.message_id)
+    .bind(m.sha256)
+    .bind(m.raw)
+    .bind(m.size)
+    .bind(m.from_address)
+    .bind(m.from_name)
+    .bind(m.subject)
+    .bind(m.date_header)
+    .bind(m.arrived_at)
+    .bind(m.arrival_source)
+    .bind(m.kind)
+    .bind(m.status)
+    .bind(m.reason)
+    .bind(m.duplicate_of)
+    .bind(m.stored_at)
+    .fetch_one(c)
+    .await)?;
+    Ok(row.0)
+}
+
+/// Sets a message's end state.
+pub async fn finish_message(
+    tx: &mut Tx,
+    id: i64,
+    kind: &str,
+    status: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query("UPDATE messages SET kind = $2, status = $3, reason = $4, processed_at = $5 WHERE id = $1")
+        .bind(id)
+        .bind(kind)
+        .bind(status)
+        .bind(reason)
+        .bind(now)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The raw bytes of a stored message (for reprocessing and consultation attachments).
+pub async fn message_raw(db: &Db, id: i64) -> anyhow::Result<Option<Vec<u8>>> {
+    let row: Option<(Option<Vec<u8>>,)> = db!(db, |p| sqlx::query_as("SELECT raw FROM messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+    Ok(row.and_then(|r| r.0))
+}
+
+pub async fn messages_since(db: &Db, since: DateTime<Utc>) -> anyhow::Result<Vec<MessageRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, MessageRow>(
+        "SELECT id, mailbox, uidvalidity, uid, message_id, sha256, size, from_address, from_name, subject, date_header,
+                arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at, processed_at
+         FROM messages WHERE stored_at >= $1 ORDER BY id",
+    )
+    .bind(since)
+    .fetch_all(p)
+    .await)?)
+}
+
+pub async fn message_counts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT kind, status, COUNT(*) FROM messages GROUP BY kind, status ORDER BY kind, status"
+    )
+    .fetch_all(p)
+    .await)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Submissions
+
+/// The next sequence number for a reference (inside the transaction that inserts it).
+pub async fn next_seq(tx: &mut Tx) -> anyhow::Result<i64> {
+    let row: (Option<i64>,) = tx!(tx, |c| sqlx::query_as("SELECT MAX(seq) FROM submissions")
+        .fetch_one(c)
+        .await)?;
+    Ok(row.0.unwrap_or(0) + 1)
+}
+
+/// The current version of this municipality's nomination, if any.
+pub async fn current_submission_for(tx: &mut Tx, code: &str) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>(
+        "SELECT * FROM submissions WHERE municipality_code = $1 AND is_current = TRUE ORDER BY id DESC LIMIT 1"
+    )
+    .bind(code)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The current submission answered by a sender address (for versions from unidentified senders).
+pub async fn current_submission_from(tx: &mut Tx, sender: &str) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>(
+        "SELECT * FROM submissions WHERE sender = $1 AND is_current = TRUE ORDER BY id DESC LIMIT 1"
+    )
+    .bind(sender)
+    .fetch_optional(c)
+    .await)?)
+}
+
+pub async fn insert_submission(tx: &mut Tx, s: &NewSubmission) -> anyhow::Result<i64> {
+    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+        "INSERT INTO submissions (reference, seq, call_id, message_id, sender, sender_name, subject, municipality_code,
+            municipality_basis, municipality_confidence, municipality_flags, municipality_by_staff, arrived_at, deadline_at,
+            on_time, deadline_diff_secs, pages, page_basis, over_by, non_a4, page_note, version, supersedes, is_current,
+            version_note, meets_minimum, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, FALSE, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+            $23, $24, $25, $26) RETURNING id",
+    )
+    .bind(&s.reference)
+    .bind(s.seq)
+    .bind(&s.call_id)
+    .bind(s.message_id)
+    .bind(&s.sender)
+    .bind(&s.sender_name)
+    .bind(&s.subject)
+    .bind(&s.municipality_code)
+    .bind(&s.municipality_basis)
+    .bind(&s.municipality_confidence)
+    .bind(&s.municipality_flags)
+    .bind(s.arrived_at)
+    .bind(s.deadline_at)
+    .bind(s.on_time)
+    .bind(s.deadline_diff_secs)
+    .bind(s.pages)
+    .bind(&s.page_basis)
+    .bind(s.over_by)
+    .bind(&s.non_a4)
+    .bind(&s.page_note)
+    .bind(s.version)
+    .bind(s.supersedes)
+    .bind(s.is_current)
+    .bind(&s.version_note)
+    .bind(s.meets_minimum)
+    .bind(s.created_at)
+    .fetch_one(c)
+    .await)?;
+    Ok(row.0)
+}
+
+/// Marks a submission as no longer the current version.
+pub async fn set_current(tx: &mut Tx, id: i64, current: bool) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query("UPDATE submissions SET is_current = $2 WHERE id = $1")
+        .bind(id)
+        .bind(current)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result<i64> {
+    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+        "INSERT INTO documents (submission_id, message_id, idx, origin, name, path, format, bytes, sha256, pages, page_basis,
+            paper_w_pt, paper_h_pt, is_a4, status, reason, role, chars, text)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+    )
+    .bind(d.submission_id)
+    .bind(d.message_id)
+    .bind(d.idx)
+    .bind(d.origin)
+    .bind(d.name)
+    .bind(d.path)
+    .bind(d.format)
+    .bind(d.bytes)
+    .bind(d.sha256)
+    .bind(d.pages)
+    .bind(d.page_basis)
+    .bind(d.paper_w_pt)
+    .bind(d.paper_h_pt)
+    .bind(d.is_a4)
+    .bind(d.status)
+    .bind(d.reason)
+    .bind(d.role)
+    .bind(d.chars)
+    .bind(d.text)
+    .fetch_one(c)
+    .await)?;
+    Ok(row.0)
+}
+
+pub async fn insert_claim(tx: &mut Tx, submission_id: i64, c: &NewClaim<'_>) -> anyhow::Result<()> {
+    tx!(tx, |conn| sqlx::query(
+        "INSERT INTO claims (submission_id, document_idx, criterion, domain, sentence, page, byte_offset, matched_terms, strength, kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(submission_id)
+    .bind(c.document_idx)
+    .bind(c.criterion)
+    .bind(c.domain)
+    .bind(c.sentence)
+    .bind(c.page)
+    .bind(c.byte_offset)
+    .bind(serde_json::to_string(c.matched_terms)?)
+    .bind(c.strength)
+    .bind(c.kind)
+    .execute(conn)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn insert_assessment(
+    tx: &mut Tx,
+    submission_id: i64,
+    criterion: &str,
+    verdict: &str,
+    evidence: &[i64],
+    note: &str,
+) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query(
+        "INSERT INTO assessments (submission_id, criterion, machine_verdict, evidence, note) VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(submission_id)
+    .bind(criterion)
+    .bind(verdict)
+    .bind(serde_json::to_string(evidence)?)
+    .bind(note)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Staff override of one criterion verdict.
+pub async fn override_assessment(
+    tx: &mut Tx,
+    submission_id: i64,
+    criterion: &str,
+    verdict: &str,
+    note: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = tx!(tx, |c| sqlx::query(
+        "UPDATE assessments SET staff_verdict = $3, staff_note = $4, staff_by = $5, staff_at = $6 WHERE submission_id = $1 AND criterion = $2"
+    )
+    .bind(submission_id)
+    .bind(criterion)
+    .bind(verdict)
+    .bind(note)
+    .bind(by)
+    .bind(now)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+pub async fn set_meets_minimum(tx: &mut Tx, submission_id: i64, meets: bool) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query("UPDATE submissions SET meets_minimum = $2 WHERE id = $1")
+        .bind(submission_id)
+        .bind(meets)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Staff set the municipality of a submission.
+pub async fn set_municipality(tx: &mut Tx, submission_id: i64, code: &str, by: &str) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query(
+        "UPDATE submissions SET municipality_code = $2, municipality_basis = $3, municipality_confidence = 'staff',
+            municipality_by_staff = TRUE WHERE id = $1"
+    )
+    .bind(submission_id)
+    .bind(code)
+    .bind(format!("vastgesteld door {by}"))
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn submissions(db: &Db) -> anyhow::Result<Vec<SubmissionRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions ORDER BY seq")
+        .fetch_all(p)
+        .await)?)
+}
+
+pub async fn submission_by_reference(db: &Db, reference: &str) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions WHERE reference = $1")
+        .bind(reference)
+        .fetch_optional(p)
+        .await)?)
+}
+
+pub async fn submission_by_id(db: &Db, id: i64) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+}
+
+pub async fn documents_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<DocumentRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, DocumentRow>(
+        "SELECT id, submission_id, message_id, idx, origin, name, path, format, bytes, sha256, pages, page_basis, paper_w_pt,
+                paper_h_pt, is_a4, status, reason, role, chars FROM documents WHERE submission_id = $1 ORDER BY idx"
+    )
+    .bind(submission_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+pub async fn claims_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<ClaimRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, ClaimRow>("SELECT * FROM claims WHERE submission_id = $1 ORDER BY id")
+        .bind(submission_id)
+        .fetch_all(p)
+        .await)?)
+}
+
+pub async fn assessments_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<AssessmentRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, AssessmentRow>(
+        "SELECT * FROM assessments WHERE submission_id = $1 ORDER BY criterion"
+    )
+    .bind(submission_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+pub async fn versions_of(db: &Db, submission: &SubmissionRow) -> anyhow::Result<Vec<SubmissionRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>(
+        "SELECT * FROM submissions WHERE (municipality_code IS NOT NULL AND municipality_code = $1) OR sender = $2 ORDER BY seq"
+    )
+    .bind(&submission.municipality_code)
+    .bind(&submission.sender)
+    .fetch_all(p)
+    .await)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (audit log)
+
+pub async fn event(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    submission_id: Option<i64>,
+    message_id: Option<i64>,
+    detail: &str,
+) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query(
+        "INSERT INTO events (at, actor, action, submission_id, message_id, detail) VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(now)
+    .bind(actor)
+    .bind(action)
+    .bind(submission_id)
+    .bind(message_id)
+    .bind(detail)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn events_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<EventRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, EventRow>("SELECT * FROM events WHERE submission_id = $1 ORDER BY id")
+        .bind(submission_id)
+        .fetch_all(p)
+        .await)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbox
+
+/// Adds a letter to the outbox unless a row with the same key exists. True when added.
+pub async fn enqueue(tx: &mut Tx, o: &NewOutbox<'_>) -> anyhow::Result<bool> {
+    let n = tx!(tx, |c| sqlx::query(
+        "INSERT INTO outbox (key, kind, submission_id, recipient, sender, subject, message_id, raw, status, attempts,
+            next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(o.key)
+    .bind(o.kind)
+    .bind(o.submission_id)
+    .bind(o.recipient)
+    .bind(o.sender)
+    .bind(o.subject)
+    .bind(o.message_id)
+    .bind(o.raw)
+    .bind(o.now)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// How many automatic letters went (or will go) to this address since `since` (loop guard).
+pub async fn letters_to_since(tx: &mut Tx, recipient: &str, since: DateTime<Utc>) -> anyhow::Result<i64> {
+    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_at >= $2"
+    )
+    .bind(recipient)
+    .bind(since)
+    .fetch_one(c)
+    .await)?;
+    Ok(row.0)
+}
+
+/// Claims one due row for `worker` until `until`; the row is then this worker's alone.
+pub async fn claim_outbox(db: &Db, worker: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> anyhow::Result<Option<OutboxRow>> {
+    loop {
+        let candidate: Option<(i64,)> = db!(db, |p| sqlx::query_as(
+            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
+               AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT 1"
+        )
+        .bind(now)
+        .fetch_optional(p)
+        .await)?;
+        let Some((id,)) = candidate else {
+            return Ok(None);
+        };
+        // The conditional update is the claim: only one worker's update matches.
+        let n = db!(db, |p| sqlx::query(
+            "UPDATE outbox SET claimed_by = $2, claimed_until = $3
+             WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $4)"
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(until)
+        .bind(now)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+        if n == 1 {
+            let row = db!(db, |p| sqlx::query_as::<_, OutboxRow>("SELECT * FROM outbox WHERE id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await)?;
+            return Ok(Some(row));
+        }
+    }
+}
+
+pub async fn outbox_sent(db: &Db, id: i64, worker: &str, now: DateTime<Utc>, detail: &str) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $3, attempts = attempts + 1, last_error = NULL, claimed_until = NULL,
+            claimed_by = $2 || ': ' || $4 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(now)
+    .bind(detail)
+    .execute(p)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn outbox_retry(db: &Db, id: i64, next: DateTime<Utc>, error: &str) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_until = NULL WHERE id = $1"
+    )
+    .bind(id)
+    .bind(next)
+    .bind(error)
+    .execute(p)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn outbox_failed(db: &Db, id: i64, error: &str) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1"
+    )
+    .bind(id)
+    .bind(error)
+    .execute(p)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Links a bounce to the outbox row whose Message-ID it returns. True when one matched.
+pub async fn outbox_bounced(tx: &mut Tx, message_id: &str, reason: &str, now: DateTime<Utc>) -> anyhow::Result<Option<i64>> {
+    let row: Option<(i64,)> = tx!(tx, |c| sqlx::query_as(
+        "UPDATE outbox SET bounced_at = $2, bounce_reason = $3 WHERE message_id = $1 RETURNING id"
+    )
+    .bind(message_id)
+    .bind(now)
+    .bind(reason)
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.map(|r| r.0))
+}
+
+pub async fn outbox_all(db: &Db) -> anyhow::Result<Vec<OutboxRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, OutboxRow>("SELECT * FROM outbox ORDER BY id")
+        .fetch_all(p)
+        .await)?)
+}
+
+pub async fn outbox_counts(db: &Db) -> anyhow::Result<Vec<(String, i64)>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, (String, i64)>("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+        .fetch_all(p)
+        .await)?)
+}
+
+pub async fn outbox_by_key(db: &Db, key: &str) -> anyhow::Result<Option<OutboxRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, OutboxRow>("SELECT * FROM outbox WHERE key = $1")
+        .bind(key)
+        .fetch_optional(p)
+        .await)?)
+}

@@ -1,0 +1,13 @@
+//! Integration tests: one binary, one module per area. Real servers (Dovecot, an SMTP server,
+//! PostgreSQL) are started by [`servers`] on 127.0.0.1; nothing here is a mock.
+
+mod assess;
+mod consult;
+mod corpus;
+mod digest;
+mod documents;
+mod helpers;
+mod imap;
+mod pipeline;
+mod servers;
+mod smtp;
