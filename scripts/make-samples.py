@@ -6,6 +6,8 @@ needs Python. Run from the repository root:
 
     python3 scripts/make-samples.py            # rewrite examples/mailbox and tests/fixtures/mail
     python3 scripts/make-samples.py --check    # also print page counts (needs pdfinfo) as a self-check
+    python3 scripts/make-samples.py --proof DIR  # only render config/templates/confirmation.* with sample
+                                                 # contexts into DIR for proof-reading (pip minijinja)
 
 Needs: reportlab, python-docx, odfpy (pip). Output is deterministic (fixed dates, ids and zip times).
 
@@ -945,7 +947,8 @@ def mailbox_mails(docs):
     ], text_part(ENSCHEDE_BODY))
     mails.append(("enschede-body", "cur", "S", a, raw,
                   "(c) Enschede, nomination in the mail body (plain text, hard-wrapped, signature and disclaimer). "
-                  "Confirmation: yes; on time; body only, about 1.1 A4 (estimate: 52 printed lines / 48), within the limit."))
+                  "Confirmation: yes; on time; body only, about 1.1 A4 by the dev-set rule "
+                  "(52 printed lines / 48; an estimator that rounds up says 2 pages): within the limit either way."))
 
     # (k) Bounce of our confirmation to Enschede (mailbox full).
     a = t(15, 16, 43, 31)
@@ -1386,7 +1389,55 @@ i.e. 2018-03-21T22:59:59Z is the last second on time. The arrival time is the da
 """
 
 
+PROOF_BASE = dict(
+    call_title="Koplopers VN-Verdrag Handicap", reference="KVN-0007", sender_name="Marieke de Vries",
+    municipality="Gemeente Almere", received_nl="14 maart 2018 om 10.12 uur", deadline_nl="21 maart 2018 om 23.59 uur",
+    on_time=True, late_by_nl=None, late_policy="accept",
+    documents=[dict(name="Aanmelding Almere.pdf", kind_nl="PDF-bestand", pages_nl="2 pagina's", paper_nl="A4",
+                    counted=True, support_letter=False, problem_nl=None)],
+    body_only=False, counted_pages=2, max_pages=2, over_by=None, pages_estimated=False, problems=[], supersedes=None,
+    version_late=False, decision_expected_nl="mei 2018", contact_address="koplopers@vng.nl",
+    signature="Team Koplopers VN-Verdrag, VNG")
+PROOF_CASES = {
+    "ok": {},
+    "problems": dict(sender_name=None, municipality=None, on_time=False, late_by_nl="2 uur", counted_pages=4, over_by=2,
+                     pages_estimated=True, problems=["De e-mail had ook een bijlage die wij niet kennen (winmail.dat)."],
+                     documents=[dict(name="brief.docx", kind_nl="Word-bestand", pages_nl="4 pagina's", paper_nl="Letter",
+                                     counted=True, support_letter=False, problem_nl=None),
+                                dict(name="steunbrief.pdf", kind_nl="PDF-bestand", pages_nl="1 pagina", paper_nl="A4",
+                                     counted=False, support_letter=True,
+                                     problem_nl="Dit is een scan zonder tekst. Wilt u de brief ook als tekst-pdf of Word-bestand sturen?"),
+                                dict(name="geheim.pdf", kind_nl="PDF-bestand", pages_nl="aantal pagina's onbekend", paper_nl=None,
+                                     counted=False, support_letter=False,
+                                     problem_nl="Dit bestand is beveiligd met een wachtwoord. Wij kunnen het niet openen.")]),
+    "late-reject": dict(on_time=False, late_by_nl="30 seconden", late_policy="reject"),
+    "body-only": dict(body_only=True, pages_estimated=True, counted_pages=1,
+                      documents=[dict(name="Tekst van de e-mail", kind_nl="tekst in de e-mail", pages_nl="1 pagina",
+                                      paper_nl=None, counted=True, support_letter=False, problem_nl=None)]),
+    "new-version": dict(supersedes="KVN-0003"),
+    "version-late": dict(supersedes="KVN-0003", version_late=True, on_time=False, late_by_nl="1 dag"),
+    "no-documents": dict(documents=[], counted_pages=None),
+}
+
+
+def proof(out_dir):
+    import minijinja
+    tdir = os.path.join(ROOT, "config", "templates")
+    env = minijinja.Environment(loader=lambda n: open(os.path.join(tdir, n), encoding="utf-8").read(),
+                                pycompat=False, undefined_behavior="strict")
+    os.makedirs(out_dir, exist_ok=True)
+    for case, over in PROOF_CASES.items():
+        ctx = dict(PROOF_BASE, **over)
+        for name, ext in (("confirmation.txt.j2", "txt"), ("confirmation.html.j2", "html")):
+            with open(os.path.join(out_dir, "%s.%s" % (case, ext)), "w", encoding="utf-8") as f:
+                f.write(env.render_template(name, **ctx))
+    print("rendered %d cases into %s" % (len(PROOF_CASES), out_dir))
+
+
 def main():
+    if "--proof" in sys.argv:
+        proof(sys.argv[sys.argv.index("--proof") + 1])
+        return
     # odfpy writes XML namespaces in set order: fix the hash seed so the ODT bytes are reproducible.
     if os.environ.get("PYTHONHASHSEED") != "0":
         os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))
