@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian packages the integration tests start as real servers: Dovecot (IMAP),
+# Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts) and openssl
+# (self-signed test certificates). Idempotent: installs only what is missing, quietly.
+# Needs root (or sudo) on Debian/Ubuntu.
+set -eu
+
+packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl"
+missing=""
+for p in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+if [ -z "$missing" ]; then
+    echo "test dependencies already installed"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" != "0" ]; then
+    sudo="sudo"
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# The packages' own services are not needed (the tests start private instances); where
+# policy-rc.d forbids starting them, apt still succeeds.
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "test dependencies installed"
