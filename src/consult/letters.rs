@@ -1,1 +1,356 @@
-//! Letters of the consultation (being written).
+//! The letters of the partner consultation: what each template may use, and rendering a
+//! text + HTML pair from `config/templates/`.
+//!
+//! Three letters, each a `<name>.txt.j2` and `<name>.html.j2` pair written in plain Dutch (B1;
+//! very plain for partners with `plain_language`, such as LFB): `consultation` (the question per
+//! partner per candidate), `reminder` (the same question, shorter, with the closing date) and
+//! `thanks` (what was recorded). The contexts below are the complete contract between the code
+//! and the templates: staff may reword a template freely, but only these names exist.
+//! This module only renders; it does not decide whom to write or when, and sends nothing.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use chrono::{Datelike, NaiveDate};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+
+/// Names of the consultation letters (each a `.txt.j2` + `.html.j2` pair).
+pub const LETTERS: [&str; 3] = ["consultation", "reminder", "thanks"];
+
+/// Characters of the motivation repeated in the thank-you letter.
+pub const THANKS_MOTIVATION_CHARS: usize = 300;
+
+/// One criterion (or the mandatory principle) as the partner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CriterionSummary {
+    /// Title from the call definition ("Ervaringsdeskundigen doen mee").
+    pub title: String,
+    /// The current verdict in Dutch ("voldoet", "deels", "niet gevonden"), staff override first.
+    pub verdict_nl: String,
+    /// Sentences quoted from the nomination that support the verdict (may be empty).
+    pub evidence: Vec<String>,
+}
+
+/// Context of `consultation.txt.j2` / `consultation.html.j2`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsultationContext {
+    /// Title of the call ("Koplopers VN-Verdrag Handicap").
+    pub call_title: String,
+    /// The partner organisation ("Ieder(in)").
+    pub partner_name: String,
+    /// The contact person, when known ("Anna de Vries").
+    pub contact_name: Option<String>,
+    /// Write in very plain Dutch (short sentences, words explained): for LFB.
+    pub plain_language: bool,
+    /// Reference of the nomination ("KVN-0042").
+    pub reference: String,
+    /// Municipality as written in letters ("gemeente Utrecht").
+    pub municipality: String,
+    /// Province ("Utrecht").
+    pub province: String,
+    /// Themes (domains) the nomination covers ("werk", "wonen").
+    pub themes: Vec<String>,
+    /// The criteria with their evidence.
+    pub criteria: Vec<CriterionSummary>,
+    /// The mandatory principle ("Niets over ons zonder ons").
+    pub principle: CriterionSummary,
+    /// Deadline finding in Dutch ("op tijd, op 20 maart 2018 om 14.02 uur").
+    pub on_time_nl: String,
+    /// Page finding in Dutch ("2 pagina's A4, dat mag").
+    pub pages_nl: String,
+    /// Answer before this date ("4 april 2018", see [`dutch_date`]).
+    pub answer_by_nl: String,
+    /// File names of the attached original nomination.
+    pub attachment_names: Vec<String>,
+    /// The subject tag with the reply token ("[C-AB3K9MNPQR]", see `token::subject_tag`); also
+    /// in the body so that a reply quoting the letter still finds its consultation.
+    pub token_tag: String,
+    /// Where partners can ask questions ("koplopers@vng.nl").
+    pub contact_address: String,
+    /// Sign-off ("Team Koplopers, VNG").
+    pub signature: String,
+}
+
+/// Context of `reminder.txt.j2` / `reminder.html.j2`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReminderContext {
+    /// Title of the call.
+    pub call_title: String,
+    /// The partner organisation.
+    pub partner_name: String,
+    /// The contact person, when known.
+    pub contact_name: Option<String>,
+    /// Write in very plain Dutch: for LFB.
+    pub plain_language: bool,
+    /// Reference of the nomination.
+    pub reference: String,
+    /// Municipality as written in letters ("gemeente Utrecht").
+    pub municipality: String,
+    /// Province.
+    pub province: String,
+    /// When the consultation was sent ("26 maart 2018").
+    pub sent_on_nl: String,
+    /// Closing date: answer before this date ("4 april 2018").
+    pub answer_by_nl: String,
+    /// File names of the original nomination, attached again.
+    pub attachment_names: Vec<String>,
+    /// The subject tag with the reply token.
+    pub token_tag: String,
+    /// Where partners can ask questions.
+    pub contact_address: String,
+    /// Sign-off.
+    pub signature: String,
+}
+
+/// Context of `thanks.txt.j2` / `thanks.html.j2`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThanksContext {
+    /// Title of the call.
+    pub call_title: String,
+    /// The partner organisation.
+    pub partner_name: String,
+    /// The contact person, when known.
+    pub contact_name: Option<String>,
+    /// Write in very plain Dutch: for LFB.
+    pub plain_language: bool,
+    /// Reference of the nomination.
+    pub reference: String,
+    /// Municipality as written in letters.
+    pub municipality: String,
+    /// The recorded verdict in Dutch ("steun"), `None` when it could not be read and staff
+    /// will read the answer.
+    pub verdict_nl: Option<String>,
+    /// The first part of the motivation (see [`motivation_start`]); empty when there was none.
+    pub motivation_start: String,
+    /// Whether this answer replaced an earlier one from the same partner.
+    pub replaces_earlier: bool,
+    /// A later answer before this date replaces this one ("4 april 2018").
+    pub answer_by_nl: String,
+    /// The subject tag with the reply token.
+    pub token_tag: String,
+    /// Where partners can ask questions.
+    pub contact_address: String,
+    /// Sign-off.
+    pub signature: String,
+}
+
+/// The start of a motivation for the thank-you letter: at most
+/// [`THANKS_MOTIVATION_CHARS`] characters on one line, cut at a word with "…".
+pub fn motivation_start(motivation: &str) -> String {
+    let one_line = motivation.split_whitespace().collect::<Vec<_>>().join(" ");
+    super::reply::truncate_chars(&one_line, THANKS_MOTIVATION_CHARS)
+}
+
+/// A date as Dutch letters write it: "4 april 2018".
+pub fn dutch_date(d: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+/// Renders `<name>.txt.j2` and `<name>.html.j2` from `env_dir` with `ctx`; HTML is
+/// auto-escaped, text is not. A name or field the template uses but the context lacks is an
+/// error, not an empty string.
+pub fn render(
+    env_dir: &Path,
+    name: &str,
+    ctx: &impl Serialize,
+) -> anyhow::Result<(String, String)> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        bail!("invalid letter name {name:?}");
+    }
+    let json = serde_json::to_value(ctx).context("failed to serialise the letter context")?;
+    let value = to_template_value(json);
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|file| {
+        if file.ends_with(".html.j2") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    let mut rendered = Vec::with_capacity(2);
+    for ext in ["txt.j2", "html.j2"] {
+        let file = format!("{name}.{ext}");
+        let path = env_dir.join(&file);
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read template {}", path.display()))?;
+        env.add_template_owned(file.clone(), source)
+            .with_context(|| format!("failed to parse template {file}"))?;
+        let out = env
+            .get_template(&file)
+            .and_then(|t| t.render(&value))
+            .with_context(|| format!("failed to render template {file}"))?;
+        rendered.push(out);
+    }
+    let html = rendered.pop().unwrap_or_default();
+    let text = rendered.pop().unwrap_or_default();
+    Ok((text, html))
+}
+
+/// A JSON value as a template value (minijinja is built without its `serde` feature).
+fn to_template_value(v: serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::from(()),
+        J::Bool(b) => Value::from(b),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(f)) => Value::from(f),
+            (None, None) => Value::from(n.to_string()),
+        },
+        J::String(s) => Value::from(s),
+        J::Array(items) => {
+            Value::from(items.into_iter().map(to_template_value).collect::<Vec<_>>())
+        }
+        J::Object(map) => Value::from(
+            map.into_iter()
+                .map(|(k, v)| (k, to_template_value(v)))
+                .collect::<std::collections::BTreeMap<String, Value>>(),
+        ),
+    }
+}
+
+impl ConsultationContext {
+    /// A filled-in example, for previews of the templates and tests.
+    pub fn example() -> Self {
+        Self {
+            call_title: "Koplopers VN-Verdrag Handicap".into(),
+            partner_name: "Ieder(in)".into(),
+            contact_name: Some("Anna de Vries".into()),
+            plain_language: false,
+            reference: "KVN-0042".into(),
+            municipality: "gemeente Utrecht".into(),
+            province: "Utrecht".into(),
+            themes: vec!["werk".into(), "wonen".into(), "vervoer".into()],
+            criteria: vec![
+                CriterionSummary {
+                    title: "Ervaringsdeskundigen doen mee".into(),
+                    verdict_nl: "voldoet".into(),
+                    evidence: vec![
+                        "Het panel ervaringsdeskundigen praat sinds 2016 mee over al het beleid."
+                            .into(),
+                    ],
+                },
+                CriterionSummary {
+                    title: "Een lokale inclusieagenda".into(),
+                    verdict_nl: "niet gevonden".into(),
+                    evidence: vec![],
+                },
+            ],
+            principle: CriterionSummary {
+                title: "Niets over ons zonder ons".into(),
+                verdict_nl: "voldoet".into(),
+                evidence: vec!["Wij besluiten niets <zonder> de adviesraad & het panel.".into()],
+            },
+            on_time_nl: "op tijd, ontvangen op 20 maart 2018 om 14.02 uur".into(),
+            pages_nl: "2 pagina's A4, dat mag".into(),
+            answer_by_nl: "4 april 2018".into(),
+            attachment_names: vec!["Voordracht Utrecht.pdf".into()],
+            token_tag: "[C-AB3K9MNPQR]".into(),
+            contact_address: "koplopers@vng.nl".into(),
+            signature: "Team Koplopers, VNG".into(),
+        }
+    }
+}
+
+impl ReminderContext {
+    /// A filled-in example, for previews of the templates and tests.
+    pub fn example() -> Self {
+        Self {
+            call_title: "Koplopers VN-Verdrag Handicap".into(),
+            partner_name: "Per Saldo".into(),
+            contact_name: None,
+            plain_language: false,
+            reference: "KVN-0042".into(),
+            municipality: "gemeente Utrecht".into(),
+            province: "Utrecht".into(),
+            sent_on_nl: "26 maart 2018".into(),
+            answer_by_nl: "4 april 2018".into(),
+            attachment_names: vec!["Voordracht Utrecht.pdf".into()],
+            token_tag: "[C-AB3K9MNPQR]".into(),
+            contact_address: "koplopers@vng.nl".into(),
+            signature: "Team Koplopers, VNG".into(),
+        }
+    }
+}
+
+impl ThanksContext {
+    /// A filled-in example, for previews of the templates and tests.
+    pub fn example() -> Self {
+        Self {
+            call_title: "Koplopers VN-Verdrag Handicap".into(),
+            partner_name: "Mind".into(),
+            contact_name: Some("Karin".into()),
+            plain_language: false,
+            reference: "KVN-0042".into(),
+            municipality: "gemeente Utrecht".into(),
+            verdict_nl: Some("bezwaar".into()),
+            motivation_start: motivation_start(
+                "De gemeente heeft de lokale inclusieagenda nog niet vastgesteld.",
+            ),
+            replaces_earlier: false,
+            answer_by_nl: "4 april 2018".into(),
+            token_tag: "[C-AB3K9MNPQR]".into(),
+            contact_address: "koplopers@vng.nl".into(),
+            signature: "Team Koplopers, VNG".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_the_dutch_way() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).map(dutch_date);
+        assert_eq!(d(2018, 4, 4).as_deref(), Some("4 april 2018"));
+        assert_eq!(d(2018, 3, 21).as_deref(), Some("21 maart 2018"));
+        assert_eq!(d(2019, 12, 31).as_deref(), Some("31 december 2019"));
+        assert_eq!(d(2020, 1, 1).as_deref(), Some("1 januari 2020"));
+    }
+
+    #[test]
+    fn the_motivation_start_is_one_bounded_line() {
+        assert_eq!(motivation_start("Goed\n\nplan."), "Goed plan.");
+        let long = "woord ".repeat(200);
+        let start = motivation_start(&long);
+        assert!(start.chars().count() <= THANKS_MOTIVATION_CHARS);
+        assert!(start.ends_with('…'));
+    }
+
+    #[test]
+    fn a_letter_name_with_a_path_is_refused() {
+        let dir = Path::new("config/templates");
+        let err = render(dir, "../secrets", &ThanksContext::example());
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn json_values_keep_their_shape_in_templates() {
+        let v = to_template_value(serde_json::json!({"a": [1, 2.5, null, true], "b": "x"}));
+        let mut env = Environment::new();
+        env.add_template(
+            "t",
+            "{{ a[0] + 1 }} {{ a[1] }} {{ a[2] is none }} {{ a[3] }} {{ b }}",
+        )
+        .ok();
+        let out = env.get_template("t").and_then(|t| t.render(&v)).ok();
+        assert_eq!(out.as_deref(), Some("2 2.5 True True x"));
+    }
+}
