@@ -1,0 +1,298 @@
+//! The outgoing letters: templates from `config/templates/` (a `.txt.j2` and an `.html.j2` per
+//! letter, editable without a rebuild) rendered with minijinja, and the MIME message built with
+//! lettre: text + HTML alternative, threading headers, and the headers that stop mail loops
+//! (`Auto-Submitted: auto-replied`, `X-Auto-Response-Suppress: All`).
+//!
+//! This module renders and builds; it never decides who gets a letter.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono_tz::Tz;
+use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use serde::Serialize;
+
+/// The loaded templates.
+pub struct Templates {
+    env: minijinja::Environment<'static>,
+}
+
+impl Templates {
+    /// Loads every `*.j2` file of `dir`. HTML templates are auto-escaped.
+    pub fn load(dir: &Path) -> anyhow::Result<Templates> {
+        let mut env = minijinja::Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html.j2") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        let entries = std::fs::read_dir(dir).with_context(|| format!("failed to read templates in {}", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+                continue;
+            };
+            if !name.ends_with(".j2") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
+            env.add_template_owned(name.clone(), source)
+                .with_context(|| format!("template {} has a syntax error", path.display()))?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// Renders `<name>.txt.j2` and `<name>.html.j2`.
+    pub fn render(&self, name: &str, ctx: &impl Serialize) -> anyhow::Result<(String, String)> {
+        let text = self
+            .env
+            .get_template(&format!("{name}.txt.j2"))
+            .with_context(|| format!("template {name}.txt.j2 is missing"))?
+            .render(minijinja::value::Serde(ctx))
+            .with_context(|| format!("failed to render {name}.txt.j2"))?;
+        let html = self
+            .env
+            .get_template(&format!("{name}.html.j2"))
+            .with_context(|| format!("template {name}.html.j2 is missing"))?
+            .render(minijinja::value::Serde(ctx))
+            .with_context(|| format!("failed to render {name}.html.j2"))?;
+        Ok((text, html))
+    }
+
+    /// Renders a one-line template (a subject from the call config).
+    pub fn render_line(&self, source: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
+        let out = self.env.render_str(source, minijinja::value::Serde(ctx)).context("failed to render a subject line")?;
+        Ok(out.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// An attachment of an outgoing letter.
+#[derive(Debug, Clone)]
+pub struct OutAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An inline image (referenced from the HTML as `cid:<cid>`).
+#[derive(Debug, Clone)]
+pub struct InlineImage {
+    pub cid: String,
+    pub png: Vec<u8>,
+}
+
+/// A letter ready to be built into MIME.
+#[derive(Debug, Clone, Default)]
+pub struct Outgoing {
+    pub from_name: String,
+    pub from_address: String,
+    pub reply_to: Option<String>,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Our Message-ID, with angle brackets.
+    pub message_id: String,
+    /// The Message-ID this answers, with angle brackets.
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    /// Marks the mail as automatic (RFC 3834) and asks Exchange not to answer it.
+    pub automatic: bool,
+    pub attachments: Vec<OutAttachment>,
+    pub inline_images: Vec<InlineImage>,
+    pub date: Option<DateTime<Utc>>,
+}
+
+macro_rules! raw_header {
+    ($ty:ident, $name:literal) => {
+        #[derive(Debug, Clone)]
+        struct $ty(String);
+        impl header::Header for $ty {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($name)
+            }
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok($ty(s.to_string()))
+            }
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
+}
+
+raw_header!(AutoSubmitted, "Auto-Submitted");
+raw_header!(AutoResponseSuppress, "X-Auto-Response-Suppress");
+
+/// A new Message-ID at our domain: `<random.timestamp@domain>`.
+pub fn new_message_id(our_address: &str) -> String {
+    let domain = our_address.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost");
+    let r: u64 = rand::random();
+    format!("<{:016x}.{}@{}>", r, Utc::now().timestamp(), domain)
+}
+
+/// Builds the RFC 5322 bytes of a letter.
+pub fn build(o: &Outgoing) -> anyhow::Result<Vec<u8>> {
+    let from = Mailbox::new(
+        Some(o.from_name.clone()),
+        o.from_address.parse().context("our own address is not valid")?,
+    );
+    let to: Mailbox = o.to.parse().with_context(|| "the recipient address is not valid".to_string())?;
+    let mut b = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(o.subject.clone())
+        .message_id(Some(o.message_id.clone()));
+    if let Some(d) = o.date {
+        b = b.date(d.into());
+    }
+    if let Some(r) = &o.reply_to {
+        b = b.reply_to(r.parse().context("the reply-to address is not valid")?);
+    }
+    if let Some(irt) = &o.in_reply_to {
+        b = b.in_reply_to(irt.clone());
+    }
+    if !o.references.is_empty() {
+        b = b.references(o.references.join(" "));
+    }
+    if o.automatic {
+        b = b
+            .header(AutoSubmitted("auto-replied".into()))
+            .header(AutoResponseSuppress("All".into()));
+    }
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(o.text.clone());
+    let html = SinglePart::builder().header(ContentType::TEXT_HTML).body(o.html.clone());
+    let html_part = if o.inline_images.is_empty() {
+        MultiPart::alternative().singlepart(text).singlepart(html)
+    } else {
+        let mut related = MultiPart::related().singlepart(html);
+        for img in &o.inline_images {
+            related = related.singlepart(
+                Attachment::new_inline(img.cid.clone()).body(img.png.clone(), ContentType::parse("image/png")?),
+            );
+        }
+        MultiPart::alternative().singlepart(text).multipart(related)
+    };
+    let body = if o.attachments.is_empty() {
+        html_part
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(html_part);
+        for a in &o.attachments {
+            let ct = ContentType::parse(&a.content_type).unwrap_or(ContentType::parse("application/octet-stream")?);
+            mixed = mixed.singlepart(Attachment::new(a.name.clone()).body(a.bytes.clone(), ct));
+        }
+        mixed
+    };
+    let msg = b.multipart(body).context("failed to build the letter")?;
+    Ok(msg.formatted())
+}
+
+const MONTHS: [&str; 12] = [
+    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
+    "december",
+];
+
+/// "21 maart 2018" in the call's time zone.
+pub fn dutch_date(t: DateTime<Utc>, tz: Tz) -> String {
+    let l = t.with_timezone(&tz);
+    format!("{} {} {}", l.day(), MONTHS[l.month0() as usize], l.year())
+}
+
+/// "21 maart 2018 om 23.59 uur" in the call's time zone.
+pub fn dutch_datetime(t: DateTime<Utc>, tz: Tz) -> String {
+    let l = t.with_timezone(&tz);
+    format!("{} om {}.{:02} uur", dutch_date(t, tz), l.hour(), l.minute())
+}
+
+/// "2 pagina's", "1 pagina".
+pub fn pages_nl(n: Option<u32>) -> String {
+    match n {
+        Some(1) => "1 pagina".into(),
+        Some(n) => format!("{n} pagina's"),
+        None => "aantal pagina's onbekend".into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The confirmation letter's context (the variables confirmation.*.j2 uses).
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfirmationDoc {
+    pub name: String,
+    pub kind_nl: String,
+    pub pages_nl: String,
+    pub paper_nl: Option<String>,
+    pub counted: bool,
+    pub support_letter: bool,
+    pub problem_nl: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfirmationContext {
+    pub call_title: String,
+    pub reference: String,
+    pub sender_name: Option<String>,
+    pub municipality: Option<String>,
+    pub received_nl: String,
+    pub deadline_nl: String,
+    pub on_time: bool,
+    pub late_by_nl: Option<String>,
+    pub late_policy: String,
+    pub documents: Vec<ConfirmationDoc>,
+    pub body_only: bool,
+    pub counted_pages: Option<u32>,
+    pub max_pages: u32,
+    pub over_by: Option<u32>,
+    pub pages_estimated: bool,
+    pub problems: Vec<String>,
+    pub supersedes: Option<String>,
+    pub version_late: bool,
+    pub decision_expected_nl: String,
+    pub contact_address: String,
+    pub signature: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_built_letter_carries_loop_protection_and_threading_headers() {
+        let o = Outgoing {
+            from_name: "VNG Koplopers".into(),
+            from_address: "koplopers@vng.nl".into(),
+            to: "j.jansen@ede.nl".into(),
+            subject: "Ontvangen: uw voordracht KVN-0001".into(),
+            text: "Beste Jan,\n\nWij hebben uw voordracht ontvangen.\n".into(),
+            html: "<!doctype html><html lang=\"nl\"><body><h1>Ontvangen</h1></body></html>".into(),
+            message_id: "<x1@vng.nl>".into(),
+            in_reply_to: Some("<abc@ede.nl>".into()),
+            references: vec!["<abc@ede.nl>".into()],
+            automatic: true,
+            ..Outgoing::default()
+        };
+        let raw = build(&o).unwrap();
+        let s = String::from_utf8_lossy(&raw);
+        assert!(s.contains("Auto-Submitted: auto-replied"));
+        assert!(s.contains("X-Auto-Response-Suppress: All"));
+        assert!(s.contains("In-Reply-To: <abc@ede.nl>"));
+        assert!(s.contains("Message-ID: <x1@vng.nl>"));
+        assert!(s.contains("multipart/alternative"));
+        let f = crate::mail::facts(&raw);
+        assert_eq!(f.message_id.as_deref(), Some("x1@vng.nl"));
+        assert!(f.text.unwrap().contains("voordracht ontvangen"));
+    }
+
+    #[test]
+    fn dates_are_written_the_dutch_way_in_local_time() {
+        let t = DateTime::parse_from_rfc3339("2018-03-21T22:59:59Z").unwrap().with_timezone(&Utc);
+        assert_eq!(dutch_datetime(t, chrono_tz::Europe::Amsterdam), "21 maart 2018 om 23.59 uur");
+        assert_eq!(pages_nl(Some(1)), "1 pagina");
+    }
+}
