@@ -1,0 +1,737 @@
+//! Claims: the sentences of a nomination that speak to a criterion, a domain or the principle,
+//! found with the call's [`Lexicon`]. Dutch sentence segmentation (abbreviations, initials,
+//! bullets, numbered items, hard-wrapped mail), section headings as context, and clause-level
+//! negation and intention handling ("nog geen", "we willen") with the positive exceptions
+//! ("niet alleen ... maar", "geen enkel ... zonder").
+//!
+//! Pure functions over text; nothing here reads files or decides verdicts (see `verdict`).
+
+use std::collections::HashSet;
+
+use super::lexicon::{Lexicon, Pattern, TargetKind};
+use super::text::{self, Token};
+
+/// The text of one document of a submission.
+#[derive(Debug, Clone, Copy)]
+pub struct DocText<'a> {
+    /// Index of the document in the submission.
+    pub index: usize,
+    pub text: &'a str,
+    /// Byte offsets at which pages 2, 3, ... start (page 1 starts at 0; an offset 0 is ignored).
+    /// Empty when the document has no page information.
+    pub page_starts: &'a [usize],
+}
+
+/// Whether a claim reports something that exists, something only intended, or something denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClaimKind {
+    Evidence,
+    Intention,
+    Negated,
+}
+
+impl ClaimKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ClaimKind::Evidence => "evidence",
+            ClaimKind::Intention => "intention",
+            ClaimKind::Negated => "negated",
+        }
+    }
+
+    /// Inverse of [`ClaimKind::as_str`].
+    pub fn parse(s: &str) -> Option<ClaimKind> {
+        match s {
+            "evidence" => Some(ClaimKind::Evidence),
+            "intention" => Some(ClaimKind::Intention),
+            "negated" => Some(ClaimKind::Negated),
+            _ => None,
+        }
+    }
+
+    /// Dutch label for staff.
+    pub fn label_nl(&self) -> &'static str {
+        match self {
+            ClaimKind::Evidence => "bewijs",
+            ClaimKind::Intention => "alleen voornemen",
+            ClaimKind::Negated => "ontkend",
+        }
+    }
+}
+
+/// One sentence that speaks to one criterion (or the principle).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// Criterion id, or the principle id.
+    pub criterion: String,
+    /// The domain, for the domain criterion only.
+    pub domain: Option<String>,
+    /// The sentence exactly as in the document.
+    pub sentence: String,
+    pub doc_index: usize,
+    /// 1-based page, when the document has page information.
+    pub page: Option<u32>,
+    /// Byte offset of the sentence in the document text.
+    pub offset: usize,
+    /// The lexicon terms that matched (as written in the lexicon).
+    pub matched_terms: Vec<String>,
+    pub strength: f64,
+    pub kind: ClaimKind,
+}
+
+/// A sentence as the splitter sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Sent {
+    pub start: usize,
+    pub end: usize,
+    /// Index of the sentence within its unit (paragraph, bullet item or single line).
+    pub index_in_unit: usize,
+    /// Number of sentences in its unit.
+    pub unit_len: usize,
+    pub unit: usize,
+    /// The unit started with a symbol bullet (`•`, `-`).
+    pub bullet: bool,
+    /// The unit started with an item number (`1.`, `a)`, `(b)`).
+    pub numbered: bool,
+    /// The line is a mail or letter header (`Onderwerp: ...`).
+    pub header: bool,
+}
+
+const BULLETS: &[char] = &['•', '·', '▪', '◦', '‣', '-', '*', '–', '—', '●', '○', '■', '►', '✓'];
+
+/// Length of a bullet or item-number marker at the start of `s` (with its spaces), and whether it
+/// is a symbol bullet (true) or a number (false).
+fn marker_len(s: &str) -> Option<(usize, bool)> {
+    let mut chars = s.char_indices();
+    let (_, c0) = chars.next()?;
+    let after_space = |from: usize| -> Option<usize> {
+        let rest = &s[from..];
+        let trimmed = rest.trim_start_matches([' ', '\t']);
+        (trimmed.len() < rest.len() && !trimmed.is_empty()).then(|| from + (rest.len() - trimmed.len()))
+    };
+    if BULLETS.contains(&c0) {
+        return after_space(c0.len_utf8()).map(|n| (n, true));
+    }
+    let b = s.as_bytes();
+    if c0 == '(' {
+        let close = s.find(')')?;
+        let inner = &s[1..close];
+        if (1..=3).contains(&inner.len()) && inner.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return after_space(close + 1).map(|n| (n, false));
+        }
+        return None;
+    }
+    if c0.is_ascii_digit() {
+        let mut i = 0;
+        let mut groups = 0;
+        let mut dotted = false;
+        loop {
+            let st = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == st || i - st > 2 {
+                return None;
+            }
+            groups += 1;
+            if i < b.len() && b[i] == b'.' {
+                i += 1;
+                dotted = true;
+                if i < b.len() && b[i].is_ascii_digit() && groups < 4 {
+                    continue;
+                }
+                break;
+            }
+            if i < b.len() && b[i] == b')' {
+                i += 1;
+                dotted = true;
+            }
+            break;
+        }
+        if !dotted {
+            return None;
+        }
+        return after_space(i).map(|n| (n, false));
+    }
+    if c0.is_ascii_lowercase() && b.len() > 2 && (b[1] == b'.' || b[1] == b')') {
+        return after_space(2).map(|n| (n, false));
+    }
+    None
+}
+
+struct Line {
+    /// Byte range of the content (after quote markers, marker and indentation; trimmed).
+    start: usize,
+    end: usize,
+    blank: bool,
+    bullet: bool,
+    numbered: bool,
+    header: bool,
+}
+
+fn split_lines(text: &str, lex: &Lexicon) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut pos = 0;
+    for raw in text.split_inclusive('\n') {
+        let line_start = pos;
+        pos += raw.len();
+        let body = raw.trim_end_matches(['\n', '\r']);
+        let lead = body.len() - body.trim_start_matches(|c: char| c.is_whitespace() || c == '>').len();
+        let content = body[lead..].trim_end();
+        let mut start = line_start + lead;
+        let end = start + content.len();
+        if content.is_empty() {
+            lines.push(Line { start, end: start, blank: true, bullet: false, numbered: false, header: false });
+            continue;
+        }
+        let folded = text::fold(content);
+        let header = lex.splitter.header_prefixes.iter().any(|p| folded.starts_with(&text::fold(p)));
+        let (mut bullet, mut numbered) = (false, false);
+        if let Some((n, sym)) = marker_len(content) {
+            start += n;
+            bullet = sym;
+            numbered = !sym;
+        }
+        lines.push(Line { start, end, blank: false, bullet, numbered, header });
+    }
+    lines
+}
+
+fn is_all_caps_heading(s: &str) -> bool {
+    let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase())
+}
+
+fn is_closing(c: char) -> bool {
+    matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»')
+}
+
+/// Splits one unit `[ustart, uend)` of `text` into sentence spans.
+fn split_unit(text: &str, ustart: usize, uend: usize, lex: &Lexicon) -> Vec<(usize, usize)> {
+    let s = &text[ustart..uend];
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut out = Vec::new();
+    let mut sent_start = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < chars.len() && (matches!(chars[j].1, '.' | '!' | '?' | '…') || is_closing(chars[j].1)) {
+            j += 1;
+        }
+        if j >= chars.len() {
+            break;
+        }
+        if !chars[j].1.is_whitespace() {
+            i = j;
+            continue;
+        }
+        let mut k = j;
+        while k < chars.len() && (chars[k].1.is_whitespace() || chars[k].1 == '>') {
+            k += 1;
+        }
+        if k >= chars.len() {
+            break;
+        }
+        let next = chars[k].1;
+        let mut split = !next.is_lowercase();
+        if split && c == '.' && j == i + 1 {
+            // the word before the period: an abbreviation or initials do not end a sentence
+            let word_start = s[..pos].rfind(|ch: char| ch.is_whitespace()).map(|p| p + 1).unwrap_or(0);
+            let word = s[word_start..pos].trim_start_matches(['(', '"', '\'', '“', '‘']);
+            let folded = text::fold(word);
+            let initials = !word.is_empty()
+                && word.split('.').all(|part| part.chars().count() == 1 && part.chars().all(char::is_uppercase));
+            if lex.abbreviations.contains(&folded) || initials {
+                split = false;
+            }
+        }
+        if split {
+            let end = chars[j].0;
+            out.push((sent_start, end));
+            sent_start = chars[k].0;
+            i = k;
+        } else {
+            i = j;
+        }
+    }
+    out.push((sent_start, s.len()));
+    out.into_iter()
+        .filter_map(|(a, b)| {
+            let piece = &s[a..b];
+            let lead = piece.len() - piece.trim_start().len();
+            let t = piece.trim();
+            (!t.is_empty()).then(|| (ustart + a + lead, ustart + a + lead + t.len()))
+        })
+        .collect()
+}
+
+pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
+    let lines = split_lines(text, lex);
+    let max_line = lines.iter().map(|l| text[l.start..l.end].chars().count()).max().unwrap_or(0);
+    let wrapped = max_line <= lex.splitter.wrapped_max_line_chars;
+    // group lines into units
+    struct Unit {
+        start: usize,
+        end: usize,
+        bullet: bool,
+        numbered: bool,
+        header: bool,
+    }
+    let mut units: Vec<Unit> = Vec::new();
+    let mut open = false;
+    for (i, l) in lines.iter().enumerate() {
+        if l.blank {
+            open = false;
+            continue;
+        }
+        let content = &text[l.start..l.end];
+        let joins = open
+            && !l.bullet
+            && !l.numbered
+            && !l.header
+            && !is_all_caps_heading(content)
+            && i > 0
+            && {
+                let prev = &lines[i - 1];
+                let prev_text = &text[prev.start..prev.end];
+                wrapped
+                    && !prev.header
+                    && prev_text.chars().count() >= lex.splitter.join_min_line_chars
+                    && !prev_text.ends_with(':')
+                    && !is_all_caps_heading(prev_text)
+            };
+        if joins {
+            if let Some(u) = units.last_mut() {
+                u.end = l.end;
+            }
+        } else {
+            units.push(Unit { start: l.start, end: l.end, bullet: l.bullet, numbered: l.numbered, header: l.header });
+        }
+        open = true;
+    }
+    let mut out = Vec::new();
+    for (ui, u) in units.iter().enumerate() {
+        let spans = if u.header { vec![(u.start, u.end)] } else { split_unit(text, u.start, u.end, lex) };
+        let n = spans.len();
+        for (k, (a, b)) in spans.into_iter().enumerate() {
+            out.push(Sent {
+                start: a,
+                end: b,
+                index_in_unit: k,
+                unit_len: n,
+                unit: ui,
+                bullet: u.bullet,
+                numbered: u.numbered,
+                header: u.header,
+            });
+        }
+    }
+    out
+}
+
+/// Sentence byte spans of `text`: abbreviations and initials do not end a sentence, bullet and
+/// item markers are left out, hard-wrapped lines are joined, headings are sentences of their own.
+pub fn segment(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
+    segment_detailed(text, lex).into_iter().map(|s| (s.start, s.end)).collect()
+}
+
+/// A target key: the target's kind and id.
+type Key = (TargetKind, String);
+
+/// Analysis of one sentence: words, clauses and the clause status.
+struct Analysed<'t> {
+    words: Vec<&'t Token>,
+    clause: Vec<usize>,
+    negated: HashSet<usize>,
+    intention: HashSet<usize>,
+    realised: bool,
+}
+
+fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
+    let gap = lex.thresholds.gap_words;
+    let mut words = Vec::new();
+    let mut clause = Vec::new();
+    let mut current = 0usize;
+    let mut words_in_clause = 0usize;
+    for t in tokens {
+        if t.is_word {
+            if words_in_clause > 0 && lex.clause_conjunctions.contains(&t.text) {
+                current += 1;
+                words_in_clause = 0;
+            }
+            words.push(t);
+            clause.push(current);
+            words_in_clause += 1;
+        } else if matches!(t.text.as_str(), "," | ";" | ":" | "(" | ")" | "-" | "!" | "?") && words_in_clause > 0 {
+            current += 1;
+            words_in_clause = 0;
+        }
+    }
+    let mut positive_zone = vec![false; words.len()];
+    for p in &lex.negation_positive {
+        for (a, b) in p.find_all(&words, gap) {
+            positive_zone[a..b].iter_mut().for_each(|z| *z = true);
+        }
+    }
+    let mut strong_zone = vec![false; words.len()];
+    for p in &lex.negation_strong {
+        for (a, b) in p.find_all(&words, gap) {
+            strong_zone[a..b].iter_mut().for_each(|z| *z = true);
+        }
+    }
+    let mut negated = HashSet::new();
+    for p in &lex.negation {
+        for (a, b) in p.find_all(&words, gap) {
+            let strong = strong_zone[a..b].iter().any(|z| *z);
+            let positive = positive_zone[a..b].iter().any(|z| *z);
+            if strong || !positive {
+                negated.insert(clause[a]);
+            }
+        }
+    }
+    let mut intention = HashSet::new();
+    for p in &lex.intention {
+        for (a, _) in p.find_all(&words, gap) {
+            intention.insert(clause[a]);
+        }
+    }
+    for (i, w) in words.iter().enumerate() {
+        if lex.intention_verbs.contains(&w.text) {
+            let lo = i.saturating_sub(2);
+            let hi = (i + 2).min(words.len().saturating_sub(1));
+            if (lo..=hi).any(|j| j != i && clause[j] == clause[i] && lex.intention_subjects.contains(&words[j].text)) {
+                intention.insert(clause[i]);
+            }
+        }
+    }
+    let has_aux = words.iter().any(|w| lex.auxiliaries.contains(&w.text));
+    let participle = words.iter().any(|w| is_participle(&w.text, lex));
+    let realised = (has_aux && participle) || lex.realisation.iter().any(|p| !p.find_all(&words, gap).is_empty());
+    Analysed { words, clause, negated, intention, realised }
+}
+
+fn is_participle(w: &str, lex: &Lexicon) -> bool {
+    if lex.participle_exclude.contains(w) {
+        return false;
+    }
+    if lex.participles.contains(w) {
+        return true;
+    }
+    let ends = w.ends_with('d') || w.ends_with('t') || w.ends_with("en");
+    ends && lex.participle_prefixes.iter().any(|p| {
+        let pre = format!("{p}ge");
+        w.starts_with(&pre) && w.len() >= pre.len() + 3
+    })
+}
+
+/// Scores of one target in one sentence.
+#[derive(Debug, Default, Clone)]
+struct Score {
+    pos: f64,
+    neg: f64,
+    int: f64,
+    terms: Vec<String>,
+}
+
+fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize) -> Score {
+    let mut s = Score::default();
+    for p in patterns {
+        let matches = p.find_all(&a.words, gap);
+        if matches.is_empty() {
+            continue;
+        }
+        let status = |m: &(usize, usize)| {
+            let c = a.clause[m.0];
+            if a.negated.contains(&c) {
+                1
+            } else if a.intention.contains(&c) {
+                2
+            } else {
+                0
+            }
+        };
+        let best = matches.iter().map(status).min().unwrap_or(0);
+        match best {
+            0 => {
+                s.pos += p.weight;
+                if p.weight > 0.0 {
+                    s.terms.push(p.raw.clone());
+                }
+            }
+            1 if p.weight > 0.0 => s.neg += p.weight,
+            2 if p.weight > 0.0 => s.int += p.weight,
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Which targets a heading (or label prefix) is about.
+fn heading_targets(words: &[&Token], lex: &Lexicon) -> HashSet<Key> {
+    let gap = lex.thresholds.gap_words;
+    let mut out = HashSet::new();
+    let mut domain_hit = false;
+    for t in &lex.targets {
+        let mut score: f64 =
+            t.headings.iter().filter(|p| !p.find_all(words, gap).is_empty()).map(|p| p.weight).sum();
+        if t.kind == TargetKind::Domain {
+            score += t.terms.iter().filter(|p| !p.find_all(words, gap).is_empty()).map(|p| p.weight).sum::<f64>();
+        }
+        if score >= 1.0 {
+            if t.kind == TargetKind::Domain {
+                domain_hit = true;
+            }
+            out.insert((t.kind, t.id.clone()));
+        }
+    }
+    if domain_hit {
+        out.insert((TargetKind::Criterion, lex.domain_criterion.clone()));
+    }
+    out
+}
+
+fn page_of(offset: usize, page_starts: &[usize]) -> Option<u32> {
+    if page_starts.is_empty() {
+        return None;
+    }
+    let n = page_starts.iter().filter(|&&p| p > 0 && p <= offset).count();
+    Some(n as u32 + 1)
+}
+
+/// Finds the claims in the documents of one submission, in document and text order.
+pub fn extract_claims(docs: &[DocText], lex: &Lexicon) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for doc in docs {
+        extract_doc(doc, lex, &mut claims);
+    }
+    claims
+}
+
+fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
+    let th = &lex.thresholds;
+    let gap = th.gap_words;
+    let sents = segment_detailed(doc.text, lex);
+    let mut section: HashSet<Key> = HashSet::new();
+    let mut unit_ctx: (usize, HashSet<Key>) = (usize::MAX, HashSet::new());
+    for s in &sents {
+        if s.header {
+            continue;
+        }
+        let sentence = &doc.text[s.start..s.end];
+        let tokens = text::tokenize(sentence, s.start);
+        let a = analyse(&tokens, lex);
+        let n_words = a.words.len();
+        if n_words == 0 {
+            continue;
+        }
+        let last = sentence.trim_end_matches(is_closing).chars().last().unwrap_or(' ');
+        let final_stop = matches!(last, '.' | '!' | '…');
+        // headings set the section context and are never claims
+        let heading = s.unit_len == 1 && !s.bullet && !final_stop && n_words <= th.heading_max_words;
+        let inline_heading =
+            s.index_in_unit == 0 && s.unit_len > 1 && !s.bullet && n_words <= th.inline_heading_max_words;
+        if heading || inline_heading {
+            let targets = heading_targets(&a.words, lex);
+            if heading || !targets.is_empty() {
+                section = targets;
+            }
+            continue;
+        }
+        if s.unit != unit_ctx.0 {
+            unit_ctx = (s.unit, HashSet::new());
+            // a label prefix ("Vervoer: ...", "Brieven: ...") sets the context of its paragraph
+            if let Some(colon) = sentence.find(':') {
+                let prefix_words: Vec<&Token> =
+                    a.words.iter().copied().filter(|w| w.end <= s.start + colon).collect();
+                if !prefix_words.is_empty() && prefix_words.len() <= 3 {
+                    unit_ctx.1 = heading_targets(&prefix_words, lex);
+                }
+            }
+        }
+        let in_ctx = |k: &Key| section.contains(k) || unit_ctx.1.contains(k);
+        let page = page_of(s.start, doc.page_starts);
+        let mut push = |criterion: &str, domain: Option<String>, sc: &Score, kind: ClaimKind, strength: f64| {
+            claims.push(Claim {
+                criterion: criterion.to_string(),
+                domain,
+                sentence: sentence.to_string(),
+                doc_index: doc.index,
+                page,
+                offset: s.start,
+                matched_terms: sc.terms.clone(),
+                strength: (strength * 100.0).round() / 100.0,
+                kind,
+            });
+        };
+        let decide = |sc: &Score, bonus: f64| -> Option<(ClaimKind, f64)> {
+            let pos = if sc.pos > 0.0 { sc.pos + bonus } else { sc.pos };
+            if pos >= th.evidence && !sc.terms.is_empty() {
+                Some((ClaimKind::Evidence, pos))
+            } else if sc.neg > 0.0 && pos.max(0.0) + sc.neg >= th.evidence {
+                Some((ClaimKind::Negated, pos.max(0.0) + sc.neg))
+            } else if sc.int > 0.0 && pos.max(0.0) + sc.int >= th.evidence {
+                Some((ClaimKind::Intention, pos.max(0.0) + sc.int))
+            } else {
+                None
+            }
+        };
+        let real = if a.realised { th.realisation_bonus } else { 0.0 };
+        // criteria other than the domain criterion, and the principle
+        for t in lex.targets.iter().filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion) {
+            let sc = score_terms(&t.terms, &a, gap);
+            let key = (t.kind, t.id.clone());
+            let bonus = real + if in_ctx(&key) { th.section_bonus } else { 0.0 };
+            if let Some((kind, strength)) = decide(&sc, bonus) {
+                push(&t.id, None, &sc, kind, strength);
+            }
+        }
+        // the domain criterion: best domain plus general innovation cues
+        let Some(dc) = lex.target(TargetKind::Criterion, &lex.domain_criterion) else { continue };
+        let innov = score_terms(&dc.terms, &a, gap);
+        let mut best: Option<(String, Score, f64)> = None;
+        for d in lex.targets.iter().filter(|t| t.kind == TargetKind::Domain) {
+            let sc = score_terms(&d.terms, &a, gap);
+            let key = (TargetKind::Domain, d.id.clone());
+            let ctx = if in_ctx(&key) && (sc.pos > 0.0 || sc.neg > 0.0 || sc.int > 0.0) { th.section_bonus } else { 0.0 };
+            let total = sc.pos.max(sc.neg).max(sc.int) + ctx;
+            if total >= th.domain_min && best.as_ref().is_none_or(|(_, _, b)| total > *b) {
+                best = Some((d.id.clone(), sc, ctx));
+            }
+        }
+        if let Some((domain, dsc, dctx)) = best {
+            let mut sc = dsc.clone();
+            sc.pos += innov.pos;
+            sc.neg += innov.neg;
+            sc.int += innov.int;
+            sc.terms.extend(innov.terms.iter().cloned());
+            let crit_ctx = in_ctx(&(TargetKind::Criterion, dc.id.clone()));
+            let bonus = real + if dctx > 0.0 || crit_ctx { th.section_bonus } else { 0.0 };
+            if dsc.pos >= th.domain_min || dsc.pos + dctx >= th.domain_min || dsc.pos <= 0.0 {
+                if let Some((kind, strength)) = decide(&sc, bonus) {
+                    if kind != ClaimKind::Evidence || dsc.pos + dctx >= th.domain_min {
+                        push(&dc.id, Some(domain), &sc, kind, strength);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex() -> Lexicon {
+        Lexicon::for_tests()
+    }
+
+    fn sentences(text: &str) -> Vec<String> {
+        segment(text, &lex()).into_iter().map(|(a, b)| text[a..b].to_string()).collect()
+    }
+
+    fn evidence(text: &str) -> Vec<(String, Option<String>)> {
+        let docs = [DocText { index: 0, text, page_starts: &[] }];
+        extract_claims(&docs, &lex())
+            .into_iter()
+            .filter(|c| c.kind == ClaimKind::Evidence)
+            .map(|c| (c.criterion, c.domain))
+            .collect()
+    }
+
+    fn kinds(text: &str, criterion: &str) -> Vec<ClaimKind> {
+        let docs = [DocText { index: 0, text, page_starts: &[] }];
+        extract_claims(&docs, &lex()).into_iter().filter(|c| c.criterion == criterion).map(|c| c.kind).collect()
+    }
+
+    #[test]
+    fn abbreviations_and_initials_do_not_end_a_sentence() {
+        let s = sentences("Wethouder dhr. J.W. Kamphuis werkt o.a. met de raad t/m 2027. Dat gaat goed.");
+        assert_eq!(s, vec!["Wethouder dhr. J.W. Kamphuis werkt o.a. met de raad t/m 2027.", "Dat gaat goed."]);
+    }
+
+    #[test]
+    fn bullets_are_sentences_without_their_marker() {
+        let s = sentences("Kop\n• Eerste punt zonder punt\n- Tweede punt.\n1.1 Derde punt\n");
+        assert_eq!(s, vec!["Kop", "Eerste punt zonder punt", "Tweede punt.", "Derde punt"]);
+    }
+
+    #[test]
+    fn hard_wrapped_lines_are_joined_into_one_sentence() {
+        let text = "Het college heeft inclusie in het collegeprogramma opgenomen als een van\nde zes opgaven voor deze bestuursperiode. Wethouder mevr. S. el Amrani is\nportefeuillehouder.\n";
+        let s = sentences(text);
+        assert_eq!(s.len(), 2);
+        assert!(s[0].contains("van\nde zes"));
+    }
+
+    #[test]
+    fn a_question_mark_ends_a_sentence_and_an_ellipsis_before_lower_case_does_not() {
+        let s = sentences("Waarom past dit? Omdat het werkt... echt waar! Klaar.");
+        assert_eq!(s, vec!["Waarom past dit?", "Omdat het werkt... echt waar!", "Klaar."]);
+    }
+
+    #[test]
+    fn an_adopted_inclusion_agenda_is_evidence_for_criterion_1() {
+        let e = evidence("De raad heeft de lokale inclusieagenda vorig jaar vastgesteld.\n");
+        assert!(e.contains(&("1".to_string(), None)));
+    }
+
+    #[test]
+    fn nog_geen_inclusion_agenda_is_negated_not_evidence() {
+        let k = kinds("We hebben nog geen lokale inclusieagenda in het coalitieakkoord.\n", "1");
+        assert_eq!(k, vec![ClaimKind::Negated]);
+    }
+
+    #[test]
+    fn a_plan_to_involve_residents_is_an_intention() {
+        let k = kinds(
+            "Wij zijn van plan om bij het opstellen daarvan ook ervaringsdeskundigen en de adviesraad te betrekken.\n",
+            "principle",
+        );
+        assert_eq!(k, vec![ClaimKind::Intention]);
+    }
+
+    #[test]
+    fn geen_enkel_zonder_is_positive_evidence() {
+        let e = evidence(
+            "Geen enkel nieuwbouwplan wordt vergund zonder dat een ervaringsdeskundige de plattegronden van de woningen heeft getoetst.\n",
+        );
+        assert!(e.contains(&("2".to_string(), Some("wonen".to_string()))));
+    }
+
+    #[test]
+    fn niet_alleen_maar_ook_is_positive_for_criterion_3() {
+        let e = evidence(
+            "Onze aanpak is niet alleen bedoeld voor mensen met een beperking: de belbus wordt net zo goed gebruikt door ouderen.\n",
+        );
+        assert!(e.contains(&("3".to_string(), None)));
+    }
+
+    #[test]
+    fn informing_the_council_is_not_involving() {
+        let e = evidence("De Wmo-raad is geïnformeerd over deze aanmelding en over de voortgang.\n");
+        assert!(!e.iter().any(|(c, _)| c == "principle"));
+    }
+
+    #[test]
+    fn a_heading_gives_context_to_the_sentences_below_it() {
+        let text = "Vervoer\n\nSamen met twee lokale partijen hebben we een eigen belbusdienst opgezet.\n";
+        let e = evidence(text);
+        assert!(e.contains(&("2".to_string(), Some("vervoer".to_string()))));
+    }
+
+    #[test]
+    fn claims_carry_page_and_offset() {
+        let text = "Inleiding.\n\nDe gemeenteraad heeft de inclusieagenda vastgesteld.\n";
+        let starts = [12usize];
+        let docs = [DocText { index: 3, text, page_starts: &starts }];
+        let c = extract_claims(&docs, &lex());
+        let c1 = c.iter().find(|c| c.criterion == "1").unwrap();
+        assert_eq!((c1.doc_index, c1.page, c1.offset), (3, Some(2), 12));
+        assert_eq!(&text[c1.offset..c1.offset + c1.sentence.len()], c1.sentence);
+    }
+}

@@ -1,0 +1,512 @@
+//! The word lists of a call: weighted terms per criterion, per domain and for the principle,
+//! negation, intention and realisation cues, splitter abbreviations and the thresholds for
+//! "met" and "weak". Loaded from a TOML file next to the call definition
+//! (`config/calls/<call>.lexicon.toml`) so staff can tune it without a rebuild.
+//!
+//! Term syntax (all matching is on folded text: lower case, no diacritics):
+//! * `inclusieagenda` — a whole word; also matches words with the same Dutch Snowball stem
+//!   (`inclusieagenda's`).
+//! * `ervaringsdeskundig*` — a word starting with this; `*vervoer` — a word ending with this
+//!   (compounds: `leerlingenvervoer`); `*panel*` — a word containing this.
+//! * `lokale inclusieagenda` — consecutive words; `niet alleen ... maar` — `...` allows a gap of up
+//!   to `thresholds.gap_words` words.
+//!
+//! This module parses and compiles; it does not look at letters (see `claims`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use super::text::{self, Token};
+
+/// Numbers that turn term matches into claims and claims into verdicts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// Minimum sentence score (sum of matched term weights plus bonuses) for a claim.
+    pub evidence: f64,
+    /// Added to a target's score when the sentence stands under a heading about that target.
+    pub section_bonus: f64,
+    /// Added when the sentence reports something realised (auxiliary + participle, `sinds`, ...).
+    pub realisation_bonus: f64,
+    /// Minimum domain-term score before a sentence can be criterion-2 evidence for that domain.
+    pub domain_min: f64,
+    /// A criterion is "met" when its strongest evidence reaches this strength ...
+    pub met_strength: f64,
+    /// ... or when it has at least this many evidence sentences; otherwise one claim is "weak".
+    pub met_claims: usize,
+    /// Largest gap, in words, that `...` in a term may bridge.
+    pub gap_words: usize,
+    /// A line on its own without final punctuation and with at most this many words is a heading.
+    pub heading_max_words: usize,
+    /// A first sentence of a paragraph with at most this many words is an inline heading
+    /// (`Dan onderwijs.`) when more sentences follow.
+    pub inline_heading_max_words: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            evidence: 2.0,
+            section_bonus: 1.0,
+            realisation_bonus: 0.5,
+            domain_min: 1.0,
+            met_strength: 3.0,
+            met_claims: 2,
+            gap_words: 6,
+            heading_max_words: 12,
+            inline_heading_max_words: 5,
+        }
+    }
+}
+
+/// Settings of the sentence splitter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SplitterFile {
+    /// Abbreviations whose final period does not end a sentence (`bijv.`, `o.a.`, `dhr.`).
+    pub abbreviations: Vec<String>,
+    /// A text whose longest line has at most this many characters is treated as hard-wrapped.
+    pub wrapped_max_line_chars: usize,
+    /// In hard-wrapped text, a line at least this long continues on the next line.
+    pub join_min_line_chars: usize,
+    /// Lines starting with one of these (folded) are mail or letter headers, never evidence
+    /// (`van:`, `onderwerp:`, `kenmerk:`).
+    pub header_prefixes: Vec<String>,
+}
+
+impl Default for SplitterFile {
+    fn default() -> Self {
+        SplitterFile {
+            abbreviations: Vec::new(),
+            wrapped_max_line_chars: 100,
+            join_min_line_chars: 40,
+            header_prefixes: Vec::new(),
+        }
+    }
+}
+
+/// Cue lists for negation, intention and realisation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CuesFile {
+    /// Words that negate their clause (`niet`, `geen`, `nooit`).
+    pub negation: Vec<String>,
+    /// Patterns in which a negation word is positive (`niet alleen ... maar`, `geen enkel*`).
+    pub negation_positive: Vec<String>,
+    /// Patterns that stay negative even inside a positive pattern (`nog niet`, `nog geen`).
+    pub negation_strong: Vec<String>,
+    /// Phrases that make their clause a mere intention (`van plan`, `in een later stadium`).
+    pub intention: Vec<String>,
+    /// Modal verbs that make an intention with a first-person subject (`willen`, `gaan`).
+    pub intention_verbs: Vec<String>,
+    /// The first-person subjects for `intention_verbs` (`we`, `wij`, `ik`).
+    pub intention_subjects: Vec<String>,
+    /// Phrases that report something realised (`sinds`, `inmiddels`, `vorig jaar`).
+    pub realisation: Vec<String>,
+    /// Auxiliaries that, with a past participle, report something realised.
+    pub auxiliaries: Vec<String>,
+    /// Separable prefixes before `ge` in past participles (`aan` for `aangenomen`).
+    pub participle_prefixes: Vec<String>,
+    /// Past participles without `ge` (`herschreven`, `ontwikkeld`).
+    pub participles: Vec<String>,
+    /// Words that look like participles but are not (`gemeenteraad`, `gebied`).
+    pub participle_exclude: Vec<String>,
+    /// Conjunctions that start a new clause (`maar`, `want`, `omdat`).
+    pub clause_conjunctions: Vec<String>,
+}
+
+/// Terms of one criterion, domain or the principle.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TargetFile {
+    /// Dutch label for reports.
+    pub label: String,
+    /// term → weight (negative weights count against).
+    pub terms: BTreeMap<String, f64>,
+    /// term → weight, matched against headings to know which section a sentence is in.
+    pub headings: BTreeMap<String, f64>,
+}
+
+/// The file as written by staff.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconFile {
+    /// The criterion whose evidence names a domain (`"2"`).
+    pub domain_criterion: String,
+    /// The id under which principle claims are reported (`"principle"`).
+    #[serde(default = "default_principle_id")]
+    pub principle_id: String,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    #[serde(default)]
+    pub splitter: SplitterFile,
+    #[serde(default)]
+    pub cues: CuesFile,
+    pub criteria: BTreeMap<String, TargetFile>,
+    pub principle: TargetFile,
+    #[serde(default)]
+    pub domains: BTreeMap<String, TargetFile>,
+}
+
+fn default_principle_id() -> String {
+    "principle".to_string()
+}
+
+/// One element of a compiled term.
+#[derive(Debug, Clone)]
+enum Piece {
+    Word { text: String, stem: String, any_prefix: bool, any_suffix: bool },
+    Gap,
+}
+
+/// A compiled term or cue.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// The term as written in the lexicon.
+    pub raw: String,
+    pub weight: f64,
+    pieces: Vec<Piece>,
+}
+
+impl Pattern {
+    /// Compiles `raw` (see the module docs for the syntax).
+    pub fn compile(raw: &str, weight: f64) -> Option<Pattern> {
+        let mut pieces = Vec::new();
+        for part in raw.split_whitespace() {
+            if part == "..." || part == "…" {
+                pieces.push(Piece::Gap);
+                continue;
+            }
+            let any_prefix = part.starts_with('*');
+            let any_suffix = part.ends_with('*');
+            let core = part.trim_matches('*');
+            let toks: Vec<Token> = text::tokenize(core, 0).into_iter().filter(|t| t.is_word).collect();
+            let n = toks.len();
+            for (i, t) in toks.into_iter().enumerate() {
+                let ap = any_prefix && i == 0;
+                let asf = any_suffix && i + 1 == n;
+                pieces.push(Piece::Word { stem: t.stem, text: t.text, any_prefix: ap, any_suffix: asf });
+            }
+        }
+        let has_word = pieces.iter().any(|p| matches!(p, Piece::Word { .. }));
+        if !has_word || matches!(pieces.first(), Some(Piece::Gap)) || matches!(pieces.last(), Some(Piece::Gap)) {
+            return None;
+        }
+        Some(Pattern { raw: raw.to_string(), weight, pieces })
+    }
+
+    fn piece_matches(piece: &Piece, tok: &Token) -> bool {
+        match piece {
+            Piece::Gap => true,
+            Piece::Word { text, stem, any_prefix, any_suffix } => match (any_prefix, any_suffix) {
+                (true, true) => tok.text.contains(text.as_str()),
+                (true, false) => tok.text.ends_with(text.as_str()),
+                (false, true) => tok.text.starts_with(text.as_str()),
+                (false, false) => {
+                    tok.text == *text || (text.chars().count() > 3 && !stem.is_empty() && tok.stem == *stem)
+                }
+            },
+        }
+    }
+
+    fn match_at(&self, words: &[&Token], pi: usize, ti: usize, gap: usize) -> Option<usize> {
+        if pi == self.pieces.len() {
+            return Some(ti);
+        }
+        match &self.pieces[pi] {
+            Piece::Gap => {
+                for skip in 0..=gap {
+                    if ti + skip > words.len() {
+                        break;
+                    }
+                    if let Some(end) = self.match_at(words, pi + 1, ti + skip, gap) {
+                        return Some(end);
+                    }
+                }
+                None
+            }
+            piece => {
+                let tok = words.get(ti)?;
+                if Self::piece_matches(piece, tok) { self.match_at(words, pi + 1, ti + 1, gap) } else { None }
+            }
+        }
+    }
+
+    /// All matches as word-index ranges `[start, end)`, left to right, not overlapping.
+    pub fn find_all(&self, words: &[&Token], gap: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            if let Some(end) = self.match_at(words, 0, i, gap) {
+                out.push((i, end));
+                i = end.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+}
+
+/// What a target stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    Criterion,
+    Principle,
+    Domain,
+}
+
+/// A compiled criterion, domain or principle.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub id: String,
+    pub label: String,
+    pub kind: TargetKind,
+    pub terms: Vec<Pattern>,
+    pub headings: Vec<Pattern>,
+}
+
+/// The compiled lexicon of a call.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub domain_criterion: String,
+    pub principle_id: String,
+    pub thresholds: Thresholds,
+    pub splitter: SplitterFile,
+    /// Folded abbreviations without their final period (`bijv`, `o.a`).
+    pub abbreviations: HashSet<String>,
+    pub targets: Vec<Target>,
+    pub negation: Vec<Pattern>,
+    pub negation_positive: Vec<Pattern>,
+    pub negation_strong: Vec<Pattern>,
+    pub intention: Vec<Pattern>,
+    pub intention_verbs: HashSet<String>,
+    pub intention_subjects: HashSet<String>,
+    pub realisation: Vec<Pattern>,
+    pub auxiliaries: HashSet<String>,
+    pub participle_prefixes: Vec<String>,
+    pub participles: HashSet<String>,
+    pub participle_exclude: HashSet<String>,
+    pub clause_conjunctions: HashSet<String>,
+    /// Problems found while compiling (unparseable terms); reported by [`Lexicon::validate`].
+    compile_problems: Vec<String>,
+}
+
+fn compile_list(list: &[String], what: &str, problems: &mut Vec<String>) -> Vec<Pattern> {
+    let mut out = Vec::new();
+    for raw in list {
+        match Pattern::compile(raw, 1.0) {
+            Some(p) => out.push(p),
+            None => problems.push(format!("{what}: term {raw:?} has no words or starts/ends with '...'")),
+        }
+    }
+    out
+}
+
+fn compile_map(map: &BTreeMap<String, f64>, what: &str, problems: &mut Vec<String>) -> Vec<Pattern> {
+    let mut out = Vec::new();
+    for (raw, w) in map {
+        if !w.is_finite() {
+            problems.push(format!("{what}: term {raw:?} has a weight that is not a number"));
+            continue;
+        }
+        match Pattern::compile(raw, *w) {
+            Some(p) => out.push(p),
+            None => problems.push(format!("{what}: term {raw:?} has no words or starts/ends with '...'")),
+        }
+    }
+    out
+}
+
+fn fold_set(list: &[String]) -> HashSet<String> {
+    list.iter().map(|s| text::fold(s.trim())).filter(|s| !s.is_empty()).collect()
+}
+
+impl Lexicon {
+    /// Reads and compiles a lexicon file.
+    pub fn load(path: &Path) -> anyhow::Result<Lexicon> {
+        let raw =
+            std::fs::read_to_string(path).with_context(|| format!("failed to read lexicon {}", path.display()))?;
+        Lexicon::parse(&raw).with_context(|| format!("failed to parse lexicon {}", path.display()))
+    }
+
+    /// Parses and compiles lexicon TOML text.
+    pub fn parse(toml_text: &str) -> anyhow::Result<Lexicon> {
+        let file: LexiconFile = toml::from_str(toml_text)?;
+        Ok(Lexicon::compile(file))
+    }
+
+    /// Compiles a parsed file; term problems are kept for [`Lexicon::validate`].
+    pub fn compile(file: LexiconFile) -> Lexicon {
+        let mut problems = Vec::new();
+        let mut targets = Vec::new();
+        let mut push = |id: &str, kind: TargetKind, t: &TargetFile, problems: &mut Vec<String>| {
+            let what = format!("{kind:?} {id}").to_lowercase();
+            targets.push(Target {
+                id: id.to_string(),
+                label: if t.label.is_empty() { id.to_string() } else { t.label.clone() },
+                kind,
+                terms: compile_map(&t.terms, &what, problems),
+                headings: compile_map(&t.headings, &what, problems),
+            });
+        };
+        for (id, t) in &file.criteria {
+            push(id, TargetKind::Criterion, t, &mut problems);
+        }
+        push(&file.principle_id, TargetKind::Principle, &file.principle, &mut problems);
+        for (id, t) in &file.domains {
+            push(id, TargetKind::Domain, t, &mut problems);
+        }
+        let c = &file.cues;
+        let abbreviations = file
+            .splitter
+            .abbreviations
+            .iter()
+            .map(|a| text::fold(a.trim()).trim_end_matches('.').to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        Lexicon {
+            domain_criterion: file.domain_criterion.clone(),
+            principle_id: file.principle_id.clone(),
+            negation: compile_list(&c.negation, "cues.negation", &mut problems),
+            negation_positive: compile_list(&c.negation_positive, "cues.negation_positive", &mut problems),
+            negation_strong: compile_list(&c.negation_strong, "cues.negation_strong", &mut problems),
+            intention: compile_list(&c.intention, "cues.intention", &mut problems),
+            intention_verbs: fold_set(&c.intention_verbs),
+            intention_subjects: fold_set(&c.intention_subjects),
+            realisation: compile_list(&c.realisation, "cues.realisation", &mut problems),
+            auxiliaries: fold_set(&c.auxiliaries),
+            participle_prefixes: c.participle_prefixes.iter().map(|p| text::fold(p.trim())).collect(),
+            participles: fold_set(&c.participles),
+            participle_exclude: fold_set(&c.participle_exclude),
+            clause_conjunctions: fold_set(&c.clause_conjunctions),
+            thresholds: file.thresholds,
+            splitter: file.splitter,
+            abbreviations,
+            targets,
+            compile_problems: problems,
+        }
+    }
+
+    /// Every problem with this lexicon for a call with these criterion and domain ids
+    /// (empty when fine); used by `intake check-config`.
+    pub fn validate(&self, criteria: &[&str], domains: &[&str]) -> Vec<String> {
+        let mut problems = self.compile_problems.clone();
+        let have = |kind: TargetKind, id: &str| self.targets.iter().any(|t| t.kind == kind && t.id == id);
+        for c in criteria {
+            if !have(TargetKind::Criterion, c) {
+                problems.push(format!("lexicon has no [criteria.\"{c}\"] for criterion {c} of the call"));
+            }
+        }
+        for d in domains {
+            if !have(TargetKind::Domain, d) {
+                problems.push(format!("lexicon has no [domains.{d}] for domain {d} of the call"));
+            }
+        }
+        for t in &self.targets {
+            match t.kind {
+                TargetKind::Criterion if !criteria.contains(&t.id.as_str()) => {
+                    problems.push(format!("lexicon criterion {:?} is not a criterion of the call", t.id))
+                }
+                TargetKind::Domain if !domains.contains(&t.id.as_str()) => {
+                    problems.push(format!("lexicon domain {:?} is not a domain of the call", t.id))
+                }
+                _ => {}
+            }
+            let positive = t.terms.iter().filter(|p| p.weight > 0.0).count();
+            if positive == 0 && !(t.kind == TargetKind::Criterion && t.id == self.domain_criterion) {
+                problems.push(format!("lexicon {:?} has no terms with a positive weight", t.id));
+            }
+        }
+        if !criteria.contains(&self.domain_criterion.as_str()) {
+            problems.push(format!("domain_criterion {:?} is not a criterion of the call", self.domain_criterion));
+        }
+        let th = &self.thresholds;
+        if !(th.evidence > 0.0) {
+            problems.push("thresholds.evidence must be above 0".to_string());
+        }
+        if th.met_claims == 0 {
+            problems.push("thresholds.met_claims must be at least 1".to_string());
+        }
+        if th.met_strength < th.evidence {
+            problems.push("thresholds.met_strength must be at least thresholds.evidence".to_string());
+        }
+        if self.abbreviations.is_empty() {
+            problems.push("splitter.abbreviations is empty: bijv., o.a. and dhr. would end sentences".to_string());
+        }
+        problems
+    }
+
+    /// The target with this id and kind.
+    pub fn target(&self, kind: TargetKind, id: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.kind == kind && t.id == id)
+    }
+
+    /// A small built-in lexicon for unit tests of this module tree.
+    #[cfg(test)]
+    pub fn for_tests() -> Lexicon {
+        Lexicon::parse(include_str!("../../config/calls/koplopers-vn-verdrag.lexicon.toml"))
+            .expect("shipped lexicon parses")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<Token> {
+        text::tokenize(s, 0).into_iter().filter(|t| t.is_word).collect()
+    }
+
+    #[test]
+    fn a_star_term_matches_compounds_and_continuations() {
+        let toks = words("Het Toegankelijkheidspanel van ervaringsdeskundigen");
+        let refs: Vec<&Token> = toks.iter().collect();
+        assert_eq!(Pattern::compile("*panel", 1.0).unwrap().find_all(&refs, 6), vec![(1, 2)]);
+        assert_eq!(Pattern::compile("ervaringsdeskundig*", 1.0).unwrap().find_all(&refs, 6), vec![(3, 4)]);
+        assert!(Pattern::compile("panel", 1.0).unwrap().find_all(&refs, 6).is_empty());
+    }
+
+    #[test]
+    fn a_gap_bridges_a_few_words_but_not_more() {
+        let toks = words("niet alleen voor mensen met een beperking maar ook");
+        let refs: Vec<&Token> = toks.iter().collect();
+        let p = Pattern::compile("niet alleen ... maar", 1.0).unwrap();
+        assert_eq!(p.find_all(&refs, 6).len(), 1);
+        assert!(p.find_all(&refs, 2).is_empty());
+    }
+
+    #[test]
+    fn a_plain_word_matches_the_same_stem() {
+        let toks = words("de inclusieagenda's");
+        let refs: Vec<&Token> = toks.iter().collect();
+        assert_eq!(Pattern::compile("inclusieagenda", 1.0).unwrap().find_all(&refs, 6).len(), 1);
+    }
+
+    #[test]
+    fn the_shipped_lexicon_validates_for_the_call() {
+        let lex = Lexicon::for_tests();
+        let domains = [
+            "betrekken",
+            "wonen",
+            "onderwijs",
+            "arbeidsmarkt",
+            "vervoer",
+            "openbare_ruimte",
+            "vrije_tijd",
+            "informatie",
+        ];
+        assert_eq!(lex.validate(&["1", "2", "3"], &domains), Vec::<String>::new());
+    }
+
+    #[test]
+    fn validation_reports_a_missing_criterion_and_an_unknown_domain() {
+        let lex = Lexicon::for_tests();
+        let problems = lex.validate(&["1", "2", "3", "4"], &["wonen"]);
+        assert!(problems.iter().any(|p| p.contains("criterion 4")));
+        assert!(problems.iter().any(|p| p.contains("\"vervoer\" is not a domain")));
+    }
+}
