@@ -59,7 +59,8 @@ pub struct ConsultationContext {
     pub on_time_nl: String,
     /// Page finding in Dutch ("2 pagina's A4, dat mag").
     pub pages_nl: String,
-    /// Answer before this date ("4 april 2018", see [`dutch_date`]).
+    /// Last day an answer counts, inclusive ("4 april 2018", see [`dutch_date`]); letters say
+    /// "uiterlijk 4 april 2018".
     pub answer_by_nl: String,
     /// File names of the attached original nomination.
     pub attachment_names: Vec<String>,
@@ -91,7 +92,7 @@ pub struct ReminderContext {
     pub province: String,
     /// When the consultation was sent ("26 maart 2018").
     pub sent_on_nl: String,
-    /// Closing date: answer before this date ("4 april 2018").
+    /// Closing date, the last day an answer counts (inclusive, "4 april 2018").
     pub answer_by_nl: String,
     /// File names of the original nomination, attached again.
     pub attachment_names: Vec<String>,
@@ -125,7 +126,7 @@ pub struct ThanksContext {
     pub motivation_start: String,
     /// Whether this answer replaced an earlier one from the same partner.
     pub replaces_earlier: bool,
-    /// A later answer before this date replaces this one ("4 april 2018").
+    /// A later answer up to and including this date replaces this one ("4 april 2018").
     pub answer_by_nl: String,
     /// The subject tag with the reply token.
     pub token_tag: String,
@@ -352,5 +353,152 @@ mod tests {
         .ok();
         let out = env.get_template("t").and_then(|t| t.render(&v)).ok();
         assert_eq!(out.as_deref(), Some("2 2.5 True True x"));
+    }
+
+    fn templates() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates")
+    }
+
+    /// Checks a rendered HTML letter: Dutch, a table with header cells, headings in order
+    /// starting at h1, no image without alt text, nothing left of the template syntax.
+    fn check_html(name: &str, html: &str) {
+        assert!(html.contains("<html lang=\"nl\">"), "{name}: lang");
+        assert!(html.contains("<meta name=\"viewport\""), "{name}: viewport");
+        assert!(
+            html.contains("<th scope=\"row\">") || html.contains("<th scope=\"col\">"),
+            "{name}: th"
+        );
+        assert!(!html.contains("<th>"), "{name}: th without scope");
+        let levels: Vec<u8> = html
+            .match_indices("<h")
+            .filter_map(|(i, _)| html[i + 2..].chars().next()?.to_digit(10))
+            .map(|d| d as u8)
+            .collect();
+        assert_eq!(levels.first(), Some(&1), "{name}: starts with h1");
+        assert_eq!(
+            levels.iter().filter(|l| **l == 1).count(),
+            1,
+            "{name}: one h1"
+        );
+        assert!(
+            levels.windows(2).all(|w| w[1] <= w[0] + 1),
+            "{name}: heading levels {levels:?}"
+        );
+        assert!(levels.len() >= 3, "{name}: sections");
+        for (i, _) in html.match_indices("<img") {
+            let tag = &html[i..html[i..].find('>').map_or(html.len(), |e| i + e)];
+            assert!(tag.contains("alt="), "{name}: image without alt");
+        }
+        assert!(
+            !html.contains("{{") && !html.contains("{%") && !html.contains("{#"),
+            "{name}: syntax left"
+        );
+    }
+
+    fn check_text(name: &str, text: &str) {
+        assert!(
+            !text.contains("{{") && !text.contains("{%") && !text.contains("{#"),
+            "{name}: syntax left"
+        );
+        assert!(
+            !text.contains('<') || text.contains("<zonder>"),
+            "{name}: markup in text"
+        );
+        assert!(
+            text.starts_with("Beste "),
+            "{name}: starts with the salutation"
+        );
+    }
+
+    #[test]
+    fn every_letter_renders_as_accessible_dutch_html_and_text() {
+        let dir = templates();
+        let mut rendered = 0;
+        for plain in [false, true] {
+            let mut c = ConsultationContext::example();
+            c.plain_language = plain;
+            let (text, html) = render(&dir, "consultation", &c).expect("consultation renders");
+            check_text("consultation", &text);
+            check_html("consultation", &html);
+            for part in [&text, &html] {
+                assert!(
+                    part.contains("STEUN")
+                        && part.contains("BEZWAAR")
+                        && part.contains("GEEN OORDEEL")
+                );
+                assert!(part.contains("4 april 2018"));
+                assert!(part.contains("[C-AB3K9MNPQR]"));
+                assert!(part.contains("Voordracht Utrecht.pdf"));
+                assert!(part.contains("Het panel ervaringsdeskundigen praat sinds 2016 mee"));
+                assert!(part.contains("Niets over ons zonder ons"));
+                assert!(part.contains("werk, wonen en vervoer"));
+                assert_eq!(
+                    part.matches("Steunt Ieder(in) de aanmelding van gemeente Utrecht?")
+                        .count(),
+                    if std::ptr::eq(part, &html) { 2 } else { 1 }
+                );
+            }
+            assert!(text.contains("Wij besluiten niets <zonder> de adviesraad & het panel."));
+            assert!(
+                html.contains("Wij besluiten niets &lt;zonder&gt; de adviesraad &amp; het panel.")
+            );
+            assert!(
+                !html.contains("&lt;ul&gt;"),
+                "macro output must not be escaped"
+            );
+
+            let mut r = ReminderContext::example();
+            r.plain_language = plain;
+            let (text, html) = render(&dir, "reminder", &r).expect("reminder renders");
+            check_text("reminder", &text);
+            check_html("reminder", &html);
+            assert!(text.contains("Beste collega van Per Saldo,"));
+            assert!(text.contains("Steunt Per Saldo de aanmelding van gemeente Utrecht?"));
+            assert!(text.contains("4 april 2018") && html.contains("26 maart 2018"));
+
+            for verdict in [Some("bezwaar".to_string()), None] {
+                let mut t = ThanksContext::example();
+                t.plain_language = plain;
+                t.replaces_earlier = verdict.is_none();
+                t.verdict_nl = verdict.clone();
+                let (text, html) = render(&dir, "thanks", &t).expect("thanks renders");
+                check_text("thanks", &text);
+                check_html("thanks", &html);
+                assert_eq!(text.contains("Uw antwoord: BEZWAAR"), verdict.is_some());
+                assert!(
+                    text.contains(
+                        "De gemeente heeft de lokale inclusieagenda nog niet vastgesteld."
+                    )
+                );
+                assert!(text.contains("4 april 2018"));
+                rendered += 1;
+            }
+            rendered += 2;
+        }
+        assert_eq!(rendered, 8);
+    }
+
+    #[test]
+    fn a_missing_field_is_an_error_not_an_empty_letter() {
+        #[derive(Serialize)]
+        struct Partial {
+            partner_name: String,
+        }
+        let err = render(
+            &templates(),
+            "thanks",
+            &Partial {
+                partner_name: "LFB".into(),
+            },
+        );
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn a_missing_template_is_an_error_naming_the_file() {
+        let err = render(&templates(), "nonexistent", &ThanksContext::example())
+            .err()
+            .map(|e| format!("{e:#}"));
+        assert!(err.is_some_and(|e| e.contains("nonexistent.txt.j2")));
     }
 }
