@@ -23,9 +23,9 @@ use serde::de::DeserializeOwned;
 use crate::domain::EmailAddress;
 
 // Sections owned by other modules (switched to their types as they land).
-pub type MunicipalityRules = toml::Table;
-pub type ImapSettings = toml::Table;
-pub type SmtpSettings = toml::Table;
+pub use crate::assess::municipality::Rules as MunicipalityRules;
+pub use crate::mailbox::imap::ImapSettings;
+pub use crate::outbox::transport::SmtpSettings;
 
 
 /// One problem found in the configuration.

@@ -1,5 +1,356 @@
-//! Consultation of the Alliance partners: requests, answers, reminders (being written by the lead).
+//! Consultation of the Alliance partners: a request per partner per candidate, their answers
+//! (matched by token, thread or subject; counted only from a registered address), reminders and
+//! closing. The pure parts are [`reply`] (reading a verdict), [`token`] (reply tokens) and
+//! [`letters`] (the letters' contexts); this file wires them to the store and the outbox.
 
 pub mod letters;
 pub mod reply;
 pub mod token;
+
+use chrono::{DateTime, Utc};
+
+use crate::assess::municipality::Municipalities;
+use crate::domain::EmailAddress;
+use crate::letters::{OutAttachment, Outgoing};
+use crate::mail::MailFacts;
+use crate::pipeline::Intake;
+use crate::store::{self, NewOutbox, Tx, consult as cs};
+
+fn verdict_nl(v: &str) -> String {
+    match v {
+        "met" => "voldoet",
+        "weak" => "deels",
+        _ => "niet gevonden",
+    }
+    .to_string()
+}
+
+/// Sends a consultation request to every partner for one submission (idempotent per partner).
+/// Returns how many requests were queued.
+pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let call = &intake.cfg.call;
+    let s = store::submission_by_reference(&intake.db, reference)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no submission {reference}"))?;
+    let assessments = store::assessments_of(&intake.db, s.id).await?;
+    let claims = store::claims_of(&intake.db, s.id).await?;
+    let raw = store::message_raw(&intake.db, s.message_id).await?.unwrap_or_default();
+    let m = s.municipality_code.as_deref().and_then(|c| Municipalities::embedded().by_code(c));
+    let municipality = m.map(|m| format!("gemeente {}", m.name)).unwrap_or_else(|| "onbekende gemeente".into());
+    let province = m.map(|m| m.province.clone()).unwrap_or_default();
+    let summary = |id: &str| {
+        let a = assessments.iter().find(|a| a.criterion == id);
+        let ids: Vec<i64> = a.map(|a| serde_json::from_str(&a.evidence).unwrap_or_default()).unwrap_or_default();
+        letters::CriterionSummary {
+            title: call.criterion_title(id),
+            verdict_nl: verdict_nl(a.map(|a| a.effective()).unwrap_or("not_found")),
+            evidence: claims
+                .iter()
+                .filter(|c| ids.contains(&c.id) && c.kind == "evidence")
+                .take(3)
+                .map(|c| c.sentence.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect(),
+        }
+    };
+    let mut themes: Vec<String> = claims.iter().filter_map(|c| c.domain.clone()).collect();
+    themes.sort();
+    themes.dedup();
+    let themes: Vec<String> = themes.iter().map(|d| call.domain_title(d)).collect();
+    let answer_by = now + chrono::Duration::days(i64::from(call.consultation.answer_days));
+    let tz = call.time_zone;
+    let mut queued = 0;
+    let mut tx = intake.db.begin().await?;
+    for p in &call.partners {
+        let tok = token::new_token();
+        let domain = intake.cfg.settings.mailbox.address.rsplit_once('@').map(|x| x.1).unwrap_or("localhost");
+        let msgid = format!("<consult.{}.{}@{}>", s.reference, p.id, domain);
+        if !cs::insert_consultation(&mut tx, s.id, &p.id, &tok, &msgid, now, answer_by).await? {
+            continue;
+        }
+        let ctx = letters::ConsultationContext {
+            call_title: call.title.clone(),
+            partner_name: p.name.clone(),
+            contact_name: p.contact.clone(),
+            plain_language: p.easy_read,
+            reference: s.reference.clone(),
+            municipality: municipality.clone(),
+            province: province.clone(),
+            themes: themes.clone(),
+            criteria: call.criteria.iter().map(|c| summary(&c.id)).collect(),
+            principle: summary(&call.principle.id),
+            on_time_nl: format!(
+                "{}, ontvangen op {}",
+                if s.on_time { "op tijd" } else { "te laat" },
+                crate::letters::dutch_datetime(s.arrived_at, tz)
+            ),
+            pages_nl: match (s.pages, s.over_by) {
+                (Some(p), Some(o)) => format!("{p} pagina's, {o} meer dan toegestaan"),
+                (Some(p), None) => format!("{p} pagina's, dat mag"),
+                _ => "aantal pagina's onbekend".into(),
+            },
+            answer_by_nl: crate::letters::dutch_date(answer_by, tz),
+            attachment_names: vec![format!("voordracht-{}.eml", s.reference)],
+            token_tag: token::subject_tag(&tok),
+            contact_address: intake.cfg.settings.mailbox.address.clone(),
+            signature: call.letters.signature.clone(),
+        };
+        let (text, html) = intake.templates.render("consultation", &ctx)?;
+        let subject = format!(
+            "{} {}",
+            intake.templates.render_line(&call.letters.consultation_subject, &ctx)?,
+            token::subject_tag(&tok)
+        );
+        for addr in &p.addresses {
+            let letter = crate::letters::build(&Outgoing {
+                from_name: intake.cfg.settings.mailbox.display_name.clone(),
+                from_address: intake.cfg.settings.mailbox.address.clone(),
+                reply_to: Some(token::reply_address(&intake.cfg.settings.mailbox.address, &tok)),
+                to: addr.clone(),
+                subject: subject.clone(),
+                text: text.clone(),
+                html: html.clone(),
+                message_id: msgid.clone(),
+                attachments: vec![OutAttachment {
+                    name: format!("voordracht-{}.eml", s.reference),
+                    content_type: "message/rfc822".into(),
+                    bytes: raw.clone(),
+                }],
+                date: Some(now),
+                ..Outgoing::default()
+            })?;
+            store::enqueue(
+                &mut tx,
+                &NewOutbox {
+                    key: &format!("consultation:{}:{}:{}", s.reference, p.id, addr),
+                    kind: "consultation",
+                    submission_id: Some(s.id),
+                    recipient: addr,
+                    sender: &intake.cfg.settings.mailbox.address,
+                    subject: &subject,
+                    message_id: &msgid,
+                    raw: &letter,
+                    now,
+                },
+            )
+            .await?;
+        }
+        store::event(&mut tx, now, "intake", "consultation_sent", Some(s.id), None, &p.id).await?;
+        queued += 1;
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// Current, on-time, identified submissions that meet the pre-assessment and are not consulted.
+pub async fn candidates(intake: &Intake) -> anyhow::Result<Vec<store::SubmissionRow>> {
+    let all = store::submissions(&intake.db).await?;
+    let consulted: std::collections::HashSet<i64> =
+        cs::all_consultations(&intake.db).await?.into_iter().map(|c| c.submission_id).collect();
+    Ok(all
+        .into_iter()
+        .filter(|s| s.is_current && s.on_time && s.municipality_code.is_some() && s.meets_minimum && !consulted.contains(&s.id))
+        .collect())
+}
+
+/// Records a partner's answer, inside the pipeline's transaction.
+pub async fn record_answer(intake: &Intake, tx: &mut Tx, message_id: i64, f: &MailFacts, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let call = &intake.cfg.call;
+    let from = f.from.as_ref().map(|a| a.as_str().to_string()).unwrap_or_default();
+    let recipients: Vec<&str> = f.recipients.iter().map(String::as_str).collect();
+    let mut consultation = match token::find_token(&recipients, &f.subject, f.text.as_deref().unwrap_or("")) {
+        Some(t) => cs::consultation_by_token(tx, &t).await?,
+        None => None,
+    };
+    if consultation.is_none() {
+        for id in f.in_reply_to.iter().chain(&f.references) {
+            consultation = cs::consultation_by_request(tx, &format!("<{id}>")).await?;
+            if consultation.is_some() {
+                break;
+            }
+        }
+    }
+    let reading = reply::read_reply(f.text.as_deref(), f.html.as_deref());
+    let verdict = reading.verdict.map(|v| v.as_str());
+    let Some(c) = consultation else {
+        cs::insert_answer(tx, None, message_id, &from, verdict, &reading.motivation, false, Some("geen bijbehorende consultatie gevonden"), now).await?;
+        store::event(tx, now, "intake", "answer_held", None, Some(message_id), "no matching consultation").await?;
+        return Ok(());
+    };
+    let partner = call.partners.iter().find(|p| p.id == c.partner_id);
+    let registered = partner.is_some_and(|p| p.addresses.iter().any(|a| a.eq_ignore_ascii_case(&from)));
+    let auth_failed = f
+        .authentication_results
+        .as_deref()
+        .is_some_and(|r| ["dkim=fail", "dmarc=fail", "spf=fail"].iter().any(|x| r.contains(x)));
+    let hold = if reply::is_out_of_office(&f.subject, &reading.new_text) {
+        Some("automatisch antwoord (afwezig), geen advies")
+    } else if !registered {
+        Some("afzender is geen geregistreerd adres van deze partner")
+    } else if auth_failed {
+        Some("de afzender is niet echt bevonden (DKIM/SPF/DMARC mislukt)")
+    } else {
+        None
+    };
+    if let Some(why) = hold {
+        cs::insert_answer(tx, Some(c.id), message_id, &from, verdict, &reading.motivation, false, Some(why), now).await?;
+        store::event(tx, now, "intake", "answer_held", Some(c.submission_id), Some(message_id), why).await?;
+        return Ok(());
+    }
+    let earlier = cs::answers_count(tx, c.id).await?;
+    cs::insert_answer(tx, Some(c.id), message_id, &from, verdict, &reading.motivation, true, None, now).await?;
+    cs::record_answer(tx, c.id, verdict, &reading.motivation, now).await?;
+    store::event(
+        tx,
+        now,
+        "intake",
+        "answer_recorded",
+        Some(c.submission_id),
+        Some(message_id),
+        &format!("{}: {}", c.partner_id, verdict.unwrap_or("needs_reading")),
+    )
+    .await?;
+
+    // A short thank-you confirming what was recorded.
+    let (Some(p), Some(to)) = (partner, EmailAddress::parse(&from)) else {
+        return Ok(());
+    };
+    let s = store::current_submission_by_id_tx(tx, c.submission_id).await?;
+    let reference = s.as_ref().map(|s| s.reference.clone()).unwrap_or_default();
+    let municipality = s
+        .as_ref()
+        .and_then(|s| s.municipality_code.as_deref())
+        .and_then(|c| Municipalities::embedded().by_code(c))
+        .map(|m| format!("gemeente {}", m.name))
+        .unwrap_or_else(|| "de gemeente".into());
+    let ctx = letters::ThanksContext {
+        call_title: call.title.clone(),
+        partner_name: p.name.clone(),
+        contact_name: p.contact.clone(),
+        plain_language: p.easy_read,
+        reference: reference.clone(),
+        municipality,
+        verdict_nl: reading.verdict.map(|v| v.label_nl().to_string()),
+        motivation_start: letters::motivation_start(&reading.motivation),
+        replaces_earlier: earlier > 0,
+        answer_by_nl: crate::letters::dutch_date(c.answer_by, call.time_zone),
+        token_tag: token::subject_tag(&c.token),
+        contact_address: intake.cfg.settings.mailbox.address.clone(),
+        signature: call.letters.signature.clone(),
+    };
+    let (text, html) = intake.templates.render("thanks", &ctx)?;
+    let subject = format!("{} {}", intake.templates.render_line(&call.letters.thanks_subject, &ctx)?, token::subject_tag(&c.token));
+    let msgid = format!("<thanks.{}.{}.{}@{}>", reference, c.partner_id, earlier + 1, to_domain(&intake.cfg.settings.mailbox.address));
+    let letter = crate::letters::build(&Outgoing {
+        from_name: intake.cfg.settings.mailbox.display_name.clone(),
+        from_address: intake.cfg.settings.mailbox.address.clone(),
+        reply_to: Some(token::reply_address(&intake.cfg.settings.mailbox.address, &c.token)),
+        to: to.as_str().to_string(),
+        subject: subject.clone(),
+        text,
+        html,
+        message_id: msgid.clone(),
+        in_reply_to: f.message_id.as_ref().map(|m| format!("<{m}>")),
+        automatic: true,
+        date: Some(now),
+        ..Outgoing::default()
+    })?;
+    store::enqueue(
+        tx,
+        &NewOutbox {
+            key: &format!("thanks:{}:{}", c.id, earlier + 1),
+            kind: "thanks",
+            submission_id: Some(c.submission_id),
+            recipient: to.as_str(),
+            sender: &intake.cfg.settings.mailbox.address,
+            subject: &subject,
+            message_id: &msgid,
+            raw: &letter,
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn to_domain(a: &str) -> &str {
+    a.rsplit_once('@').map(|x| x.1).unwrap_or("localhost")
+}
+
+/// Reminds partners who have not answered after the configured days, and closes
+/// consultations past their answer date with "no answer". Returns (reminded, closed).
+pub async fn remind_and_close(intake: &Intake, now: DateTime<Utc>) -> anyhow::Result<(usize, usize)> {
+    let call = &intake.cfg.call;
+    let mut reminded = 0;
+    let mut closed = 0;
+    for c in cs::all_consultations(&intake.db).await? {
+        if c.state != "sent" && c.state != "reminded" {
+            continue;
+        }
+        let mut tx = intake.db.begin().await?;
+        if now > c.answer_by {
+            cs::set_consultation_state(&mut tx, c.id, "no_answer", now).await?;
+            store::event(&mut tx, now, "intake", "consultation_closed", Some(c.submission_id), None, &format!("{}: no answer", c.partner_id)).await?;
+            closed += 1;
+        } else if c.state == "sent" && now >= c.sent_at + chrono::Duration::days(i64::from(call.consultation.reminder_after_days)) {
+            let Some(p) = call.partners.iter().find(|p| p.id == c.partner_id) else {
+                continue;
+            };
+            let s = store::submission_by_id(&intake.db, c.submission_id).await?;
+            let Some(s) = s else { continue };
+            let m = s.municipality_code.as_deref().and_then(|x| Municipalities::embedded().by_code(x));
+            let ctx = letters::ReminderContext {
+                call_title: call.title.clone(),
+                partner_name: p.name.clone(),
+                contact_name: p.contact.clone(),
+                plain_language: p.easy_read,
+                reference: s.reference.clone(),
+                municipality: m.map(|m| format!("gemeente {}", m.name)).unwrap_or_else(|| "de gemeente".into()),
+                province: m.map(|m| m.province.clone()).unwrap_or_default(),
+                sent_on_nl: crate::letters::dutch_date(c.sent_at, call.time_zone),
+                answer_by_nl: crate::letters::dutch_date(c.answer_by, call.time_zone),
+                attachment_names: vec![],
+                token_tag: token::subject_tag(&c.token),
+                contact_address: intake.cfg.settings.mailbox.address.clone(),
+                signature: call.letters.signature.clone(),
+            };
+            let (text, html) = intake.templates.render("reminder", &ctx)?;
+            let subject = format!("{} {}", intake.templates.render_line(&call.letters.reminder_subject, &ctx)?, token::subject_tag(&c.token));
+            for addr in &p.addresses {
+                let msgid = format!("<reminder.{}.{}@{}>", s.reference, p.id, to_domain(&intake.cfg.settings.mailbox.address));
+                let letter = crate::letters::build(&Outgoing {
+                    from_name: intake.cfg.settings.mailbox.display_name.clone(),
+                    from_address: intake.cfg.settings.mailbox.address.clone(),
+                    reply_to: Some(token::reply_address(&intake.cfg.settings.mailbox.address, &c.token)),
+                    to: addr.clone(),
+                    subject: subject.clone(),
+                    text: text.clone(),
+                    html: html.clone(),
+                    message_id: msgid.clone(),
+                    in_reply_to: Some(c.request_msgid.clone()),
+                    references: vec![c.request_msgid.clone()],
+                    date: Some(now),
+                    ..Outgoing::default()
+                })?;
+                store::enqueue(
+                    &mut tx,
+                    &NewOutbox {
+                        key: &format!("reminder:{}:{}:{}", s.reference, p.id, addr),
+                        kind: "reminder",
+                        submission_id: Some(s.id),
+                        recipient: addr,
+                        sender: &intake.cfg.settings.mailbox.address,
+                        subject: &subject,
+                        message_id: &msgid,
+                        raw: &letter,
+                        now,
+                    },
+                )
+                .await?;
+            }
+            cs::set_consultation_state(&mut tx, c.id, "reminded", now).await?;
+            reminded += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok((reminded, closed))
+}

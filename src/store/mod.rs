@@ -7,6 +7,7 @@
 //! commands give it.
 
 mod rows;
+pub mod consult;
 
 pub use rows::*;
 
@@ -482,10 +483,11 @@ pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result
     Ok(row.0)
 }
 
-pub async fn insert_claim(tx: &mut Tx, submission_id: i64, c: &NewClaim<'_>) -> anyhow::Result<()> {
-    tx!(tx, |conn| sqlx::query(
+pub async fn insert_claim(tx: &mut Tx, submission_id: i64, c: &NewClaim<'_>) -> anyhow::Result<i64> {
+    let terms = serde_json::to_string(c.matched_terms)?;
+    let row: (i64,) = tx!(tx, |conn| sqlx::query_as(
         "INSERT INTO claims (submission_id, document_idx, criterion, domain, sentence, page, byte_offset, matched_terms, strength, kind)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(submission_id)
     .bind(c.document_idx)
@@ -494,12 +496,12 @@ pub async fn insert_claim(tx: &mut Tx, submission_id: i64, c: &NewClaim<'_>) -> 
     .bind(c.sentence)
     .bind(c.page)
     .bind(c.byte_offset)
-    .bind(serde_json::to_string(c.matched_terms)?)
+    .bind(&terms)
     .bind(c.strength)
     .bind(c.kind)
-    .execute(conn)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    .fetch_one(conn)
+    .await)?;
+    Ok(row.0)
 }
 
 pub async fn insert_assessment(
@@ -795,5 +797,13 @@ pub async fn outbox_by_key(db: &Db, key: &str) -> anyhow::Result<Option<OutboxRo
     Ok(db!(db, |p| sqlx::query_as::<_, OutboxRow>("SELECT * FROM outbox WHERE key = $1")
         .bind(key)
         .fetch_optional(p)
+        .await)?)
+}
+
+/// A submission by id, inside a transaction.
+pub async fn current_submission_by_id_tx(tx: &mut Tx, id: i64) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c)
         .await)?)
 }

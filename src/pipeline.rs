@@ -1,0 +1,731 @@
+//! One mail from the mailbox to the database and the outbox. Reads like the architecture:
+//!
+//! ```text
+//! known? ─► facts ─► duplicate? ─► classify ─┬─ nomination ─► documents ─► assess ─┐
+//!                                            ├─ partner reply ─► consultation answer │
+//!                                            ├─ bounce ─► link to outbox row         │
+//!                                            └─ auto-reply / other: stored           │
+//!         one transaction: message + submission + documents + claims + outbox ◄──────┘
+//!         ─► commit ─► acknowledge in the mailbox (the caller)
+//! ```
+//!
+//! Everything that reads untrusted bytes (parsing, documents, assessment) runs before the
+//! transaction, in its own task, so a panic is caught here and the mail is quarantined with its
+//! reason instead of stopping the loop. Nothing is sent from here: letters are outbox rows.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::assess::{self, claims::DocText, municipality, pages};
+use crate::classify::{self, Classification};
+use crate::config::{Config, LatePolicy};
+use crate::documents::{self, Document, Origin, Status};
+use crate::domain::{EmailAddress, MailKind, MessageStatus, Reference};
+use crate::letters::{self, ConfirmationContext, ConfirmationDoc, Outgoing, Templates};
+use crate::mail::{self, MailFacts};
+use crate::mailbox::{Disposition, Fetched};
+use crate::store::{self, Db, NewClaim, NewDocument, NewMessage, NewOutbox, NewSubmission, Tx};
+
+/// Everything the pipeline needs, built once at start-up.
+pub struct Intake {
+    pub cfg: Config,
+    pub db: Db,
+    pub templates: Templates,
+    pub lexicon: assess::lexicon::Lexicon,
+    pub own: Vec<EmailAddress>,
+}
+
+impl Intake {
+    /// Opens the database (migrating it), loads templates and the lexicon.
+    pub async fn open(cfg: Config) -> anyhow::Result<Arc<Intake>> {
+        let db = Db::connect(&cfg.settings.database.url, cfg.settings.database.max_connections).await?;
+        db.migrate().await?;
+        store::sync_call(&db, &cfg.call, Utc::now()).await?;
+        let templates = Templates::load(&cfg.settings.templates_dir)?;
+        let lexicon = assess::lexicon::Lexicon::load(&cfg.call.lexicon_path)
+            .with_context(|| format!("failed to load the lexicon {}", cfg.call.lexicon_path.display()))?;
+        let mut own = Vec::new();
+        for a in std::iter::once(&cfg.settings.mailbox.address).chain(&cfg.settings.mailbox.other_addresses) {
+            if let Some(a) = EmailAddress::parse(a) {
+                own.push(a);
+            }
+        }
+        Ok(Arc::new(Intake { cfg, db, templates, lexicon, own }))
+    }
+}
+
+/// Where a mail is in the mailbox.
+#[derive(Debug, Clone)]
+pub struct Position {
+    pub mailbox: String,
+    pub uidvalidity: i64,
+    pub uid: String,
+}
+
+/// What happened to one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored on an earlier run; only acknowledged again.
+    AlreadyStored,
+    /// The same mail (Message-ID or bytes) was stored before.
+    Duplicate { original: i64 },
+    /// A nomination, with its reference and whether a confirmation was queued.
+    Nomination { reference: String, confirmation: bool },
+    /// Another kind, stored with its kind.
+    Stored { kind: &'static str },
+    /// Could not be processed; stored with the reason.
+    Quarantined { reason: String },
+}
+
+impl Outcome {
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            Outcome::Quarantined { .. } => Disposition::Quarantine,
+            _ => Disposition::Processed,
+        }
+    }
+}
+
+/// A mail that was too large to load: recorded and quarantined unread.
+pub async fn record_oversized(intake: &Intake, pos: &Position, size: u64, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
+    if let Some(existing) = store::message_at(&intake.db, &pos.mailbox, pos.uidvalidity, &pos.uid).await? {
+        return Ok(known(&existing));
+    }
+    let reason = format!(
+        "mail of {size} bytes is larger than the limit of {} bytes; not read",
+        intake.cfg.settings.mailbox.max_message_bytes
+    );
+    let sha = hex::encode(Sha256::digest(format!("oversized:{}:{}:{}", pos.mailbox, pos.uidvalidity, pos.uid)));
+    let mut tx = intake.db.begin().await?;
+    let id = store::insert_message(
+        &mut tx,
+        &NewMessage {
+            mailbox: &pos.mailbox,
+            uidvalidity: pos.uidvalidity,
+            uid: &pos.uid,
+            message_id: None,
+            sha256: &sha,
+            raw: None,
+            size: size as i64,
+            from_address: None,
+            from_name: None,
+            subject: None,
+            date_header: None,
+            arrived_at: now,
+            arrival_source: mail::ArrivalSource::ReadTime.as_str(),
+            kind: "other",
+            status: MessageStatus::Quarantined.as_str(),
+            reason: Some(&reason),
+            duplicate_of: None,
+            stored_at: now,
+        },
+    )
+    .await?;
+    store::event(&mut tx, now, "intake", "quarantined", None, Some(id), &reason).await?;
+    store::mailbox_advance(&mut tx, &pos.mailbox, pos.uidvalidity, &pos.uid, now).await?;
+    tx.commit().await?;
+    tracing::warn!(uid = %pos.uid, size, "oversized mail quarantined");
+    Ok(Outcome::Quarantined { reason })
+}
+
+fn known(m: &store::MessageRow) -> Outcome {
+    if m.status == MessageStatus::Quarantined.as_str() {
+        Outcome::Quarantined {
+            reason: m.reason.clone().unwrap_or_default(),
+        }
+    } else {
+        Outcome::AlreadyStored
+    }
+}
+
+/// Processes one fetched mail: everything up to and including the commit.
+pub async fn process(intake: &Arc<Intake>, pos: &Position, fetched: Fetched, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
+    let span = tracing::info_span!("mail", uid = %pos.uid);
+    let _e = span.enter();
+    if let Some(existing) = store::message_at(&intake.db, &pos.mailbox, pos.uidvalidity, &pos.uid).await? {
+        return Ok(known(&existing));
+    }
+    let raw = Arc::new(fetched.raw);
+    let sha = hex::encode(Sha256::digest(raw.as_slice()));
+
+    // Read and assess in a task of its own: a panic becomes a quarantine reason.
+    let task = {
+        let intake = Arc::clone(intake);
+        let raw = Arc::clone(&raw);
+        let internal_date = fetched.internal_date;
+        let file_time = fetched.file_time;
+        tokio::spawn(async move { analyse(&intake, &raw, internal_date, file_time, now).await })
+    };
+    let analysis = match task.await {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => return quarantine(intake, pos, &raw, &sha, now, &format!("could not be processed: {e:#}")).await,
+        Err(e) if e.is_panic() => {
+            return quarantine(intake, pos, &raw, &sha, now, "could not be processed: a parser failed (panic caught)").await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    match commit(intake, pos, &raw, &sha, &analysis, now).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "failed to store a processed mail; quarantining it");
+            quarantine(intake, pos, &raw, &sha, now, &format!("could not be stored: {e:#}")).await
+        }
+    }
+}
+
+/// The result of reading and assessing one mail, before anything is written.
+struct Analysis {
+    facts: MailFacts,
+    arrived_at: DateTime<Utc>,
+    arrival_source: mail::ArrivalSource,
+    class: Classification,
+    nomination: Option<NominationAnalysis>,
+}
+
+struct NominationAnalysis {
+    docs: Vec<Document>,
+    roles: Vec<pages::Role>,
+    identification: municipality::Identification,
+    page_finding: pages::PageFinding,
+    deadline: assess::deadline::DeadlineFinding,
+    claims: Vec<assess::claims::Claim>,
+    verdicts: Vec<assess::verdict::CriterionVerdict>,
+    meets_minimum: bool,
+    is_addendum: bool,
+}
+
+async fn analyse(
+    intake: &Intake,
+    raw: &[u8],
+    internal_date: Option<DateTime<Utc>>,
+    file_time: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Analysis> {
+    let facts = mail::facts(raw);
+    let (arrived_at, arrival_source) = mail::arrival(internal_date, &facts, file_time, now);
+    let recipients: Vec<&str> = facts.recipients.iter().map(String::as_str).collect();
+    let token = crate::consult::token::find_token(&recipients, &facts.subject, facts.text.as_deref().unwrap_or(""));
+    let from_partner = facts
+        .from
+        .as_ref()
+        .is_some_and(|a| intake.cfg.call.partner_by_address(a).is_some());
+    let class = classify::classify(
+        &facts,
+        &classify::Context {
+            own_addresses: &intake.own,
+            from_partner,
+            has_consult_token: token.is_some(),
+        },
+    );
+    let nomination = if class.kind == MailKind::Nomination {
+        Some(analyse_nomination(intake, raw, &facts, arrived_at).await)
+    } else {
+        None
+    };
+    Ok(Analysis {
+        facts,
+        arrived_at,
+        arrival_source,
+        class,
+        nomination,
+    })
+}
+
+async fn analyse_nomination(intake: &Intake, raw: &[u8], facts: &MailFacts, arrived_at: DateTime<Utc>) -> NominationAnalysis {
+    let call = &intake.cfg.call;
+    let docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
+    let roles = pages::roles(&docs);
+    let page_finding = pages::page_finding(&docs, &roles, call.max_pages);
+    let deadline = assess::deadline::check(arrived_at, call);
+    let from = facts.from.as_ref().map(|a| a.as_str().to_string()).unwrap_or_default();
+    let identification = municipality::identify(
+        &municipality::IdentifyInput {
+            from_address: &from,
+            display_name: facts.from_name.as_deref(),
+            subject: &facts.subject,
+            texts: docs.iter().map(|d| d.text.as_str()).collect(),
+        },
+        &intake.cfg.settings.municipalities,
+    );
+    let texts: Vec<DocText> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.status == Status::Ok && !d.text.trim().is_empty())
+        .map(|(i, d)| DocText {
+            index: i,
+            text: &d.text,
+            page_starts: &d.page_starts,
+        })
+        .collect();
+    let claims = assess::claims::extract_claims(&texts, &intake.lexicon);
+    let criteria = call.criterion_ids();
+    let verdicts = assess::verdict::verdicts(&claims, &intake.lexicon, &criteria, &call.principle.id);
+    let meets_minimum =
+        assess::verdict::pre_assessment(&verdicts, call.minimum_criteria, &call.principle.id, call.require_principle);
+    let subject = facts.subject.to_lowercase();
+    let is_addendum = ["aanvulling", "correctie", "gecorrigeerd", "nieuwe versie", "herziene", "aangepaste"]
+        .iter()
+        .any(|w| subject.contains(w));
+    NominationAnalysis {
+        docs,
+        roles,
+        identification,
+        page_finding,
+        deadline,
+        claims,
+        verdicts,
+        meets_minimum,
+        is_addendum,
+    }
+}
+
+async fn quarantine(
+    intake: &Intake,
+    pos: &Position,
+    raw: &[u8],
+    sha: &str,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> anyhow::Result<Outcome> {
+    // Facts are read again defensively: this path must not fail on the mail itself.
+    let facts = std::panic::catch_unwind(|| mail::facts(raw)).unwrap_or_default();
+    let (arrived_at, src) = mail::arrival(None, &facts, None, now);
+    let mut tx = intake.db.begin().await?;
+    let id = store::insert_message(
+        &mut tx,
+        &NewMessage {
+            mailbox: &pos.mailbox,
+            uidvalidity: pos.uidvalidity,
+            uid: &pos.uid,
+            message_id: facts.message_id.as_deref(),
+            sha256: sha,
+            raw: Some(raw),
+            size: raw.len() as i64,
+            from_address: facts.from.as_ref().map(|a| a.as_str()),
+            from_name: facts.from_name.as_deref(),
+            subject: Some(&facts.subject),
+            date_header: facts.date,
+            arrived_at,
+            arrival_source: src.as_str(),
+            kind: "other",
+            status: MessageStatus::Quarantined.as_str(),
+            reason: Some(reason),
+            duplicate_of: None,
+            stored_at: now,
+        },
+    )
+    .await?;
+    store::event(&mut tx, now, "intake", "quarantined", None, Some(id), reason).await?;
+    store::mailbox_advance(&mut tx, &pos.mailbox, pos.uidvalidity, &pos.uid, now).await?;
+    tx.commit().await?;
+    tracing::warn!(message = id, reason, "mail quarantined");
+    Ok(Outcome::Quarantined {
+        reason: reason.to_string(),
+    })
+}
+
+async fn commit(
+    intake: &Intake,
+    pos: &Position,
+    raw: &[u8],
+    sha: &str,
+    a: &Analysis,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    let f = &a.facts;
+    let mut tx = intake.db.begin().await?;
+    let original = store::original_of(&mut tx, f.message_id.as_deref(), sha).await?;
+    let (kind, status, reason) = match (original, a.class.kind) {
+        (Some(_), _) => ("nomination", MessageStatus::Duplicate, Some("the same mail was stored before".to_string())),
+        (None, k) => (k.as_str(), MessageStatus::Processed, a.class.no_reply_reason.clone()),
+    };
+    let kind = if original.is_some() { a.class.kind.as_str() } else { kind };
+    let message_id = store::insert_message(
+        &mut tx,
+        &NewMessage {
+            mailbox: &pos.mailbox,
+            uidvalidity: pos.uidvalidity,
+            uid: &pos.uid,
+            message_id: f.message_id.as_deref(),
+            sha256: sha,
+            raw: Some(raw),
+            size: raw.len() as i64,
+            from_address: f.from.as_ref().map(|x| x.as_str()),
+            from_name: f.from_name.as_deref(),
+            subject: Some(&f.subject),
+            date_header: f.date,
+            arrived_at: a.arrived_at,
+            arrival_source: a.arrival_source.as_str(),
+            kind,
+            status: status.as_str(),
+            reason: reason.as_deref(),
+            duplicate_of: original,
+            stored_at: now,
+        },
+    )
+    .await?;
+    store::mailbox_advance(&mut tx, &pos.mailbox, pos.uidvalidity, &pos.uid, now).await?;
+
+    let outcome = if let Some(orig) = original {
+        store::event(&mut tx, now, "intake", "duplicate", None, Some(message_id), &format!("same as message {orig}")).await?;
+        Outcome::Duplicate { original: orig }
+    } else {
+        match (a.class.kind, &a.nomination) {
+            (MailKind::Nomination, Some(n)) => store_nomination(intake, &mut tx, message_id, a, n, now).await?,
+            (MailKind::PartnerReply, _) => {
+                crate::consult::record_answer(intake, &mut tx, message_id, f, now).await?;
+                Outcome::Stored { kind: "partner_reply" }
+            }
+            (MailKind::Bounce, _) => {
+                link_bounce(&mut tx, message_id, raw, f, now).await?;
+                Outcome::Stored { kind: "bounce" }
+            }
+            (k, _) => {
+                store::event(&mut tx, now, "intake", "stored", None, Some(message_id), k.as_str()).await?;
+                Outcome::Stored { kind: k.as_str() }
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Links a bounce to the letter it returns, by the returned mail's Message-ID.
+async fn link_bounce(tx: &mut Tx, message_id: i64, raw: &[u8], f: &MailFacts, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(512 * 1024)]);
+    let mut candidates: Vec<String> = f.in_reply_to.iter().chain(&f.references).cloned().collect();
+    for line in text.lines() {
+        let l = line.trim_start();
+        if l.len() > 11 && l[..11].eq_ignore_ascii_case("message-id:") {
+            candidates.push(l[11..].trim().to_string());
+        }
+    }
+    let reason = f.subject.clone();
+    for c in candidates {
+        let id = if c.starts_with('<') { c.clone() } else { format!("<{c}>") };
+        if let Some(row) = store::outbox_bounced(tx, &id, &reason, now).await? {
+            store::event(tx, now, "intake", "bounce", None, Some(message_id), &format!("returns outbox row {row}")).await?;
+            return Ok(());
+        }
+    }
+    store::event(tx, now, "intake", "bounce", None, Some(message_id), "returned letter not found").await?;
+    Ok(())
+}
+
+async fn store_nomination(
+    intake: &Intake,
+    tx: &mut Tx,
+    message_id: i64,
+    a: &Analysis,
+    n: &NominationAnalysis,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    let call = &intake.cfg.call;
+    let f = &a.facts;
+    let sender = f.from.as_ref().map(|x| x.as_str().to_string()).unwrap_or_default();
+
+    // Versions: the current one of this municipality (or, unidentified, of this sender).
+    let previous = match &n.identification.code {
+        Some(code) => store::current_submission_for(tx, code).await?,
+        None => store::current_submission_from(tx, &sender).await?,
+    };
+    let on_time = n.deadline.on_time;
+    let (version, supersedes, is_current, version_note) = match &previous {
+        None => (1, None, true, None),
+        Some(p) if on_time || !p.on_time => {
+            store::set_current(tx, p.id, false).await?;
+            let note = format!(
+                "vervangt {}{}",
+                p.reference,
+                if n.is_addendum { " (aanvulling of correctie)" } else { "" }
+            );
+            (p.version + 1, Some(p.id), true, Some(note))
+        }
+        Some(p) => (
+            p.version + 1,
+            Some(p.id),
+            false,
+            Some(format!("nieuwe versie na de deadline; {} blijft de geldende versie", p.reference)),
+        ),
+    };
+
+    let seq = store::next_seq(tx).await?;
+    let reference = Reference::new(&call.reference_prefix, seq);
+    let pf = &n.page_finding;
+    let submission_id = store::insert_submission(
+        tx,
+        &NewSubmission {
+            reference: reference.to_string(),
+            seq,
+            call_id: call.id.clone(),
+            message_id,
+            sender: sender.clone(),
+            sender_name: f.from_name.clone(),
+            subject: Some(f.subject.clone()),
+            municipality_code: n.identification.code.clone(),
+            municipality_basis: Some(n.identification.basis.clone()),
+            municipality_confidence: Some(n.identification.confidence.as_str().to_string()),
+            municipality_flags: serde_json::to_string(&n.identification.flags)?,
+            arrived_at: a.arrived_at,
+            deadline_at: n.deadline.deadline,
+            on_time,
+            deadline_diff_secs: n.deadline.diff_secs,
+            pages: pf.counted_pages.map(|p| p as i32),
+            page_basis: pf.basis.map(|b| b.as_str().to_string()),
+            over_by: pf.over_by.map(|p| p as i32),
+            non_a4: serde_json::to_string(&pf.non_a4)?,
+            page_note: Some(pf.note.clone()),
+            version,
+            supersedes,
+            is_current,
+            version_note: version_note.clone(),
+            meets_minimum: n.meets_minimum,
+            created_at: now,
+        },
+    )
+    .await?;
+
+    for (i, (d, role)) in n.docs.iter().zip(&n.roles).enumerate() {
+        store::insert_document(
+            tx,
+            &NewDocument {
+                submission_id: Some(submission_id),
+                message_id,
+                idx: i as i32,
+                origin: match d.origin {
+                    Origin::Body => "body",
+                    Origin::Attachment => "attachment",
+                },
+                name: d.name.as_deref(),
+                path: &d.path,
+                format: d.format.as_str(),
+                bytes: d.bytes as i64,
+                sha256: &d.sha256,
+                pages: d.pages.map(|p| p as i32),
+                page_basis: d.page_basis.map(|b| b.as_str()),
+                paper_w_pt: d.paper.as_ref().map(|p| p.width_pt),
+                paper_h_pt: d.paper.as_ref().map(|p| p.height_pt),
+                is_a4: d.paper.as_ref().map(|p| p.is_a4()),
+                status: d.status.as_str(),
+                reason: d.reason.as_deref(),
+                role: role_str(role),
+                chars: d.text.chars().count() as i64,
+                text: &d.text,
+            },
+        )
+        .await?;
+    }
+    let mut claim_ids = Vec::with_capacity(n.claims.len());
+    for c in &n.claims {
+        claim_ids.push(
+            store::insert_claim(
+                tx,
+                submission_id,
+                &NewClaim {
+                    document_idx: c.doc_index as i32,
+                    criterion: &c.criterion,
+                    domain: c.domain.as_deref(),
+                    sentence: &c.sentence,
+                    page: c.page.map(|p| p as i32),
+                    byte_offset: c.offset as i64,
+                    matched_terms: &c.matched_terms,
+                    strength: c.strength,
+                    kind: c.kind.as_str(),
+                },
+            )
+            .await?,
+        );
+    }
+    for v in &n.verdicts {
+        let evidence: Vec<i64> = v.evidence.iter().filter_map(|i| claim_ids.get(*i).copied()).collect();
+        store::insert_assessment(tx, submission_id, &v.criterion, v.verdict.as_str(), &evidence, &v.note).await?;
+    }
+    store::event(
+        tx,
+        now,
+        "intake",
+        "nomination",
+        Some(submission_id),
+        Some(message_id),
+        &format!(
+            "{reference}: {}, {}, {} pagina's",
+            n.identification.code.as_deref().unwrap_or("gemeente onbekend"),
+            if on_time { "op tijd" } else { "te laat" },
+            pf.counted_pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+        ),
+    )
+    .await?;
+
+    // The confirmation, unless this mail may not be answered or the address hit its daily cap.
+    let mut confirmation = false;
+    let recipient = f.reply_to.clone().or_else(|| f.from.clone());
+    if let (None, Some(to)) = (&a.class.no_reply_reason, recipient) {
+        let since = now - chrono::Duration::days(1);
+        let sent_today = store::letters_to_since(tx, to.as_str(), since).await?;
+        if sent_today >= i64::from(intake.cfg.settings.outbox.daily_cap_per_address) {
+            store::event(tx, now, "intake", "no_confirmation", Some(submission_id), Some(message_id), "daily cap for this address reached").await?;
+        } else {
+            let previous_ref = previous.as_ref().map(|p| p.reference.clone());
+            let ctx = confirmation_context(intake, &reference, a, n, previous_ref, is_current);
+            let (text, html) = intake.templates.render("confirmation", &ctx)?;
+            let subject = intake.templates.render_line(&call.letters.confirmation_subject, &ctx)?;
+            let msgid = format!("<confirmation.{}@{}>", reference, to_domain(&intake.cfg.settings.mailbox.address));
+            let mut references = f.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>();
+            let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
+            if let Some(p) = &parent {
+                references.push(p.clone());
+            }
+            let raw_letter = letters::build(&Outgoing {
+                from_name: intake.cfg.settings.mailbox.display_name.clone(),
+                from_address: intake.cfg.settings.mailbox.address.clone(),
+                reply_to: None,
+                to: to.as_str().to_string(),
+                subject: subject.clone(),
+                text,
+                html,
+                message_id: msgid.clone(),
+                in_reply_to: parent,
+                references,
+                automatic: true,
+                date: Some(now),
+                ..Outgoing::default()
+            })?;
+            confirmation = store::enqueue(
+                tx,
+                &NewOutbox {
+                    key: &format!("confirmation:{reference}"),
+                    kind: "confirmation",
+                    submission_id: Some(submission_id),
+                    recipient: to.as_str(),
+                    sender: &intake.cfg.settings.mailbox.address,
+                    subject: &subject,
+                    message_id: &msgid,
+                    raw: &raw_letter,
+                    now,
+                },
+            )
+            .await?;
+        }
+    }
+    tracing::info!(reference = %reference, on_time, confirmation, "nomination stored");
+    Ok(Outcome::Nomination {
+        reference: reference.to_string(),
+        confirmation,
+    })
+}
+
+fn to_domain(address: &str) -> &str {
+    address.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost")
+}
+
+fn role_str(r: &pages::Role) -> &'static str {
+    match r {
+        pages::Role::Letter => "letter",
+        pages::Role::SupportLetter => "support_letter",
+        pages::Role::Other => "other",
+    }
+}
+
+/// The Dutch sentence for a document problem, with what the sender can do.
+pub fn problem_nl(d: &Document) -> Option<String> {
+    Some(
+        match d.status {
+            Status::Ok => return None,
+            Status::ScanWithoutText => {
+                "Dit is een scan of foto zonder tekst. Wij kunnen de tekst niet lezen. Wilt u de brief ook sturen als pdf met tekst of als Word-bestand?"
+            }
+            Status::Protected => {
+                "Dit bestand is beveiligd met een wachtwoord. Wij kunnen het niet openen. Wilt u het opnieuw sturen zonder wachtwoord?"
+            }
+            Status::Unreadable => {
+                "Wij kunnen dit bestand niet lezen. Misschien is het beschadigd. Wilt u het opnieuw sturen als pdf of Word-bestand?"
+            }
+            Status::Unsupported => {
+                "Dit soort bestand kunnen wij niet lezen. Wilt u de brief sturen als pdf, Word-bestand of ODT-bestand?"
+            }
+            Status::TooLarge => "Dit bestand is te groot om te lezen. Wilt u een kleinere pdf sturen?",
+        }
+        .to_string(),
+    )
+}
+
+fn confirmation_context(
+    intake: &Intake,
+    reference: &Reference,
+    a: &Analysis,
+    n: &NominationAnalysis,
+    previous: Option<String>,
+    is_current: bool,
+) -> ConfirmationContext {
+    let call = &intake.cfg.call;
+    let tz = call.time_zone;
+    let has_attachment_letter = n
+        .docs
+        .iter()
+        .zip(&n.roles)
+        .any(|(d, r)| d.origin == Origin::Attachment && matches!(r, pages::Role::Letter));
+    let body_only = !has_attachment_letter;
+    let documents = n
+        .docs
+        .iter()
+        .zip(&n.roles)
+        .filter(|(d, _)| d.origin == Origin::Attachment || body_only)
+        .map(|(d, r)| ConfirmationDoc {
+            name: d.name.clone().unwrap_or_else(|| "tekst in de e-mail".into()),
+            kind_nl: if d.origin == Origin::Body {
+                "tekst in de e-mail".into()
+            } else {
+                d.format.label_nl().to_string()
+            },
+            pages_nl: letters::pages_nl(d.pages),
+            paper_nl: d.paper.as_ref().map(|p| p.label()),
+            counted: matches!(r, pages::Role::Letter),
+            support_letter: matches!(r, pages::Role::SupportLetter),
+            problem_nl: problem_nl(d),
+        })
+        .collect();
+    let municipality = n
+        .identification
+        .code
+        .as_deref()
+        .and_then(|c| municipality::Municipalities::embedded().by_code(c))
+        .map(|m| format!("Gemeente {}", m.name));
+    let pf = &n.page_finding;
+    let mut problems = Vec::new();
+    if !pf.non_a4.is_empty() {
+        problems.push(format!(
+            "Uw brief is niet op A4-papier gemaakt ({}). Dat is geen probleem, maar wij tellen de pagina's zoals ze zijn.",
+            pf.non_a4.join(", ")
+        ));
+    }
+    ConfirmationContext {
+        call_title: call.title.clone(),
+        reference: reference.to_string(),
+        sender_name: a.facts.from_name.clone(),
+        municipality,
+        received_nl: letters::dutch_datetime(a.arrived_at, tz),
+        deadline_nl: letters::dutch_datetime(n.deadline.deadline, tz),
+        on_time: n.deadline.on_time,
+        late_by_nl: (!n.deadline.on_time).then(|| assess::deadline::late_by_nl(n.deadline.diff_secs)),
+        late_policy: match call.late_policy {
+            LatePolicy::Accept => "accept".into(),
+            LatePolicy::Reject => "reject".into(),
+        },
+        documents,
+        body_only,
+        counted_pages: pf.counted_pages,
+        max_pages: call.max_pages,
+        over_by: pf.over_by,
+        pages_estimated: pf.basis == Some(documents::PageBasis::Estimate),
+        problems,
+        supersedes: previous,
+        version_late: !n.deadline.on_time && !is_current,
+        decision_expected_nl: call.letters.decision_expected.clone(),
+        contact_address: intake.cfg.settings.mailbox.address.clone(),
+        signature: call.letters.signature.clone(),
+    }
+}
