@@ -10,8 +10,8 @@
 //! 3. balance over the provinces: the smallest sum of squares of picks per province
 //!    (25 over 12 provinces gives 2 or 3 each, not 10 from one);
 //! 4. the total strength;
-//! 5. ties go to the candidate with the smaller reference, so the result is deterministic and
-//!    independent of the input order.
+//! 5. remaining ties are broken by a fixed order (candidates sorted by reference, the first
+//!    found kept), so the result is deterministic and independent of the input order.
 //!
 //! This is solved **exactly**, not greedily: candidates are grouped by province, a small
 //! knapsack per province gives the best strength for every (number of picks, set of themes),
@@ -318,7 +318,8 @@ pub fn shortlist(
          met minstens {minimum_criteria} criteria{principle}, zonder bezwaar van een partner \
          (behalve als VNG het bezwaar opzij zette). Daaruit kiezen we (1) zo veel mogelijk provincies, \
          dan (2) zo veel mogelijk thema's, dan (3) een zo gelijk mogelijke verdeling over de provincies, \
-         dan (4) de sterkste voordrachten. Bij gelijke stand gaat de laagste referentie voor. \
+         dan (4) de sterkste voordrachten. Bij gelijke stand beslist een vaste volgorde (op referentie), \
+         zodat dezelfde gegevens altijd hetzelfde voorstel geven. \
          Uitkomst: {} gekozen uit {} geschikte voordrachten; {} van {} provincies ({} met een geschikte voordracht); \
          {} van {} thema's ({} komen voor bij geschikte voordrachten).",
         picks.len(),
@@ -331,8 +332,13 @@ pub fn shortlist(
         domains_possible,
     );
     if picks.len() < size {
+        let (verb, noun) = if eligible.len() == 1 {
+            ("is", "voordracht")
+        } else {
+            ("zijn", "voordrachten")
+        };
         objective.push_str(&format!(
-            " Let op: er zijn maar {} geschikte voordrachten, minder dan de {size} gevraagde.",
+            " Let op: er {verb} maar {} geschikte {noun}, minder dan de {size} gevraagde.",
             eligible.len()
         ));
     }
