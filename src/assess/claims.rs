@@ -346,6 +346,8 @@ type Key = (TargetKind, String);
 /// Analysis of one sentence: words, clauses and the clause status.
 struct Analysed<'t> {
     words: Vec<&'t Token>,
+    /// The word stands between double quotation marks.
+    quoted: Vec<bool>,
     clause: Vec<usize>,
     negated: HashSet<usize>,
     intention: HashSet<usize>,
@@ -356,10 +358,16 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
     let gap = lex.thresholds.gap_words;
     let mut words = Vec::new();
     let mut clause = Vec::new();
+    let mut quoted = Vec::new();
+    let mut in_quote = false;
     let mut current = 0usize;
     let mut words_in_clause = 0usize;
     for t in tokens {
+        if !t.is_word && t.text == "\"" {
+            in_quote = !in_quote;
+        }
         if t.is_word {
+            quoted.push(in_quote);
             if words_in_clause > 0 && lex.clause_conjunctions.contains(&t.text) {
                 current += 1;
                 words_in_clause = 0;
@@ -412,7 +420,7 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
     let has_aux = words.iter().any(|w| lex.auxiliaries.contains(&w.text));
     let participle = words.iter().any(|w| is_participle(&w.text, lex));
     let realised = (has_aux && participle) || lex.realisation.iter().any(|p| !p.find_all(&words, gap).is_empty());
-    Analysed { words, clause, negated, intention, realised }
+    Analysed { words, quoted, clause, negated, intention, realised }
 }
 
 fn is_participle(w: &str, lex: &Lexicon) -> bool {
@@ -438,33 +446,49 @@ struct Score {
     terms: Vec<String>,
 }
 
-fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize) -> Score {
-    let mut s = Score::default();
-    for p in patterns {
-        let matches = p.find_all(&a.words, gap);
-        if matches.is_empty() {
+fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize, ignore_quoted: bool) -> Score {
+    // every match of every term; a longer match wins the words it covers
+    let mut cands: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (pi, p) in patterns.iter().enumerate() {
+        for w in p.find_all_words(&a.words, gap) {
+            if ignore_quoted && w.iter().any(|&i| a.quoted[i]) {
+                continue;
+            }
+            cands.push((pi, w));
+        }
+    }
+    cands.sort_by(|x, y| {
+        y.1.len().cmp(&x.1.len()).then(patterns[y.0].weight.abs().total_cmp(&patterns[x.0].weight.abs()))
+    });
+    let mut taken = vec![false; a.words.len()];
+    // per term: best status of its accepted matches (0 clean, 1 negated, 2 intention)
+    let mut best: Vec<Option<u8>> = vec![None; patterns.len()];
+    for (pi, w) in cands {
+        if w.iter().any(|&i| taken[i]) {
             continue;
         }
-        let status = |m: &(usize, usize)| {
-            let c = a.clause[m.0];
-            if a.negated.contains(&c) {
-                1
-            } else if a.intention.contains(&c) {
-                2
-            } else {
-                0
-            }
+        w.iter().for_each(|&i| taken[i] = true);
+        let c = a.clause[w[0]];
+        let status = if a.negated.contains(&c) {
+            1
+        } else if a.intention.contains(&c) {
+            2
+        } else {
+            0
         };
-        let best = matches.iter().map(status).min().unwrap_or(0);
-        match best {
-            0 => {
+        best[pi] = Some(best[pi].map_or(status, |b: u8| b.min(status)));
+    }
+    let mut s = Score::default();
+    for (p, b) in patterns.iter().zip(best) {
+        match b {
+            Some(0) => {
                 s.pos += p.weight;
                 if p.weight > 0.0 {
                     s.terms.push(p.raw.clone());
                 }
             }
-            1 if p.weight > 0.0 => s.neg += p.weight,
-            2 if p.weight > 0.0 => s.int += p.weight,
+            Some(1) if p.weight > 0.0 => s.neg += p.weight,
+            Some(2) if p.weight > 0.0 => s.int += p.weight,
             _ => {}
         }
     }
@@ -512,11 +536,37 @@ pub fn extract_claims(docs: &[DocText], lex: &Lexicon) -> Vec<Claim> {
     claims
 }
 
+/// A candidate claim of one sentence before the criteria compete.
+struct Candidate {
+    criterion: String,
+    domain: Option<String>,
+    score: Score,
+    kind: ClaimKind,
+    strength: f64,
+    min_score: f64,
+    in_context: bool,
+    is_principle: bool,
+}
+
+fn decide(sc: &Score, bonus: f64, min: f64) -> Option<(ClaimKind, f64)> {
+    let pos = if sc.pos > 0.0 { sc.pos + bonus } else { sc.pos };
+    if pos >= min && !sc.terms.is_empty() {
+        Some((ClaimKind::Evidence, pos))
+    } else if sc.neg > 0.0 && pos.max(0.0) + sc.neg >= min {
+        Some((ClaimKind::Negated, pos.max(0.0) + sc.neg))
+    } else if sc.int > 0.0 && pos.max(0.0) + sc.int >= min {
+        Some((ClaimKind::Intention, pos.max(0.0) + sc.int))
+    } else {
+        None
+    }
+}
+
 fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
     let th = &lex.thresholds;
     let gap = th.gap_words;
     let sents = segment_detailed(doc.text, lex);
     let mut section: HashSet<Key> = HashSet::new();
+    let mut weak_section = false;
     let mut unit_ctx: (usize, HashSet<Key>) = (usize::MAX, HashSet::new());
     for s in &sents {
         if s.header {
@@ -533,12 +583,18 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
         let final_stop = matches!(last, '.' | '!' | '…');
         // headings set the section context and are never claims
         let heading = s.unit_len == 1 && !s.bullet && !final_stop && n_words <= th.heading_max_words;
-        let inline_heading =
-            s.index_in_unit == 0 && s.unit_len > 1 && !s.bullet && n_words <= th.inline_heading_max_words;
+        let inline_heading = s.index_in_unit == 0
+            && s.unit_len > 1
+            && !s.bullet
+            && (n_words <= th.inline_heading_max_words || (last == '?' && n_words <= th.heading_max_words));
         if heading || inline_heading {
             let targets = heading_targets(&a.words, lex);
-            if heading || !targets.is_empty() {
-                section = targets;
+            let weak = !a.negated.is_empty()
+                || !a.intention.is_empty()
+                || lex.weak_sections.iter().any(|p| !p.find_all(&a.words, gap).is_empty());
+            if heading || !targets.is_empty() || weak {
+                section = if weak { HashSet::new() } else { targets };
+                weak_section = weak;
             }
             continue;
         }
@@ -555,69 +611,101 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
         }
         let in_ctx = |k: &Key| section.contains(k) || unit_ctx.1.contains(k);
         let page = page_of(s.start, doc.page_starts);
-        let mut push = |criterion: &str, domain: Option<String>, sc: &Score, kind: ClaimKind, strength: f64| {
+        let meta = lex.meta.iter().any(|p| !p.find_all(&a.words, gap).is_empty());
+        let penalty = if meta { th.meta_penalty } else { 0.0 } + if weak_section { th.section_bonus } else { 0.0 };
+        let real = if a.realised { th.realisation_bonus } else { 0.0 };
+        let mut cands: Vec<Candidate> = Vec::new();
+        // criteria other than the domain criterion, and the principle
+        for t in lex.targets.iter().filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion) {
+            let sc = score_terms(&t.terms, &a, gap, t.ignore_quoted);
+            let key = (t.kind, t.id.clone());
+            let ctx = in_ctx(&key);
+            let bonus = real + if ctx { th.section_bonus } else { 0.0 } - penalty;
+            let min = t.min_score.unwrap_or(th.evidence);
+            if let Some((kind, strength)) = decide(&sc, bonus, min) {
+                cands.push(Candidate {
+                    criterion: t.id.clone(),
+                    domain: None,
+                    score: sc,
+                    kind,
+                    strength,
+                    min_score: min,
+                    in_context: ctx,
+                    is_principle: t.kind == TargetKind::Principle,
+                });
+            }
+        }
+        // the domain criterion: best domain plus general innovation cues
+        if let Some(dc) = lex.target(TargetKind::Criterion, &lex.domain_criterion) {
+            let innov = score_terms(&dc.terms, &a, gap, dc.ignore_quoted);
+            let mut best: Option<(String, Score, f64, f64)> = None;
+            for d in lex.targets.iter().filter(|t| t.kind == TargetKind::Domain) {
+                let sc = score_terms(&d.terms, &a, gap, d.ignore_quoted);
+                let key = (TargetKind::Domain, d.id.clone());
+                let any = sc.pos > 0.0 || sc.neg > 0.0 || sc.int > 0.0;
+                let ctx = if in_ctx(&key) && any { th.section_bonus } else { 0.0 };
+                let total = sc.pos.max(sc.neg).max(sc.int) + ctx;
+                if total >= th.domain_min && best.as_ref().is_none_or(|(_, _, _, b)| total > *b) {
+                    best = Some((d.id.clone(), sc, ctx, total));
+                }
+            }
+            if let Some((domain, dsc, dctx, _)) = best {
+                let mut sc = dsc.clone();
+                sc.pos += innov.pos;
+                sc.neg += innov.neg;
+                sc.int += innov.int;
+                sc.terms.extend(innov.terms.iter().cloned());
+                let ctx = dctx > 0.0 || in_ctx(&(TargetKind::Criterion, dc.id.clone()));
+                let bonus = real + if ctx { th.section_bonus } else { 0.0 } - penalty;
+                let min = dc.min_score.unwrap_or(th.evidence);
+                if let Some((kind, strength)) = decide(&sc, bonus, min)
+                    && (kind != ClaimKind::Evidence || dsc.pos + dctx >= th.domain_min)
+                {
+                    cands.push(Candidate {
+                        criterion: dc.id.clone(),
+                        domain: Some(domain),
+                        score: sc,
+                        kind,
+                        strength,
+                        min_score: min,
+                        in_context: ctx,
+                        is_principle: false,
+                    });
+                }
+            }
+        }
+        // a sentence is evidence for one criterion at most (the principle may come on top):
+        // the one its section is about, else the one it meets most clearly
+        let competing: Vec<usize> = (0..cands.len())
+            .filter(|&i| !cands[i].is_principle && cands[i].kind == ClaimKind::Evidence)
+            .collect();
+        let keep: Option<usize> = if competing.len() > 1 {
+            let pool: Vec<usize> = if competing.iter().any(|&i| cands[i].in_context) {
+                competing.iter().copied().filter(|&i| cands[i].in_context).collect()
+            } else {
+                competing.clone()
+            };
+            pool.into_iter().max_by(|&x, &y| {
+                (cands[x].strength / cands[x].min_score).total_cmp(&(cands[y].strength / cands[y].min_score))
+            })
+        } else {
+            None
+        };
+        for (i, c) in cands.into_iter().enumerate() {
+            if competing.len() > 1 && competing.contains(&i) && keep != Some(i) {
+                continue;
+            }
             claims.push(Claim {
-                criterion: criterion.to_string(),
-                domain,
+                criterion: c.criterion,
+                domain: c.domain,
                 sentence: sentence.to_string(),
                 doc_index: doc.index,
                 page,
                 offset: s.start,
-                matched_terms: sc.terms.clone(),
-                strength: (strength * 100.0).round() / 100.0,
-                kind,
+                matched_terms: c.score.terms,
+                strength: (c.strength * 100.0).round() / 100.0,
+                kind: c.kind,
             });
-        };
-        let decide = |sc: &Score, bonus: f64| -> Option<(ClaimKind, f64)> {
-            let pos = if sc.pos > 0.0 { sc.pos + bonus } else { sc.pos };
-            if pos >= th.evidence && !sc.terms.is_empty() {
-                Some((ClaimKind::Evidence, pos))
-            } else if sc.neg > 0.0 && pos.max(0.0) + sc.neg >= th.evidence {
-                Some((ClaimKind::Negated, pos.max(0.0) + sc.neg))
-            } else if sc.int > 0.0 && pos.max(0.0) + sc.int >= th.evidence {
-                Some((ClaimKind::Intention, pos.max(0.0) + sc.int))
-            } else {
-                None
-            }
-        };
-        let real = if a.realised { th.realisation_bonus } else { 0.0 };
-        // criteria other than the domain criterion, and the principle
-        for t in lex.targets.iter().filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion) {
-            let sc = score_terms(&t.terms, &a, gap);
-            let key = (t.kind, t.id.clone());
-            let bonus = real + if in_ctx(&key) { th.section_bonus } else { 0.0 };
-            if let Some((kind, strength)) = decide(&sc, bonus) {
-                push(&t.id, None, &sc, kind, strength);
-            }
-        }
-        // the domain criterion: best domain plus general innovation cues
-        let Some(dc) = lex.target(TargetKind::Criterion, &lex.domain_criterion) else { continue };
-        let innov = score_terms(&dc.terms, &a, gap);
-        let mut best: Option<(String, Score, f64)> = None;
-        for d in lex.targets.iter().filter(|t| t.kind == TargetKind::Domain) {
-            let sc = score_terms(&d.terms, &a, gap);
-            let key = (TargetKind::Domain, d.id.clone());
-            let ctx = if in_ctx(&key) && (sc.pos > 0.0 || sc.neg > 0.0 || sc.int > 0.0) { th.section_bonus } else { 0.0 };
-            let total = sc.pos.max(sc.neg).max(sc.int) + ctx;
-            if total >= th.domain_min && best.as_ref().is_none_or(|(_, _, b)| total > *b) {
-                best = Some((d.id.clone(), sc, ctx));
-            }
-        }
-        if let Some((domain, dsc, dctx)) = best {
-            let mut sc = dsc.clone();
-            sc.pos += innov.pos;
-            sc.neg += innov.neg;
-            sc.int += innov.int;
-            sc.terms.extend(innov.terms.iter().cloned());
-            let crit_ctx = in_ctx(&(TargetKind::Criterion, dc.id.clone()));
-            let bonus = real + if dctx > 0.0 || crit_ctx { th.section_bonus } else { 0.0 };
-            if dsc.pos >= th.domain_min || dsc.pos + dctx >= th.domain_min || dsc.pos <= 0.0 {
-                if let Some((kind, strength)) = decide(&sc, bonus) {
-                    if kind != ClaimKind::Evidence || dsc.pos + dctx >= th.domain_min {
-                        push(&dc.id, Some(domain), &sc, kind, strength);
-                    }
-                }
-            }
         }
     }
 }

@@ -37,8 +37,10 @@ pub struct Thresholds {
     pub met_strength: f64,
     /// ... or when it has at least this many evidence sentences; otherwise one claim is "weak".
     pub met_claims: usize,
-    /// Largest gap, in words, that `...` in a term may bridge.
+    /// Largest gap, in words, that `...` in a term may bridge (`...12` sets it per term).
     pub gap_words: usize,
+    /// Subtracted from every target's score in a sentence about the letter itself.
+    pub meta_penalty: f64,
     /// A line on its own without final punctuation and with at most this many words is a heading.
     pub heading_max_words: usize,
     /// A first sentence of a paragraph with at most this many words is an inline heading
@@ -56,6 +58,7 @@ impl Default for Thresholds {
             met_strength: 3.0,
             met_claims: 2,
             gap_words: 6,
+            meta_penalty: 2.0,
             heading_max_words: 12,
             inline_heading_max_words: 5,
         }
@@ -116,6 +119,12 @@ pub struct CuesFile {
     pub participle_exclude: Vec<String>,
     /// Conjunctions that start a new clause (`maar`, `want`, `omdat`).
     pub clause_conjunctions: Vec<String>,
+    /// Phrases of a letter about itself (`deze brief`, `meld ... aan`): such a sentence loses
+    /// `thresholds.meta_penalty` for every target.
+    pub meta: Vec<String>,
+    /// Headings of sections that report shortcomings or wishes (`leerpunten`, `tot slot`); also
+    /// any heading with a negation or intention cue. Sentences below lose `thresholds.section_bonus`.
+    pub weak_sections: Vec<String>,
 }
 
 /// Terms of one criterion, domain or the principle.
@@ -128,6 +137,10 @@ pub struct TargetFile {
     pub terms: BTreeMap<String, f64>,
     /// term → weight, matched against headings to know which section a sentence is in.
     pub headings: BTreeMap<String, f64>,
+    /// Minimum score for evidence of this target (default `thresholds.evidence`).
+    pub min_score: Option<f64>,
+    /// Ignore words between quotation marks (names of plans such as "Venlo Voor Iedereen").
+    pub ignore_quoted: bool,
 }
 
 /// The file as written by staff.
@@ -158,8 +171,9 @@ fn default_principle_id() -> String {
 /// One element of a compiled term.
 #[derive(Debug, Clone)]
 enum Piece {
-    Word { text: String, stem: String, any_prefix: bool, any_suffix: bool },
-    Gap,
+    Word { text: String, stem: String, any_prefix: bool, any_suffix: bool, exact: bool },
+    /// Up to this many words (`None`: the lexicon's `gap_words`).
+    Gap(Option<usize>),
 }
 
 /// A compiled term or cue.
@@ -176,10 +190,12 @@ impl Pattern {
     pub fn compile(raw: &str, weight: f64) -> Option<Pattern> {
         let mut pieces = Vec::new();
         for part in raw.split_whitespace() {
-            if part == "..." || part == "…" {
-                pieces.push(Piece::Gap);
+            if let Some(n) = part.strip_prefix("...").or_else(|| part.strip_prefix('…')) {
+                pieces.push(Piece::Gap(n.parse().ok()));
                 continue;
             }
+            let exact = part.starts_with('=');
+            let part = part.trim_start_matches('=');
             let any_prefix = part.starts_with('*');
             let any_suffix = part.ends_with('*');
             let core = part.trim_matches('*');
@@ -188,11 +204,11 @@ impl Pattern {
             for (i, t) in toks.into_iter().enumerate() {
                 let ap = any_prefix && i == 0;
                 let asf = any_suffix && i + 1 == n;
-                pieces.push(Piece::Word { stem: t.stem, text: t.text, any_prefix: ap, any_suffix: asf });
+                pieces.push(Piece::Word { stem: t.stem, text: t.text, any_prefix: ap, any_suffix: asf, exact });
             }
         }
         let has_word = pieces.iter().any(|p| matches!(p, Piece::Word { .. }));
-        if !has_word || matches!(pieces.first(), Some(Piece::Gap)) || matches!(pieces.last(), Some(Piece::Gap)) {
+        if !has_word || matches!(pieces.first(), Some(Piece::Gap(_))) || matches!(pieces.last(), Some(Piece::Gap(_))) {
             return None;
         }
         Some(Pattern { raw: raw.to_string(), weight, pieces })
@@ -200,54 +216,78 @@ impl Pattern {
 
     fn piece_matches(piece: &Piece, tok: &Token) -> bool {
         match piece {
-            Piece::Gap => true,
-            Piece::Word { text, stem, any_prefix, any_suffix } => match (any_prefix, any_suffix) {
+            Piece::Gap(_) => true,
+            Piece::Word { text, stem, any_prefix, any_suffix, exact } => match (any_prefix, any_suffix) {
                 (true, true) => tok.text.contains(text.as_str()),
                 (true, false) => tok.text.ends_with(text.as_str()),
                 (false, true) => tok.text.starts_with(text.as_str()),
                 (false, false) => {
-                    tok.text == *text || (text.chars().count() > 3 && !stem.is_empty() && tok.stem == *stem)
+                    tok.text == *text
+                        || (!exact && text.chars().count() > 3 && !stem.is_empty() && tok.stem == *stem)
                 }
             },
         }
     }
 
-    fn match_at(&self, words: &[&Token], pi: usize, ti: usize, gap: usize) -> Option<usize> {
+    fn match_at(&self, words: &[&Token], pi: usize, ti: usize, gap: usize, hit: &mut Vec<usize>) -> Option<usize> {
         if pi == self.pieces.len() {
             return Some(ti);
         }
         match &self.pieces[pi] {
-            Piece::Gap => {
-                for skip in 0..=gap {
+            Piece::Gap(n) => {
+                for skip in 0..=n.unwrap_or(gap) {
                     if ti + skip > words.len() {
                         break;
                     }
-                    if let Some(end) = self.match_at(words, pi + 1, ti + skip, gap) {
+                    let keep = hit.len();
+                    if let Some(end) = self.match_at(words, pi + 1, ti + skip, gap, hit) {
                         return Some(end);
                     }
+                    hit.truncate(keep);
                 }
                 None
             }
             piece => {
                 let tok = words.get(ti)?;
-                if Self::piece_matches(piece, tok) { self.match_at(words, pi + 1, ti + 1, gap) } else { None }
+                if !Self::piece_matches(piece, tok) {
+                    return None;
+                }
+                hit.push(ti);
+                let r = self.match_at(words, pi + 1, ti + 1, gap, hit);
+                if r.is_none() {
+                    hit.pop();
+                }
+                r
             }
         }
     }
 
     /// All matches as word-index ranges `[start, end)`, left to right, not overlapping.
     pub fn find_all(&self, words: &[&Token], gap: usize) -> Vec<(usize, usize)> {
+        self.find_all_words(words, gap).into_iter().map(|w| (w[0], w[w.len() - 1] + 1)).collect()
+    }
+
+    /// All matches as the indices of the words that matched (gaps left out).
+    pub fn find_all_words(&self, words: &[&Token], gap: usize) -> Vec<Vec<usize>> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            if let Some(end) = self.match_at(words, 0, i, gap) {
-                out.push((i, end));
+            let mut hit = Vec::new();
+            if let Some(end) = self.match_at(words, 0, i, gap, &mut hit)
+                && !hit.is_empty()
+            {
+                out.push(hit);
                 i = end.max(i + 1);
             } else {
                 i += 1;
             }
         }
         out
+    }
+
+    /// Number of words (not gaps) in the term.
+    pub fn word_count(&self) -> usize {
+        self.pieces.iter().filter(|p| matches!(p, Piece::Word { .. })).count()
     }
 }
 
@@ -265,6 +305,8 @@ pub struct Target {
     pub id: String,
     pub label: String,
     pub kind: TargetKind,
+    pub min_score: Option<f64>,
+    pub ignore_quoted: bool,
     pub terms: Vec<Pattern>,
     pub headings: Vec<Pattern>,
 }
@@ -291,6 +333,8 @@ pub struct Lexicon {
     pub participles: HashSet<String>,
     pub participle_exclude: HashSet<String>,
     pub clause_conjunctions: HashSet<String>,
+    pub meta: Vec<Pattern>,
+    pub weak_sections: Vec<Pattern>,
     /// Problems found while compiling (unparseable terms); reported by [`Lexicon::validate`].
     compile_problems: Vec<String>,
 }
@@ -349,6 +393,8 @@ impl Lexicon {
                 id: id.to_string(),
                 label: if t.label.is_empty() { id.to_string() } else { t.label.clone() },
                 kind,
+                min_score: t.min_score,
+                ignore_quoted: t.ignore_quoted,
                 terms: compile_map(&t.terms, &what, problems),
                 headings: compile_map(&t.headings, &what, problems),
             });
@@ -383,6 +429,8 @@ impl Lexicon {
             participles: fold_set(&c.participles),
             participle_exclude: fold_set(&c.participle_exclude),
             clause_conjunctions: fold_set(&c.clause_conjunctions),
+            meta: compile_list(&c.meta, "cues.meta", &mut problems),
+            weak_sections: compile_list(&c.weak_sections, "cues.weak_sections", &mut problems),
             thresholds: file.thresholds,
             splitter: file.splitter,
             abbreviations,

@@ -1,88 +1,150 @@
-//! Which documents count for the page limit, and the page finding.
+//! The page limit ("maximaal 2 A4"): which documents of a mail are the nomination's own letter,
+//! which are support letters (steunbrieven, e.g. from the local adviesraad) that are listed but
+//! not counted, and the finding: pages counted, on what basis, by how much over the limit, and
+//! paper other than A4. Advice with its basis, never a rejection.
 //!
-//! The nomination's own pages are those of its letter: every attachment that is not a support
-//! letter (steunbrief) — or the mail body when there is no readable attachment letter. Support
-//! letters (from the local adviesraad, a client council, …) are recognised by their own words,
-//! listed, and not counted. The finding is advice, never a rejection.
+//! Pure: works on extracted [`Document`]s; the support-letter cues are plain Dutch, not tied to
+//! one call.
 
-use crate::documents::{Document, Origin, PageBasis, Status};
+use crate::documents::{Document, Format, Origin, PageBasis, Status};
 
-/// The part a document plays in a nomination.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use super::text;
+
+/// What a document is to the nomination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
-    /// The nomination letter itself (counts for the page limit).
+    /// The nomination letter itself (an attachment, or the body when there is no attachment letter).
     Letter,
-    /// A letter of support from someone else (does not count).
+    /// A letter of support from someone else; listed, not counted.
     SupportLetter,
-    /// Anything else: the covering mail body, an image, an unreadable file.
+    /// Cover mail, annexes, images, unreadable files.
     Other,
 }
 
-/// Words near the start of a document that mark it as a letter of support.
-const SUPPORT_CUES: &[&str] = &[
-    "steunbrief",
-    "steunverklaring",
-    "ondersteunt de voordracht",
-    "ondersteunen de voordracht",
-    "steunt de voordracht",
-    "steunen de voordracht",
-    "ondersteunt de nominatie",
-    "steunen de nominatie",
-    "van harte ondersteunen",
-    "wij ondersteunen de aanmelding",
-    "aanbevelingsbrief",
-];
-
-fn is_support_letter(d: &Document) -> bool {
-    let name = d.name.as_deref().unwrap_or("").to_lowercase();
-    if name.contains("steun") || name.contains("aanbeveling") {
-        return true;
+impl Role {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Letter => "letter",
+            Role::SupportLetter => "support_letter",
+            Role::Other => "other",
+        }
     }
-    // The first ~1500 characters: the heading and first paragraph say what the letter is.
-    let head: String = d.text.chars().take(1500).collect::<String>().to_lowercase();
-    SUPPORT_CUES.iter().any(|c| head.contains(c))
 }
 
-/// The role of each document, in order.
+/// A body at most this long next to an attachment letter is a cover note ("Zie bijlage").
+const COVER_NOTE_MAX_CHARS: usize = 1500;
+/// An attachment with less text than this is not a letter.
+const MIN_LETTER_CHARS: usize = 200;
+/// Where support-letter cues are looked for: the start of the document.
+const SUPPORT_SCAN_CHARS: usize = 2500;
+
+/// Phrases (folded) that mark a support letter.
+const SUPPORT_CUES: &[&str] = &[
+    "steunverklaring",
+    "steunbrief",
+    "ondersteunt de aanmelding",
+    "ondersteunen de aanmelding",
+    "ondersteunt de voordracht",
+    "ondersteunen de voordracht",
+    "ondersteunt de kandidatuur",
+    "steunt de aanmelding",
+    "steunen de aanmelding",
+    "steunen wij de aanmelding",
+    "steunt de voordracht",
+    "steunen de voordracht",
+    "steunen van harte",
+    "steunt van harte",
+    "ondersteunt van harte",
+    "ondersteunen van harte",
+    "van harte de aanmelding",
+];
+/// File-name parts (folded) of support letters.
+const SUPPORT_NAMES: &[&str] = &["steun", "support", "aanbeveling"];
+/// File-name or opening cues of a nomination letter.
+const LETTER_CUES: &[&str] = &["aanmelding", "voordracht", "nominatie", "brief", "kandidaat", "geachte", "beste"];
+
+fn is_support(doc: &Document) -> bool {
+    let name = doc.name.as_deref().map(text::fold).unwrap_or_default();
+    if SUPPORT_NAMES.iter().any(|n| name.contains(n)) {
+        return true;
+    }
+    let head: String = doc.text.chars().take(SUPPORT_SCAN_CHARS).collect();
+    let folded = text::fold(&head);
+    let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    SUPPORT_CUES.iter().any(|c| folded.contains(c))
+}
+
+fn readable(doc: &Document) -> bool {
+    doc.status == Status::Ok && !doc.format.is_container() && doc.format != Format::Image
+}
+
+/// The role of every document, in the same order.
 pub fn roles(docs: &[Document]) -> Vec<Role> {
-    let mut roles: Vec<Role> = docs
-        .iter()
-        .map(|d| match d.origin {
-            Origin::Body => Role::Other,
-            Origin::Attachment if d.format == crate::documents::Format::Image => Role::Other,
-            Origin::Attachment if is_support_letter(d) => Role::SupportLetter,
-            Origin::Attachment => Role::Letter,
-        })
-        .collect();
-    let has_letter = roles.iter().any(|r| *r == Role::Letter);
-    if !has_letter {
-        // No attachment letter: the mail body is the nomination.
-        if let Some(i) = docs.iter().position(|d| d.origin == Origin::Body && !d.text.trim().is_empty()) {
+    let mut roles = vec![Role::Other; docs.len()];
+    let mut first_letter = true;
+    for (i, d) in docs.iter().enumerate() {
+        if d.origin != Origin::Attachment || !readable(d) || d.text.trim().chars().count() < MIN_LETTER_CHARS {
+            continue;
+        }
+        if is_support(d) {
+            roles[i] = Role::SupportLetter;
+        } else if first_letter {
             roles[i] = Role::Letter;
+            first_letter = false;
+        } else {
+            let name = d.name.as_deref().map(text::fold).unwrap_or_default();
+            let head = text::fold(&d.text.chars().take(600).collect::<String>());
+            if LETTER_CUES.iter().any(|c| name.contains(c) || head.contains(c)) {
+                roles[i] = Role::Letter;
+            }
+        }
+    }
+    let has_attachment_letter = roles.contains(&Role::Letter);
+    for (i, d) in docs.iter().enumerate() {
+        if d.origin != Origin::Body || !readable(d) || d.text.trim().is_empty() {
+            continue;
+        }
+        let long = d.text.trim().chars().count() > COVER_NOTE_MAX_CHARS;
+        if !has_attachment_letter {
+            roles[i] = if is_support(d) && long { Role::SupportLetter } else { Role::Letter };
+        } else if long && is_support(d) {
+            roles[i] = Role::SupportLetter;
         }
     }
     roles
 }
 
-/// The page finding of a nomination.
+/// The page finding of one submission.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageFinding {
-    /// Pages of the nomination's own letter(s); None when unknown.
+    /// Pages of the nomination's own letter document(s); `None` when no page count is known.
     pub counted_pages: Option<u32>,
-    /// The weakest basis among the counted documents (estimate < metadata < exact).
+    /// The weakest basis among the counted documents.
     pub basis: Option<PageBasis>,
     pub max_pages: u32,
-    /// Pages over the limit.
     pub over_by: Option<u32>,
-    /// Paper sizes other than A4 found in counted documents ("brief.pdf: Letter").
+    /// Counted documents on paper other than A4, e.g. `brief.pdf: Letter`.
     pub non_a4: Vec<String>,
-    /// Names of the support letters (not counted).
+    /// Paths of the support letters (not counted).
     pub support_letters: Vec<String>,
-    /// Dutch summary for staff.
+    /// Dutch summary for staff and the confirmation.
     pub note: String,
 }
 
-fn rank(b: PageBasis) -> u8 {
+/// Printed lines of a plain text on A4 (90 characters per line, blank lines count), per page.
+const CHARS_PER_LINE: usize = 90;
+const LINES_PER_PAGE: usize = 48;
+
+/// Estimated A4 pages of a plain text (rounded up; at least 1 for a non-empty text).
+pub fn estimate_pages(text: &str) -> u32 {
+    if text.trim().is_empty() {
+        return 0;
+    }
+    let lines: usize = text.trim_end().lines().map(|l| l.chars().count().div_ceil(CHARS_PER_LINE).max(1)).sum();
+    lines.div_ceil(LINES_PER_PAGE).max(1) as u32
+}
+
+fn basis_rank(b: PageBasis) -> u8 {
     match b {
         PageBasis::Estimate => 0,
         PageBasis::Metadata => 1,
@@ -90,62 +152,150 @@ fn rank(b: PageBasis) -> u8 {
     }
 }
 
+fn basis_nl(b: PageBasis) -> &'static str {
+    match b {
+        PageBasis::Exact => "geteld",
+        PageBasis::Metadata => "volgens het bestand",
+        PageBasis::Estimate => "geschat uit de tekst",
+    }
+}
+
+fn pages_nl(n: u32) -> String {
+    if n == 1 { "1 pagina".to_string() } else { format!("{n} pagina's") }
+}
+
+/// The page finding: the pages of the documents whose role is [`Role::Letter`].
 pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFinding {
     let mut counted: Option<u32> = None;
-    let mut unknown = false;
     let mut basis: Option<PageBasis> = None;
     let mut non_a4 = Vec::new();
-    let mut support = Vec::new();
-    for (d, r) in docs.iter().zip(roles) {
+    let mut support_letters = Vec::new();
+    let mut counted_names = Vec::new();
+    for (d, r) in docs.iter().zip(roles.iter().chain(std::iter::repeat(&Role::Other))) {
         match r {
-            Role::SupportLetter => support.push(d.name.clone().unwrap_or_else(|| d.path.clone())),
+            Role::SupportLetter => support_letters.push(d.path.clone()),
             Role::Letter => {
-                match d.pages {
-                    Some(p) if d.status == Status::Ok || d.status == Status::ScanWithoutText => {
-                        counted = Some(counted.unwrap_or(0) + p);
-                    }
-                    _ => unknown = true,
-                }
-                if let Some(b) = d.page_basis {
-                    basis = Some(match basis {
-                        Some(old) if rank(old) <= rank(b) => old,
-                        _ => b,
-                    });
-                }
-                if let Some(paper) = &d.paper
+                let (pages, b) = match (d.pages, d.page_basis) {
+                    (Some(p), Some(b)) => (p, b),
+                    (Some(p), None) => (p, PageBasis::Estimate),
+                    (None, _) => (estimate_pages(&d.text), PageBasis::Estimate),
+                };
+                counted = Some(counted.unwrap_or(0) + pages);
+                basis = Some(match basis {
+                    Some(old) if basis_rank(old) <= basis_rank(b) => old,
+                    _ => b,
+                });
+                counted_names.push(d.path.clone());
+                if let Some(paper) = d.paper
                     && !paper.is_a4()
                 {
-                    non_a4.push(format!("{}: {}", d.name.as_deref().unwrap_or("e-mail"), paper.label()));
+                    non_a4.push(format!("{}: {}", d.path, paper.label()));
                 }
             }
             Role::Other => {}
         }
     }
-    if unknown && counted.is_none() {
-        basis = None;
-    }
-    let over_by = counted.and_then(|c| c.checked_sub(max_pages)).filter(|o| *o > 0);
-    let mut note = match (counted, over_by) {
-        (None, _) => "aantal pagina's van de brief onbekend".to_string(),
-        (Some(c), Some(o)) => format!("{c} pagina's, {o} meer dan de {max_pages} toegestane"),
-        (Some(c), None) => format!("{c} pagina's, binnen de grens van {max_pages}"),
+    let over_by = counted.filter(|&c| c > max_pages).map(|c| c - max_pages);
+    let mut note = match (counted, basis) {
+        (Some(c), Some(b)) => {
+            let mut n = format!("{} ({}) in {}", pages_nl(c), basis_nl(b), counted_names.join(", "));
+            match over_by {
+                Some(o) => n.push_str(&format!("; {} meer dan de toegestane {}", pages_nl(o), max_pages)),
+                None => n.push_str(&format!("; binnen de grens van {max_pages}")),
+            }
+            n
+        }
+        _ => "geen leesbare aanmeldingsbrief gevonden; aantal pagina's onbekend".to_string(),
     };
-    if let Some(b) = basis {
-        note.push_str(&format!(" (telling: {})", b.as_str()));
+    if !non_a4.is_empty() {
+        note.push_str(&format!("; ander papierformaat dan A4: {}", non_a4.join(", ")));
     }
-    if unknown && counted.is_some() {
-        note.push_str("; een deel van de brief kon niet worden geteld");
+    if !support_letters.is_empty() {
+        note.push_str(&format!("; steunbrief niet meegeteld: {}", support_letters.join(", ")));
     }
-    if !support.is_empty() {
-        note.push_str(&format!("; steunbrieven niet meegeteld: {}", support.join(", ")));
+    PageFinding { counted_pages: counted, basis, max_pages, over_by, non_a4, support_letters, note }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::Paper;
+
+    fn doc(origin: Origin, name: Option<&str>, text: &str, pages: Option<u32>) -> Document {
+        Document {
+            origin,
+            name: name.map(str::to_string),
+            path: name.unwrap_or("body").to_string(),
+            format: if origin == Origin::Body { Format::Text } else { Format::Pdf },
+            bytes: text.len() as u64,
+            sha256: String::new(),
+            text: text.to_string(),
+            page_starts: vec![],
+            pages,
+            page_basis: pages.map(|_| PageBasis::Exact),
+            paper: pages.map(|_| Paper::A4),
+            status: Status::Ok,
+            reason: None,
+        }
     }
-    PageFinding {
-        counted_pages: counted,
-        basis,
-        max_pages,
-        over_by,
-        non_a4,
-        support_letters: support,
-        note,
+
+    fn letter_text() -> String {
+        "Geachte leden van de selectiecommissie,\n\nHierbij meldt de gemeente zich aan. ".repeat(8)
+    }
+
+    #[test]
+    fn the_attachment_is_the_letter_and_a_short_body_is_a_cover_note() {
+        let docs = vec![
+            doc(Origin::Body, None, "Zie bijlage.", None),
+            doc(Origin::Attachment, Some("aanmelding.pdf"), &letter_text(), Some(2)),
+        ];
+        assert_eq!(roles(&docs), vec![Role::Other, Role::Letter]);
+        let f = page_finding(&docs, &roles(&docs), 2);
+        assert_eq!((f.counted_pages, f.over_by, f.basis), (Some(2), None, Some(PageBasis::Exact)));
+    }
+
+    #[test]
+    fn a_support_letter_from_the_adviesraad_is_listed_and_not_counted() {
+        let support = format!("De Adviesraad Sociaal Domein ondersteunt de aanmelding van harte. {}", letter_text());
+        let docs = vec![
+            doc(Origin::Body, None, "Zie bijlagen.", None),
+            doc(Origin::Attachment, Some("brief.pdf"), &letter_text(), Some(3)),
+            doc(Origin::Attachment, Some("adviesraad.pdf"), &support, Some(1)),
+        ];
+        let r = roles(&docs);
+        assert_eq!(r, vec![Role::Other, Role::Letter, Role::SupportLetter]);
+        let f = page_finding(&docs, &r, 2);
+        assert_eq!(f.counted_pages, Some(3));
+        assert_eq!(f.over_by, Some(1));
+        assert_eq!(f.support_letters, vec!["adviesraad.pdf".to_string()]);
+        assert!(f.note.contains("steunbrief niet meegeteld"), "{}", f.note);
+        assert!(f.note.contains("1 pagina meer"), "{}", f.note);
+    }
+
+    #[test]
+    fn without_an_attachment_the_body_is_the_letter_and_its_pages_are_estimated() {
+        let body = "Een regel tekst.\n".repeat(100);
+        let docs = vec![doc(Origin::Body, None, &body, None)];
+        assert_eq!(roles(&docs), vec![Role::Letter]);
+        let f = page_finding(&docs, &roles(&docs), 2);
+        assert_eq!(f.counted_pages, Some(3));
+        assert_eq!(f.basis, Some(PageBasis::Estimate));
+        assert!(f.note.contains("geschat"));
+    }
+
+    #[test]
+    fn paper_other_than_a4_is_recorded() {
+        let mut d = doc(Origin::Attachment, Some("brief.pdf"), &letter_text(), Some(1));
+        d.paper = Some(Paper::LETTER);
+        let docs = vec![d];
+        let f = page_finding(&docs, &roles(&docs), 2);
+        assert_eq!(f.non_a4, vec!["brief.pdf: Letter".to_string()]);
+    }
+
+    #[test]
+    fn the_page_estimate_follows_printed_lines_of_90_characters() {
+        assert_eq!(estimate_pages(""), 0);
+        assert_eq!(estimate_pages("kort"), 1);
+        assert_eq!(estimate_pages(&"x".repeat(90 * 49)), 2);
     }
 }
