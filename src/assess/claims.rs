@@ -674,10 +674,13 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
                 }
             }
         }
-        // a sentence is evidence for one criterion at most (the principle may come on top):
+        // a sentence is evidence for one criterion at most:
         // the one its section is about, else the one it meets most clearly
+        // (the principle competes too, except with the domain criterion: involvement of residents
+        // is itself a domain of innovation)
+        let has_domain_claim = cands.iter().any(|c| c.domain.is_some() && c.kind == ClaimKind::Evidence);
         let competing: Vec<usize> = (0..cands.len())
-            .filter(|&i| !cands[i].is_principle && cands[i].kind == ClaimKind::Evidence)
+            .filter(|&i| cands[i].kind == ClaimKind::Evidence && (!cands[i].is_principle || !has_domain_claim))
             .collect();
         let keep: Option<usize> = if competing.len() > 1 {
             let pool: Vec<usize> = if competing.iter().any(|&i| cands[i].in_context) {
