@@ -102,6 +102,30 @@ pub fn read_reply(text_body: Option<&str>, html_body: Option<&str>) -> ReplyRead
     }
 }
 
+/// The bodies to pass to [`read_reply`] from a parsed mail: the first real text/plain body
+/// part and the first text/html body part. A mail without a text/plain part gives `None` for
+/// the text (mail-parser would otherwise offer its own HTML conversion, which loses the quotes).
+pub fn reply_bodies<'a>(
+    message: &'a mail_parser::Message<'a>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    let part = |ids: &[mail_parser::MessagePartId], html: bool| {
+        ids.iter()
+            .filter_map(|&id| message.parts.get(id as usize))
+            .find(|p| {
+                if html {
+                    p.is_text_html()
+                } else {
+                    p.is_text() && !p.is_text_html()
+                }
+            })
+            .and_then(|p| p.text_contents())
+    };
+    (
+        part(&message.text_body, false),
+        part(&message.html_body, true),
+    )
+}
+
 /// Whether an answer is an automatic absence notice rather than an answer. Looks at the subject
 /// ("Automatisch antwoord: …", "Afwezig", "Out of office") and at the new text ("Ik ben tot en met
 /// 6 april afwezig"); a text with an explicit verdict keyword line is never an absence notice.
@@ -972,6 +996,18 @@ fn motivation_of(lines: &[String]) -> String {
         }
         kept.push(line.clone());
     }
+    // A last paragraph that is only a name ("Joost", "Anna de Vries") is a signature without
+    // a closing greeting.
+    while kept.last().is_some_and(|l| l.is_empty()) {
+        kept.pop();
+    }
+    let last_paragraph_start = kept.iter().rposition(|l| l.is_empty()).map_or(0, |p| p + 1);
+    if kept[..last_paragraph_start].iter().any(|l| !l.is_empty())
+        && kept.len() - last_paragraph_start == 1
+        && kept.last().is_some_and(|l| is_name_line(l))
+    {
+        kept.truncate(last_paragraph_start);
+    }
     let mut text = String::new();
     for (n, paragraph) in kept
         .split(|l| l.is_empty())
@@ -993,6 +1029,18 @@ fn motivation_of(lines: &[String]) -> String {
         }
     }
     truncate_chars(text.trim(), MAX_MOTIVATION_CHARS)
+}
+
+/// A line that is only a person's name: one to four words, the first capitalised, no
+/// sentence punctuation ("Joost", "Anna de Vries").
+fn is_name_line(line: &str) -> bool {
+    let t = line.trim();
+    let n = words(t).count();
+    (1..=4).contains(&n)
+        && t.chars().next().is_some_and(char::is_uppercase)
+        && !t.contains(['.', '!', '?', ',', ':', ';'])
+        && !t.chars().any(|c| c.is_ascii_digit())
+        && explicit_keyword(t).is_none()
 }
 
 /// `s` cut to at most `max` characters, at a word boundary where possible, with "…".
@@ -1142,11 +1190,7 @@ impl HtmlText {
             }
             "div" | "tr" | "section" | "article" | "header" | "footer" | "dl" | "dt" | "dd"
             | "address" | "center" | "body" => self.newline(false),
-            "td" | "th" if !closing => {
-                if !self.line.trim().is_empty() {
-                    self.line.push(' ');
-                }
-            }
+            "td" | "th" if !closing && !self.line.trim().is_empty() => self.line.push(' '),
             _ => {}
         }
     }
@@ -1540,6 +1584,17 @@ mod tests {
             r.motivation,
             "Geen ervaringsdeskundigen betrokken.\n- geen agenda\n- geen budget"
         );
+    }
+
+    #[test]
+    fn a_name_under_the_text_is_left_out_of_the_motivation() {
+        let r = read_reply(Some("BEZWAAR\n\nGeen budget.\n\nJoost"), None);
+        assert_eq!(r.motivation, "Geen budget.");
+        let r = read_reply(Some("STEUN\n\nAnna de Vries"), None);
+        assert_eq!(r.motivation, "Anna de Vries");
+        let r = read_reply(Some("STEUN\n\nGoed plan.\n\nGEEN OORDEEL"), None);
+        assert_eq!(r.verdict, None);
+        assert!(r.motivation.ends_with("GEEN OORDEEL"));
     }
 
     #[test]
