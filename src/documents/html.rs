@@ -57,24 +57,28 @@ pub fn html_to_text(html: &str) -> String {
                 }
                 _ => {}
             }
-            pending_space = false;
             continue;
         }
         let next = rest.find('<').unwrap_or(rest.len());
         let chunk = &rest[..next];
         rest = &rest[next..];
-        for word in decode_entities(chunk).split(|c: char| c.is_whitespace() && c != '\u{a0}') {
-            if word.is_empty() {
-                pending_space = true;
-                continue;
-            }
-            if pending_space && !out.is_empty() && !out.ends_with(['\n', '\t', ' ']) {
+        let decoded = decode_entities(chunk);
+        let is_space = |c: char| c.is_whitespace() && c != '\u{a0}';
+        if decoded.starts_with(is_space) {
+            pending_space = true;
+        }
+        for (k, word) in decoded
+            .split(is_space)
+            .filter(|w| !w.is_empty())
+            .enumerate()
+        {
+            if (k > 0 || pending_space) && !out.is_empty() && !out.ends_with(['\n', '\t', ' ']) {
                 out.push(' ');
             }
             out.push_str(&word.replace('\u{a0}', " "));
             pending_space = false;
         }
-        if chunk.ends_with(char::is_whitespace) {
+        if decoded.ends_with(is_space) {
             pending_space = true;
         }
     }

@@ -11,25 +11,66 @@ use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 use super::{Budget, Extracted, Limits, PageBasis, Paper, Status};
 
 pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extracted {
-    let doc = match lopdf::Document::load_mem(bytes) {
+    let doc = match load(bytes, true) {
         Ok(doc) => doc,
         Err(e) => return load_failure(bytes, &e),
     };
     if doc.trailer.get(b"Encrypt").is_ok() && doc.encryption_state.is_none() {
-        return Extracted::failed(
+        // The page tree is not encrypted: load the structure alone to count the pages.
+        let mut ex = Extracted::failed(
             Status::Protected,
             "the PDF is protected with a password (it cannot be opened without it)",
         );
+        if let Ok(plain) = load(bytes, false).or_else(|_| {
+            repair(bytes, false)
+                .ok_or(lopdf::Error::Unimplemented("repair"))
+                .and_then(|b| lopdf::Document::load_mem(&b))
+        }) {
+            let (count, ids) = page_count(&plain);
+            if count > 0 {
+                ex.pages = Some(count);
+                ex.page_basis = Some(PageBasis::Exact);
+                ex.paper = ids.first().and_then(|id| page_size(&plain, *id));
+            }
+        }
+        return ex;
     }
-    let pages = doc.get_pages();
-    if pages.is_empty() {
+    let (count, ids) = page_count(&doc);
+    if count == 0 {
         return Extracted::failed(Status::Unreadable, "the PDF has no readable pages");
     }
-    let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
-    let paper = pages.values().next().and_then(|id| page_size(&doc, *id));
+    let paper = ids.first().and_then(|id| page_size(&doc, *id));
 
     let mut out = TextOut::new(budget, limits.max_pages);
-    let result = pdf_extract::output_doc(&doc, &mut out);
+    let mut failures = 0u32;
+    let mut stopped = false;
+    let mut last_error = None;
+    let tree_pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    for page in tree_pages {
+        if out.pages_seen >= limits.max_pages || budget.expired() {
+            stopped = budget.expired();
+            break;
+        }
+        // One page that breaks pdf-extract (a panic or an error) loses only that page.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pdf_extract::output_doc_page(&doc, &mut out, page)
+        }));
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(OutputError::FormatError(_))) => {
+                stopped = true;
+                break;
+            }
+            Ok(Err(e)) => {
+                failures += 1;
+                last_error = Some(short(&e.to_string()));
+            }
+            Err(_) => {
+                failures += 1;
+                last_error = Some("the text extractor failed on this page".to_string());
+            }
+        }
+    }
     let TextOut {
         text, page_starts, ..
     } = out;
@@ -42,31 +83,209 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
         paper,
         ..Extracted::default()
     };
-    match result {
-        Ok(()) | Err(OutputError::FormatError(_)) if has_text => {}
-        Ok(()) => {
-            ex.status = Some(Status::ScanWithoutText);
-            ex.reason = Some(format!(
-                "the PDF has no text layer on any of its {count} page{} (a scan or images only)",
-                if count == 1 { "" } else { "s" }
-            ));
+    if has_text {
+        if failures > 0 {
+            tracing::debug!(failures, "pdf text extraction failed on some pages");
         }
-        Err(OutputError::FormatError(_)) if budget.expired() => {
-            ex.status = Some(Status::Unreadable);
-            ex.reason = Some("the PDF text could not be read within the time limit".to_string());
-        }
-        Err(e) if has_text => {
-            tracing::debug!(error = %e, "pdf text extraction stopped early");
-        }
-        Err(e) => {
-            ex.status = Some(Status::Unreadable);
-            ex.reason = Some(format!(
-                "the PDF text could not be read: {}",
-                short(&e.to_string())
-            ));
-        }
+    } else if stopped && budget.expired() {
+        ex.status = Some(Status::Unreadable);
+        ex.reason = Some("the PDF text could not be read within the time limit".to_string());
+    } else if failures > 0 {
+        ex.status = Some(Status::Unreadable);
+        ex.reason = Some(format!(
+            "the PDF text could not be read: {}",
+            last_error.unwrap_or_default()
+        ));
+    } else {
+        ex.status = Some(Status::ScanWithoutText);
+        ex.reason = Some(format!(
+            "the PDF has no text layer on any of its {count} page{} (a scan or images only)",
+            if count == 1 { "" } else { "s" }
+        ));
     }
     ex
+}
+
+/// Loads with lopdf; a file whose cross-reference table or trailer is broken is loaded again
+/// from a rebuilt one. `keep_encrypt: false` drops the encryption (structure only).
+fn load(bytes: &[u8], keep_encrypt: bool) -> Result<lopdf::Document, lopdf::Error> {
+    if !keep_encrypt {
+        let fixed = repair(bytes, false).ok_or(lopdf::Error::Unimplemented("repair"))?;
+        return lopdf::Document::load_mem(&fixed);
+    }
+    match lopdf::Document::load_mem(bytes) {
+        Ok(doc) if !doc.get_pages().is_empty() || doc.objects.len() > 2 => Ok(doc),
+        first => match repair(bytes, true).map(|b| lopdf::Document::load_mem(&b)) {
+            Some(Ok(doc)) => Ok(doc),
+            _ => first,
+        },
+    }
+}
+
+/// Pages by the page tree; when the tree is broken (no pages, or fewer than the page
+/// objects its root claims), the number of `/Type /Page` objects.
+fn page_count(doc: &lopdf::Document) -> (u32, Vec<ObjectId>) {
+    let tree: Vec<ObjectId> = doc.get_pages().values().copied().collect();
+    let objects: Vec<ObjectId> = doc
+        .objects
+        .iter()
+        .filter(|(_, o)| {
+            o.as_dict()
+                .ok()
+                .and_then(|d| d.get(b"Type").ok())
+                .and_then(|t| t.as_name().ok())
+                == Some(b"Page".as_slice())
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let claimed = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+        .and_then(|id| doc.get_dictionary(id).ok())
+        .and_then(|d| d.get(b"Count").ok())
+        .and_then(|c| c.as_i64().ok());
+    let use_objects =
+        tree.is_empty() || (tree.len() < objects.len() && claimed == Some(objects.len() as i64));
+    let ids = if use_objects { objects } else { tree };
+    (u32::try_from(ids.len()).unwrap_or(u32::MAX), ids)
+}
+
+/// A copy of the file with a fresh cross-reference table and trailer appended, built by
+/// scanning for `N G obj` headers (as PDF readers do for damaged files).
+fn repair(bytes: &[u8], keep_encrypt: bool) -> Option<Vec<u8>> {
+    let mut offsets: std::collections::BTreeMap<u32, (usize, u16)> = Default::default();
+    let mut i = 0;
+    while let Some(found) = super::detect::find(&bytes[i..], b"obj") {
+        let at = i + found;
+        i = at + 3;
+        if at == 0 || !bytes[at - 1].is_ascii_whitespace() {
+            continue;
+        }
+        // Walk back over "<num> <generation> ".
+        let mut j = at;
+        while j > 0 && bytes[j - 1].is_ascii_whitespace() {
+            j -= 1;
+        }
+        let gen_end = j;
+        while j > 0 && bytes[j - 1].is_ascii_digit() {
+            j -= 1;
+        }
+        let gen_start = j;
+        if gen_start == gen_end || j == 0 || !bytes[j - 1].is_ascii_whitespace() {
+            continue;
+        }
+        while j > 0 && bytes[j - 1].is_ascii_whitespace() {
+            j -= 1;
+        }
+        let num_end = j;
+        while j > 0 && bytes[j - 1].is_ascii_digit() {
+            j -= 1;
+        }
+        if j == num_end || (j > 0 && !bytes[j - 1].is_ascii_whitespace() && bytes[j - 1] != b'>') {
+            continue;
+        }
+        let num = std::str::from_utf8(&bytes[j..num_end])
+            .ok()?
+            .parse::<u32>()
+            .ok();
+        let generation = std::str::from_utf8(&bytes[gen_start..gen_end])
+            .ok()?
+            .parse::<u16>()
+            .ok();
+        if let (Some(num), Some(generation)) = (num, generation)
+            && num > 0
+            && num < 10_000_000
+        {
+            offsets.insert(num, (j, generation));
+        }
+    }
+    let size = offsets.keys().next_back().copied()? + 1;
+    let reference = |key: &[u8]| -> Option<String> {
+        let mut best = None;
+        let mut k = 0;
+        while let Some(found) = super::detect::find(&bytes[k..], key) {
+            let at = k + found + key.len();
+            k = at;
+            let tail = &bytes[at..bytes.len().min(at + 32)];
+            let text = String::from_utf8_lossy(tail);
+            let parts: Vec<&str> = text.split_whitespace().take(3).collect();
+            if parts.len() == 3
+                && parts[0].parse::<u32>().is_ok()
+                && parts[1].parse::<u16>().is_ok()
+                && parts[2].starts_with('R')
+            {
+                best = Some(format!("{} {} R", parts[0], parts[1]));
+            }
+        }
+        best
+    };
+    let root = reference(b"/Root").or_else(|| {
+        let at = super::detect::find(bytes, b"/Catalog")?;
+        let (num, (_, generation)) = offsets
+            .iter()
+            .filter(|(_, (off, _))| *off < at)
+            .max_by_key(|(_, (off, _))| *off)?;
+        Some(format!("{num} {generation} R"))
+    })?;
+    let mut out = bytes.to_vec();
+    out.extend_from_slice(
+        b"
+",
+    );
+    let xref_at = out.len();
+    let mut table = format!(
+        "xref
+0 {size}
+0000000000 65535 f 
+"
+    );
+    for n in 1..size {
+        match offsets.get(&n) {
+            Some((off, generation)) => table.push_str(&format!(
+                "{off:010} {generation:05} n 
+"
+            )),
+            None => table.push_str(
+                "0000000000 65535 f 
+",
+            ),
+        }
+    }
+    let mut trailer = format!(
+        "trailer
+<< /Size {size} /Root {root}"
+    );
+    if let Some(info) = reference(b"/Info") {
+        trailer.push_str(&format!(" /Info {info}"));
+    }
+    if keep_encrypt {
+        if let Some(enc) = reference(b"/Encrypt") {
+            trailer.push_str(&format!(" /Encrypt {enc}"));
+        }
+        if let Some(at) = super::detect::find(bytes, b"/ID") {
+            let tail = &bytes[at + 3..bytes.len().min(at + 300)];
+            if let (Some(open), Some(close)) = (
+                tail.iter().position(|&b| b == b'['),
+                tail.iter().position(|&b| b == b']'),
+            ) && open < close
+            {
+                trailer.push_str(" /ID ");
+                trailer.push_str(&String::from_utf8_lossy(&tail[open..=close]));
+            }
+        }
+    }
+    trailer.push_str(&format!(
+        " >>
+startxref
+{xref_at}
+%%EOF
+"
+    ));
+    out.extend_from_slice(table.as_bytes());
+    out.extend_from_slice(trailer.as_bytes());
+    Some(out)
 }
 
 fn load_failure(bytes: &[u8], e: &lopdf::Error) -> Extracted {
@@ -165,7 +384,6 @@ struct TextOut<'b> {
     text: String,
     page_starts: Vec<usize>,
     budget: &'b Budget,
-    max_pages: u32,
     pages_seen: u32,
     last_end: f64,
     last_y: f64,
@@ -175,12 +393,11 @@ struct TextOut<'b> {
 }
 
 impl<'b> TextOut<'b> {
-    fn new(budget: &'b Budget, max_pages: u32) -> Self {
+    fn new(budget: &'b Budget, _max_pages: u32) -> Self {
         TextOut {
             text: String::new(),
             page_starts: Vec::new(),
             budget,
-            max_pages,
             pages_seen: 0,
             last_end: 100_000.0,
             last_y: 0.0,
@@ -202,7 +419,7 @@ impl OutputDev for TextOut<'_> {
         media_box: &MediaBox,
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
-        if self.budget.expired() || self.pages_seen >= self.max_pages {
+        if self.budget.expired() {
             return Err(Self::stop());
         }
         if self.pages_seen > 0 {
