@@ -91,13 +91,13 @@ pub(crate) struct Sent {
     pub unit: usize,
     /// The unit started with a symbol bullet (`•`, `-`).
     pub bullet: bool,
-    /// The unit started with an item number (`1.`, `a)`, `(b)`).
-    pub numbered: bool,
     /// The line is a mail or letter header (`Onderwerp: ...`).
     pub header: bool,
 }
 
-const BULLETS: &[char] = &['•', '·', '▪', '◦', '‣', '-', '*', '–', '—', '●', '○', '■', '►', '✓'];
+const BULLETS: &[char] = &[
+    '•', '·', '▪', '◦', '‣', '-', '*', '–', '—', '●', '○', '■', '►', '✓',
+];
 
 /// Length of a bullet or item-number marker at the start of `s` (with its spaces), and whether it
 /// is a symbol bullet (true) or a number (false).
@@ -107,7 +107,8 @@ fn marker_len(s: &str) -> Option<(usize, bool)> {
     let after_space = |from: usize| -> Option<usize> {
         let rest = &s[from..];
         let trimmed = rest.trim_start_matches([' ', '\t']);
-        (trimmed.len() < rest.len() && !trimmed.is_empty()).then(|| from + (rest.len() - trimmed.len()))
+        (trimmed.len() < rest.len() && !trimmed.is_empty())
+            .then(|| from + (rest.len() - trimmed.len()))
     };
     if BULLETS.contains(&c0) {
         return after_space(c0.len_utf8()).map(|n| (n, true));
@@ -176,23 +177,44 @@ fn split_lines(text: &str, lex: &Lexicon) -> Vec<Line> {
         let line_start = pos;
         pos += raw.len();
         let body = raw.trim_end_matches(['\n', '\r']);
-        let lead = body.len() - body.trim_start_matches(|c: char| c.is_whitespace() || c == '>').len();
+        let lead = body.len()
+            - body
+                .trim_start_matches(|c: char| c.is_whitespace() || c == '>')
+                .len();
         let content = body[lead..].trim_end();
         let mut start = line_start + lead;
         let end = start + content.len();
         if content.is_empty() {
-            lines.push(Line { start, end: start, blank: true, bullet: false, numbered: false, header: false });
+            lines.push(Line {
+                start,
+                end: start,
+                blank: true,
+                bullet: false,
+                numbered: false,
+                header: false,
+            });
             continue;
         }
         let folded = text::fold(content);
-        let header = lex.splitter.header_prefixes.iter().any(|p| folded.starts_with(&text::fold(p)));
+        let header = lex
+            .splitter
+            .header_prefixes
+            .iter()
+            .any(|p| folded.starts_with(&text::fold(p)));
         let (mut bullet, mut numbered) = (false, false);
         if let Some((n, sym)) = marker_len(content) {
             start += n;
             bullet = sym;
             numbered = !sym;
         }
-        lines.push(Line { start, end, blank: false, bullet, numbered, header });
+        lines.push(Line {
+            start,
+            end,
+            blank: false,
+            bullet,
+            numbered,
+            header,
+        });
     }
     lines
 }
@@ -220,7 +242,9 @@ fn split_unit(text: &str, ustart: usize, uend: usize, lex: &Lexicon) -> Vec<(usi
             continue;
         }
         let mut j = i + 1;
-        while j < chars.len() && (matches!(chars[j].1, '.' | '!' | '?' | '…') || is_closing(chars[j].1)) {
+        while j < chars.len()
+            && (matches!(chars[j].1, '.' | '!' | '?' | '…') || is_closing(chars[j].1))
+        {
             j += 1;
         }
         if j >= chars.len() {
@@ -241,11 +265,16 @@ fn split_unit(text: &str, ustart: usize, uend: usize, lex: &Lexicon) -> Vec<(usi
         let mut split = !next.is_lowercase();
         if split && c == '.' && j == i + 1 {
             // the word before the period: an abbreviation or initials do not end a sentence
-            let word_start = s[..pos].rfind(|ch: char| ch.is_whitespace()).map(|p| p + 1).unwrap_or(0);
+            let word_start = s[..pos]
+                .rfind(|ch: char| ch.is_whitespace())
+                .map(|p| p + 1)
+                .unwrap_or(0);
             let word = s[word_start..pos].trim_start_matches(['(', '"', '\'', '“', '‘']);
             let folded = text::fold(word);
             let initials = !word.is_empty()
-                && word.split('.').all(|part| part.chars().count() == 1 && part.chars().all(char::is_uppercase));
+                && word
+                    .split('.')
+                    .all(|part| part.chars().count() == 1 && part.chars().all(char::is_uppercase));
             if lex.abbreviations.contains(&folded) || initials {
                 split = false;
             }
@@ -272,14 +301,17 @@ fn split_unit(text: &str, ustart: usize, uend: usize, lex: &Lexicon) -> Vec<(usi
 
 pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
     let lines = split_lines(text, lex);
-    let max_line = lines.iter().map(|l| text[l.start..l.end].chars().count()).max().unwrap_or(0);
+    let max_line = lines
+        .iter()
+        .map(|l| text[l.start..l.end].chars().count())
+        .max()
+        .unwrap_or(0);
     let wrapped = max_line <= lex.splitter.wrapped_max_line_chars;
     // group lines into units
     struct Unit {
         start: usize,
         end: usize,
         bullet: bool,
-        numbered: bool,
         header: bool,
     }
     let mut units: Vec<Unit> = Vec::new();
@@ -310,13 +342,22 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
                 u.end = l.end;
             }
         } else {
-            units.push(Unit { start: l.start, end: l.end, bullet: l.bullet, numbered: l.numbered, header: l.header });
+            units.push(Unit {
+                start: l.start,
+                end: l.end,
+                bullet: l.bullet,
+                header: l.header,
+            });
         }
         open = true;
     }
     let mut out = Vec::new();
     for (ui, u) in units.iter().enumerate() {
-        let spans = if u.header { vec![(u.start, u.end)] } else { split_unit(text, u.start, u.end, lex) };
+        let spans = if u.header {
+            vec![(u.start, u.end)]
+        } else {
+            split_unit(text, u.start, u.end, lex)
+        };
         let n = spans.len();
         for (k, (a, b)) in spans.into_iter().enumerate() {
             out.push(Sent {
@@ -326,7 +367,6 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
                 unit_len: n,
                 unit: ui,
                 bullet: u.bullet,
-                numbered: u.numbered,
                 header: u.header,
             });
         }
@@ -337,7 +377,10 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
 /// Sentence byte spans of `text`: abbreviations and initials do not end a sentence, bullet and
 /// item markers are left out, hard-wrapped lines are joined, headings are sentences of their own.
 pub fn segment(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
-    segment_detailed(text, lex).into_iter().map(|s| (s.start, s.end)).collect()
+    segment_detailed(text, lex)
+        .into_iter()
+        .map(|s| (s.start, s.end))
+        .collect()
 }
 
 /// A target key: the target's kind and id.
@@ -375,7 +418,11 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
             words.push(t);
             clause.push(current);
             words_in_clause += 1;
-        } else if matches!(t.text.as_str(), "," | ";" | ":" | "(" | ")" | "-" | "!" | "?") && words_in_clause > 0 {
+        } else if matches!(
+            t.text.as_str(),
+            "," | ";" | ":" | "(" | ")" | "-" | "!" | "?"
+        ) && words_in_clause > 0
+        {
             current += 1;
             words_in_clause = 0;
         }
@@ -412,15 +459,28 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
         if lex.intention_verbs.contains(&w.text) {
             let lo = i.saturating_sub(2);
             let hi = (i + 2).min(words.len().saturating_sub(1));
-            if (lo..=hi).any(|j| j != i && clause[j] == clause[i] && lex.intention_subjects.contains(&words[j].text)) {
+            if (lo..=hi).any(|j| {
+                j != i && clause[j] == clause[i] && lex.intention_subjects.contains(&words[j].text)
+            }) {
                 intention.insert(clause[i]);
             }
         }
     }
     let has_aux = words.iter().any(|w| lex.auxiliaries.contains(&w.text));
     let participle = words.iter().any(|w| is_participle(&w.text, lex));
-    let realised = (has_aux && participle) || lex.realisation.iter().any(|p| !p.find_all(&words, gap).is_empty());
-    Analysed { words, quoted, clause, negated, intention, realised }
+    let realised = (has_aux && participle)
+        || lex
+            .realisation
+            .iter()
+            .any(|p| !p.find_all(&words, gap).is_empty());
+    Analysed {
+        words,
+        quoted,
+        clause,
+        negated,
+        intention,
+        realised,
+    }
 }
 
 fn is_participle(w: &str, lex: &Lexicon) -> bool {
@@ -458,7 +518,12 @@ fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize, ignore_quoted: bo
         }
     }
     cands.sort_by(|x, y| {
-        y.1.len().cmp(&x.1.len()).then(patterns[y.0].weight.abs().total_cmp(&patterns[x.0].weight.abs()))
+        y.1.len().cmp(&x.1.len()).then(
+            patterns[y.0]
+                .weight
+                .abs()
+                .total_cmp(&patterns[x.0].weight.abs()),
+        )
     });
     let mut taken = vec![false; a.words.len()];
     // per term: best status of its accepted matches (0 clean, 1 negated, 2 intention)
@@ -501,10 +566,19 @@ fn heading_targets(words: &[&Token], lex: &Lexicon) -> HashSet<Key> {
     let mut out = HashSet::new();
     let mut domain_hit = false;
     for t in &lex.targets {
-        let mut score: f64 =
-            t.headings.iter().filter(|p| !p.find_all(words, gap).is_empty()).map(|p| p.weight).sum();
+        let mut score: f64 = t
+            .headings
+            .iter()
+            .filter(|p| !p.find_all(words, gap).is_empty())
+            .map(|p| p.weight)
+            .sum();
         if t.kind == TargetKind::Domain {
-            score += t.terms.iter().filter(|p| !p.find_all(words, gap).is_empty()).map(|p| p.weight).sum::<f64>();
+            score += t
+                .terms
+                .iter()
+                .filter(|p| !p.find_all(words, gap).is_empty())
+                .map(|p| p.weight)
+                .sum::<f64>();
         }
         if score >= 1.0 {
             if t.kind == TargetKind::Domain {
@@ -523,7 +597,10 @@ fn page_of(offset: usize, page_starts: &[usize]) -> Option<u32> {
     if page_starts.is_empty() {
         return None;
     }
-    let n = page_starts.iter().filter(|&&p| p > 0 && p <= offset).count();
+    let n = page_starts
+        .iter()
+        .filter(|&&p| p > 0 && p <= offset)
+        .count();
     Some(n as u32 + 1)
 }
 
@@ -579,19 +656,28 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
         if n_words == 0 {
             continue;
         }
-        let last = sentence.trim_end_matches(is_closing).chars().last().unwrap_or(' ');
+        let last = sentence
+            .trim_end_matches(is_closing)
+            .chars()
+            .last()
+            .unwrap_or(' ');
         let final_stop = matches!(last, '.' | '!' | '…');
         // headings set the section context and are never claims
-        let heading = s.unit_len == 1 && !s.bullet && !final_stop && n_words <= th.heading_max_words;
+        let heading =
+            s.unit_len == 1 && !s.bullet && !final_stop && n_words <= th.heading_max_words;
         let inline_heading = s.index_in_unit == 0
             && s.unit_len > 1
             && !s.bullet
-            && (n_words <= th.inline_heading_max_words || (last == '?' && n_words <= th.heading_max_words));
+            && (n_words <= th.inline_heading_max_words
+                || (last == '?' && n_words <= th.heading_max_words));
         if heading || inline_heading {
             let targets = heading_targets(&a.words, lex);
             let weak = !a.negated.is_empty()
                 || !a.intention.is_empty()
-                || lex.weak_sections.iter().any(|p| !p.find_all(&a.words, gap).is_empty());
+                || lex
+                    .weak_sections
+                    .iter()
+                    .any(|p| !p.find_all(&a.words, gap).is_empty());
             if heading || !targets.is_empty() || weak {
                 section = if weak { HashSet::new() } else { targets };
                 weak_section = weak;
@@ -602,8 +688,12 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
             unit_ctx = (s.unit, HashSet::new());
             // a label prefix ("Vervoer: ...", "Brieven: ...") sets the context of its paragraph
             if let Some(colon) = sentence.find(':') {
-                let prefix_words: Vec<&Token> =
-                    a.words.iter().copied().filter(|w| w.end <= s.start + colon).collect();
+                let prefix_words: Vec<&Token> = a
+                    .words
+                    .iter()
+                    .copied()
+                    .filter(|w| w.end <= s.start + colon)
+                    .collect();
                 if !prefix_words.is_empty() && prefix_words.len() <= 3 {
                     unit_ctx.1 = heading_targets(&prefix_words, lex);
                 }
@@ -611,12 +701,24 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
         }
         let in_ctx = |k: &Key| section.contains(k) || unit_ctx.1.contains(k);
         let page = page_of(s.start, doc.page_starts);
-        let meta = lex.meta.iter().any(|p| !p.find_all(&a.words, gap).is_empty());
-        let penalty = if meta { th.meta_penalty } else { 0.0 } + if weak_section { th.section_bonus } else { 0.0 };
-        let real = if a.realised { th.realisation_bonus } else { 0.0 };
+        let meta = lex
+            .meta
+            .iter()
+            .any(|p| !p.find_all(&a.words, gap).is_empty());
+        let penalty = if meta { th.meta_penalty } else { 0.0 }
+            + if weak_section { th.section_bonus } else { 0.0 };
+        let real = if a.realised {
+            th.realisation_bonus
+        } else {
+            0.0
+        };
         let mut cands: Vec<Candidate> = Vec::new();
         // criteria other than the domain criterion, and the principle
-        for t in lex.targets.iter().filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion) {
+        for t in lex
+            .targets
+            .iter()
+            .filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion)
+        {
             let sc = score_terms(&t.terms, &a, gap, t.ignore_quoted);
             let key = (t.kind, t.id.clone());
             let ctx = in_ctx(&key);
@@ -643,7 +745,11 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
                 let sc = score_terms(&d.terms, &a, gap, d.ignore_quoted);
                 let key = (TargetKind::Domain, d.id.clone());
                 let any = sc.pos > 0.0 || sc.neg > 0.0 || sc.int > 0.0;
-                let ctx = if in_ctx(&key) && any { th.section_bonus } else { 0.0 };
+                let ctx = if in_ctx(&key) && any {
+                    th.section_bonus
+                } else {
+                    0.0
+                };
                 let total = sc.pos.max(sc.neg).max(sc.int) + ctx;
                 if total >= th.domain_min && best.as_ref().is_none_or(|(_, _, _, b)| total > *b) {
                     best = Some((d.id.clone(), sc, ctx, total));
@@ -678,18 +784,28 @@ fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
         // the one its section is about, else the one it meets most clearly
         // (the principle competes too, except with the domain criterion: involvement of residents
         // is itself a domain of innovation)
-        let has_domain_claim = cands.iter().any(|c| c.domain.is_some() && c.kind == ClaimKind::Evidence);
+        let has_domain_claim = cands
+            .iter()
+            .any(|c| c.domain.is_some() && c.kind == ClaimKind::Evidence);
         let competing: Vec<usize> = (0..cands.len())
-            .filter(|&i| cands[i].kind == ClaimKind::Evidence && (!cands[i].is_principle || !has_domain_claim))
+            .filter(|&i| {
+                cands[i].kind == ClaimKind::Evidence
+                    && (!cands[i].is_principle || !has_domain_claim)
+            })
             .collect();
         let keep: Option<usize> = if competing.len() > 1 {
             let pool: Vec<usize> = if competing.iter().any(|&i| cands[i].in_context) {
-                competing.iter().copied().filter(|&i| cands[i].in_context).collect()
+                competing
+                    .iter()
+                    .copied()
+                    .filter(|&i| cands[i].in_context)
+                    .collect()
             } else {
                 competing.clone()
             };
             pool.into_iter().max_by(|&x, &y| {
-                (cands[x].strength / cands[x].min_score).total_cmp(&(cands[y].strength / cands[y].min_score))
+                (cands[x].strength / cands[x].min_score)
+                    .total_cmp(&(cands[y].strength / cands[y].min_score))
             })
         } else {
             None
@@ -722,11 +838,18 @@ mod tests {
     }
 
     fn sentences(text: &str) -> Vec<String> {
-        segment(text, &lex()).into_iter().map(|(a, b)| text[a..b].to_string()).collect()
+        segment(text, &lex())
+            .into_iter()
+            .map(|(a, b)| text[a..b].to_string())
+            .collect()
     }
 
     fn evidence(text: &str) -> Vec<(String, Option<String>)> {
-        let docs = [DocText { index: 0, text, page_starts: &[] }];
+        let docs = [DocText {
+            index: 0,
+            text,
+            page_starts: &[],
+        }];
         extract_claims(&docs, &lex())
             .into_iter()
             .filter(|c| c.kind == ClaimKind::Evidence)
@@ -735,20 +858,44 @@ mod tests {
     }
 
     fn kinds(text: &str, criterion: &str) -> Vec<ClaimKind> {
-        let docs = [DocText { index: 0, text, page_starts: &[] }];
-        extract_claims(&docs, &lex()).into_iter().filter(|c| c.criterion == criterion).map(|c| c.kind).collect()
+        let docs = [DocText {
+            index: 0,
+            text,
+            page_starts: &[],
+        }];
+        extract_claims(&docs, &lex())
+            .into_iter()
+            .filter(|c| c.criterion == criterion)
+            .map(|c| c.kind)
+            .collect()
     }
 
     #[test]
     fn abbreviations_and_initials_do_not_end_a_sentence() {
-        let s = sentences("Wethouder dhr. J.W. Kamphuis werkt o.a. met de raad t/m 2027. Dat gaat goed.");
-        assert_eq!(s, vec!["Wethouder dhr. J.W. Kamphuis werkt o.a. met de raad t/m 2027.", "Dat gaat goed."]);
+        let s = sentences(
+            "Wethouder dhr. J.W. Kamphuis werkt o.a. met de raad t/m 2027. Dat gaat goed.",
+        );
+        assert_eq!(
+            s,
+            vec![
+                "Wethouder dhr. J.W. Kamphuis werkt o.a. met de raad t/m 2027.",
+                "Dat gaat goed."
+            ]
+        );
     }
 
     #[test]
     fn bullets_are_sentences_without_their_marker() {
         let s = sentences("Kop\n• Eerste punt zonder punt\n- Tweede punt.\n1.1 Derde punt\n");
-        assert_eq!(s, vec!["Kop", "Eerste punt zonder punt", "Tweede punt.", "Derde punt"]);
+        assert_eq!(
+            s,
+            vec![
+                "Kop",
+                "Eerste punt zonder punt",
+                "Tweede punt.",
+                "Derde punt"
+            ]
+        );
     }
 
     #[test]
@@ -762,7 +909,14 @@ mod tests {
     #[test]
     fn a_question_mark_ends_a_sentence_and_an_ellipsis_before_lower_case_does_not() {
         let s = sentences("Waarom past dit? Omdat het werkt... echt waar! Klaar.");
-        assert_eq!(s, vec!["Waarom past dit?", "Omdat het werkt... echt waar!", "Klaar."]);
+        assert_eq!(
+            s,
+            vec![
+                "Waarom past dit?",
+                "Omdat het werkt... echt waar!",
+                "Klaar."
+            ]
+        );
     }
 
     #[test]
@@ -773,7 +927,10 @@ mod tests {
 
     #[test]
     fn nog_geen_inclusion_agenda_is_negated_not_evidence() {
-        let k = kinds("We hebben nog geen lokale inclusieagenda in het coalitieakkoord.\n", "1");
+        let k = kinds(
+            "We hebben nog geen lokale inclusieagenda in het coalitieakkoord.\n",
+            "1",
+        );
         assert_eq!(k, vec![ClaimKind::Negated]);
     }
 
@@ -804,13 +961,15 @@ mod tests {
 
     #[test]
     fn informing_the_council_is_not_involving() {
-        let e = evidence("De Wmo-raad is geïnformeerd over deze aanmelding en over de voortgang.\n");
+        let e =
+            evidence("De Wmo-raad is geïnformeerd over deze aanmelding en over de voortgang.\n");
         assert!(!e.iter().any(|(c, _)| c == "principle"));
     }
 
     #[test]
     fn a_heading_gives_context_to_the_sentences_below_it() {
-        let text = "Vervoer\n\nSamen met twee lokale partijen hebben we een eigen belbusdienst opgezet.\n";
+        let text =
+            "Vervoer\n\nSamen met twee lokale partijen hebben we een eigen belbusdienst opgezet.\n";
         let e = evidence(text);
         assert!(e.contains(&("2".to_string(), Some("vervoer".to_string()))));
     }
@@ -819,7 +978,11 @@ mod tests {
     fn claims_carry_page_and_offset() {
         let text = "Inleiding.\n\nDe gemeenteraad heeft de inclusieagenda vastgesteld.\n";
         let starts = [12usize];
-        let docs = [DocText { index: 3, text, page_starts: &starts }];
+        let docs = [DocText {
+            index: 3,
+            text,
+            page_starts: &starts,
+        }];
         let c = extract_claims(&docs, &lex());
         let c1 = c.iter().find(|c| c.criterion == "1").unwrap();
         assert_eq!((c1.doc_index, c1.page, c1.offset), (3, Some(2), 12));

@@ -77,14 +77,26 @@ pub struct Counts {
 
 impl Counts {
     pub fn precision(&self) -> f64 {
-        if self.tp + self.fp == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fp) as f64 }
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        }
     }
     pub fn recall(&self) -> f64 {
-        if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 }
+        if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        }
     }
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -97,7 +109,11 @@ pub struct Accuracy {
 
 impl Accuracy {
     pub fn value(&self) -> f64 {
-        if self.total == 0 { 0.0 } else { self.correct as f64 / self.total as f64 }
+        if self.total == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.total as f64
+        }
     }
     fn add(&mut self, ok: bool) {
         self.total += 1;
@@ -143,7 +159,10 @@ impl EvalReport {
 
     /// Letter-level accuracy for one criterion id.
     pub fn accuracy(&self, id: &str) -> Option<&Accuracy> {
-        self.letter_accuracy.iter().find(|(c, _)| c == id).map(|(_, a)| a)
+        self.letter_accuracy
+            .iter()
+            .find(|(c, _)| c == id)
+            .map(|(_, a)| a)
     }
 }
 
@@ -161,7 +180,13 @@ fn hits(pred: (usize, usize), gold: (usize, usize)) -> bool {
 
 /// Evaluates against every labelled letter in `dir`, with the label format's selection rule
 /// (at least two criteria and the principle).
-pub fn run(dir: &Path, lex: &Lexicon, criteria: &[&str], principle: &str, rules: &Rules) -> anyhow::Result<EvalReport> {
+pub fn run(
+    dir: &Path,
+    lex: &Lexicon,
+    criteria: &[&str],
+    principle: &str,
+    rules: &Rules,
+) -> anyhow::Result<EvalReport> {
     run_with(dir, lex, criteria, principle, rules, 2, true)
 }
 
@@ -183,24 +208,42 @@ pub fn run_with(
     paths.sort();
     let targets: Vec<&str> = criteria.iter().copied().chain([principle]).collect();
     let mut rep = EvalReport {
-        sentences: targets.iter().map(|t| (t.to_string(), Counts::default())).collect(),
-        letter_accuracy: targets.iter().map(|t| (t.to_string(), Accuracy::default())).collect(),
+        sentences: targets
+            .iter()
+            .map(|t| (t.to_string(), Counts::default()))
+            .collect(),
+        letter_accuracy: targets
+            .iter()
+            .map(|t| (t.to_string(), Accuracy::default()))
+            .collect(),
         ..EvalReport::default()
     };
     for path in paths {
-        let raw = std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
-        let label: LabelFile = serde_json::from_str(&raw).with_context(|| format!("failed to parse {}", path.display()))?;
+        let raw = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        let label: LabelFile = serde_json::from_str(&raw)
+            .with_context(|| format!("failed to parse {}", path.display()))?;
         let txt_path = path.with_file_name(&label.file);
-        let letter =
-            std::fs::read_to_string(&txt_path).with_context(|| format!("failed to read {}", txt_path.display()))?;
+        let letter = std::fs::read_to_string(&txt_path)
+            .with_context(|| format!("failed to read {}", txt_path.display()))?;
         rep.letters += 1;
-        let docs = [DocText { index: 0, text: &letter, page_starts: &[] }];
+        let docs = [DocText {
+            index: 0,
+            text: &letter,
+            page_starts: &[],
+        }];
         let claims = extract_claims(&docs, lex);
-        let evidence: Vec<_> = claims.iter().filter(|c| c.kind == ClaimKind::Evidence).collect();
+        let evidence: Vec<_> = claims
+            .iter()
+            .filter(|c| c.kind == ClaimKind::Evidence)
+            .collect();
 
         // segmentation
         let spans = super::claims::segment(&letter, lex);
-        let seg_set: Vec<String> = spans.iter().map(|&(a, b)| text::normalise_ws(&letter[a..b])).collect();
+        let seg_set: Vec<String> = spans
+            .iter()
+            .map(|&(a, b)| text::normalise_ws(&letter[a..b]))
+            .collect();
         let mut seen_gold = Vec::new();
         for g in &label.sentences {
             if seen_gold.contains(&(g.byte_start, g.byte_end)) {
@@ -210,20 +253,31 @@ pub fn run_with(
             let ok = seg_set.contains(&text::normalise_ws(&g.text));
             rep.segmentation.add(ok);
             if !ok {
-                rep.mistakes.push(format!("{}: splitter missed {:?}", label.id, text::normalise_ws(&g.text)));
+                rep.mistakes.push(format!(
+                    "{}: splitter missed {:?}",
+                    label.id,
+                    text::normalise_ws(&g.text)
+                ));
             }
         }
 
         // sentence level
         for (tid, counts) in rep.sentences.iter_mut() {
             let is_dc = *tid == lex.domain_criterion;
-            let golds: Vec<&GoldSentence> = label.sentences.iter().filter(|g| id_of(&g.criterion) == *tid).collect();
+            let golds: Vec<&GoldSentence> = label
+                .sentences
+                .iter()
+                .filter(|g| id_of(&g.criterion) == *tid)
+                .collect();
             let preds: Vec<_> = evidence.iter().filter(|c| c.criterion == *tid).collect();
             let mut used = vec![false; preds.len()];
             for g in &golds {
                 let found = preds.iter().enumerate().position(|(i, p)| {
                     !used[i]
-                        && hits((p.offset, p.offset + p.sentence.len()), (g.byte_start, g.byte_end))
+                        && hits(
+                            (p.offset, p.offset + p.sentence.len()),
+                            (g.byte_start, g.byte_end),
+                        )
                         && (!is_dc || p.domain == g.domain)
                 });
                 match found {
@@ -237,7 +291,10 @@ pub fn run_with(
                             "{}: missed {}{} {:?}",
                             label.id,
                             tid,
-                            g.domain.as_ref().map(|d| format!("/{d}")).unwrap_or_default(),
+                            g.domain
+                                .as_ref()
+                                .map(|d| format!("/{d}"))
+                                .unwrap_or_default(),
                             text::normalise_ws(&g.text)
                         ));
                     }
@@ -250,7 +307,10 @@ pub fn run_with(
                         "{}: extra {}{} ({:.1}; {}) {:?}",
                         label.id,
                         tid,
-                        p.domain.as_ref().map(|d| format!("/{d}")).unwrap_or_default(),
+                        p.domain
+                            .as_ref()
+                            .map(|d| format!("/{d}"))
+                            .unwrap_or_default(),
                         p.strength,
                         p.matched_terms.join(", "),
                         text::normalise_ws(&p.sentence)
@@ -261,7 +321,11 @@ pub fn run_with(
                 let mut used = vec![false; preds.len()];
                 for g in &golds {
                     let found = preds.iter().enumerate().position(|(i, p)| {
-                        !used[i] && hits((p.offset, p.offset + p.sentence.len()), (g.byte_start, g.byte_end))
+                        !used[i]
+                            && hits(
+                                (p.offset, p.offset + p.sentence.len()),
+                                (g.byte_start, g.byte_end),
+                            )
                     });
                     match found {
                         Some(i) => {
@@ -279,12 +343,19 @@ pub fn run_with(
         for d in &label.distractors {
             rep.distractors += 1;
             let looks = id_of(&d.looks_like);
-            if evidence
-                .iter()
-                .any(|c| c.criterion == looks && overlap((c.offset, c.offset + c.sentence.len()), (d.byte_start, d.byte_end)) > 0)
-            {
+            if evidence.iter().any(|c| {
+                c.criterion == looks
+                    && overlap(
+                        (c.offset, c.offset + c.sentence.len()),
+                        (d.byte_start, d.byte_end),
+                    ) > 0
+            }) {
                 rep.distractor_hits += 1;
-                rep.mistakes.push(format!("{}: distractor taken as {looks}: {:?}", label.id, text::normalise_ws(&d.text)));
+                rep.mistakes.push(format!(
+                    "{}: distractor taken as {looks}: {:?}",
+                    label.id,
+                    text::normalise_ws(&d.text)
+                ));
             }
         }
 
@@ -292,11 +363,20 @@ pub fn run_with(
         let vs = verdicts(&claims, lex, criteria, principle);
         let gold_met: Vec<String> = label.criteria_met.iter().map(id_of).collect();
         for (tid, acc) in rep.letter_accuracy.iter_mut() {
-            let predicted = vs.iter().any(|v| v.criterion == *tid && v.verdict == Verdict::Met);
-            let gold = if tid == principle { label.principle_nothing_about_us } else { gold_met.contains(tid) };
+            let predicted = vs
+                .iter()
+                .any(|v| v.criterion == *tid && v.verdict == Verdict::Met);
+            let gold = if tid == principle {
+                label.principle_nothing_about_us
+            } else {
+                gold_met.contains(tid)
+            };
             acc.add(predicted == gold);
             if predicted != gold {
-                rep.mistakes.push(format!("{}: letter-level {tid}: predicted {predicted}, labelled {gold}", label.id));
+                rep.mistakes.push(format!(
+                    "{}: letter-level {tid}: predicted {predicted}, labelled {gold}",
+                    label.id
+                ));
             }
         }
         let pre = pre_assessment(&vs, minimum_criteria, principle, require_principle);
@@ -320,14 +400,19 @@ pub fn run_with(
         for d in &label.domains {
             if !pred_domains.contains(d) {
                 rep.domains.fn_ += 1;
-                rep.mistakes.push(format!("{}: missed domain {d}", label.id));
+                rep.mistakes
+                    .push(format!("{}: missed domain {d}", label.id));
             }
         }
 
         // municipality
         let subject = letter
             .lines()
-            .find_map(|l| l.trim().strip_prefix("Onderwerp:").or_else(|| l.trim().strip_prefix("Betreft:")))
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Onderwerp:")
+                    .or_else(|| l.trim().strip_prefix("Betreft:"))
+            })
             .unwrap_or("")
             .trim();
         let full = identify(
@@ -339,14 +424,30 @@ pub fn run_with(
             },
             rules,
         );
-        rep.municipality.add(full.code.as_deref() == Some(label.cbs_code.as_str()));
+        rep.municipality
+            .add(full.code.as_deref() == Some(label.cbs_code.as_str()));
         if full.code.as_deref() != Some(label.cbs_code.as_str()) {
-            rep.mistakes.push(format!("{}: municipality {:?}, labelled {}", label.id, full.code, label.cbs_code));
+            rep.mistakes.push(format!(
+                "{}: municipality {:?}, labelled {}",
+                label.id, full.code, label.cbs_code
+            ));
         }
-        let bare = identify(&IdentifyInput { from_address: "", display_name: None, subject: "", texts: vec![&letter] }, rules);
-        rep.municipality_text_only.add(bare.code.as_deref() == Some(label.cbs_code.as_str()));
+        let bare = identify(
+            &IdentifyInput {
+                from_address: "",
+                display_name: None,
+                subject: "",
+                texts: vec![&letter],
+            },
+            rules,
+        );
+        rep.municipality_text_only
+            .add(bare.code.as_deref() == Some(label.cbs_code.as_str()));
         if bare.code.as_deref() != Some(label.cbs_code.as_str()) {
-            rep.mistakes.push(format!("{}: municipality from text only {:?}, labelled {}", label.id, bare.code, label.cbs_code));
+            rep.mistakes.push(format!(
+                "{}: municipality from text only {:?}, labelled {}",
+                label.id, bare.code, label.cbs_code
+            ));
         }
     }
     Ok(rep)
@@ -356,7 +457,10 @@ impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "letters: {}", self.letters)?;
         writeln!(f)?;
-        writeln!(f, "sentence level        tp   fp   fn  precision  recall     F1")?;
+        writeln!(
+            f,
+            "sentence level        tp   fp   fn  precision  recall     F1"
+        )?;
         let row = |f: &mut fmt::Formatter<'_>, name: &str, c: &Counts| {
             writeln!(
                 f,
@@ -377,10 +481,24 @@ impl fmt::Display for EvalReport {
         writeln!(f)?;
         writeln!(f, "letter level          accuracy")?;
         for (id, a) in &self.letter_accuracy {
-            writeln!(f, "  {:<18} {:>5.2}  ({}/{})", id, a.value(), a.correct, a.total)?;
+            writeln!(
+                f,
+                "  {:<18} {:>5.2}  ({}/{})",
+                id,
+                a.value(),
+                a.correct,
+                a.total
+            )?;
         }
         let a = &self.pre_assessment;
-        writeln!(f, "  {:<18} {:>5.2}  ({}/{})", "pre-assessment", a.value(), a.correct, a.total)?;
+        writeln!(
+            f,
+            "  {:<18} {:>5.2}  ({}/{})",
+            "pre-assessment",
+            a.value(),
+            a.correct,
+            a.total
+        )?;
         writeln!(f)?;
         let d = &self.domains;
         writeln!(
@@ -394,12 +512,34 @@ impl fmt::Display for EvalReport {
             d.fn_
         )?;
         let m = &self.municipality;
-        writeln!(f, "municipality          {:.2}  ({}/{})", m.value(), m.correct, m.total)?;
+        writeln!(
+            f,
+            "municipality          {:.2}  ({}/{})",
+            m.value(),
+            m.correct,
+            m.total
+        )?;
         let m = &self.municipality_text_only;
-        writeln!(f, "municipality (text)   {:.2}  ({}/{})", m.value(), m.correct, m.total)?;
-        writeln!(f, "distractors taken     {} of {}", self.distractor_hits, self.distractors)?;
+        writeln!(
+            f,
+            "municipality (text)   {:.2}  ({}/{})",
+            m.value(),
+            m.correct,
+            m.total
+        )?;
+        writeln!(
+            f,
+            "distractors taken     {} of {}",
+            self.distractor_hits, self.distractors
+        )?;
         let s = &self.segmentation;
-        writeln!(f, "segmentation          {:.2}  ({}/{} labelled sentences split exactly)", s.value(), s.correct, s.total)?;
+        writeln!(
+            f,
+            "segmentation          {:.2}  ({}/{} labelled sentences split exactly)",
+            s.value(),
+            s.correct,
+            s.total
+        )?;
         if !self.mistakes.is_empty() {
             writeln!(f)?;
             writeln!(f, "mistakes:")?;
@@ -417,7 +557,11 @@ mod tests {
 
     #[test]
     fn f1_is_the_harmonic_mean_of_precision_and_recall() {
-        let c = Counts { tp: 8, fp: 2, fn_: 2 };
+        let c = Counts {
+            tp: 8,
+            fp: 2,
+            fn_: 2,
+        };
         assert!((c.precision() - 0.8).abs() < 1e-9);
         assert!((c.f1() - 0.8).abs() < 1e-9);
     }
@@ -432,7 +576,11 @@ mod tests {
     #[test]
     fn the_development_letters_all_run_and_are_reported() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/nominations-dev");
-        assert!(dir.join("README.md").exists(), "shared/nominations-dev is absent at {}", dir.display());
+        assert!(
+            dir.join("README.md").exists(),
+            "shared/nominations-dev is absent at {}",
+            dir.display()
+        );
         let lex = Lexicon::for_tests();
         let rep = run(&dir, &lex, &["1", "2", "3"], "principle", &Rules::default()).unwrap();
         println!("{rep}");
@@ -442,7 +590,13 @@ mod tests {
     #[test]
     fn a_missing_directory_is_an_error() {
         let lex = Lexicon::for_tests();
-        let r = run(Path::new("/nonexistent/labelled"), &lex, &["1"], "principle", &Rules::default());
+        let r = run(
+            Path::new("/nonexistent/labelled"),
+            &lex,
+            &["1"],
+            "principle",
+            &Rules::default(),
+        );
         assert!(r.is_err());
     }
 }

@@ -171,7 +171,13 @@ fn default_principle_id() -> String {
 /// One element of a compiled term.
 #[derive(Debug, Clone)]
 enum Piece {
-    Word { text: String, stem: String, any_prefix: bool, any_suffix: bool, exact: bool },
+    Word {
+        text: String,
+        stem: String,
+        any_prefix: bool,
+        any_suffix: bool,
+        exact: bool,
+    },
     /// Up to this many words (`None`: the lexicon's `gap_words`).
     Gap(Option<usize>),
 }
@@ -199,37 +205,69 @@ impl Pattern {
             let any_prefix = part.starts_with('*');
             let any_suffix = part.ends_with('*');
             let core = part.trim_matches('*');
-            let toks: Vec<Token> = text::tokenize(core, 0).into_iter().filter(|t| t.is_word).collect();
+            let toks: Vec<Token> = text::tokenize(core, 0)
+                .into_iter()
+                .filter(|t| t.is_word)
+                .collect();
             let n = toks.len();
             for (i, t) in toks.into_iter().enumerate() {
                 let ap = any_prefix && i == 0;
                 let asf = any_suffix && i + 1 == n;
-                pieces.push(Piece::Word { stem: t.stem, text: t.text, any_prefix: ap, any_suffix: asf, exact });
+                pieces.push(Piece::Word {
+                    stem: t.stem,
+                    text: t.text,
+                    any_prefix: ap,
+                    any_suffix: asf,
+                    exact,
+                });
             }
         }
         let has_word = pieces.iter().any(|p| matches!(p, Piece::Word { .. }));
-        if !has_word || matches!(pieces.first(), Some(Piece::Gap(_))) || matches!(pieces.last(), Some(Piece::Gap(_))) {
+        if !has_word
+            || matches!(pieces.first(), Some(Piece::Gap(_)))
+            || matches!(pieces.last(), Some(Piece::Gap(_)))
+        {
             return None;
         }
-        Some(Pattern { raw: raw.to_string(), weight, pieces })
+        Some(Pattern {
+            raw: raw.to_string(),
+            weight,
+            pieces,
+        })
     }
 
     fn piece_matches(piece: &Piece, tok: &Token) -> bool {
         match piece {
             Piece::Gap(_) => true,
-            Piece::Word { text, stem, any_prefix, any_suffix, exact } => match (any_prefix, any_suffix) {
+            Piece::Word {
+                text,
+                stem,
+                any_prefix,
+                any_suffix,
+                exact,
+            } => match (any_prefix, any_suffix) {
                 (true, true) => tok.text.contains(text.as_str()),
                 (true, false) => tok.text.ends_with(text.as_str()),
                 (false, true) => tok.text.starts_with(text.as_str()),
                 (false, false) => {
                     tok.text == *text
-                        || (!exact && text.chars().count() > 3 && !stem.is_empty() && tok.stem == *stem)
+                        || (!exact
+                            && text.chars().count() > 3
+                            && !stem.is_empty()
+                            && tok.stem == *stem)
                 }
             },
         }
     }
 
-    fn match_at(&self, words: &[&Token], pi: usize, ti: usize, gap: usize, hit: &mut Vec<usize>) -> Option<usize> {
+    fn match_at(
+        &self,
+        words: &[&Token],
+        pi: usize,
+        ti: usize,
+        gap: usize,
+        hit: &mut Vec<usize>,
+    ) -> Option<usize> {
         if pi == self.pieces.len() {
             return Some(ti);
         }
@@ -264,7 +302,10 @@ impl Pattern {
 
     /// All matches as word-index ranges `[start, end)`, left to right, not overlapping.
     pub fn find_all(&self, words: &[&Token], gap: usize) -> Vec<(usize, usize)> {
-        self.find_all_words(words, gap).into_iter().map(|w| (w[0], w[w.len() - 1] + 1)).collect()
+        self.find_all_words(words, gap)
+            .into_iter()
+            .map(|w| (w[0], w[w.len() - 1] + 1))
+            .collect()
     }
 
     /// All matches as the indices of the words that matched (gaps left out).
@@ -287,7 +328,10 @@ impl Pattern {
 
     /// Number of words (not gaps) in the term.
     pub fn word_count(&self) -> usize {
-        self.pieces.iter().filter(|p| matches!(p, Piece::Word { .. })).count()
+        self.pieces
+            .iter()
+            .filter(|p| matches!(p, Piece::Word { .. }))
+            .count()
     }
 }
 
@@ -344,36 +388,49 @@ fn compile_list(list: &[String], what: &str, problems: &mut Vec<String>) -> Vec<
     for raw in list {
         match Pattern::compile(raw, 1.0) {
             Some(p) => out.push(p),
-            None => problems.push(format!("{what}: term {raw:?} has no words or starts/ends with '...'")),
+            None => problems.push(format!(
+                "{what}: term {raw:?} has no words or starts/ends with '...'"
+            )),
         }
     }
     out
 }
 
-fn compile_map(map: &BTreeMap<String, f64>, what: &str, problems: &mut Vec<String>) -> Vec<Pattern> {
+fn compile_map(
+    map: &BTreeMap<String, f64>,
+    what: &str,
+    problems: &mut Vec<String>,
+) -> Vec<Pattern> {
     let mut out = Vec::new();
     for (raw, w) in map {
         if !w.is_finite() {
-            problems.push(format!("{what}: term {raw:?} has a weight that is not a number"));
+            problems.push(format!(
+                "{what}: term {raw:?} has a weight that is not a number"
+            ));
             continue;
         }
         match Pattern::compile(raw, *w) {
             Some(p) => out.push(p),
-            None => problems.push(format!("{what}: term {raw:?} has no words or starts/ends with '...'")),
+            None => problems.push(format!(
+                "{what}: term {raw:?} has no words or starts/ends with '...'"
+            )),
         }
     }
     out
 }
 
 fn fold_set(list: &[String]) -> HashSet<String> {
-    list.iter().map(|s| text::fold(s.trim())).filter(|s| !s.is_empty()).collect()
+    list.iter()
+        .map(|s| text::fold(s.trim()))
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 impl Lexicon {
     /// Reads and compiles a lexicon file.
     pub fn load(path: &Path) -> anyhow::Result<Lexicon> {
-        let raw =
-            std::fs::read_to_string(path).with_context(|| format!("failed to read lexicon {}", path.display()))?;
+        let raw = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read lexicon {}", path.display()))?;
         Lexicon::parse(&raw).with_context(|| format!("failed to parse lexicon {}", path.display()))
     }
 
@@ -391,7 +448,11 @@ impl Lexicon {
             let what = format!("{kind:?} {id}").to_lowercase();
             targets.push(Target {
                 id: id.to_string(),
-                label: if t.label.is_empty() { id.to_string() } else { t.label.clone() },
+                label: if t.label.is_empty() {
+                    id.to_string()
+                } else {
+                    t.label.clone()
+                },
                 kind,
                 min_score: t.min_score,
                 ignore_quoted: t.ignore_quoted,
@@ -402,7 +463,12 @@ impl Lexicon {
         for (id, t) in &file.criteria {
             push(id, TargetKind::Criterion, t, &mut problems);
         }
-        push(&file.principle_id, TargetKind::Principle, &file.principle, &mut problems);
+        push(
+            &file.principle_id,
+            TargetKind::Principle,
+            &file.principle,
+            &mut problems,
+        );
         for (id, t) in &file.domains {
             push(id, TargetKind::Domain, t, &mut problems);
         }
@@ -418,14 +484,26 @@ impl Lexicon {
             domain_criterion: file.domain_criterion.clone(),
             principle_id: file.principle_id.clone(),
             negation: compile_list(&c.negation, "cues.negation", &mut problems),
-            negation_positive: compile_list(&c.negation_positive, "cues.negation_positive", &mut problems),
-            negation_strong: compile_list(&c.negation_strong, "cues.negation_strong", &mut problems),
+            negation_positive: compile_list(
+                &c.negation_positive,
+                "cues.negation_positive",
+                &mut problems,
+            ),
+            negation_strong: compile_list(
+                &c.negation_strong,
+                "cues.negation_strong",
+                &mut problems,
+            ),
             intention: compile_list(&c.intention, "cues.intention", &mut problems),
             intention_verbs: fold_set(&c.intention_verbs),
             intention_subjects: fold_set(&c.intention_subjects),
             realisation: compile_list(&c.realisation, "cues.realisation", &mut problems),
             auxiliaries: fold_set(&c.auxiliaries),
-            participle_prefixes: c.participle_prefixes.iter().map(|p| text::fold(p.trim())).collect(),
+            participle_prefixes: c
+                .participle_prefixes
+                .iter()
+                .map(|p| text::fold(p.trim()))
+                .collect(),
             participles: fold_set(&c.participles),
             participle_exclude: fold_set(&c.participle_exclude),
             clause_conjunctions: fold_set(&c.clause_conjunctions),
@@ -443,47 +521,67 @@ impl Lexicon {
     /// (empty when fine); used by `intake check-config`.
     pub fn validate(&self, criteria: &[&str], domains: &[&str]) -> Vec<String> {
         let mut problems = self.compile_problems.clone();
-        let have = |kind: TargetKind, id: &str| self.targets.iter().any(|t| t.kind == kind && t.id == id);
+        let have =
+            |kind: TargetKind, id: &str| self.targets.iter().any(|t| t.kind == kind && t.id == id);
         for c in criteria {
             if !have(TargetKind::Criterion, c) {
-                problems.push(format!("lexicon has no [criteria.\"{c}\"] for criterion {c} of the call"));
+                problems.push(format!(
+                    "lexicon has no [criteria.\"{c}\"] for criterion {c} of the call"
+                ));
             }
         }
         for d in domains {
             if !have(TargetKind::Domain, d) {
-                problems.push(format!("lexicon has no [domains.{d}] for domain {d} of the call"));
+                problems.push(format!(
+                    "lexicon has no [domains.{d}] for domain {d} of the call"
+                ));
             }
         }
         for t in &self.targets {
             match t.kind {
                 TargetKind::Criterion if !criteria.contains(&t.id.as_str()) => {
-                    problems.push(format!("lexicon criterion {:?} is not a criterion of the call", t.id))
+                    problems.push(format!(
+                        "lexicon criterion {:?} is not a criterion of the call",
+                        t.id
+                    ))
                 }
-                TargetKind::Domain if !domains.contains(&t.id.as_str()) => {
-                    problems.push(format!("lexicon domain {:?} is not a domain of the call", t.id))
-                }
+                TargetKind::Domain if !domains.contains(&t.id.as_str()) => problems.push(format!(
+                    "lexicon domain {:?} is not a domain of the call",
+                    t.id
+                )),
                 _ => {}
             }
             let positive = t.terms.iter().filter(|p| p.weight > 0.0).count();
-            if positive == 0 && !(t.kind == TargetKind::Criterion && t.id == self.domain_criterion) {
-                problems.push(format!("lexicon {:?} has no terms with a positive weight", t.id));
+            if positive == 0 && !(t.kind == TargetKind::Criterion && t.id == self.domain_criterion)
+            {
+                problems.push(format!(
+                    "lexicon {:?} has no terms with a positive weight",
+                    t.id
+                ));
             }
         }
         if !criteria.contains(&self.domain_criterion.as_str()) {
-            problems.push(format!("domain_criterion {:?} is not a criterion of the call", self.domain_criterion));
+            problems.push(format!(
+                "domain_criterion {:?} is not a criterion of the call",
+                self.domain_criterion
+            ));
         }
         let th = &self.thresholds;
-        if !(th.evidence > 0.0) {
+        if th.evidence.is_nan() || th.evidence <= 0.0 {
             problems.push("thresholds.evidence must be above 0".to_string());
         }
         if th.met_claims == 0 {
             problems.push("thresholds.met_claims must be at least 1".to_string());
         }
         if th.met_strength < th.evidence {
-            problems.push("thresholds.met_strength must be at least thresholds.evidence".to_string());
+            problems
+                .push("thresholds.met_strength must be at least thresholds.evidence".to_string());
         }
         if self.abbreviations.is_empty() {
-            problems.push("splitter.abbreviations is empty: bijv., o.a. and dhr. would end sentences".to_string());
+            problems.push(
+                "splitter.abbreviations is empty: bijv., o.a. and dhr. would end sentences"
+                    .to_string(),
+            );
         }
         problems
     }
@@ -496,8 +594,10 @@ impl Lexicon {
     /// A small built-in lexicon for unit tests of this module tree.
     #[cfg(test)]
     pub fn for_tests() -> Lexicon {
-        Lexicon::parse(include_str!("../../config/calls/koplopers-vn-verdrag.lexicon.toml"))
-            .expect("shipped lexicon parses")
+        Lexicon::parse(include_str!(
+            "../../config/calls/koplopers-vn-verdrag.lexicon.toml"
+        ))
+        .expect("shipped lexicon parses")
     }
 }
 
@@ -506,16 +606,32 @@ mod tests {
     use super::*;
 
     fn words(s: &str) -> Vec<Token> {
-        text::tokenize(s, 0).into_iter().filter(|t| t.is_word).collect()
+        text::tokenize(s, 0)
+            .into_iter()
+            .filter(|t| t.is_word)
+            .collect()
     }
 
     #[test]
     fn a_star_term_matches_compounds_and_continuations() {
         let toks = words("Het Toegankelijkheidspanel van ervaringsdeskundigen");
         let refs: Vec<&Token> = toks.iter().collect();
-        assert_eq!(Pattern::compile("*panel", 1.0).unwrap().find_all(&refs, 6), vec![(1, 2)]);
-        assert_eq!(Pattern::compile("ervaringsdeskundig*", 1.0).unwrap().find_all(&refs, 6), vec![(3, 4)]);
-        assert!(Pattern::compile("panel", 1.0).unwrap().find_all(&refs, 6).is_empty());
+        assert_eq!(
+            Pattern::compile("*panel", 1.0).unwrap().find_all(&refs, 6),
+            vec![(1, 2)]
+        );
+        assert_eq!(
+            Pattern::compile("ervaringsdeskundig*", 1.0)
+                .unwrap()
+                .find_all(&refs, 6),
+            vec![(3, 4)]
+        );
+        assert!(
+            Pattern::compile("panel", 1.0)
+                .unwrap()
+                .find_all(&refs, 6)
+                .is_empty()
+        );
     }
 
     #[test]
@@ -531,7 +647,13 @@ mod tests {
     fn a_plain_word_matches_the_same_stem() {
         let toks = words("de inclusieagenda's");
         let refs: Vec<&Token> = toks.iter().collect();
-        assert_eq!(Pattern::compile("inclusieagenda", 1.0).unwrap().find_all(&refs, 6).len(), 1);
+        assert_eq!(
+            Pattern::compile("inclusieagenda", 1.0)
+                .unwrap()
+                .find_all(&refs, 6)
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -547,7 +669,10 @@ mod tests {
             "vrije_tijd",
             "informatie",
         ];
-        assert_eq!(lex.validate(&["1", "2", "3"], &domains), Vec::<String>::new());
+        assert_eq!(
+            lex.validate(&["1", "2", "3"], &domains),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -555,6 +680,10 @@ mod tests {
         let lex = Lexicon::for_tests();
         let problems = lex.validate(&["1", "2", "3", "4"], &["wonen"]);
         assert!(problems.iter().any(|p| p.contains("criterion 4")));
-        assert!(problems.iter().any(|p| p.contains("\"vervoer\" is not a domain")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("\"vervoer\" is not a domain"))
+        );
     }
 }

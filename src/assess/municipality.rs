@@ -40,7 +40,10 @@ pub struct Municipalities {
 }
 
 static EMBEDDED: LazyLock<Municipalities> = LazyLock::new(|| {
-    Municipalities::parse(include_str!("../../data/gemeenten.csv"), include_str!("../../data/provincies.csv"))
+    Municipalities::parse(
+        include_str!("../../data/gemeenten.csv"),
+        include_str!("../../data/provincies.csv"),
+    )
 });
 
 /// Name without a CBS province suffix: `Bergen (L.)` → `Bergen`.
@@ -52,7 +55,11 @@ fn strip_suffix(name: &str) -> &str {
 }
 
 fn name_tokens(s: &str) -> Vec<String> {
-    text::tokenize(s, 0).into_iter().filter(|t| t.is_word).map(|t| t.text).collect()
+    text::tokenize(s, 0)
+        .into_iter()
+        .filter(|t| t.is_word)
+        .map(|t| t.text)
+        .collect()
 }
 
 impl Municipalities {
@@ -72,7 +79,8 @@ impl Municipalities {
         let c_doms = [col("domain"), col("web_domain"), col("email_domain")];
         let (c_stat, c_alias) = (col("cbs_statnaam_2025"), col("aliases"));
         for rec in rdr.records().flatten() {
-            let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
+            let get =
+                |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
             let code = get(c_code);
             let name = get(c_name);
             if code.is_empty() || name.is_empty() {
@@ -85,21 +93,40 @@ impl Municipalities {
                     domains.push(d);
                 }
             }
-            let mut aliases: Vec<String> =
-                get(c_alias).split('|').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+            let mut aliases: Vec<String> = get(c_alias)
+                .split('|')
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect();
             let stat = get(c_stat);
             if !stat.is_empty() && stat != name && !aliases.contains(&stat) {
                 aliases.push(stat);
             }
-            list.push(Municipality { code, name, province: get(c_prov), domains, aliases });
+            list.push(Municipality {
+                code,
+                name,
+                province: get(c_prov),
+                domains,
+                aliases,
+            });
         }
         let mut provinces = Vec::new();
         let mut prdr = csv::Reader::from_reader(provincies_csv.as_bytes());
         let ph = prdr.headers().cloned().unwrap_or_default();
-        let (p_name, p_alt) = (ph.iter().position(|h| h == "name"), ph.iter().position(|h| h == "alt_name"));
+        let (p_name, p_alt) = (
+            ph.iter().position(|h| h == "name"),
+            ph.iter().position(|h| h == "alt_name"),
+        );
         for rec in prdr.records().flatten() {
-            let name = p_name.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
-            let alt = p_alt.and_then(|i| rec.get(i)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            let name = p_name
+                .and_then(|i| rec.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let alt = p_alt
+                .and_then(|i| rec.get(i))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
             if !name.is_empty() {
                 provinces.push((name, alt));
             }
@@ -122,7 +149,12 @@ impl Municipalities {
                 }
             }
         }
-        Municipalities { list, provinces, by_domain, names }
+        Municipalities {
+            list,
+            provinces,
+            by_domain,
+            names,
+        }
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Municipality> {
@@ -250,7 +282,11 @@ impl Scorer<'_> {
     }
 
     /// Name matches (longest first) in a token list: (start word, end word, municipality indices).
-    fn name_matches(&self, words: &[&Token], rules: &Rules) -> Vec<(usize, usize, Vec<usize>, bool)> {
+    fn name_matches(
+        &self,
+        words: &[&Token],
+        rules: &Rules,
+    ) -> Vec<(usize, usize, Vec<usize>, bool)> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
@@ -260,7 +296,9 @@ impl Scorer<'_> {
                 if let Some(list) = self.ms.names.get(&w.text) {
                     for (toks, idx) in list {
                         let n = toks.len();
-                        if i + n <= words.len() && words[i..i + n].iter().zip(toks).all(|(a, b)| a.text == *b) {
+                        if i + n <= words.len()
+                            && words[i..i + n].iter().zip(toks).all(|(a, b)| a.text == *b)
+                        {
                             match &mut best {
                                 Some((bn, v)) if *bn == n => {
                                     if !v.contains(idx) {
@@ -276,7 +314,9 @@ impl Scorer<'_> {
                 for (place, code) in &rules.places {
                     let toks = name_tokens(place);
                     let n = toks.len();
-                    if n > 0 && i + n <= words.len() && words[i..i + n].iter().zip(&toks).all(|(a, b)| a.text == *b)
+                    if n > 0
+                        && i + n <= words.len()
+                        && words[i..i + n].iter().zip(&toks).all(|(a, b)| a.text == *b)
                         && best.as_ref().is_none_or(|(bn, _)| *bn < n)
                         && let Some(idx) = self.ms.list.iter().position(|m| m.code == *code)
                     {
@@ -285,10 +325,13 @@ impl Scorer<'_> {
                 }
             }
             if let Some((n, idxs)) = best {
-                let flagged = rules
-                    .ambiguous_names
-                    .iter()
-                    .any(|a| name_tokens(a) == words[i..i + n].iter().map(|t| t.text.clone()).collect::<Vec<_>>());
+                let flagged = rules.ambiguous_names.iter().any(|a| {
+                    name_tokens(a)
+                        == words[i..i + n]
+                            .iter()
+                            .map(|t| t.text.clone())
+                            .collect::<Vec<_>>()
+                });
                 out.push((i, i + n, idxs, flagged));
                 i += n;
             } else {
@@ -309,43 +352,82 @@ impl Scorer<'_> {
             let toks = text::tokenize(line, 0);
             let words: Vec<&Token> = toks.iter().filter(|t| t.is_word).collect();
             // e-mail addresses and web addresses of a municipality
-            for part in line.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '(' || c == ')') {
+            for part in line
+                .split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '(' || c == ')')
+            {
                 let p = part.trim_matches(|c: char| !c.is_alphanumeric());
                 let domain = if let Some((_, d)) = p.rsplit_once('@') {
                     Some(d)
                 } else {
-                    p.strip_prefix("www.").or_else(|| p.strip_prefix("https://www.")).map(|d| d.split('/').next().unwrap_or(d))
+                    p.strip_prefix("www.")
+                        .or_else(|| p.strip_prefix("https://www."))
+                        .map(|d| d.split('/').next().unwrap_or(d))
                 };
                 if let Some(d) = domain
                     && let Some(m) = self.ms.by_domain(d)
                 {
-                    let i = self.ms.list.iter().position(|x| x.code == m.code).unwrap_or(0);
-                    self.add(i, 2.0, Some(format!("adres {} in de brief", d.to_lowercase())), true);
+                    let i = self
+                        .ms
+                        .list
+                        .iter()
+                        .position(|x| x.code == m.code)
+                        .unwrap_or(0);
+                    self.add(
+                        i,
+                        2.0,
+                        Some(format!("adres {} in de brief", d.to_lowercase())),
+                        true,
+                    );
                 }
             }
             let matches = self.name_matches(&words, rules);
             let line_words = words.len();
             for (s, e, idxs, flagged) in matches {
-                let prev = |k: usize| if s >= k { Some(words[s - k].text.as_str()) } else { None };
+                let prev = |k: usize| {
+                    if s >= k {
+                        Some(words[s - k].text.as_str())
+                    } else {
+                        None
+                    }
+                };
                 let shown = &line[words[s].start..words[e - 1].end];
                 let window: Vec<&str> = (1..=5).filter_map(prev).collect();
-                let (points, basis) = if prev(1) == Some("gemeente") && (in_head || in_tail || line_words <= 4) {
-                    (4.0, format!("briefhoofd of ondertekening 'Gemeente {shown}'"))
-                } else if prev(1) == Some("van")
-                    && window.iter().any(|w| matches!(*w, "wethouders" | "burgemeester" | "college" | "b&w" | "raad"))
-                {
-                    (4.0, format!("'... van {shown}' (college, burgemeester)"))
-                } else if prev(1) == Some("gemeente") {
-                    (3.0, format!("'gemeente {shown}' in de brief"))
-                } else if prev(1) == Some("gemeenten") || window.contains(&"gemeenten") || window.contains(&"regio") {
-                    (0.0, String::new())
-                } else if s == 0 && in_head && line[words[e - 1].end..].trim_start().starts_with(',') {
-                    (2.0, format!("plaats en datum '{shown}'"))
-                } else {
-                    let n = generic.entry(idxs[0]).or_default();
-                    *n += 1;
-                    if *n > 3 { (0.0, String::new()) } else { (1.0, format!("{shown} genoemd in de brief")) }
-                };
+                let (points, basis) =
+                    if prev(1) == Some("gemeente") && (in_head || in_tail || line_words <= 4) {
+                        (
+                            4.0,
+                            format!("briefhoofd of ondertekening 'Gemeente {shown}'"),
+                        )
+                    } else if prev(1) == Some("van")
+                        && window.iter().any(|w| {
+                            matches!(
+                                *w,
+                                "wethouders" | "burgemeester" | "college" | "b&w" | "raad"
+                            )
+                        })
+                    {
+                        (4.0, format!("'... van {shown}' (college, burgemeester)"))
+                    } else if prev(1) == Some("gemeente") {
+                        (3.0, format!("'gemeente {shown}' in de brief"))
+                    } else if prev(1) == Some("gemeenten")
+                        || window.contains(&"gemeenten")
+                        || window.contains(&"regio")
+                    {
+                        (0.0, String::new())
+                    } else if s == 0
+                        && in_head
+                        && line[words[e - 1].end..].trim_start().starts_with(',')
+                    {
+                        (2.0, format!("plaats en datum '{shown}'"))
+                    } else {
+                        let n = generic.entry(idxs[0]).or_default();
+                        *n += 1;
+                        if *n > 3 {
+                            (0.0, String::new())
+                        } else {
+                            (1.0, format!("{shown} genoemd in de brief"))
+                        }
+                    };
                 if points <= 0.0 {
                     continue;
                 }
@@ -388,20 +470,41 @@ impl Scorer<'_> {
 /// Identifies the municipality of a nomination.
 pub fn identify(input: &IdentifyInput, rules: &Rules) -> Identification {
     let ms = Municipalities::embedded();
-    let mut sc = Scorer { ms, cands: BTreeMap::new(), ambiguous_seen: Vec::new() };
+    let mut sc = Scorer {
+        ms,
+        cands: BTreeMap::new(),
+        ambiguous_seen: Vec::new(),
+    };
     let mut flags = Vec::new();
-    let domain = input.from_address.rsplit_once('@').map(|(_, d)| d.trim().trim_end_matches('>').to_lowercase());
+    let domain = input
+        .from_address
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim().trim_end_matches('>').to_lowercase());
     let mut sender_muni: Option<usize> = None;
     if let Some(d) = &domain {
-        let neutral = rules.neutral_domains.iter().any(|n| d == n || d.ends_with(&format!(".{n}")));
-        let shared = rules.shared_domains.iter().find(|(k, _)| d == *k || d.ends_with(&format!(".{k}")));
-        let extra = rules.extra_domains.iter().find(|(_, ds)| ds.iter().any(|x| d == x || d.ends_with(&format!(".{x}"))));
+        let neutral = rules
+            .neutral_domains
+            .iter()
+            .any(|n| d == n || d.ends_with(&format!(".{n}")));
+        let shared = rules
+            .shared_domains
+            .iter()
+            .find(|(k, _)| d == *k || d.ends_with(&format!(".{k}")));
+        let extra = rules
+            .extra_domains
+            .iter()
+            .find(|(_, ds)| ds.iter().any(|x| d == x || d.ends_with(&format!(".{x}"))));
         if neutral {
         } else if let Some((k, codes)) = shared {
             let n = codes.len().max(1) as f64;
             for code in codes {
                 if let Some(i) = ms.list.iter().position(|m| m.code == *code) {
-                    sc.add(i, 3.0 / n.sqrt(), Some(format!("afzenderdomein {k} (werkorganisatie)")), false);
+                    sc.add(
+                        i,
+                        3.0 / n.sqrt(),
+                        Some(format!("afzenderdomein {k} (werkorganisatie)")),
+                        false,
+                    );
                 }
             }
         } else if let Some(m) = ms.by_domain(d) {
@@ -423,13 +526,23 @@ pub fn identify(input: &IdentifyInput, rules: &Rules) -> Identification {
         sc.scan_text(t, rules);
     }
     // province cues resolve names shared by two municipalities
-    let all_text: String = input.texts.iter().copied().chain([input.subject]).collect::<Vec<_>>().join("\n");
+    let all_text: String = input
+        .texts
+        .iter()
+        .copied()
+        .chain([input.subject])
+        .collect::<Vec<_>>()
+        .join("\n");
     let folded = text::fold(&all_text);
     let ambiguous_idx: Vec<usize> = sc.cands.keys().copied().collect();
     for i in ambiguous_idx {
         let m = &ms.list[i];
         let p = text::fold(&m.province);
-        let alt = ms.provinces.iter().find(|(n, _)| *n == m.province).and_then(|(_, a)| a.clone());
+        let alt = ms
+            .provinces
+            .iter()
+            .find(|(n, _)| *n == m.province)
+            .and_then(|(_, a)| a.clone());
         if folded.contains(&p) || alt.is_some_and(|a| folded.contains(&text::fold(&a))) {
             sc.add(i, 1.0, Some(format!("provincie {}", m.province)), true);
         }
@@ -477,8 +590,7 @@ pub fn identify(input: &IdentifyInput, rules: &Rules) -> Identification {
     if confidence == Confidence::Low && ranked.len() > 1 {
         flags.push(format!(
             "twijfel tussen {} en {}",
-            ms.list[ti].name,
-            ms.list[ranked[1].0].name
+            ms.list[ti].name, ms.list[ranked[1].0].name
         ));
     }
     let c = &sc.cands[&ti];
@@ -487,7 +599,12 @@ pub fn identify(input: &IdentifyInput, rules: &Rules) -> Identification {
         1 => c.basis[0].clone(),
         n => format!("{} en {}", c.basis[..n - 1].join(", "), c.basis[n - 1]),
     };
-    Identification { code: Some(ms.list[ti].code.clone()), confidence, basis, flags }
+    Identification {
+        code: Some(ms.list[ti].code.clone()),
+        confidence,
+        basis,
+        flags,
+    }
 }
 
 #[cfg(test)]
@@ -495,7 +612,12 @@ mod tests {
     use super::*;
 
     fn input<'a>(from: &'a str, subject: &'a str, texts: Vec<&'a str>) -> IdentifyInput<'a> {
-        IdentifyInput { from_address: from, display_name: None, subject, texts }
+        IdentifyInput {
+            from_address: from,
+            display_name: None,
+            subject,
+            texts,
+        }
     }
 
     #[test]
@@ -504,21 +626,35 @@ mod tests {
         assert_eq!(ms.all().len(), 342);
         assert_eq!(ms.provinces().len(), 12);
         assert_eq!(ms.provinces()[0], "Groningen");
-        assert_eq!(ms.by_code("GM0363").map(|m| m.name.as_str()), Some("Amsterdam"));
+        assert_eq!(
+            ms.by_code("GM0363").map(|m| m.name.as_str()),
+            Some("Amsterdam")
+        );
     }
 
     #[test]
     fn a_subdomain_of_a_municipal_domain_is_found() {
         let ms = Municipalities::embedded();
-        assert_eq!(ms.by_domain("mail.ede.nl").map(|m| m.code.as_str()), Some("GM0228"));
-        assert_eq!(ms.by_domain("gemeentesudwestfryslan.nl").map(|m| m.name.as_str()), Some("Súdwest-Fryslân"));
+        assert_eq!(
+            ms.by_domain("mail.ede.nl").map(|m| m.code.as_str()),
+            Some("GM0228")
+        );
+        assert_eq!(
+            ms.by_domain("gemeentesudwestfryslan.nl")
+                .map(|m| m.name.as_str()),
+            Some("Súdwest-Fryslân")
+        );
         assert!(ms.by_domain("gmail.com").is_none());
     }
 
     #[test]
     fn sender_domain_and_letterhead_give_high_confidence() {
         let id = identify(
-            &input("secretariaat@ede.nl", "aanmelding", vec!["GEMEENTE EDE\nHet college\n\nWij melden Ede aan."]),
+            &input(
+                "secretariaat@ede.nl",
+                "aanmelding",
+                vec!["GEMEENTE EDE\nHet college\n\nWij melden Ede aan."],
+            ),
             &Rules::default(),
         );
         assert_eq!(id.code.as_deref(), Some("GM0228"));
@@ -529,7 +665,11 @@ mod tests {
     #[test]
     fn a_letter_from_gmail_is_identified_from_the_text() {
         let id = identify(
-            &input("panel@gmail.com", "", vec!["Namens het college van burgemeester en wethouders van Venlo.\n"]),
+            &input(
+                "panel@gmail.com",
+                "",
+                vec!["Namens het college van burgemeester en wethouders van Venlo.\n"],
+            ),
             &Rules::default(),
         );
         assert_eq!(id.code.as_deref(), Some("GM0983"));
@@ -541,19 +681,45 @@ mod tests {
             &input(
                 "a@deventer.nl",
                 "",
-                vec!["Gemeente Zwolle\n\nHet college van burgemeester en wethouders van Zwolle meldt zich aan.\n"],
+                vec![
+                    "Gemeente Zwolle\n\nHet college van burgemeester en wethouders van Zwolle meldt zich aan.\n",
+                ],
             ),
             &Rules::default(),
         );
-        assert!(id.flags.iter().any(|f| f.contains("afzender is van gemeente Deventer")), "{:?}", id.flags);
+        assert!(
+            id.flags
+                .iter()
+                .any(|f| f.contains("afzender is van gemeente Deventer")),
+            "{:?}",
+            id.flags
+        );
         assert_eq!(id.confidence, Confidence::Low);
     }
 
     #[test]
     fn bergen_is_flagged_as_ambiguous_and_resolved_by_the_province() {
-        let id = identify(&input("x@gmail.com", "", vec!["Gemeente Bergen\n\nWij in Noord-Limburg.\n"]), &Rules::default());
-        assert!(id.flags.iter().any(|f| f.contains("dubbelzinnig")), "{:?}", id.flags);
-        let id = identify(&input("x@gmail.com", "", vec!["Gemeente Bergen\n\nWij in Limburg.\n"]), &Rules::default());
+        let id = identify(
+            &input(
+                "x@gmail.com",
+                "",
+                vec!["Gemeente Bergen\n\nWij in Noord-Limburg.\n"],
+            ),
+            &Rules::default(),
+        );
+        assert!(
+            id.flags.iter().any(|f| f.contains("dubbelzinnig")),
+            "{:?}",
+            id.flags
+        );
+        let id = identify(
+            &input(
+                "x@gmail.com",
+                "",
+                vec!["Gemeente Bergen\n\nWij in Limburg.\n"],
+            ),
+            &Rules::default(),
+        );
         assert_eq!(id.code.as_deref(), Some("GM0893"));
     }
 
@@ -562,17 +728,27 @@ mod tests {
         let rules = Rules {
             shared_domains: BTreeMap::from([(
                 "hltsamen.nl".to_string(),
-                vec!["GM0534".to_string(), "GM0553".to_string(), "GM1525".to_string()],
+                vec![
+                    "GM0534".to_string(),
+                    "GM0553".to_string(),
+                    "GM1525".to_string(),
+                ],
             )]),
             ..Rules::default()
         };
-        let id = identify(&input("a@hltsamen.nl", "", vec!["Gemeente Lisse\n\nAanmelding.\n"]), &rules);
+        let id = identify(
+            &input("a@hltsamen.nl", "", vec!["Gemeente Lisse\n\nAanmelding.\n"]),
+            &rules,
+        );
         assert_eq!(id.code.as_deref(), Some("GM0553"));
     }
 
     #[test]
     fn no_cue_at_all_leaves_the_municipality_unset_and_flagged() {
-        let id = identify(&input("x@gmail.com", "hallo", vec!["Wij doen mee."]), &Rules::default());
+        let id = identify(
+            &input("x@gmail.com", "hallo", vec!["Wij doen mee."]),
+            &Rules::default(),
+        );
         assert_eq!(id.code, None);
         assert!(id.flags.iter().any(|f| f.contains("niet herkend")));
     }

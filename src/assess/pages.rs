@@ -61,7 +61,15 @@ const SUPPORT_CUES: &[&str] = &[
 /// File-name parts (folded) of support letters.
 const SUPPORT_NAMES: &[&str] = &["steun", "support", "aanbeveling"];
 /// File-name or opening cues of a nomination letter.
-const LETTER_CUES: &[&str] = &["aanmelding", "voordracht", "nominatie", "brief", "kandidaat", "geachte", "beste"];
+const LETTER_CUES: &[&str] = &[
+    "aanmelding",
+    "voordracht",
+    "nominatie",
+    "brief",
+    "kandidaat",
+    "geachte",
+    "beste",
+];
 
 fn is_support(doc: &Document) -> bool {
     let name = doc.name.as_deref().map(text::fold).unwrap_or_default();
@@ -83,7 +91,10 @@ pub fn roles(docs: &[Document]) -> Vec<Role> {
     let mut roles = vec![Role::Other; docs.len()];
     let mut first_letter = true;
     for (i, d) in docs.iter().enumerate() {
-        if d.origin != Origin::Attachment || !readable(d) || d.text.trim().chars().count() < MIN_LETTER_CHARS {
+        if d.origin != Origin::Attachment
+            || !readable(d)
+            || d.text.trim().chars().count() < MIN_LETTER_CHARS
+        {
             continue;
         }
         if is_support(d) {
@@ -94,7 +105,10 @@ pub fn roles(docs: &[Document]) -> Vec<Role> {
         } else {
             let name = d.name.as_deref().map(text::fold).unwrap_or_default();
             let head = text::fold(&d.text.chars().take(600).collect::<String>());
-            if LETTER_CUES.iter().any(|c| name.contains(c) || head.contains(c)) {
+            if LETTER_CUES
+                .iter()
+                .any(|c| name.contains(c) || head.contains(c))
+            {
                 roles[i] = Role::Letter;
             }
         }
@@ -106,7 +120,11 @@ pub fn roles(docs: &[Document]) -> Vec<Role> {
         }
         let long = d.text.trim().chars().count() > COVER_NOTE_MAX_CHARS;
         if !has_attachment_letter {
-            roles[i] = if is_support(d) && long { Role::SupportLetter } else { Role::Letter };
+            roles[i] = if is_support(d) && long {
+                Role::SupportLetter
+            } else {
+                Role::Letter
+            };
         } else if long && is_support(d) {
             roles[i] = Role::SupportLetter;
         }
@@ -140,7 +158,11 @@ pub fn estimate_pages(text: &str) -> u32 {
     if text.trim().is_empty() {
         return 0;
     }
-    let lines: usize = text.trim_end().lines().map(|l| l.chars().count().div_ceil(CHARS_PER_LINE).max(1)).sum();
+    let lines: usize = text
+        .trim_end()
+        .lines()
+        .map(|l| l.chars().count().div_ceil(CHARS_PER_LINE).max(1))
+        .sum();
     lines.div_ceil(LINES_PER_PAGE).max(1) as u32
 }
 
@@ -161,7 +183,11 @@ fn basis_nl(b: PageBasis) -> &'static str {
 }
 
 fn pages_nl(n: u32) -> String {
-    if n == 1 { "1 pagina".to_string() } else { format!("{n} pagina's") }
+    if n == 1 {
+        "1 pagina".to_string()
+    } else {
+        format!("{n} pagina's")
+    }
 }
 
 /// The page finding: the pages of the documents whose role is [`Role::Letter`].
@@ -171,7 +197,10 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
     let mut non_a4 = Vec::new();
     let mut support_letters = Vec::new();
     let mut counted_names = Vec::new();
-    for (d, r) in docs.iter().zip(roles.iter().chain(std::iter::repeat(&Role::Other))) {
+    for (d, r) in docs
+        .iter()
+        .zip(roles.iter().chain(std::iter::repeat(&Role::Other)))
+    {
         match r {
             Role::SupportLetter => support_letters.push(d.path.clone()),
             Role::Letter => {
@@ -198,9 +227,18 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
     let over_by = counted.filter(|&c| c > max_pages).map(|c| c - max_pages);
     let mut note = match (counted, basis) {
         (Some(c), Some(b)) => {
-            let mut n = format!("{} ({}) in {}", pages_nl(c), basis_nl(b), counted_names.join(", "));
+            let mut n = format!(
+                "{} ({}) in {}",
+                pages_nl(c),
+                basis_nl(b),
+                counted_names.join(", ")
+            );
             match over_by {
-                Some(o) => n.push_str(&format!("; {} meer dan de toegestane {}", pages_nl(o), max_pages)),
+                Some(o) => n.push_str(&format!(
+                    "; {} meer dan de toegestane {}",
+                    pages_nl(o),
+                    max_pages
+                )),
                 None => n.push_str(&format!("; binnen de grens van {max_pages}")),
             }
             n
@@ -208,12 +246,26 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
         _ => "geen leesbare aanmeldingsbrief gevonden; aantal pagina's onbekend".to_string(),
     };
     if !non_a4.is_empty() {
-        note.push_str(&format!("; ander papierformaat dan A4: {}", non_a4.join(", ")));
+        note.push_str(&format!(
+            "; ander papierformaat dan A4: {}",
+            non_a4.join(", ")
+        ));
     }
     if !support_letters.is_empty() {
-        note.push_str(&format!("; steunbrief niet meegeteld: {}", support_letters.join(", ")));
+        note.push_str(&format!(
+            "; steunbrief niet meegeteld: {}",
+            support_letters.join(", ")
+        ));
     }
-    PageFinding { counted_pages: counted, basis, max_pages, over_by, non_a4, support_letters, note }
+    PageFinding {
+        counted_pages: counted,
+        basis,
+        max_pages,
+        over_by,
+        non_a4,
+        support_letters,
+        note,
+    }
 }
 
 #[cfg(test)]
@@ -226,7 +278,11 @@ mod tests {
             origin,
             name: name.map(str::to_string),
             path: name.unwrap_or("body").to_string(),
-            format: if origin == Origin::Body { Format::Text } else { Format::Pdf },
+            format: if origin == Origin::Body {
+                Format::Text
+            } else {
+                Format::Pdf
+            },
             bytes: text.len() as u64,
             sha256: String::new(),
             text: text.to_string(),
@@ -247,20 +303,41 @@ mod tests {
     fn the_attachment_is_the_letter_and_a_short_body_is_a_cover_note() {
         let docs = vec![
             doc(Origin::Body, None, "Zie bijlage.", None),
-            doc(Origin::Attachment, Some("aanmelding.pdf"), &letter_text(), Some(2)),
+            doc(
+                Origin::Attachment,
+                Some("aanmelding.pdf"),
+                &letter_text(),
+                Some(2),
+            ),
         ];
         assert_eq!(roles(&docs), vec![Role::Other, Role::Letter]);
         let f = page_finding(&docs, &roles(&docs), 2);
-        assert_eq!((f.counted_pages, f.over_by, f.basis), (Some(2), None, Some(PageBasis::Exact)));
+        assert_eq!(
+            (f.counted_pages, f.over_by, f.basis),
+            (Some(2), None, Some(PageBasis::Exact))
+        );
     }
 
     #[test]
     fn a_support_letter_from_the_adviesraad_is_listed_and_not_counted() {
-        let support = format!("De Adviesraad Sociaal Domein ondersteunt de aanmelding van harte. {}", letter_text());
+        let support = format!(
+            "De Adviesraad Sociaal Domein ondersteunt de aanmelding van harte. {}",
+            letter_text()
+        );
         let docs = vec![
             doc(Origin::Body, None, "Zie bijlagen.", None),
-            doc(Origin::Attachment, Some("brief.pdf"), &letter_text(), Some(3)),
-            doc(Origin::Attachment, Some("adviesraad.pdf"), &support, Some(1)),
+            doc(
+                Origin::Attachment,
+                Some("brief.pdf"),
+                &letter_text(),
+                Some(3),
+            ),
+            doc(
+                Origin::Attachment,
+                Some("adviesraad.pdf"),
+                &support,
+                Some(1),
+            ),
         ];
         let r = roles(&docs);
         assert_eq!(r, vec![Role::Other, Role::Letter, Role::SupportLetter]);
@@ -285,7 +362,12 @@ mod tests {
 
     #[test]
     fn paper_other_than_a4_is_recorded() {
-        let mut d = doc(Origin::Attachment, Some("brief.pdf"), &letter_text(), Some(1));
+        let mut d = doc(
+            Origin::Attachment,
+            Some("brief.pdf"),
+            &letter_text(),
+            Some(1),
+        );
         d.paper = Some(Paper::LETTER);
         let docs = vec![d];
         let f = page_finding(&docs, &roles(&docs), 2);

@@ -21,8 +21,12 @@ pub fn stem(word: &str) -> String {
 pub fn fold_char(c: char, out: &mut String) {
     match c {
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' | '`' | '\u{00B4}' => out.push('\''),
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => out.push('"'),
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => out.push('-'),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => {
+            out.push('"')
+        }
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => {
+            out.push('-')
+        }
         '\u{00A0}' | '\u{202F}' | '\u{2007}' => out.push(' '),
         c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
         c => {
@@ -50,7 +54,7 @@ pub fn normalise_ws(s: &str) -> String {
     let mut parts = Vec::new();
     for line in s.lines() {
         let line = line.trim_start();
-        let line = line.trim_start_matches(|c: char| c == '>' || c == ' ');
+        let line = line.trim_start_matches(['>', ' ']);
         parts.extend(line.split_whitespace());
     }
     parts.join(" ")
@@ -107,8 +111,13 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
                     break;
                 }
             }
-            let end = if j < chars.len() { chars[j].0 } else { text.len() };
-            let stem_text = stem(&folded);
+            let end = if j < chars.len() {
+                chars[j].0
+            } else {
+                text.len()
+            };
+            // Dutch writes some plurals with an apostrophe (agenda's, thema's): stem the word itself
+            let stem_text = stem(folded.strip_suffix("'s").unwrap_or(&folded));
             tokens.push(Token {
                 text: folded,
                 stem: stem_text,
@@ -121,7 +130,11 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
         } else {
             let mut folded = String::new();
             fold_char(c, &mut folded);
-            let end = if i + 1 < chars.len() { chars[i + 1].0 } else { text.len() };
+            let end = if i + 1 < chars.len() {
+                chars[i + 1].0
+            } else {
+                text.len()
+            };
             tokens.push(Token {
                 text: folded,
                 stem: String::new(),
@@ -150,7 +163,11 @@ mod tests {
     fn tokens_keep_byte_offsets_into_the_original() {
         let text = "De Wmo-raad is één.";
         let toks = tokenize(text, 0);
-        let words: Vec<&str> = toks.iter().filter(|t| t.is_word).map(|t| t.text.as_str()).collect();
+        let words: Vec<&str> = toks
+            .iter()
+            .filter(|t| t.is_word)
+            .map(|t| t.text.as_str())
+            .collect();
         assert_eq!(words, vec!["de", "wmo-raad", "is", "een"]);
         let een = toks.iter().find(|t| t.text == "een").unwrap();
         assert_eq!(&text[een.start..een.end], "één");

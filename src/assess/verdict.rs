@@ -62,7 +62,12 @@ fn fmt_num(x: f64) -> String {
 }
 
 /// One verdict per criterion, then one for the principle.
-pub fn verdicts(claims: &[Claim], lex: &Lexicon, criteria: &[&str], principle: &str) -> Vec<CriterionVerdict> {
+pub fn verdicts(
+    claims: &[Claim],
+    lex: &Lexicon,
+    criteria: &[&str],
+    principle: &str,
+) -> Vec<CriterionVerdict> {
     let th = &lex.thresholds;
     criteria
         .iter()
@@ -84,7 +89,10 @@ pub fn verdicts(claims: &[Claim], lex: &Lexicon, criteria: &[&str], principle: &
             } else {
                 Verdict::Weak
             };
-            let intentions = others.iter().filter(|&&i| claims[i].kind == ClaimKind::Intention).count();
+            let intentions = others
+                .iter()
+                .filter(|&&i| claims[i].kind == ClaimKind::Intention)
+                .count();
             let negated = others.len() - intentions;
             let mut note = match ev.len() {
                 0 => "geen bewijszin gevonden".to_string(),
@@ -99,7 +107,12 @@ pub fn verdicts(claims: &[Claim], lex: &Lexicon, criteria: &[&str], principle: &
             }
             let mut evidence = ev;
             evidence.extend(others);
-            CriterionVerdict { criterion: id.to_string(), verdict, evidence, note }
+            CriterionVerdict {
+                criterion: id.to_string(),
+                verdict,
+                evidence,
+                note,
+            }
         })
         .collect()
 }
@@ -112,8 +125,13 @@ pub fn pre_assessment(
     principle: &str,
     require_principle: bool,
 ) -> bool {
-    let met = verdicts.iter().filter(|v| v.criterion != principle && v.verdict == Verdict::Met).count();
-    let principle_ok = verdicts.iter().any(|v| v.criterion == principle && v.verdict == Verdict::Met);
+    let met = verdicts
+        .iter()
+        .filter(|v| v.criterion != principle && v.verdict == Verdict::Met)
+        .count();
+    let principle_ok = verdicts
+        .iter()
+        .any(|v| v.criterion == principle && v.verdict == Verdict::Met);
     met >= minimum_criteria && (principle_ok || !require_principle)
 }
 
@@ -163,9 +181,18 @@ mod tests {
             evidence: vec![],
             note: String::new(),
         };
-        let all = vec![v("1", Verdict::Met), v("2", Verdict::Met), v("3", Verdict::Weak), v("p", Verdict::Met)];
+        let all = vec![
+            v("1", Verdict::Met),
+            v("2", Verdict::Met),
+            v("3", Verdict::Weak),
+            v("p", Verdict::Met),
+        ];
         assert!(pre_assessment(&all, 2, "p", true));
-        let no_p = vec![v("1", Verdict::Met), v("2", Verdict::Met), v("p", Verdict::Weak)];
+        let no_p = vec![
+            v("1", Verdict::Met),
+            v("2", Verdict::Met),
+            v("p", Verdict::Weak),
+        ];
         assert!(!pre_assessment(&no_p, 2, "p", true));
         assert!(pre_assessment(&no_p, 2, "p", false));
         assert!(!pre_assessment(&all, 3, "p", true));

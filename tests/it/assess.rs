@@ -13,7 +13,10 @@ const PRINCIPLE: &str = "principle";
 
 fn dev_dir() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for candidate in [root.join("../shared/nominations-dev"), PathBuf::from("/work/shared/nominations-dev")] {
+    for candidate in [
+        root.join("../shared/nominations-dev"),
+        PathBuf::from("/work/shared/nominations-dev"),
+    ] {
         if candidate.join("README.md").exists() {
             return candidate;
         }
@@ -25,12 +28,20 @@ fn dev_dir() -> PathBuf {
 }
 
 fn lexicon() -> Lexicon {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/calls/koplopers-vn-verdrag.lexicon.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config/calls/koplopers-vn-verdrag.lexicon.toml");
     Lexicon::load(&path).expect("shipped lexicon loads")
 }
 
 fn report() -> eval::EvalReport {
-    eval::run(&dev_dir(), &lexicon(), &CRITERIA, PRINCIPLE, &Rules::default()).expect("eval runs")
+    eval::run(
+        &dev_dir(),
+        &lexicon(),
+        &CRITERIA,
+        PRINCIPLE,
+        &Rules::default(),
+    )
+    .expect("eval runs")
 }
 
 #[test]
@@ -53,7 +64,11 @@ fn letter_level_accuracy_is_at_least_090_for_every_criterion_and_the_principle()
     let rep = report();
     for id in CRITERIA.iter().chain([&PRINCIPLE]) {
         let a = rep.accuracy(id).expect("criterion present");
-        assert!(a.value() >= 0.90, "letter accuracy for {id} is {:.2}\n{rep}", a.value());
+        assert!(
+            a.value() >= 0.90,
+            "letter accuracy for {id} is {:.2}\n{rep}",
+            a.value()
+        );
     }
     assert!(rep.pre_assessment.value() >= 0.90, "{rep}");
 }
