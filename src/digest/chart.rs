@@ -121,7 +121,7 @@ pub fn digest_charts(d: &DigestData) -> anyhow::Result<Vec<Chart>> {
         .collect();
     let meets = d.all.iter().filter(|r| r.meets_minimum).count();
     let alt = format!(
-        "Staafdiagram: hoeveel voordrachten aan elk criterium voldoen. {}. {} van de {} voordrachten voldoen aan het minimum. De cijfers staan ook in de tabel onder de afbeelding.",
+        "Staafdiagram: hoeveel voordrachten aan elk criterium voldoen. {}. Aan het minimum voldoen {} van de {} voordrachten. De cijfers staan ook in de tabel onder de afbeelding.",
         bars.iter()
             .map(|(l, n)| format!("{l}: {n}"))
             .collect::<Vec<_>>()
@@ -131,7 +131,7 @@ pub fn digest_charts(d: &DigestData) -> anyhow::Result<Vec<Chart>> {
     );
     charts.push(Chart {
         cid: "chart-criteria".to_string(),
-        title: "Criteria".to_string(),
+        title: "Criteria: hoeveel voordrachten voldoen".to_string(),
         caption: format!(
             "Per criterium: aantal voordrachten dat voldoet, zwak is of waar het niet gevonden is (totaal {})",
             d.all.len()
@@ -197,14 +197,14 @@ fn simple_chart(
 }
 
 /// Width of every chart in pixels.
-pub const CHART_WIDTH: u32 = 640;
+pub const CHART_WIDTH: u32 = 720;
 const SCALE: u32 = 2;
 const GLYPH_W: u32 = 5;
 const GLYPH_H: u32 = 7;
 const ADVANCE: u32 = (GLYPH_W + 1) * SCALE;
 const ROW_H: u32 = 30;
 const MARGIN: u32 = 10;
-const LABEL_CHARS: usize = 24;
+const LABEL_CHARS: usize = 30;
 const VALUE_W: u32 = 6 * ADVANCE;
 
 /// Palette: white background, near-black text, dark blue bars, light grey baseline.

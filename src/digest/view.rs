@@ -303,10 +303,14 @@ impl DigestView {
         let on_time = d.all.iter().filter(|r| r.on_time).count();
         let meets = d.all.iter().filter(|r| r.meets_minimum).count();
         let total_line = format!(
-            "In totaal {}: {} op tijd, {} voldoen aan het minimum (genoeg criteria en het principe).",
+            "In totaal {}: {} op tijd, {} aan het minimum (genoeg criteria en het principe).",
             labels::count(total, "voordracht", "voordrachten"),
             on_time,
-            meets
+            if meets == 1 {
+                "1 voldoet".to_string()
+            } else {
+                format!("{meets} voldoen")
+            }
         );
 
         DigestView {
