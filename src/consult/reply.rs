@@ -512,6 +512,8 @@ const KEYWORDS: &[(&[&str], PartnerVerdict)] = &[
     (&["bezwaar"], PartnerVerdict::Objection),
     (&["bezwaren"], PartnerVerdict::Objection),
     (&["neutraal"], PartnerVerdict::NoOpinion),
+    (&["positief"], PartnerVerdict::Support),
+    (&["negatief"], PartnerVerdict::Objection),
     (&["blanco"], PartnerVerdict::NoOpinion),
     (&["onthouding"], PartnerVerdict::NoOpinion),
 ];
@@ -588,6 +590,8 @@ fn explicit_keyword(line: &str) -> Option<(PartnerVerdict, usize)> {
             .all(|w| w.2.chars().all(|c| !c.is_lowercase()));
         let explicit = match next {
             None => true,
+            // "Bezwaar? Nee hoor, …" asks, it does not answer.
+            Some('?') => false,
             Some(c) => !c.is_alphanumeric() || capitals,
         };
         return explicit.then_some((*verdict, end));
@@ -737,6 +741,11 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
         "slecht",
         "geen",
     ]);
+    let unknown_here = first_person
+        && ((has_any(&["weten", "weet"]) && has("niet") && !has("wel"))
+            || (has_any(&["kennen", "ken"])
+                && has_any(&["niet", "onvoldoende", "nauwelijks", "slecht"])
+                && has_any(&["gemeente", "situatie", "aanpak", "beleid"])));
     let no_view = ["zicht", "kennis", "informatie", "inzicht", "idee"]
         .iter()
         .any(|x| {
@@ -754,6 +763,7 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
         || bigram("geen", "voorkeur")
         || has_any(&["onthouden", "onthouding", "blanco"])
         || judge_negated
+        || unknown_here
         || no_view
         || (has("neutraal") && (first_person || about_nomination))
         || (bigram("niet", "bekend") && first_person)
@@ -782,7 +792,16 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
                     "geen" | "niet" | "niets" | "niks" | "zonder" | "nauwelijks"
                 )
             }) && !bigram("niet", "anders");
-            out.push(if denied { Support } else { Objection });
+            // "Bezwaar hebben wij niet", "bezwaren zijn er niet".
+            let denied_after = i == 0 && matches!(w.last(), Some(&"niet") | Some(&"geen"));
+            // "Wij trekken ons bezwaar in".
+            let withdrawn = has_any(&["intrekken", "ingetrokken"])
+                || (has_any(&["trekken", "trekt"]) && has("in"));
+            out.push(if denied || denied_after || withdrawn {
+                Support
+            } else {
+                Objection
+            });
         }
     }
 
@@ -804,11 +823,18 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
         "onderschrijven",
         "onderschrijf",
         "onderschrijft",
+        "ondersteund",
+        "gesteund",
     ];
     let steun_capitals = clause
         .iter()
         .any(|x| x.capitals && matches!(x.lower.as_str(), "steun" | "steunen"));
-    let steun_from = w.first() == Some(&"steun") && w.get(1) == Some(&"van");
+    // "Steun van Per Saldo", "steun met een kanttekening": the noun opening the clause.
+    let steun_from = w.first() == Some(&"steun")
+        && matches!(
+            w.get(1),
+            Some(&"van") | Some(&"met") | Some(&"onder") | Some(&"vanuit")
+        );
     if has_any(STEUN)
         && (first_person || about_nomination || steun_capitals || steun_from || w.len() <= 3)
     {
@@ -819,11 +845,14 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
     }
     if has("oneens") {
         out.push(Objection);
-    } else if has("eens") && has_any(&["mee", "hiermee", "daarmee", "ermee", "met"]) {
+    } else if has("eens")
+        && (has_any(&["mee", "hiermee", "daarmee", "ermee", "met"])
+            || (has("het") && has_any(&["zijn", "ben", "is"])))
+    {
         out.push(flip(Support));
     }
     if has("vinden")
-        && has_any(&["ons", "mij", "me"])
+        && has_any(&["ons", "mij", "me", "zich"])
         && has_any(&["in", "hierin", "daarin", "erin"])
     {
         out.push(flip(Support));
@@ -852,10 +881,61 @@ fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
                 .iter()
                 .take(3)
                 .any(|y| NOMINATION_WORDS.contains(y))
-            || (first_person && has_any(&["zijn", "ben"]) && p + 1 == w.len())
+            || (has_any(&["zijn", "ben", "is"]) && p + 1 == w.len())
         {
             out.push(flip(Objection));
         }
+    }
+    // "Wij zijn voor deze voordracht", "De LFB is voor."
+    if let Some(p) = pos("voor")
+        && has_any(&["zijn", "ben", "is"])
+        && (p + 1 == w.len()
+            || (first_person
+                && w[p + 1..]
+                    .iter()
+                    .take(3)
+                    .any(|y| NOMINATION_WORDS.contains(y))))
+    {
+        out.push(flip(Support));
+    }
+    // "Wij zijn (niet) overtuigd van deze voordracht".
+    if has("overtuigd") && first_person {
+        out.push(flip(Support));
+    }
+    // "Mind sluit zich hierbij aan", "wij sluiten ons aan bij de voordracht".
+    if has_any(&["sluiten", "sluit"]) && has("aan") && has_any(&["ons", "zich", "mij", "me"]) {
+        out.push(flip(Support));
+    }
+    // "Wij hebben (grote) moeite met deze voordracht"; "geen moeite mee" is support.
+    if has("moeite")
+        && has_any(&["met", "mee", "hiermee", "daarmee"])
+        && (first_person || about_nomination)
+    {
+        out.push(if has("geen") { Support } else { Objection });
+    }
+    // "een goede kandidaat", "een terechte voordracht", "geen goed voorbeeld".
+    const PRAISE: &[&str] = &[
+        "goede",
+        "goed",
+        "prima",
+        "uitstekende",
+        "uitstekend",
+        "mooie",
+        "mooi",
+        "sterke",
+        "sterk",
+        "terechte",
+        "geschikte",
+        "geschikt",
+        "waardige",
+        "waardig",
+        "voorbeeldige",
+    ];
+    if w.windows(2).any(|p| {
+        PRAISE.contains(&p[0])
+            && (NOMINATION_WORDS.contains(&p[1]) || matches!(p[1], "voorbeeld" | "keuze"))
+    }) {
+        out.push(flip(Support));
     }
     if has_any(&["ontraden", "afraden", "ontraadt"]) || (has("raden") && has("af")) {
         out.push(flip(Objection));
@@ -950,9 +1030,10 @@ fn verdict_of(lines: &[String]) -> Option<PartnerVerdict> {
     let first = lines.iter().find(|l| !l.is_empty() && !is_salutation(l))?;
     let lower = first.to_lowercase();
     match words(&lower).next().map(|w| w.2) {
-        Some("ja" | "jazeker" | "zeker" | "uiteraard" | "natuurlijk") => {
-            Some(PartnerVerdict::Support)
-        }
+        Some(
+            "ja" | "jazeker" | "zeker" | "uiteraard" | "natuurlijk" | "prima" | "ok" | "oké"
+            | "okay" | "goed",
+        ) => Some(PartnerVerdict::Support),
         Some("nee" | "neen") => Some(PartnerVerdict::Objection),
         _ => None,
     }
@@ -1533,6 +1614,71 @@ mod tests {
             None,
         ),
         ("", None),
+        ("Per Saldo kan zich vinden in de voordracht.", Some(Support)),
+        ("Wij zijn voor deze voordracht.", Some(Support)),
+        ("De LFB is voor.", Some(Support)),
+        ("De LFB is tegen.", Some(Objection)),
+        ("Positief.", Some(Support)),
+        ("Negatief, de gemeente doet te weinig.", Some(Objection)),
+        ("Van harte ondersteund!", Some(Support)),
+        ("Mind sluit zich hierbij aan.", Some(Support)),
+        (
+            "Wij hebben grote moeite met deze voordracht.",
+            Some(Objection),
+        ),
+        ("Dit is een prima kandidaat.", Some(Support)),
+        ("Zwolle is geen goed voorbeeld.", Some(Objection)),
+        ("Wij weten het niet.", Some(NoOpinion)),
+        (
+            "Wij kennen de situatie in deze gemeente onvoldoende.",
+            Some(NoOpinion),
+        ),
+        ("Bezwaar? Nee hoor, wij steunen dit.", Some(Support)),
+        ("Wij zijn het eens.", Some(Support)),
+        ("Wij zijn het niet eens.", Some(Objection)),
+        ("Beste Anna, STEUN.", Some(Support)),
+        (
+            "Geen bezwaar, wel een kanttekening: de website is slecht toegankelijk.",
+            Some(Support),
+        ),
+        ("Nee, wij zijn tegen de aanmelding.", Some(Objection)),
+        ("Ja, wij steunen de aanmelding.", Some(Support)),
+        (
+            "GEEN OORDEEL. Dat betekent: wij weten het niet.",
+            Some(NoOpinion),
+        ),
+        ("Steun 👍", Some(Support)),
+        ("Wij sluiten ons aan bij het bezwaar van Ieder(in).", None),
+        (
+            "steun met een kanttekening: betrek ook mensen met psychische kwetsbaarheid",
+            Some(Support),
+        ),
+        ("Bezwaar hebben wij niet.", Some(Support)),
+        (
+            "Wij trekken ons eerdere bezwaar in en steunen de voordracht.",
+            Some(Support),
+        ),
+        ("Wij zijn niet overtuigd.", Some(Objection)),
+        ("Prima!", Some(Support)),
+        ("Het lijkt ons een goede keuze.", Some(Support)),
+        ("Geen steun van onze kant.", Some(Objection)),
+        (
+            "Namens het bestuur van de LFB: wij steunen deze voordracht NIET. Mensen met een verstandelijke beperking zijn niet gevraagd.",
+            Some(Objection),
+        ),
+        (
+            "Hierbij laat ik u weten dat Ieder(in) de voordracht van de gemeente Utrecht van harte steunt.",
+            Some(Support),
+        ),
+        (
+            "Wij willen hier graag nog even intern over overleggen. U hoort uiterlijk vrijdag van ons.",
+            None,
+        ),
+        ("Utrecht verdient het om koploper te worden.", Some(Support)),
+        (
+            "Wij steunen de voordracht onder voorwaarde dat ervaringsdeskundigen meepraten.",
+            Some(Support),
+        ),
     ];
 
     #[test]

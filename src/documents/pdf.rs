@@ -10,7 +10,28 @@ use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
 use super::{Budget, Extracted, Limits, PageBasis, Paper, Status};
 
+/// Stack for the thread that runs lopdf and pdf-extract: both recurse over the structure of
+/// the file, and a debug build needs far more than the 2 MiB of a pool thread.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extracted {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("pdf-extract".to_string())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, || extract_on_big_stack(bytes, limits, budget));
+        match worker.map(|w| w.join()) {
+            Ok(Ok(ex)) => ex,
+            Ok(Err(_)) => Extracted::failed(
+                Status::Unreadable,
+                "the PDF could not be read: the parser failed on its structure",
+            ),
+            Err(e) => Extracted::failed(Status::Unreadable, format!("the PDF could not be read: {e}")),
+        }
+    })
+}
+
+fn extract_on_big_stack(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extracted {
     let doc = match load(bytes, true) {
         Ok(doc) => doc,
         Err(e) => return load_failure(bytes, &e),
@@ -50,6 +71,13 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
         if out.pages_seen >= limits.max_pages || budget.expired() {
             stopped = budget.expired();
             break;
+        }
+        if let Some(id) = doc.get_pages().get(&page)
+            && let Err(why) = safe_for_pdf_extract(&doc, *id)
+        {
+            failures += 1;
+            last_error = Some(why.to_string());
+            continue;
         }
         // One page that breaks pdf-extract (a panic or an error) loses only that page.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -104,6 +132,91 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
         ));
     }
     ex
+}
+
+/// pdf-extract follows `/Parent` links and Form XObjects recursively without a cycle check;
+/// a loop would overflow the stack (which aborts the process). Pages with one are skipped.
+fn safe_for_pdf_extract(doc: &lopdf::Document, page: ObjectId) -> Result<(), &'static str> {
+    let mut dict = doc.get_dictionary(page).map_err(|_| "a page is not a dictionary")?;
+    let mut seen = vec![page];
+    let mut resources = None;
+    let mut media_box = false;
+    for _ in 0..64 {
+        if resources.is_none()
+            && let Ok(r) = dict.get(b"Resources")
+        {
+            resources = deref(doc, r).and_then(|o| o.as_dict().ok());
+        }
+        media_box |= dict.get(b"MediaBox").is_ok();
+        if resources.is_some() && media_box {
+            break;
+        }
+        let Ok(parent) = dict.get(b"Parent").and_then(Object::as_reference) else {
+            break;
+        };
+        if seen.contains(&parent) {
+            return Err("the page tree loops back on itself");
+        }
+        seen.push(parent);
+        dict = doc.get_dictionary(parent).map_err(|_| "a page's parent is missing")?;
+    }
+    let Some(resources) = resources else {
+        return Ok(());
+    };
+    let mut stack = Vec::new();
+    let mut visits = 0u32;
+    if forms_loop(doc, resources, &mut stack, &mut visits) {
+        return Err("a form on the page draws itself (an endless loop)");
+    }
+    Ok(())
+}
+
+fn forms_loop<'a>(
+    doc: &'a lopdf::Document,
+    resources: &'a Dictionary,
+    stack: &mut Vec<ObjectId>,
+    visits: &mut u32,
+) -> bool {
+    let Some(xobjects) = resources
+        .get(b"XObject")
+        .ok()
+        .and_then(|o| deref(doc, o))
+        .and_then(|o| o.as_dict().ok())
+    else {
+        return false;
+    };
+    for (_, entry) in xobjects.iter() {
+        *visits += 1;
+        if *visits > 10_000 || stack.len() > 24 {
+            return true;
+        }
+        let Ok(id) = entry.as_reference() else {
+            continue;
+        };
+        let Ok(Object::Stream(form)) = doc.get_object(id) else {
+            continue;
+        };
+        if form.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form".as_slice()) {
+            continue;
+        }
+        if stack.contains(&id) {
+            return true;
+        }
+        let inner = form
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|o| deref(doc, o))
+            .and_then(|o| o.as_dict().ok())
+            .unwrap_or(resources);
+        stack.push(id);
+        let looped = forms_loop(doc, inner, stack, visits);
+        stack.pop();
+        if looped {
+            return true;
+        }
+    }
+    false
 }
 
 /// Loads with lopdf; a file whose cross-reference table or trailer is broken is loaded again

@@ -5,6 +5,6 @@
 //! mail, not a second one.
 
 pub mod transport;
-// pub mod worker;  (enabled when transport lands)
+pub mod worker;
 
-// pub use worker::{DrainOutcome, drain_once};
+pub use worker::{DrainOutcome, drain_once};

@@ -240,11 +240,11 @@ pub async fn mailbox_failed(db: &Db, mailbox: &str, error: &str, now: DateTime<U
 }
 
 /// Marks that staff were alerted about a failing mailbox (once per failure period).
-pub async fn mailbox_alerted(db: &Db, mailbox: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-    db!(db, |p| sqlx::query("UPDATE mailbox_state SET alerted_at = $2 WHERE mailbox = $1")
+pub async fn mailbox_alerted(tx: &mut Tx, mailbox: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    tx!(tx, |c| sqlx::query("UPDATE mailbox_state SET alerted_at = $2 WHERE mailbox = $1")
         .bind(mailbox)
         .bind(now)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -1,0 +1,295 @@
+//! The long-running loops as step functions plus one small loop: [`poll_once`] (mailbox →
+//! pipeline → acknowledge), the outbox drain, and the consultation reminders. [`run`] repeats
+//! them until cancelled; a cancellation is only looked at between mails, so a transaction is
+//! never cut. Several daemons may run at once: a database lease lets one read the mailbox, and
+//! outbox rows are claimed one by one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use crate::mailbox::{Disposition, MailSource};
+use crate::outbox::transport::Transport;
+use crate::outbox::worker::{self, Policy};
+use crate::pipeline::{self, Intake, Outcome, Position};
+use crate::store;
+
+/// What one look at the mailbox did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollOutcome {
+    pub nominations: usize,
+    pub other: usize,
+    pub duplicates: usize,
+    pub quarantined: usize,
+    pub already_stored: usize,
+    /// References of the nominations stored.
+    pub references: Vec<String>,
+}
+
+impl PollOutcome {
+    pub fn total(&self) -> usize {
+        self.nominations + self.other + self.duplicates + self.quarantined + self.already_stored
+    }
+}
+
+/// Processes everything now in the inbox, oldest first, acknowledging each after its commit.
+/// Stops early (between mails) when `cancel` fires.
+pub async fn poll_once<S: MailSource>(
+    intake: &Arc<Intake>,
+    source: &mut S,
+    cancel: &CancellationToken,
+) -> anyhow::Result<PollOutcome> {
+    let mut out = PollOutcome::default();
+    let listing = match source.list().await {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = store::mailbox_failed(&intake.db, &source.describe(), &format!("{e:#}"), Utc::now()).await;
+            return Err(e);
+        }
+    };
+    store::mailbox_ok(&intake.db, &listing.mailbox, listing.uidvalidity, Utc::now()).await?;
+    for item in &listing.items {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let pos = Position {
+            mailbox: listing.mailbox.clone(),
+            uidvalidity: listing.uidvalidity,
+            uid: item.uid.clone(),
+        };
+        let outcome = if item.size > intake.cfg.settings.mailbox.max_message_bytes {
+            pipeline::record_oversized(intake, &pos, item.size, Utc::now()).await?
+        } else {
+            let fetched = source.fetch(&item.uid).await?;
+            pipeline::process(intake, &pos, fetched, Utc::now()).await?
+        };
+        match &outcome {
+            Outcome::Nomination { reference, .. } => {
+                out.nominations += 1;
+                out.references.push(reference.clone());
+            }
+            Outcome::Stored { .. } => out.other += 1,
+            Outcome::Duplicate { .. } => out.duplicates += 1,
+            Outcome::Quarantined { .. } => out.quarantined += 1,
+            Outcome::AlreadyStored => out.already_stored += 1,
+        }
+        // A failed acknowledgement is retried on the next poll: the mail is recognised as stored.
+        if let Err(e) = source.ack(&item.uid, outcome.disposition()).await {
+            tracing::warn!(uid = %item.uid, error = %format!("{e:#}"), "failed to move a processed mail; will retry");
+        }
+    }
+    Ok(out)
+}
+
+/// Identifies this process for leases and outbox claims.
+pub fn worker_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "intake".into());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+/// The outbox policy from the settings.
+pub fn policy(intake: &Intake, worker_id: &str) -> Policy {
+    Policy {
+        worker_id: worker_id.to_string(),
+        max_attempts: intake.cfg.settings.outbox.max_attempts,
+        retry_base_secs: intake.cfg.settings.outbox.retry_base_secs,
+        claim_secs: 300,
+    }
+}
+
+/// Builds the transport of the settings.
+pub fn transport(intake: &Intake) -> anyhow::Result<Transport> {
+    let o = &intake.cfg.settings.outbox;
+    let kind = match o.kind {
+        crate::config::OutboxKind::File => "file",
+        crate::config::OutboxKind::Smtp => "smtp",
+    };
+    Transport::from_settings(kind, &o.dir, o.smtp.as_ref())
+}
+
+/// Totals of a run, for the summary `intake run --once` prints.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub poll: PollOutcome,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Runs the daemon: poll, drain, remind, wait; until `cancel` (or after one round with `once`).
+pub async fn run<S: MailSource>(
+    intake: Arc<Intake>,
+    mut source: S,
+    once: bool,
+    cancel: CancellationToken,
+) -> anyhow::Result<RunSummary> {
+    let me = worker_id();
+    let transport = transport(&intake)?;
+    let policy = policy(&intake, &me);
+    let mut summary = RunSummary::default();
+    let mut failures: u32 = 0;
+    let lease_secs = intake.cfg.settings.mailbox.lease_secs;
+    tracing::info!(source = %source.describe(), worker = %me, "intake started");
+    loop {
+        let mut round_failed = false;
+        if store::try_lease(&intake.db, "mailbox", &me, Utc::now(), lease_secs).await? {
+            match poll_once(&intake, &mut source, &cancel).await {
+                Ok(p) => {
+                    summary.poll.nominations += p.nominations;
+                    summary.poll.other += p.other;
+                    summary.poll.duplicates += p.duplicates;
+                    summary.poll.quarantined += p.quarantined;
+                    summary.poll.already_stored += p.already_stored;
+                    summary.poll.references.extend(p.references);
+                }
+                Err(e) => {
+                    round_failed = true;
+                    tracing::error!(error = %format!("{e:#}"), attempt = failures + 1, "mailbox check failed");
+                    alert_if_unreachable(&intake, &source.describe()).await;
+                }
+            }
+        }
+        match worker::drain_once(&intake.db, &transport, &policy, Utc::now).await {
+            Ok(d) => {
+                summary.sent += d.sent;
+                summary.retried += d.retried;
+                summary.failed += d.failed;
+            }
+            Err(e) => {
+                round_failed = true;
+                tracing::error!(error = %format!("{e:#}"), "outbox drain failed");
+            }
+        }
+        if let Err(e) = crate::consult::remind_and_close(&intake, Utc::now()).await {
+            tracing::error!(error = %format!("{e:#}"), "consultation reminders failed");
+        }
+        if once || cancel.is_cancelled() {
+            break;
+        }
+        let wait = if round_failed {
+            failures += 1;
+            backoff(failures)
+        } else {
+            failures = 0;
+            Duration::from_secs(intake.cfg.settings.mailbox.poll_interval_secs)
+        };
+        if round_failed {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = cancel.cancelled() => {}
+            }
+        } else if let Err(e) = source.wait(wait, &cancel).await {
+            tracing::warn!(error = %format!("{e:#}"), "waiting for mail failed");
+        }
+        if cancel.is_cancelled() {
+            break;
+        }
+    }
+    let _ = store::release_lease(&intake.db, "mailbox", &me).await;
+    tracing::info!("intake stopped");
+    Ok(summary)
+}
+
+/// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes.
+pub fn backoff(failures: u32) -> Duration {
+    let base = 1u64 << failures.saturating_sub(1).min(9);
+    let jitter = rand::random::<f64>() * 0.5 + 0.75;
+    Duration::from_millis(((base.min(300) as f64) * 1000.0 * jitter) as u64)
+}
+
+/// After the configured time without a successful check, mail the staff once per failure period.
+async fn alert_if_unreachable(intake: &Intake, mailbox: &str) {
+    let cfg = &intake.cfg;
+    let Ok(Some(state)) = store::mailbox_state(&intake.db, mailbox).await else {
+        return;
+    };
+    let Some(since) = state.failing_since else { return };
+    let limit = chrono::Duration::seconds(cfg.settings.alerts.mailbox_unreachable_secs as i64);
+    if Utc::now() - since < limit || state.alerted_at.is_some() {
+        return;
+    }
+    tracing::error!(mailbox, since = %since, "mailbox unreachable beyond the alert limit; staff alerted");
+    if !cfg.settings.alerts.mail_staff {
+        return;
+    }
+    let now = Utc::now();
+    let text = format!(
+        "De mailbox van {} is niet bereikbaar sinds {}.\n\nLaatste fout: {}\n\nNieuwe voordrachten worden pas verwerkt als de mailbox weer werkt. Er gaat geen post verloren: alles blijft in de mailbox staan.\n",
+        cfg.call.title,
+        crate::letters::dutch_datetime(since, cfg.call.time_zone),
+        state.last_error.as_deref().unwrap_or("onbekend")
+    );
+    let html = format!(
+        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Mailbox niet bereikbaar</title></head><body><h1>Mailbox niet bereikbaar</h1><p>{}</p></body></html>",
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace("\n\n", "</p><p>")
+    );
+    let Ok(mut tx) = intake.db.begin().await else { return };
+    for to in &cfg.call.staff.recipients {
+        let msgid = crate::letters::new_message_id(&cfg.settings.mailbox.address);
+        let Ok(raw) = crate::letters::build(&crate::letters::Outgoing {
+            from_name: cfg.settings.mailbox.display_name.clone(),
+            from_address: cfg.settings.mailbox.address.clone(),
+            to: to.clone(),
+            subject: "Let op: de mailbox van de intake is niet bereikbaar".into(),
+            text: text.clone(),
+            html: html.clone(),
+            message_id: msgid.clone(),
+            automatic: true,
+            date: Some(now),
+            ..Default::default()
+        }) else {
+            continue;
+        };
+        let _ = store::enqueue(
+            &mut tx,
+            &store::NewOutbox {
+                key: &format!("alert:mailbox:{}:{}", since.timestamp(), to),
+                kind: "alert",
+                submission_id: None,
+                recipient: to,
+                sender: &cfg.settings.mailbox.address,
+                subject: "Let op: de mailbox van de intake is niet bereikbaar",
+                message_id: &msgid,
+                raw: &raw,
+                now,
+            },
+        )
+        .await;
+    }
+    let _ = store::mailbox_alerted(&mut tx, mailbox, now).await;
+    let _ = tx.commit().await;
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// Which disposition a stored message has (for re-acknowledging).
+pub fn disposition_of(status: &str) -> Disposition {
+    if status == "quarantined" {
+        Disposition::Quarantine
+    } else {
+        Disposition::Processed
+    }
+}
