@@ -395,9 +395,9 @@ fn group_table(
         let cm = mask_of(eligible[i]);
         let cs = milli(eligible[i].strength);
         let prev = cur.clone();
-        for j in 0..jmax {
-            for m in 0..n_masks {
-                if let Some(v) = prev[j][m] {
+        for (j, row) in prev.iter().enumerate().take(jmax) {
+            for (m, value) in row.iter().enumerate() {
+                if let Some(v) = *value {
                     let nm = m | cm;
                     let nv = v + cs;
                     if cur[j + 1][nm].is_none_or(|old| nv > old) {
@@ -409,9 +409,11 @@ fn group_table(
         layers.push(cur.clone());
     }
     let mut options = Vec::with_capacity(jmax + 1);
-    for j in 0..=jmax {
-        let mut opts: Vec<(usize, i64)> = (0..n_masks)
-            .filter_map(|m| cur[j][m].map(|v| (m, v)))
+    for (j, row) in cur.iter().enumerate() {
+        let mut opts: Vec<(usize, i64)> = row
+            .iter()
+            .enumerate()
+            .filter_map(|(m, v)| v.map(|v| (m, v)))
             .collect();
         // Drop an option when another with a superset of themes is at least as strong.
         let all = opts.clone();

@@ -603,18 +603,16 @@ fn accessibility_problems(html: &str) -> Vec<String> {
                     *c = true;
                 }
             }
-            ("table", true) => {
-                if table_depth_caption.pop() == Some(false) {
-                    problems.push("table without caption".to_string());
-                }
+            ("table", true) if table_depth_caption.pop() == Some(false) => {
+                problems.push("table without caption".to_string());
             }
-            ("th", false) => {
+            ("th", false)
                 if !matches!(
                     t.attr("scope"),
                     Some("col" | "row" | "colgroup" | "rowgroup")
-                ) {
-                    problems.push("th without scope".to_string());
-                }
+                ) =>
+            {
+                problems.push("th without scope".to_string());
             }
             _ => {}
         }
@@ -631,21 +629,18 @@ fn accessibility_problems(html: &str) -> Vec<String> {
         let shrinks = style.iter().any(|(k, v)| k == "max-width" && v == "100%")
             || style.iter().any(|(k, v)| k == "width" && v.ends_with('%'));
         for (k, v) in &style {
-            if (k == "width" || k == "min-width") && !shrinks {
-                if let Some(px) = v
-                    .strip_suffix("px")
-                    .and_then(|n| n.trim().parse::<f64>().ok())
-                {
-                    if px > 360.0 {
-                        problems.push(format!("<{}> has {k}:{v}, too wide for a phone", t.name));
-                    }
-                }
+            let px = v
+                .strip_suffix("px")
+                .and_then(|n| n.trim().parse::<f64>().ok());
+            if (k == "width" || k == "min-width") && !shrinks && px.is_some_and(|px| px > 360.0) {
+                problems.push(format!("<{}> has {k}:{v}, too wide for a phone", t.name));
             }
         }
-        if let Some(w) = t.attr("width").and_then(|w| w.parse::<f64>().ok()) {
-            if w > 360.0 && !shrinks {
-                problems.push(format!("<{}> has width={w}, too wide for a phone", t.name));
-            }
+        if let Some(w) = t.attr("width").and_then(|w| w.parse::<f64>().ok())
+            && w > 360.0
+            && !shrinks
+        {
+            problems.push(format!("<{}> has width={w}, too wide for a phone", t.name));
         }
     }
 
