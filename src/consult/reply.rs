@@ -87,11 +87,13 @@ pub struct ReplyReading {
 /// the HTML is used only when there is no (non-empty) text body. Do not pass a text body that a
 /// mail library derived from the HTML: it loses the blockquote markers this reading relies on.
 pub fn read_reply(text_body: Option<&str>, html_body: Option<&str>) -> ReplyReading {
-    let source = match text_body.filter(|t| !t.trim().is_empty()) {
-        Some(text) => bounded(text).replace("\r\n", "\n").replace('\r', "\n"),
-        None => html_body
-            .map(|h| html_to_text(bounded(h)))
-            .unwrap_or_default(),
+    let from_html = html_body.map(|h| html_to_text(bounded(h)));
+    let source = match (text_body.filter(|t| !t.trim().is_empty()), from_html) {
+        // A text that says exactly what the HTML says may be a mail library's conversion of
+        // it, without the blockquote markers and line breaks: read the HTML instead.
+        (Some(text), Some(html)) if same_words(text, &html) => html,
+        (Some(text), _) => bounded(text).replace("\r\n", "\n").replace('\r', "\n"),
+        (None, html) => html.unwrap_or_default(),
     };
     let lines = new_text_lines(&source);
     let new_text = lines.join("\n").trim().to_string();
@@ -1137,6 +1139,19 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
+/// Whether two texts have the same letters and digits in the same order (ignoring quote
+/// markers, white space and punctuation).
+fn same_words(a: &str, b: &str) -> bool {
+    let letters = |s: &str| {
+        bounded(s)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    letters(a) == letters(b)
+}
+
 /// At most [`MAX_INPUT_CHARS`] characters of `s`.
 fn bounded(s: &str) -> &str {
     match s.char_indices().nth(MAX_INPUT_CHARS) {
@@ -1823,6 +1838,19 @@ mod tests {
         let r = read_reply(None, Some(html));
         assert_eq!(r.verdict, Some(NoOpinion));
         assert_eq!(r.new_text, "Geen oordeel, wij kennen de gemeente niet.");
+    }
+
+    #[test]
+    fn a_text_body_that_merely_repeats_the_html_is_replaced_by_the_html() {
+        let html = "<div>Steun, mooi plan.</div><div>Groet,</div><div>Jan</div>\
+            <blockquote>Antwoord met STEUN, BEZWAAR of GEEN OORDEEL.</blockquote>";
+        let derived = "Steun, mooi plan.Groet,JanAntwoord met STEUN, BEZWAAR of GEEN OORDEEL.";
+        let r = read_reply(Some(derived), Some(html));
+        assert_eq!(r.verdict, Some(Support));
+        assert_eq!(r.motivation, "mooi plan.");
+        // A real text alternative with different words is read as it is.
+        let r = read_reply(Some("BEZWAAR"), Some(html));
+        assert_eq!(r.verdict, Some(Objection));
     }
 
     #[test]

@@ -135,3 +135,24 @@ fn an_automatic_reply_is_recognised_and_carries_no_verdict() {
     // The body alone also says so, for responders that keep the subject ("Re: …").
     assert!(is_out_of_office("Re: Vraag", &reading.new_text));
 }
+
+#[test]
+fn answers_read_the_same_from_mail_parsers_own_text_conversion() {
+    // The pipeline may pass `body_text(0)`, which mail-parser derives from the HTML when a
+    // mail has no text part (losing the blockquote markers); the verdict and the new text
+    // must not depend on that.
+    let mut ran = 0;
+    for path in fixtures() {
+        let raw = fs::read(&path).expect("fixture is readable");
+        let message = parse(&raw);
+        let (text, html) = reply_bodies(&message);
+        let careful = read_reply(text, html);
+        let derived_text = message.body_text(0);
+        let derived_html = message.body_html(0);
+        let quick = read_reply(derived_text.as_deref(), derived_html.as_deref());
+        assert_eq!(quick.verdict, careful.verdict, "{}", path.display());
+        assert_eq!(quick.motivation, careful.motivation, "{}", path.display());
+        ran += 1;
+    }
+    assert!(ran >= 10, "ran {ran}");
+}
