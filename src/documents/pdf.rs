@@ -26,7 +26,10 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
                 Status::Unreadable,
                 "the PDF could not be read: the parser failed on its structure",
             ),
-            Err(e) => Extracted::failed(Status::Unreadable, format!("the PDF could not be read: {e}")),
+            Err(e) => Extracted::failed(
+                Status::Unreadable,
+                format!("the PDF could not be read: {e}"),
+            ),
         }
     })
 }
@@ -137,7 +140,9 @@ fn extract_on_big_stack(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extra
 /// pdf-extract follows `/Parent` links and Form XObjects recursively without a cycle check;
 /// a loop would overflow the stack (which aborts the process). Pages with one are skipped.
 fn safe_for_pdf_extract(doc: &lopdf::Document, page: ObjectId) -> Result<(), &'static str> {
-    let mut dict = doc.get_dictionary(page).map_err(|_| "a page is not a dictionary")?;
+    let mut dict = doc
+        .get_dictionary(page)
+        .map_err(|_| "a page is not a dictionary")?;
     let mut seen = vec![page];
     let mut resources = None;
     let mut media_box = false;
@@ -158,7 +163,9 @@ fn safe_for_pdf_extract(doc: &lopdf::Document, page: ObjectId) -> Result<(), &'s
             return Err("the page tree loops back on itself");
         }
         seen.push(parent);
-        dict = doc.get_dictionary(parent).map_err(|_| "a page's parent is missing")?;
+        dict = doc
+            .get_dictionary(parent)
+            .map_err(|_| "a page's parent is missing")?;
     }
     let Some(resources) = resources else {
         return Ok(());
@@ -227,7 +234,14 @@ fn load(bytes: &[u8], keep_encrypt: bool) -> Result<lopdf::Document, lopdf::Erro
         return lopdf::Document::load_mem(&fixed);
     }
     match lopdf::Document::load_mem(bytes) {
-        Ok(doc) if !doc.get_pages().is_empty() || doc.objects.len() > 2 => Ok(doc),
+        // An encrypted file without the password loads without objects: that is an answer.
+        Ok(doc)
+            if !doc.get_pages().is_empty()
+                || doc.objects.len() > 2
+                || doc.trailer.get(b"Encrypt").is_ok() =>
+        {
+            Ok(doc)
+        }
         first => match repair(bytes, true).map(|b| lopdf::Document::load_mem(&b)) {
             Some(Ok(doc)) => Ok(doc),
             _ => first,
@@ -262,7 +276,42 @@ fn page_count(doc: &lopdf::Document) -> (u32, Vec<ObjectId>) {
     let use_objects =
         tree.is_empty() || (tree.len() < objects.len() && claimed == Some(objects.len() as i64));
     let ids = if use_objects { objects } else { tree };
-    (u32::try_from(ids.len()).unwrap_or(u32::MAX), ids)
+    let mut count = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    // A page tree that loops back on itself: readers such as poppler trust the root's /Count.
+    if let Some(claimed) = claimed.and_then(|c| u32::try_from(c).ok())
+        && claimed > count
+        && claimed <= 100_000
+        && page_tree_loops(doc)
+    {
+        count = claimed;
+    }
+    (count, ids)
+}
+
+fn page_tree_loops(doc: &lopdf::Document) -> bool {
+    let Some(root) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+    else {
+        return false;
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![root];
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id) || seen.len() > 200_000 {
+            return true;
+        }
+        if let Ok(kids) = doc
+            .get_dictionary(id)
+            .and_then(|d| d.get(b"Kids"))
+            .and_then(Object::as_array)
+        {
+            todo.extend(kids.iter().filter_map(|k| k.as_reference().ok()));
+        }
+    }
+    false
 }
 
 /// A copy of the file with a fresh cross-reference table and trailer appended, built by

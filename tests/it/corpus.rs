@@ -120,17 +120,15 @@ async fn every_corpus_file_is_extracted_or_rejected_with_a_specific_reason() {
         *table
             .entry((row.kind.clone(), first.status.as_str().to_string()))
             .or_default() += 1;
-        println!(
-            "{:<70} {:>6} ms  {}",
-            row.path,
-            took.as_millis(),
-            outcome
-        );
+        println!("{:<70} {:>6} ms  {}", row.path, took.as_millis(), outcome);
         for doc in docs {
-            if doc.status != Status::Ok
-                && doc.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+            if doc.status != Status::Ok && doc.reason.as_deref().is_none_or(|r| r.trim().is_empty())
             {
-                problems.push(format!("{}: {} without a reason", doc.path, doc.status.as_str()));
+                problems.push(format!(
+                    "{}: {} without a reason",
+                    doc.path,
+                    doc.status.as_str()
+                ));
             }
         }
         if *took > Duration::from_secs(limits.timeout_secs_per_document * 3 + 5) {
@@ -207,17 +205,35 @@ async fn every_corpus_file_is_extracted_or_rejected_with_a_specific_reason() {
             );
         }
     }
-    println!("PDF page counts: {} of {pdf_checked} differ", pdf_wrong.len());
+    println!(
+        "PDF page counts: {} of {pdf_checked} differ",
+        pdf_wrong.len()
+    );
     for w in &pdf_wrong {
         println!("  {w}");
     }
     println!("total time {:?}", started.elapsed());
 
-    assert_eq!(results.len(), EXPECTED_ROWS, "every corpus file must be run");
+    assert_eq!(
+        results.len(),
+        EXPECTED_ROWS,
+        "every corpus file must be run"
+    );
     assert!(problems.is_empty(), "problems:\n{}", problems.join("\n"));
-    assert!(pdf_checked > 40, "too few PDFs with a page count: {pdf_checked}");
-    assert!(pdf_wrong.is_empty(), "PDF page counts differ:\n{}", pdf_wrong.join("\n"));
-    assert!(office.len() >= 30, "too few office files compared: {}", office.len());
+    assert!(
+        pdf_checked > 40,
+        "too few PDFs with a page count: {pdf_checked}"
+    );
+    assert!(
+        pdf_wrong.is_empty(),
+        "PDF page counts differ:\n{}",
+        pdf_wrong.join("\n")
+    );
+    assert!(
+        office.len() >= 30,
+        "too few office files compared: {}",
+        office.len()
+    );
     assert!(
         within * 100 >= office.len() * 90,
         "office page counts within ±1 page for only {within} of {}",
