@@ -162,6 +162,9 @@ pub async fn run<S: MailSource>(
                 tracing::error!(error = %format!("{e:#}"), "outbox drain failed");
             }
         }
+        if let Err(e) = crate::consult::auto_request(&intake, Utc::now()).await {
+            tracing::error!(error = %format!("{e:#}"), "automatic consultation failed");
+        }
         if let Err(e) = crate::consult::remind_and_close(&intake, Utc::now()).await {
             tracing::error!(error = %format!("{e:#}"), "consultation reminders failed");
         }

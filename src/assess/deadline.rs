@@ -36,13 +36,21 @@ pub fn late_by_nl(diff_secs: i64) -> String {
     let minutes = (s % 3600) / 60;
     let mut parts = Vec::new();
     if days > 0 {
-        parts.push(if days == 1 { "1 dag".to_string() } else { format!("{days} dagen") });
+        parts.push(if days == 1 {
+            "1 dag".to_string()
+        } else {
+            format!("{days} dagen")
+        });
     }
     if hours > 0 {
         parts.push(format!("{hours} uur"));
     }
     if minutes > 0 && days == 0 {
-        parts.push(if minutes == 1 { "1 minuut".to_string() } else { format!("{minutes} minuten") });
+        parts.push(if minutes == 1 {
+            "1 minuut".to_string()
+        } else {
+            format!("{minutes} minuten")
+        });
     }
     if parts.is_empty() {
         return "minder dan een minuut".to_string();
@@ -63,7 +71,9 @@ mod tests {
 
     fn call() -> Call {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/intake.toml");
-        crate::config::Config::load_with_env(&path, &[]).unwrap().call
+        crate::config::Config::load_with_env(&path, &[])
+            .unwrap()
+            .call
     }
 
     #[test]
@@ -93,8 +103,14 @@ mod tests {
     fn a_deadline_in_summer_time_uses_the_summer_offset() {
         let mut c = call();
         // 25 March 2018 is the DST change: 23:59:59 CEST = 21:59:59 UTC.
-        c.deadline = chrono::NaiveDate::from_ymd_opt(2018, 3, 25).unwrap().and_hms_opt(23, 59, 59).unwrap();
-        assert_eq!(c.deadline_utc(), Utc.with_ymd_and_hms(2018, 3, 25, 21, 59, 59).unwrap());
+        c.deadline = chrono::NaiveDate::from_ymd_opt(2018, 3, 25)
+            .unwrap()
+            .and_hms_opt(23, 59, 59)
+            .unwrap();
+        assert_eq!(
+            c.deadline_utc(),
+            Utc.with_ymd_and_hms(2018, 3, 25, 21, 59, 59).unwrap()
+        );
         assert!(!check(Utc.with_ymd_and_hms(2018, 3, 25, 22, 0, 0).unwrap(), &c).on_time);
     }
 

@@ -588,6 +588,15 @@ mod tests {
     }
 
     #[test]
+    fn the_fixture_letters_in_other_styles_run_and_are_reported() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/letters");
+        let lex = Lexicon::for_tests();
+        let rep = run(&dir, &lex, &["1", "2", "3"], "principle", &Rules::default()).unwrap();
+        println!("{rep}");
+        assert_eq!(rep.letters, 3);
+    }
+
+    #[test]
     fn a_missing_directory_is_an_error() {
         let lex = Lexicon::for_tests();
         let r = run(

@@ -8,8 +8,10 @@
 //!   (`inclusieagenda's`).
 //! * `ervaringsdeskundig*` — a word starting with this; `*vervoer` — a word ending with this
 //!   (compounds: `leerlingenvervoer`); `*panel*` — a word containing this.
+//! * `=ouders` — exactly this word, no stemming (`=ouders` does not match `oudere`).
 //! * `lokale inclusieagenda` — consecutive words; `niet alleen ... maar` — `...` allows a gap of up
-//!   to `thresholds.gap_words` words.
+//!   to `thresholds.gap_words` words, `...12` up to 12.
+//! * When matches overlap, the longer term takes the words; each term counts once per sentence.
 //!
 //! This module parses and compiles; it does not look at letters (see `claims`).
 
@@ -250,11 +252,16 @@ impl Pattern {
                 (true, false) => tok.text.ends_with(text.as_str()),
                 (false, true) => tok.text.starts_with(text.as_str()),
                 (false, false) => {
+                    // Snowball over-stems (opening/openbare -> open): a stem match counts only
+                    // when neither word goes more than a short ending beyond the stem
+                    let near = |w: &str| w.chars().count() <= stem.chars().count() + 3;
                     tok.text == *text
                         || (!exact
                             && text.chars().count() > 3
                             && !stem.is_empty()
-                            && tok.stem == *stem)
+                            && tok.stem == *stem
+                            && near(&tok.text)
+                            && near(text))
                 }
             },
         }

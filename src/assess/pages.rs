@@ -76,11 +76,34 @@ fn is_support(doc: &Document) -> bool {
     if SUPPORT_NAMES.iter().any(|n| name.contains(n)) {
         return true;
     }
+    // A file named as the nomination itself is the letter, whatever it mentions.
+    if ["aanmelding", "voordracht", "nominatie"]
+        .iter()
+        .any(|n| name.contains(n))
+    {
+        return false;
+    }
     let head: String = doc.text.chars().take(SUPPORT_SCAN_CHARS).collect();
     let folded = text::fold(&head);
     let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
-    SUPPORT_CUES.iter().any(|c| folded.contains(c))
+    SUPPORT_CUES.iter().any(|c| {
+        folded.match_indices(c).any(|(at, _)| {
+            // "Bijgevoegd is een steunbrief van …" refers to another document.
+            let before = &folded[folded.floor_char_boundary(at.saturating_sub(40))..at];
+            !REFERENCE_CUES.iter().any(|r| before.contains(r))
+        })
+    })
 }
+
+/// Words just before a support cue that make it a reference to an enclosure.
+const REFERENCE_CUES: &[&str] = &[
+    "bijgevoegd",
+    "bijgaand",
+    "bijlage",
+    "meegestuurd",
+    "zie ook",
+    "treft u",
+];
 
 fn readable(doc: &Document) -> bool {
     doc.status == Status::Ok && !doc.format.is_container() && doc.format != Format::Image

@@ -141,6 +141,26 @@ pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> an
     Ok(queued)
 }
 
+/// The automatic consultation modes: `on-intake` asks about every candidate as soon as it is
+/// stored; `after-deadline` asks about all of them once the deadline and grace have passed.
+/// Idempotent (a partner is asked once per candidate). Returns how many requests were queued.
+pub async fn auto_request(intake: &Intake, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    use crate::config::ConsultMode;
+    let due = match intake.cfg.call.consultation.mode {
+        ConsultMode::Manual => false,
+        ConsultMode::OnIntake => true,
+        ConsultMode::AfterDeadline => now > intake.cfg.call.closes_at(),
+    };
+    if !due {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for s in candidates(intake).await? {
+        n += request(intake, &s.reference, now).await?;
+    }
+    Ok(n)
+}
+
 /// Current, on-time, identified submissions that meet the pre-assessment and are not consulted.
 pub async fn candidates(intake: &Intake) -> anyhow::Result<Vec<store::SubmissionRow>> {
     let all = store::submissions(&intake.db).await?;
@@ -193,6 +213,13 @@ pub async fn record_answer(intake: &Intake, tx: &mut Tx, message_id: i64, f: &Ma
     };
     if let Some(why) = hold {
         cs::insert_answer(tx, Some(c.id), message_id, &from, verdict, &reading.motivation, false, Some(why), now).await?;
+        store::event(tx, now, "intake", "answer_held", Some(c.submission_id), Some(message_id), why).await?;
+        return Ok(());
+    }
+    if verdict.is_none() && c.verdict.is_some() {
+        // A vague later message ("Dank!") never erases a clear verdict: staff read it.
+        let why = "geen duidelijk oordeel; het eerdere oordeel blijft staan";
+        cs::insert_answer(tx, Some(c.id), message_id, &from, None, &reading.motivation, false, Some(why), now).await?;
         store::event(tx, now, "intake", "answer_held", Some(c.submission_id), Some(message_id), why).await?;
         return Ok(());
     }

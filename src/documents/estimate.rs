@@ -30,13 +30,13 @@ pub(crate) fn pages(text: &str, paper: &Paper) -> u32 {
         let mut lines = 0.0f64;
         for para in section.split('\n') {
             let chars = para.trim_end().chars().count() as f64;
-            let wrapped = (chars / per_line).ceil().max(1.0);
-            lines += wrapped
-                + if chars > 0.0 {
-                    PARAGRAPH_GAP_LINES
-                } else {
-                    0.0
-                };
+            // An empty line between paragraphs (plain text, HTML) stands for paragraph
+            // spacing, which word processors make about half a line.
+            lines += if chars > 0.0 {
+                (chars / per_line).ceil() + PARAGRAPH_GAP_LINES
+            } else {
+                0.5
+            };
         }
         // Trailing empty lines do not start a page of their own.
         let used = (lines / per_page).ceil().max(1.0);

@@ -91,7 +91,7 @@ impl MailSource for Maildir {
     }
 
     async fn list(&mut self) -> anyhow::Result<Listing> {
-        let mut found: Vec<(Option<DateTime<Utc>>, String, u64)> = Vec::new();
+        let mut found: Vec<(u64, String, u64)> = Vec::new();
         for sub in ["new", "cur"] {
             let dir = self.root.join(sub);
             let mut entries = tokio::fs::read_dir(&dir)
@@ -106,11 +106,17 @@ impl MailSource for Maildir {
                 if !meta.is_file() {
                     continue;
                 }
-                let time = meta.modified().ok().map(DateTime::<Utc>::from);
-                found.push((time, unique_name(&name).to_string(), meta.len()));
+                // Maildir names start with the delivery time in seconds; file times are not kept
+                // by copies and checkouts, so the name decides the order.
+                let secs: u64 = name
+                    .split('.')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(u64::MAX);
+                found.push((secs, unique_name(&name).to_string(), meta.len()));
             }
         }
-        // Oldest first: by file time, then by name (Maildir names start with the delivery time).
+        // Oldest first.
         found.sort();
         Ok(Listing {
             mailbox: self.root.display().to_string(),
