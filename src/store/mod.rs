@@ -8,6 +8,7 @@
 
 mod rows;
 pub mod consult;
+pub mod digest;
 
 pub use rows::*;
 
