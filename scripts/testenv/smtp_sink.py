@@ -92,17 +92,19 @@ class Sink:
         if len(args) < 2:
             blob = await server.challenge_auth("")
             if not isinstance(blob, bytes):
-                return AuthResult(success=False)
+                return AuthResult(success=False, handled=True)
         else:
             try:
                 blob = base64.b64decode(args[1], validate=True)
             except Exception:
-                return AuthResult(success=False)
+                return AuthResult(success=False, handled=False)
         fields = dict(
             part.split("=", 1) for part in blob.decode("utf-8", "replace").split("\x01") if "=" in part
         )
         ok = self.token is not None and fields.get("auth") == "Bearer " + self.token
-        return AuthResult(success=ok, auth_data=LoginPassword(fields.get("user", "").encode(), b""))
+        return AuthResult(
+            success=ok, handled=False, auth_data=LoginPassword(fields.get("user", "").encode(), b"")
+        )
 
 
 def main():
@@ -129,7 +131,9 @@ def main():
             and auth_data.login == args.user.encode()
             and auth_data.password == args.password.encode()
         )
-        return AuthResult(success=ok, auth_data=auth_data)
+        # handled=False: aiosmtpd then answers "535 5.7.8" itself (True would mean "already
+        # answered" and leave the client waiting).
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     sink = Sink(args.dir, args.token, args.delay)
 

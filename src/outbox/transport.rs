@@ -157,8 +157,8 @@ pub enum SendOutcome {
 pub enum Transport {
     /// `.eml` files in a folder (the embedded default; nothing leaves the machine).
     File(FileTransport),
-    /// A real SMTP server.
-    Smtp(SmtpTransport),
+    /// A real SMTP server (boxed: it is much larger than a path).
+    Smtp(Box<SmtpTransport>),
 }
 
 impl Transport {
@@ -173,7 +173,9 @@ impl Transport {
             "file" => Ok(Transport::File(FileTransport::new(file_dir))),
             "smtp" => {
                 let settings = smtp.context("outbox kind \"smtp\" needs [outbox.smtp] settings")?;
-                Ok(Transport::Smtp(SmtpTransport::new(settings.clone())?))
+                Ok(Transport::Smtp(Box::new(SmtpTransport::new(
+                    settings.clone(),
+                )?)))
             }
             other => anyhow::bail!("unknown outbox kind {other:?} (expected \"file\" or \"smtp\")"),
         }

@@ -428,7 +428,7 @@ impl Dovecot {
         }
         let run_dir = dir.path().join("run");
         let watchdog = Watchdog::spawn(&format!(
-            "kill -TERM $(cat {pid}) 2>/dev/null; sleep 1; rm -rf {dir}",
+            "kill -TERM -- -$(cat {pid}) 2>/dev/null; sleep 1; rm -rf {dir}",
             pid = shell_quote(&run_dir.join("master.pid").to_string_lossy()),
             dir = shell_quote(&dir.path().to_string_lossy()),
         ))?;
@@ -558,6 +558,8 @@ protocol imap {{
             .append(true)
             .open(self.dir.path().join("dovecot.stderr"))?;
         let mut child = Command::new("dovecot")
+            // Its own process group, so that stopping waits for every imap child too.
+            .process_group(0)
             .arg("-F")
             .arg("-c")
             .arg(&config)
@@ -580,10 +582,29 @@ protocol imap {{
         Ok(())
     }
 
-    /// Stops the server (SIGTERM, waits). Clients see their connections drop.
+    /// Stops the server (SIGTERM, waits for the master and all its imap processes, which may
+    /// still write index files as they exit). Clients see their connections drop.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            let group = format!("-{}", child.id());
             stop_child(&mut child, Duration::from_secs(5));
+            let alive = || {
+                Command::new("kill")
+                    .args(["-0", "--", &group])
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while alive() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if alive() {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &group])
+                    .stderr(Stdio::null())
+                    .status();
+            }
         }
     }
 
