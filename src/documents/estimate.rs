@@ -13,9 +13,9 @@ use super::{Format, Limits, Paper};
 /// Margin on every side, in points (Word's and LibreOffice's defaults lie between 2 and 2.54 cm).
 const MARGIN_PT: f64 = 66.0;
 /// Average advance of one character of 11–12 pt body text, in points.
-const CHAR_PT: f64 = 5.6;
+const CHAR_PT: f64 = 5.3;
 /// Height of one line of body text, in points.
-const LINE_PT: f64 = 15.0;
+const LINE_PT: f64 = 14.0;
 /// Extra vertical space after a paragraph, in lines.
 const PARAGRAPH_GAP_LINES: f64 = 0.35;
 
@@ -28,15 +28,19 @@ pub(crate) fn pages(text: &str, paper: &Paper) -> u32 {
     let mut total: u32 = 0;
     for section in text.split('\u{c}') {
         let mut lines = 0.0f64;
+        let mut after_text = false;
         for para in section.split('\n') {
             let chars = para.trim_end().chars().count() as f64;
-            // An empty line between paragraphs (plain text, HTML) stands for paragraph
-            // spacing, which word processors make about half a line.
+            // One empty line after a paragraph (plain text, HTML) is paragraph spacing, which
+            // word processors make about half a line; more empty lines are lines of their own.
             lines += if chars > 0.0 {
                 (chars / per_line).ceil() + PARAGRAPH_GAP_LINES
+            } else if after_text {
+                0.15
             } else {
-                0.5
+                1.0
             };
+            after_text = chars > 0.0;
         }
         // Trailing empty lines do not start a page of their own.
         let used = (lines / per_page).ceil().max(1.0);

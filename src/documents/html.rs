@@ -50,10 +50,8 @@ pub fn html_to_text(html: &str) -> String {
                     newline(&mut out, if name == "p" && closing { 2 } else { 1 })
                 }
                 "li" | "tr" | "dt" | "dd" | "hr" => newline(&mut out, 1),
-                "td" | "th" if !closing => {
-                    if !out.ends_with('\n') && !out.is_empty() {
-                        out.push('\t');
-                    }
+                "td" | "th" if !closing && !out.ends_with('\n') && !out.is_empty() => {
+                    out.push('\t')
                 }
                 _ => {}
             }

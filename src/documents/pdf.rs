@@ -610,7 +610,7 @@ impl OutputDev for TextOut<'_> {
         ch: &str,
     ) -> Result<(), OutputError> {
         self.calls = self.calls.wrapping_add(1);
-        if self.calls % 1024 == 0 && self.budget.expired() {
+        if self.calls.is_multiple_of(1024) && self.budget.expired() {
             return Err(Self::stop());
         }
         if self.text.len() >= self.budget.max_text_chars {

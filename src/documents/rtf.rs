@@ -181,7 +181,7 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
     }
 
     while i < n && !full {
-        if i % 65_536 == 0 && budget.expired() {
+        if i.is_multiple_of(65_536) && budget.expired() {
             return Extracted::failed(
                 Status::Unreadable,
                 "the RTF could not be read within the time limit",

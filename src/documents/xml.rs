@@ -118,7 +118,7 @@ pub(crate) fn walk(xml: &str, budget: &Budget, mut on: impl FnMut(Ev<'_>)) -> Re
     let mut n: u32 = 0;
     loop {
         n = n.wrapping_add(1);
-        if n % 4096 == 0 && budget.expired() {
+        if n.is_multiple_of(4096) && budget.expired() {
             return Err("time limit reached while reading the XML".to_string());
         }
         match reader.read_event() {
