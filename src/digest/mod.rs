@@ -11,8 +11,10 @@
 //! All wording the staff read lives in the templates or, for short labels, in [`labels`].
 
 pub mod chart;
+pub mod collect;
 pub mod export;
 pub mod labels;
+pub mod schedule;
 pub mod shortlist;
 
 use std::path::Path;
