@@ -548,6 +548,11 @@ impl Config {
         {
             problems.push(problem(&file, "database.url", "must start with sqlite: or postgres://"));
         }
+        if let Some(smtp) = outbox.as_ref().and_then(|o| o.smtp.as_ref()) {
+            for (key, msg) in smtp.problems() {
+                problems.push(problem(&file, &format!("outbox.smtp.{key}"), &msg));
+            }
+        }
         if let Some(o) = &outbox
             && o.kind == OutboxKind::Smtp
             && o.smtp.is_none()
@@ -572,9 +577,8 @@ impl Config {
         } else {
             None
         };
-        if let Some(call) = &call {
+        if call.is_some() {
             check_templates(&templates_dir, &file, &mut problems);
-            let _ = call;
         }
 
         match (general, mailbox, database, outbox, documents, municipalities, digest, alerts, call) {
@@ -640,6 +644,11 @@ fn check_mailbox(m: &MailboxSettings, file: &str, problems: &mut Vec<Problem>) {
     for (i, a) in m.other_addresses.iter().enumerate() {
         if EmailAddress::parse(a).is_none() {
             problems.push(problem(file, &format!("mailbox.other_addresses[{i}]"), "is not an e-mail address"));
+        }
+    }
+    if let Some(imap) = &m.imap {
+        for (key, msg) in imap.problems() {
+            problems.push(problem(file, &format!("mailbox.imap.{key}"), &msg));
         }
     }
     if m.kind == MailboxKind::Imap && m.imap.is_none() {
@@ -713,6 +722,16 @@ fn check_call(call: &Call, file: &str, problems: &mut Vec<Problem>) {
     }
     if !call.lexicon_path.is_file() {
         problems.push(problem(file, "lexicon", &format!("file {} does not exist", call.lexicon_path.display())));
+    } else {
+        let lexicon_file = call.lexicon_path.display().to_string();
+        match crate::assess::lexicon::Lexicon::load(&call.lexicon_path) {
+            Ok(lex) => {
+                for p in lex.validate(&call.criterion_ids(), &call.domain_ids()) {
+                    problems.push(problem(&lexicon_file, "", &p));
+                }
+            }
+            Err(e) => problems.push(problem(&lexicon_file, "", &one_line(&format!("{e:#}")))),
+        }
     }
 }
 
