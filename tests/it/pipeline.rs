@@ -159,3 +159,69 @@ async fn a_mail_larger_than_the_limit_is_quarantined_unread() {
     assert_eq!(app.files_in("Quarantaine"), 1);
     assert!(app.letters().is_empty());
 }
+
+#[tokio::test]
+async fn municipalities_are_identified_from_domain_and_letter_and_doubts_are_flagged() {
+    let app = TestApp::sqlite().await;
+    for f in [
+        "werkorganisatie-hltsamen.eml",
+        "letterhead-other-municipality.eml",
+        "ambiguous-bergen-limburg.eml",
+        "unidentified-gmail.eml",
+    ] {
+        app.deliver_fixture(f);
+    }
+    let r = app.run_once().await;
+    assert_eq!(r.poll.nominations, 4, "{r:?}");
+    let subs = store::submissions(&app.intake.db).await.unwrap();
+    let by_sender = |needle: &str| subs.iter().find(|s| s.sender.contains(needle)).unwrap_or_else(|| panic!("no {needle}")).clone();
+    assert_eq!(by_sender("hltsamen.nl").municipality_code.as_deref(), Some("GM1525"), "Teylingen from the letter");
+    let peel = by_sender("venlo.nl");
+    assert_eq!(peel.municipality_code.as_deref(), Some("GM1894"), "Peel en Maas from the letterhead");
+    assert!(!peel.flags().is_empty(), "the Venlo sender domain is flagged for staff");
+    assert_eq!(by_sender("kpnmail.nl").municipality_code.as_deref(), Some("GM0893"), "Bergen (L.), never Bergen (NH.)");
+    let unknown = by_sender("gmail.com");
+    assert_eq!(unknown.municipality_code, None);
+    // The confirmation of the unidentified nomination asks which municipality it is for; staff set it.
+    let letter = app.letter_text(&unknown.reference);
+    assert!(letter.to_lowercase().contains("gemeente"), "{letter}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["set-municipality", &unknown.reference, "GM0363"])
+        .env("INTAKE__DATABASE__URL", format!("sqlite://{}", app.dir.path().join("intake.db").display()))
+        .env("INTAKE__MAILBOX__MAILDIR_PATH", app.maildir.display().to_string())
+        .env("INTAKE__OUTBOX__DIR", app.outbox.display().to_string())
+        .current_dir(crate::helpers::root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fixed = store::submission_by_reference(&app.intake.db, &unknown.reference).await.unwrap().unwrap();
+    assert_eq!(fixed.municipality_code.as_deref(), Some("GM0363"));
+    assert!(fixed.municipality_by_staff);
+    let events = store::events_of(&app.intake.db, fixed.id).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "set_municipality"), "audit log");
+}
+
+#[tokio::test]
+async fn intake_show_prints_the_findings_with_quoted_evidence() {
+    let app = TestApp::sqlite().await;
+    app.copy_samples();
+    app.run_once().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["show", "KVN-0002"])
+        .env("INTAKE__DATABASE__URL", format!("sqlite://{}", app.dir.path().join("intake.db").display()))
+        .env("INTAKE__MAILBOX__MAILDIR_PATH", app.maildir.display().to_string())
+        .env("INTAKE__OUTBOX__DIR", app.outbox.display().to_string())
+        .current_dir(crate::helpers::root())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Zwolle") && text.contains("op tijd") && text.contains("«"), "{text}");
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["show", "KVN-9999"])
+        .env("INTAKE__DATABASE__URL", format!("sqlite://{}", app.dir.path().join("intake.db").display()))
+        .current_dir(crate::helpers::root())
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(4));
+}
