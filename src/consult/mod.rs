@@ -56,8 +56,8 @@ pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> an
     themes.sort();
     themes.dedup();
     let themes: Vec<String> = themes.iter().map(|d| call.domain_title(d)).collect();
-    let answer_by = now + chrono::Duration::days(i64::from(call.consultation.answer_days));
     let tz = call.time_zone;
+    let answer_by = answer_deadline(now, call.consultation.answer_days, tz);
     let mut queued = 0;
     let mut tx = intake.db.begin().await?;
     for p in &call.partners {
@@ -139,6 +139,20 @@ pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> an
     }
     tx.commit().await?;
     Ok(queued)
+}
+
+/// The last moment an answer counts: the end (23:59:59 in the call's time zone) of the day
+/// `answer_days` after `sent_at`. The letters say "uiterlijk 10 april", which means up to and
+/// including 10 April, not the hour of day the request happened to be sent.
+pub fn answer_deadline(sent_at: DateTime<Utc>, answer_days: u32, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    use chrono::TimeZone as _;
+    let day = (sent_at + chrono::Duration::days(i64::from(answer_days))).with_timezone(&tz).date_naive();
+    let next_midnight = day.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0));
+    // Midnight may not exist on a DST change in some zones: then take the earliest valid moment.
+    match next_midnight.and_then(|m| tz.from_local_datetime(&m).earliest()) {
+        Some(t) => t.with_timezone(&Utc) - chrono::Duration::seconds(1),
+        None => sent_at + chrono::Duration::days(i64::from(answer_days)),
+    }
 }
 
 /// The automatic consultation modes: `on-intake` asks about every candidate as soon as it is

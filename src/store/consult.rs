@@ -150,3 +150,39 @@ pub async fn set_consultation_state(tx: &mut Tx, id: i64, state: &str, now: Date
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// One partner answer as received: accepted (it set the consultation's verdict) or held for staff
+/// with the reason. Every answer is kept, so a replaced verdict keeps its history.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AnswerRow {
+    pub id: i64,
+    /// None: no consultation matched (no token, thread or subject).
+    pub consultation_id: Option<i64>,
+    /// The stored mail (`messages.id`).
+    pub message_id: i64,
+    pub from_address: String,
+    pub verdict: Option<String>,
+    pub motivation: String,
+    pub accepted: bool,
+    pub hold_reason: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Every answer to one consultation, oldest first.
+pub async fn answers_of(db: &Db, consultation_id: i64) -> anyhow::Result<Vec<AnswerRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, AnswerRow>(
+        "SELECT * FROM consultation_answers WHERE consultation_id = $1 ORDER BY received_at, id"
+    )
+    .bind(consultation_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+/// Every answer held for staff (not counted), oldest first.
+pub async fn held_answers(db: &Db) -> anyhow::Result<Vec<AnswerRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, AnswerRow>(
+        "SELECT * FROM consultation_answers WHERE accepted = FALSE ORDER BY received_at, id"
+    )
+    .fetch_all(p)
+    .await)?)
+}

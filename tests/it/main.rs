@@ -11,3 +11,4 @@ mod imap;
 mod pipeline;
 mod servers;
 mod smtp;
+mod consultation_cycle;
