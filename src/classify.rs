@@ -57,36 +57,65 @@ const BOUNCE_SUBJECTS: &[&str] = &[
 
 pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
     let subject = f.subject.to_lowercase();
-    let from_local = f.from.as_ref().map(|a| a.local().to_string()).unwrap_or_default();
-    let is_daemon = ["mailer-daemon", "postmaster", "mail-daemon", "microsoftexchange"]
-        .iter()
-        .any(|d| from_local.starts_with(d));
+    let from_local = f
+        .from
+        .as_ref()
+        .map(|a| a.local().to_string())
+        .unwrap_or_default();
+    let is_daemon = [
+        "mailer-daemon",
+        "postmaster",
+        "mail-daemon",
+        "microsoftexchange",
+    ]
+    .iter()
+    .any(|d| from_local.starts_with(d));
 
     let report = f.report_type.as_deref();
     if report == Some("delivery-status")
         || (f.null_sender && (is_daemon || BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s))))
         || (is_daemon && BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s)))
     {
-        return no_reply(MailKind::Bounce, "een onbestelbaar-melding (bounce) krijgt geen antwoord");
+        return no_reply(
+            MailKind::Bounce,
+            "een onbestelbaar-melding (bounce) krijgt geen antwoord",
+        );
     }
 
-    let auto_submitted = f.auto_submitted.as_deref().is_some_and(|v| !v.starts_with("no"));
-    let auto_subject = AUTO_SUBJECTS.iter().any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
+    let auto_submitted = f
+        .auto_submitted
+        .as_deref()
+        .is_some_and(|v| !v.starts_with("no"));
+    let auto_subject = AUTO_SUBJECTS
+        .iter()
+        .any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
     let auto_precedence = matches!(f.precedence.as_deref(), Some("auto_reply"));
     // X-Auto-Response-Suppress alone is set by Outlook on ordinary mail too; count it only with a
     // subject that says it is automatic.
-    if auto_submitted || auto_precedence || (auto_subject && (f.autoreply_headers || f.auto_submitted.is_none())) {
-        return no_reply(MailKind::AutoReply, "een automatisch antwoord (RFC 3834) krijgt geen antwoord");
+    if auto_submitted
+        || auto_precedence
+        || (auto_subject && (f.autoreply_headers || f.auto_submitted.is_none()))
+    {
+        return no_reply(
+            MailKind::AutoReply,
+            "een automatisch antwoord (RFC 3834) krijgt geen antwoord",
+        );
     }
 
     if report.is_some() {
-        return no_reply(MailKind::Other, "een leesbevestiging of rapport krijgt geen antwoord");
+        return no_reply(
+            MailKind::Other,
+            "een leesbevestiging of rapport krijgt geen antwoord",
+        );
     }
 
     if let Some(from) = &f.from
         && ctx.own_addresses.iter().any(|o| o == &from.without_tag())
     {
-        return no_reply(MailKind::Other, "mail van ons eigen adres krijgt geen antwoord");
+        return no_reply(
+            MailKind::Other,
+            "mail van ons eigen adres krijgt geen antwoord",
+        );
     }
 
     if ctx.has_consult_token || ctx.from_partner {
@@ -97,13 +126,19 @@ pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
     }
 
     if f.is_list || matches!(f.precedence.as_deref(), Some("list" | "bulk" | "junk")) {
-        return no_reply(MailKind::Other, "mail van een verzendlijst krijgt geen antwoord");
+        return no_reply(
+            MailKind::Other,
+            "mail van een verzendlijst krijgt geen antwoord",
+        );
     }
     if f.null_sender || is_daemon {
         return no_reply(MailKind::Other, "mail zonder afzender krijgt geen antwoord");
     }
     if f.from.is_none() {
-        return no_reply(MailKind::Other, "mail zonder geldig afzenderadres krijgt geen antwoord");
+        return no_reply(
+            MailKind::Other,
+            "mail zonder geldig afzenderadres krijgt geen antwoord",
+        );
     }
     Classification {
         kind: MailKind::Nomination,
@@ -125,7 +160,14 @@ mod tests {
 
     fn kind(raw: &str) -> MailKind {
         let own = [EmailAddress::parse("koplopers@vng.nl").unwrap()];
-        classify(&facts(raw.as_bytes()), &Context { own_addresses: &own, ..Default::default() }).kind
+        classify(
+            &facts(raw.as_bytes()),
+            &Context {
+                own_addresses: &own,
+                ..Default::default()
+            },
+        )
+        .kind
     }
 
     #[test]
@@ -134,7 +176,8 @@ mod tests {
         assert_eq!(kind(m), MailKind::AutoReply);
         let m = "From: a@ede.nl\r\nSubject: Voordracht\r\nAuto-Submitted: no\r\n\r\nBrief.\r\n";
         assert_eq!(kind(m), MailKind::Nomination);
-        let m = "From: a@ede.nl\r\nSubject: Voordracht\r\nAuto-Submitted: auto-generated\r\n\r\nx\r\n";
+        let m =
+            "From: a@ede.nl\r\nSubject: Voordracht\r\nAuto-Submitted: auto-generated\r\n\r\nx\r\n";
         assert_eq!(kind(m), MailKind::AutoReply);
     }
 

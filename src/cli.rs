@@ -24,7 +24,13 @@ use crate::store;
 #[command(name = "intake", version, about)]
 pub struct Cli {
     /// The settings file.
-    #[arg(long, short, global = true, env = "INTAKE_CONFIG", default_value = "config/intake.toml")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "INTAKE_CONFIG",
+        default_value = "config/intake.toml"
+    )]
     pub config: PathBuf,
     /// More log output (-v: debug).
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
@@ -97,6 +103,79 @@ pub enum Command {
     Consultations,
     /// Mailbox connection state, last successful check, outbox backlog and failures.
     Status,
+    /// The staff digest on demand, since the last daily digest: print it, or send it now.
+    ///
+    /// Exit codes: 0 done, 1 failed.
+    #[command(group(clap::ArgGroup::new("action").required(true).multiple(true).args(["print", "send", "html"])))]
+    Digest {
+        /// Write the plain-text version to stdout.
+        #[arg(long)]
+        print: bool,
+        /// Send it to the staff recipients of the call now (the daily digest still follows).
+        #[arg(long)]
+        send: bool,
+        /// Also write the HTML version to FILE (charts embedded, opens in a browser).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// Export every nomination with its findings, consultation and decision.
+    ///
+    /// CSV is UTF-8 with BOM and `;`-separated, so it opens in columns in Dutch Excel.
+    /// Exit codes: 0 done, 1 failed.
+    Export {
+        #[arg(long, value_enum)]
+        format: crate::digest::commands::ExportFormat,
+        /// Where to write it; `-` for stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Propose a shortlist: maximal spread over provinces and themes among eligible nominations.
+    ///
+    /// Prints the objective, each pick with why, the reserves and why others are not eligible.
+    /// It is advice: record decisions with `intake decide`. Exit codes: 0 done, 1 failed.
+    Shortlist {
+        /// How many to propose (default: selection_size of the call).
+        #[arg(long)]
+        size: Option<usize>,
+    },
+    /// Record the staff decision on a nomination (kept in the audit log; the latest counts).
+    ///
+    /// Exit codes: 0 done, 1 failed, 4 no such nomination, 5 refused (already ratified).
+    Decide {
+        /// The reference, e.g. KVN-0007.
+        reference: String,
+        #[arg(value_enum)]
+        decision: crate::digest::commands::Decision,
+        /// Why (for the audit log; never sent to the municipality).
+        #[arg(long, required = true)]
+        note: String,
+        /// Who decided (for the audit log).
+        #[arg(long, env = "USER", default_value = "staff")]
+        by: String,
+    },
+    /// Record the ratification of the selection by one of the two office holders of the call.
+    ///
+    /// Every current nomination needs a decision first; after a ratification decisions are
+    /// frozen. Exit codes: 0 done, 1 failed, 2 NAME is not an office holder, 5 refused
+    /// (undecided nominations, nothing selected).
+    Ratify {
+        /// Name (or role) of the office holder, as in the call config.
+        #[arg(long, required = true, value_name = "NAME")]
+        by: String,
+        /// Optional remark for the audit log.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Send the letters to selected and not-selected municipalities through the outbox.
+    ///
+    /// Only after both office holders ratified; one letter per nomination, never twice.
+    /// Exit codes: 0 done, 1 failed or a letter could not be addressed, 2 --send missing,
+    /// 5 refused (not ratified by both, undecided nominations).
+    Letters {
+        /// Queue and send the letters (without it nothing is done).
+        #[arg(long)]
+        send: bool,
+    },
 }
 
 /// Sets up logging to stderr: fields, never mail content. `RUST_LOG` overrides the level.
@@ -108,7 +187,10 @@ pub fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn load(path: &Path) -> Result<Config, ExitCode> {
@@ -191,14 +273,56 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
         Command::Ingest { files } => ingest(intake, &files).await,
         Command::Submissions => submissions(intake).await,
         Command::Show { reference } => show(intake, &reference).await,
-        Command::SetMunicipality { reference, code, by } => set_municipality(intake, &reference, &code, &by).await,
-        Command::Override { reference, criterion, verdict, note, by } => {
-            override_verdict(intake, &reference, &criterion, &verdict, &note, &by).await
-        }
-        Command::Consult { references, candidates, yes } => consult(intake, references, candidates, yes).await,
+        Command::SetMunicipality {
+            reference,
+            code,
+            by,
+        } => set_municipality(intake, &reference, &code, &by).await,
+        Command::Override {
+            reference,
+            criterion,
+            verdict,
+            note,
+            by,
+        } => override_verdict(intake, &reference, &criterion, &verdict, &note, &by).await,
+        Command::Consult {
+            references,
+            candidates,
+            yes,
+        } => consult(intake, references, candidates, yes).await,
         Command::Consultations => consultations(intake).await,
         Command::Status => status(intake).await,
-        Command::CheckConfig | Command::Extract { .. } | Command::Eval { .. } => Ok(ExitCode::from(2)),
+        Command::Digest { print, send, html } => {
+            crate::digest::commands::digest_command(
+                intake,
+                print,
+                send,
+                html.as_deref(),
+                Utc::now(),
+            )
+            .await
+        }
+        Command::Export { format, output } => {
+            crate::digest::commands::export_command(intake, format, &output).await
+        }
+        Command::Shortlist { size } => {
+            crate::digest::commands::shortlist_command(intake, size).await
+        }
+        Command::Decide {
+            reference,
+            decision,
+            note,
+            by,
+        } => {
+            crate::digest::commands::decide_command(intake, &reference, decision, &note, &by).await
+        }
+        Command::Ratify { by, note } => {
+            crate::digest::commands::ratify_command(intake, &by, note.as_deref()).await
+        }
+        Command::Letters { send } => crate::digest::commands::letters_command(intake, send).await,
+        Command::CheckConfig | Command::Extract { .. } | Command::Eval { .. } => {
+            Ok(ExitCode::from(2))
+        }
     }
 }
 
@@ -225,7 +349,11 @@ async fn run_daemon(intake: &Arc<Intake>, once: bool) -> anyhow::Result<ExitCode
         }
         MailboxKind::Imap => {
             let settings = m.imap.clone().context("[mailbox.imap] is missing")?;
-            let source = ImapSource::new(settings, m.processed_folder.clone(), m.quarantine_folder.clone())?;
+            let source = ImapSource::new(
+                settings,
+                m.processed_folder.clone(),
+                m.quarantine_folder.clone(),
+            )?;
             daemon::run(Arc::clone(intake), source, once, cancel).await?
         }
     };
@@ -238,7 +366,11 @@ async fn run_daemon(intake: &Arc<Intake>, once: bool) -> anyhow::Result<ExitCode
             p.duplicates,
             p.other,
             p.quarantined,
-            if p.already_stored > 0 { format!(", {} already stored", p.already_stored) } else { String::new() }
+            if p.already_stored > 0 {
+                format!(", {} already stored", p.already_stored)
+            } else {
+                String::new()
+            }
         );
         if !p.references.is_empty() {
             println!("new references: {}", p.references.join(", "));
@@ -265,19 +397,46 @@ async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitC
                 continue;
             }
         };
-        let file_time = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<Utc>::from);
+        let file_time = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .map(chrono::DateTime::<Utc>::from);
         let pos = Position {
             mailbox: "ingest".into(),
             uidvalidity: 0,
             uid: hex::encode(Sha256::digest(&raw)),
         };
-        let outcome = pipeline::process(intake, &pos, Fetched { uid: pos.uid.clone(), raw, internal_date: None, file_time }, Utc::now()).await?;
+        let outcome = pipeline::process(
+            intake,
+            &pos,
+            Fetched {
+                uid: pos.uid.clone(),
+                raw,
+                internal_date: None,
+                file_time,
+            },
+            Utc::now(),
+        )
+        .await?;
         println!("{}: {outcome:?}", path.display());
     }
     let me = daemon::worker_id();
-    let d = crate::outbox::drain_once(&intake.db, &daemon::transport(intake)?, &daemon::policy(intake, &me), Utc::now).await?;
-    println!("letters: {} sent, {} to retry, {} failed", d.sent, d.retried, d.failed);
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let d = crate::outbox::drain_once(
+        &intake.db,
+        &daemon::transport(intake)?,
+        &daemon::policy(intake, &me),
+        Utc::now,
+    )
+    .await?;
+    println!(
+        "letters: {} sent, {} to retry, {} failed",
+        d.sent, d.retried, d.failed
+    );
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn municipality_name(code: Option<&str>) -> String {
@@ -288,7 +447,10 @@ fn municipality_name(code: Option<&str>) -> String {
 
 async fn submissions(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     let tz = intake.cfg.call.time_zone;
-    println!("{:<9} {:<28} {:<17} {:<7} {:<6} {:<10} {}", "kenmerk", "gemeente", "ontvangen", "op tijd", "pag.", "advies", "status");
+    println!(
+        "{:<9} {:<28} {:<17} {:<7} {:<6} {:<10} status",
+        "kenmerk", "gemeente", "ontvangen", "op tijd", "pag.", "advies"
+    );
     for s in store::submissions(&intake.db).await? {
         println!(
             "{:<9} {:<28} {:<17} {:<7} {:<6} {:<10} {}",
@@ -296,9 +458,15 @@ async fn submissions(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             truncate(&municipality_name(s.municipality_code.as_deref()), 28),
             s.arrived_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
             if s.on_time { "ja" } else { "NEE" },
-            s.pages.map(|p| format!("{p}{}", if s.over_by.is_some() { "!" } else { "" })).unwrap_or_else(|| "?".into()),
+            s.pages
+                .map(|p| format!("{p}{}", if s.over_by.is_some() { "!" } else { "" }))
+                .unwrap_or_else(|| "?".into()),
             if s.meets_minimum { "voldoet" } else { "-" },
-            if s.is_current { "geldend".to_string() } else { "vervangen/laat".to_string() }
+            if s.is_current {
+                "geldend".to_string()
+            } else {
+                "vervangen/laat".to_string()
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -313,16 +481,33 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode> {
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await? else {
+    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
+    else {
         eprintln!("no nomination {reference}");
         return Ok(ExitCode::from(4));
     };
     let call = &intake.cfg.call;
     let tz = call.time_zone;
-    let m = s.municipality_code.as_deref().and_then(|c| Municipalities::embedded().by_code(c));
-    println!("{} — {}", s.reference, m.map(|m| format!("Gemeente {} ({})", m.name, m.province)).unwrap_or_else(|| "gemeente onbekend".into()));
-    println!("  afzender:   {} {}", s.sender_name.as_deref().unwrap_or(""), s.sender);
-    println!("  herkenning: {} [{}]", s.municipality_basis.as_deref().unwrap_or("-"), s.municipality_confidence.as_deref().unwrap_or("-"));
+    let m = s
+        .municipality_code
+        .as_deref()
+        .and_then(|c| Municipalities::embedded().by_code(c));
+    println!(
+        "{} — {}",
+        s.reference,
+        m.map(|m| format!("Gemeente {} ({})", m.name, m.province))
+            .unwrap_or_else(|| "gemeente onbekend".into())
+    );
+    println!(
+        "  afzender:   {} {}",
+        s.sender_name.as_deref().unwrap_or(""),
+        s.sender
+    );
+    println!(
+        "  herkenning: {} [{}]",
+        s.municipality_basis.as_deref().unwrap_or("-"),
+        s.municipality_confidence.as_deref().unwrap_or("-")
+    );
     for f in s.flags() {
         println!("  LET OP:     {f}");
     }
@@ -337,7 +522,14 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     for p in s.non_a4_list() {
         println!("  papier:     {p}");
     }
-    println!("  versie:     {}{}", s.version, s.version_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default());
+    println!(
+        "  versie:     {}{}",
+        s.version,
+        s.version_note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    );
     println!("  geldend:    {}", if s.is_current { "ja" } else { "nee" });
     println!("  documenten:");
     for d in store::documents_of(&intake.db, s.id).await? {
@@ -349,7 +541,10 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
             d.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
             d.page_basis.as_deref().unwrap_or(""),
             d.status,
-            d.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+            d.reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
         );
     }
     let claims = store::claims_of(&intake.db, s.id).await?;
@@ -358,25 +553,50 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     ids.push(call.principle.id.clone());
     let assessments = store::assessments_of(&intake.db, s.id).await?;
     for id in ids {
-        let Some(a) = assessments.iter().find(|a| a.criterion == id) else { continue };
+        let Some(a) = assessments.iter().find(|a| a.criterion == id) else {
+            continue;
+        };
         let over = a
             .staff_verdict
             .as_ref()
-            .map(|v| format!(" → staf: {v} ({}, {})", a.staff_note.as_deref().unwrap_or(""), a.staff_by.as_deref().unwrap_or("")))
+            .map(|v| {
+                format!(
+                    " → staf: {v} ({}, {})",
+                    a.staff_note.as_deref().unwrap_or(""),
+                    a.staff_by.as_deref().unwrap_or("")
+                )
+            })
             .unwrap_or_default();
-        println!("    {} {}: {}{} — {}", id, call.criterion_title(&id), a.machine_verdict, over, a.note);
+        println!(
+            "    {} {}: {}{} — {}",
+            id,
+            call.criterion_title(&id),
+            a.machine_verdict,
+            over,
+            a.note
+        );
         let ev: Vec<i64> = serde_json::from_str(&a.evidence).unwrap_or_default();
         for c in claims.iter().filter(|c| ev.contains(&c.id)).take(4) {
             let sentence: String = c.sentence.split_whitespace().collect::<Vec<_>>().join(" ");
             println!(
                 "      «{}»{}{}",
                 truncate(&sentence, 160),
-                c.domain.as_deref().map(|d| format!(" [{}]", call.domain_title(d))).unwrap_or_default(),
-                if c.kind != "evidence" { format!(" ({})", c.kind) } else { String::new() }
+                c.domain
+                    .as_deref()
+                    .map(|d| format!(" [{}]", call.domain_title(d)))
+                    .unwrap_or_default(),
+                if c.kind != "evidence" {
+                    format!(" ({})", c.kind)
+                } else {
+                    String::new()
+                }
             );
         }
     }
-    println!("  voldoet aan minimum (2 van 3 + principe): {}", if s.meets_minimum { "ja" } else { "nee" });
+    println!(
+        "  voldoet aan minimum (2 van 3 + principe): {}",
+        if s.meets_minimum { "ja" } else { "nee" }
+    );
     let cons = store::consult::consultations_of(&intake.db, s.id).await?;
     if !cons.is_empty() {
         println!("  consultatie:");
@@ -385,15 +605,26 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
                 "    - {}: {}{}{}",
                 c.partner_id,
                 c.state,
-                c.verdict.as_deref().map(|v| format!(" — {v}")).unwrap_or_default(),
-                c.motivation.as_deref().map(|m| format!(": «{}»", truncate(m, 120))).unwrap_or_default()
+                c.verdict
+                    .as_deref()
+                    .map(|v| format!(" — {v}"))
+                    .unwrap_or_default(),
+                c.motivation
+                    .as_deref()
+                    .map(|m| format!(": «{}»", truncate(m, 120)))
+                    .unwrap_or_default()
             );
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn set_municipality(intake: &Arc<Intake>, reference: &str, code: &str, by: &str) -> anyhow::Result<ExitCode> {
+async fn set_municipality(
+    intake: &Arc<Intake>,
+    reference: &str,
+    code: &str,
+    by: &str,
+) -> anyhow::Result<ExitCode> {
     let Some(code) = crate::domain::MunicipalityCode::parse(code) else {
         eprintln!("{code} is not a municipality code (GM and four digits)");
         return Ok(ExitCode::from(2));
@@ -402,24 +633,42 @@ async fn set_municipality(intake: &Arc<Intake>, reference: &str, code: &str, by:
         eprintln!("no municipality with code {code}");
         return Ok(ExitCode::from(4));
     };
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await? else {
+    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
+    else {
         eprintln!("no nomination {reference}");
         return Ok(ExitCode::from(4));
     };
     let mut tx = intake.db.begin().await?;
     store::set_municipality(&mut tx, s.id, code.as_str(), by).await?;
-    store::event(&mut tx, Utc::now(), by, "set_municipality", Some(s.id), None, &format!("{:?} → {}", s.municipality_code, code)).await?;
+    store::event(
+        &mut tx,
+        Utc::now(),
+        by,
+        "set_municipality",
+        Some(s.id),
+        None,
+        &format!("{:?} → {}", s.municipality_code, code),
+    )
+    .await?;
     tx.commit().await?;
     println!("{}: gemeente is nu {} ({})", s.reference, m.name, code);
     Ok(ExitCode::SUCCESS)
 }
 
-async fn override_verdict(intake: &Arc<Intake>, reference: &str, criterion: &str, verdict: &str, note: &str, by: &str) -> anyhow::Result<ExitCode> {
+async fn override_verdict(
+    intake: &Arc<Intake>,
+    reference: &str,
+    criterion: &str,
+    verdict: &str,
+    note: &str,
+    by: &str,
+) -> anyhow::Result<ExitCode> {
     if !["met", "weak", "not_found"].contains(&verdict) {
         eprintln!("verdict must be met, weak or not_found");
         return Ok(ExitCode::from(2));
     }
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await? else {
+    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
+    else {
         eprintln!("no nomination {reference}");
         return Ok(ExitCode::from(4));
     };
@@ -429,22 +678,45 @@ async fn override_verdict(intake: &Arc<Intake>, reference: &str, criterion: &str
         eprintln!("{reference} has no criterion {criterion}");
         return Ok(ExitCode::from(4));
     }
-    store::event(&mut tx, now, by, "override", Some(s.id), None, &format!("{criterion} → {verdict}: {note}")).await?;
+    store::event(
+        &mut tx,
+        now,
+        by,
+        "override",
+        Some(s.id),
+        None,
+        &format!("{criterion} → {verdict}: {note}"),
+    )
+    .await?;
     tx.commit().await?;
     // The pre-assessment follows the overrides.
     let assessments = store::assessments_of(&intake.db, s.id).await?;
     let call = &intake.cfg.call;
-    let met = assessments.iter().filter(|a| a.criterion != call.principle.id && a.effective() == "met").count();
-    let principle = assessments.iter().any(|a| a.criterion == call.principle.id && a.effective() == "met");
+    let met = assessments
+        .iter()
+        .filter(|a| a.criterion != call.principle.id && a.effective() == "met")
+        .count();
+    let principle = assessments
+        .iter()
+        .any(|a| a.criterion == call.principle.id && a.effective() == "met");
     let meets = met >= call.minimum_criteria && (principle || !call.require_principle);
     let mut tx = intake.db.begin().await?;
     store::set_meets_minimum(&mut tx, s.id, meets).await?;
     tx.commit().await?;
-    println!("{}: criterium {criterion} is nu {verdict}; voldoet aan minimum: {}", s.reference, if meets { "ja" } else { "nee" });
+    println!(
+        "{}: criterium {criterion} is nu {verdict}; voldoet aan minimum: {}",
+        s.reference,
+        if meets { "ja" } else { "nee" }
+    );
     Ok(ExitCode::SUCCESS)
 }
 
-async fn consult(intake: &Arc<Intake>, mut references: Vec<String>, candidates: bool, yes: bool) -> anyhow::Result<ExitCode> {
+async fn consult(
+    intake: &Arc<Intake>,
+    mut references: Vec<String>,
+    candidates: bool,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
     if candidates {
         let list = crate::consult::candidates(intake).await?;
         if list.is_empty() {
@@ -453,16 +725,27 @@ async fn consult(intake: &Arc<Intake>, mut references: Vec<String>, candidates: 
         }
         println!("candidates:");
         for s in &list {
-            println!("  {} {}", s.reference, municipality_name(s.municipality_code.as_deref()));
+            println!(
+                "  {} {}",
+                s.reference,
+                municipality_name(s.municipality_code.as_deref())
+            );
             references.push(s.reference.clone());
         }
         if !yes {
             use std::io::{BufRead, Write};
-            print!("send consultation requests to {} partner(s) for these {} nomination(s)? [j/N] ", intake.cfg.call.partners.len(), list.len());
+            print!(
+                "send consultation requests to {} partner(s) for these {} nomination(s)? [j/N] ",
+                intake.cfg.call.partners.len(),
+                list.len()
+            );
             std::io::stdout().flush()?;
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
-            if !matches!(line.trim().to_lowercase().as_str(), "j" | "ja" | "y" | "yes") {
+            if !matches!(
+                line.trim().to_lowercase().as_str(),
+                "j" | "ja" | "y" | "yes"
+            ) {
                 println!("nothing sent");
                 return Ok(ExitCode::SUCCESS);
             }
@@ -478,8 +761,17 @@ async fn consult(intake: &Arc<Intake>, mut references: Vec<String>, candidates: 
         println!("{r}: {n} partner request(s) queued");
     }
     let me = daemon::worker_id();
-    let d = crate::outbox::drain_once(&intake.db, &daemon::transport(intake)?, &daemon::policy(intake, &me), Utc::now).await?;
-    println!("letters: {} sent, {} to retry, {} failed", d.sent, d.retried, d.failed);
+    let d = crate::outbox::drain_once(
+        &intake.db,
+        &daemon::transport(intake)?,
+        &daemon::policy(intake, &me),
+        Utc::now,
+    )
+    .await?;
+    println!(
+        "letters: {} sent, {} to retry, {} failed",
+        d.sent, d.retried, d.failed
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -494,7 +786,12 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         }
     }
     // Objections first.
-    by_sub.sort_by_key(|(id, v)| (!v.iter().any(|c| c.verdict.as_deref() == Some("objection")), *id));
+    by_sub.sort_by_key(|(id, v)| {
+        (
+            !v.iter().any(|c| c.verdict.as_deref() == Some("objection")),
+            *id,
+        )
+    });
     for (id, cons) in by_sub {
         let s = subs.iter().find(|s| s.id == id);
         println!(
@@ -503,13 +800,28 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             municipality_name(s.and_then(|s| s.municipality_code.as_deref()))
         );
         for c in cons {
-            let partner = intake.cfg.call.partners.iter().find(|p| p.id == c.partner_id).map(|p| p.name.as_str()).unwrap_or(&c.partner_id);
+            let partner = intake
+                .cfg
+                .call
+                .partners
+                .iter()
+                .find(|p| p.id == c.partner_id)
+                .map(|p| p.name.as_str())
+                .unwrap_or(&c.partner_id);
             println!(
                 "  {:<40} {:<10} {}{}",
                 partner,
                 c.state,
-                c.verdict.as_deref().unwrap_or(if c.needs_reading { "needs reading" } else { "" }),
-                c.motivation.as_deref().map(|m| format!(" — {}", truncate(&m.split_whitespace().collect::<Vec<_>>().join(" "), 100))).unwrap_or_default()
+                c.verdict
+                    .as_deref()
+                    .unwrap_or(if c.needs_reading { "needs reading" } else { "" }),
+                c.motivation
+                    .as_deref()
+                    .map(|m| format!(
+                        " — {}",
+                        truncate(&m.split_whitespace().collect::<Vec<_>>().join(" "), 100)
+                    ))
+                    .unwrap_or_default()
             );
         }
     }
@@ -520,13 +832,24 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     let tz = intake.cfg.call.time_zone;
     println!("database: {}", intake.db.backend());
     for m in store::all_mailbox_states(&intake.db).await? {
-        println!("mailbox {}: UIDVALIDITY {}, last UID {}", m.mailbox, m.uidvalidity, m.last_uid.as_deref().unwrap_or("-"));
+        println!(
+            "mailbox {}: UIDVALIDITY {}, last UID {}",
+            m.mailbox,
+            m.uidvalidity,
+            m.last_uid.as_deref().unwrap_or("-")
+        );
         println!(
             "  last successful check: {}",
-            m.last_success_at.map(|t| crate::letters::dutch_datetime(t, tz)).unwrap_or_else(|| "never".into())
+            m.last_success_at
+                .map(|t| crate::letters::dutch_datetime(t, tz))
+                .unwrap_or_else(|| "never".into())
         );
         if let Some(since) = m.failing_since {
-            println!("  FAILING since {}: {}", crate::letters::dutch_datetime(since, tz), m.last_error.as_deref().unwrap_or(""));
+            println!(
+                "  FAILING since {}: {}",
+                crate::letters::dutch_datetime(since, tz),
+                m.last_error.as_deref().unwrap_or("")
+            );
         }
     }
     print!("outbox:");
@@ -535,13 +858,20 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     }
     println!();
     for o in store::outbox_all(&intake.db).await? {
-        if o.status == "failed" || o.bounced_at.is_some() || (o.status == "pending" && o.attempts > 0) {
+        if o.status == "failed"
+            || o.bounced_at.is_some()
+            || (o.status == "pending" && o.attempts > 0)
+        {
             println!(
                 "  {} to {}: {}{}",
                 o.key,
                 o.recipient,
                 o.status,
-                o.last_error.as_deref().or(o.bounce_reason.as_deref()).map(|e| format!(" — {e}")).unwrap_or_default()
+                o.last_error
+                    .as_deref()
+                    .or(o.bounce_reason.as_deref())
+                    .map(|e| format!(" — {e}"))
+                    .unwrap_or_default()
             );
         }
     }

@@ -27,7 +27,6 @@ pub use crate::assess::municipality::Rules as MunicipalityRules;
 pub use crate::mailbox::imap::ImapSettings;
 pub use crate::outbox::transport::SmtpSettings;
 
-
 /// One problem found in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -524,8 +523,10 @@ impl Config {
         }
 
         let general: Option<General> = section(&table, "general", &file, &mut problems, false);
-        let mailbox: Option<MailboxSettings> = section(&table, "mailbox", &file, &mut problems, false);
-        let database: Option<DatabaseSettings> = section(&table, "database", &file, &mut problems, false);
+        let mailbox: Option<MailboxSettings> =
+            section(&table, "mailbox", &file, &mut problems, false);
+        let database: Option<DatabaseSettings> =
+            section(&table, "database", &file, &mut problems, false);
         let outbox: Option<OutboxSettings> = section(&table, "outbox", &file, &mut problems, false);
         let documents: Option<crate::documents::Limits> =
             section(&table, "documents", &file, &mut problems, true);
@@ -544,9 +545,15 @@ impl Config {
             check_mailbox(m, &file, &mut problems);
         }
         if let Some(d) = &database
-            && !(d.url.starts_with("sqlite:") || d.url.starts_with("postgres://") || d.url.starts_with("postgresql://"))
+            && !(d.url.starts_with("sqlite:")
+                || d.url.starts_with("postgres://")
+                || d.url.starts_with("postgresql://"))
         {
-            problems.push(problem(&file, "database.url", "must start with sqlite: or postgres://"));
+            problems.push(problem(
+                &file,
+                "database.url",
+                "must start with sqlite: or postgres://",
+            ));
         }
         if let Some(smtp) = outbox.as_ref().and_then(|o| o.smtp.as_ref()) {
             for (key, msg) in smtp.problems() {
@@ -557,12 +564,20 @@ impl Config {
             && o.kind == OutboxKind::Smtp
             && o.smtp.is_none()
         {
-            problems.push(problem(&file, "outbox.smtp", "kind = \"smtp\" needs an [outbox.smtp] section"));
+            problems.push(problem(
+                &file,
+                "outbox.smtp",
+                "kind = \"smtp\" needs an [outbox.smtp] section",
+            ));
         }
         if let Some(d) = &digest
             && chrono::NaiveTime::parse_from_str(&d.time, "%H:%M").is_err()
         {
-            problems.push(problem(&file, "digest.time", "must be a time of day as HH:MM"));
+            problems.push(problem(
+                &file,
+                "digest.time",
+                "must be a time of day as HH:MM",
+            ));
         }
         if general.is_some() && !templates_dir.is_dir() {
             problems.push(problem(
@@ -581,26 +596,42 @@ impl Config {
             check_templates(&templates_dir, &file, &mut problems);
         }
 
-        match (general, mailbox, database, outbox, documents, municipalities, digest, alerts, call) {
-            (Some(_), Some(mailbox), Some(database), Some(outbox), Some(documents), Some(municipalities), Some(digest), Some(alerts), Some(call))
-                if problems.is_empty() =>
-            {
-                Ok(Config {
-                    settings: Settings {
-                        path: path.to_path_buf(),
-                        mailbox,
-                        database,
-                        outbox,
-                        documents,
-                        municipalities,
-                        digest,
-                        alerts,
-                        call_path,
-                        templates_dir,
-                    },
-                    call,
-                })
-            }
+        match (
+            general,
+            mailbox,
+            database,
+            outbox,
+            documents,
+            municipalities,
+            digest,
+            alerts,
+            call,
+        ) {
+            (
+                Some(_),
+                Some(mailbox),
+                Some(database),
+                Some(outbox),
+                Some(documents),
+                Some(municipalities),
+                Some(digest),
+                Some(alerts),
+                Some(call),
+            ) if problems.is_empty() => Ok(Config {
+                settings: Settings {
+                    path: path.to_path_buf(),
+                    mailbox,
+                    database,
+                    outbox,
+                    documents,
+                    municipalities,
+                    digest,
+                    alerts,
+                    call_path,
+                    templates_dir,
+                },
+                call,
+            }),
             _ => {
                 if problems.is_empty() {
                     problems.push(problem(&file, "", "the configuration is incomplete"));
@@ -643,7 +674,11 @@ fn check_mailbox(m: &MailboxSettings, file: &str, problems: &mut Vec<Problem>) {
     }
     for (i, a) in m.other_addresses.iter().enumerate() {
         if EmailAddress::parse(a).is_none() {
-            problems.push(problem(file, &format!("mailbox.other_addresses[{i}]"), "is not an e-mail address"));
+            problems.push(problem(
+                file,
+                &format!("mailbox.other_addresses[{i}]"),
+                "is not an e-mail address",
+            ));
         }
     }
     if let Some(imap) = &m.imap {
@@ -652,13 +687,25 @@ fn check_mailbox(m: &MailboxSettings, file: &str, problems: &mut Vec<Problem>) {
         }
     }
     if m.kind == MailboxKind::Imap && m.imap.is_none() {
-        problems.push(problem(file, "mailbox.imap", "kind = \"imap\" needs a [mailbox.imap] section"));
+        problems.push(problem(
+            file,
+            "mailbox.imap",
+            "kind = \"imap\" needs a [mailbox.imap] section",
+        ));
     }
     if m.poll_interval_secs == 0 {
-        problems.push(problem(file, "mailbox.poll_interval_secs", "must be at least 1"));
+        problems.push(problem(
+            file,
+            "mailbox.poll_interval_secs",
+            "must be at least 1",
+        ));
     }
     if m.processed_folder == m.quarantine_folder {
-        problems.push(problem(file, "mailbox.quarantine_folder", "must differ from processed_folder"));
+        problems.push(problem(
+            file,
+            "mailbox.quarantine_folder",
+            "must differ from processed_folder",
+        ));
     }
 }
 
@@ -682,46 +729,92 @@ fn load_call(path: &Path, problems: &mut Vec<Problem>) -> Option<Call> {
 
 fn check_call(call: &Call, file: &str, problems: &mut Vec<Problem>) {
     let mut ids = BTreeSet::new();
-    for (i, c) in call.criteria.iter().chain(std::iter::once(&call.principle)).enumerate() {
+    for (i, c) in call
+        .criteria
+        .iter()
+        .chain(std::iter::once(&call.principle))
+        .enumerate()
+    {
         if !ids.insert(c.id.clone()) {
-            problems.push(problem(file, &format!("criteria[{i}].id"), &format!("duplicate id {:?}", c.id)));
+            problems.push(problem(
+                file,
+                &format!("criteria[{i}].id"),
+                &format!("duplicate id {:?}", c.id),
+            ));
         }
     }
     if call.minimum_criteria > call.criteria.len() {
-        problems.push(problem(file, "minimum_criteria", "is larger than the number of criteria"));
+        problems.push(problem(
+            file,
+            "minimum_criteria",
+            "is larger than the number of criteria",
+        ));
     }
     if call.max_pages == 0 {
         problems.push(problem(file, "max_pages", "must be at least 1"));
     }
-    if call.reference_prefix.is_empty() || !call.reference_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
-        problems.push(problem(file, "reference_prefix", "must be letters and digits only"));
+    if call.reference_prefix.is_empty()
+        || !call
+            .reference_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+    {
+        problems.push(problem(
+            file,
+            "reference_prefix",
+            "must be letters and digits only",
+        ));
     }
     let mut dids = BTreeSet::new();
     for (i, d) in call.domains.iter().enumerate() {
         if !dids.insert(d.id.clone()) {
-            problems.push(problem(file, &format!("domains[{i}].id"), &format!("duplicate id {:?}", d.id)));
+            problems.push(problem(
+                file,
+                &format!("domains[{i}].id"),
+                &format!("duplicate id {:?}", d.id),
+            ));
         }
     }
     for (i, p) in call.partners.iter().enumerate() {
         if p.addresses.is_empty() {
-            problems.push(problem(file, &format!("partners[{i}].addresses"), "needs at least one address"));
+            problems.push(problem(
+                file,
+                &format!("partners[{i}].addresses"),
+                "needs at least one address",
+            ));
         }
         for (j, a) in p.addresses.iter().enumerate() {
             if EmailAddress::parse(a).is_none() {
-                problems.push(problem(file, &format!("partners[{i}].addresses[{j}]"), "is not an e-mail address"));
+                problems.push(problem(
+                    file,
+                    &format!("partners[{i}].addresses[{j}]"),
+                    "is not an e-mail address",
+                ));
             }
         }
     }
     for (i, a) in call.staff.recipients.iter().enumerate() {
         if EmailAddress::parse(a).is_none() {
-            problems.push(problem(file, &format!("staff.recipients[{i}]"), "is not an e-mail address"));
+            problems.push(problem(
+                file,
+                &format!("staff.recipients[{i}]"),
+                "is not an e-mail address",
+            ));
         }
     }
     if call.office_holders.len() < 2 {
-        problems.push(problem(file, "office_holders", "the selection is ratified by two office holders: list both"));
+        problems.push(problem(
+            file,
+            "office_holders",
+            "the selection is ratified by two office holders: list both",
+        ));
     }
     if !call.lexicon_path.is_file() {
-        problems.push(problem(file, "lexicon", &format!("file {} does not exist", call.lexicon_path.display())));
+        problems.push(problem(
+            file,
+            "lexicon",
+            &format!("file {} does not exist", call.lexicon_path.display()),
+        ));
     } else {
         let lexicon_file = call.lexicon_path.display().to_string();
         match crate::assess::lexicon::Lexicon::load(&call.lexicon_path) {
@@ -766,7 +859,12 @@ fn read_table(path: &Path, problems: &mut Vec<Problem>) -> toml::Table {
 
 /// Applies `INTAKE__A__B=value` overrides: the value is read as a TOML value when it parses as
 /// one (numbers, booleans, arrays), else as a string.
-fn apply_env(table: &mut toml::Table, env: &[(String, String)], file: &str, problems: &mut Vec<Problem>) {
+fn apply_env(
+    table: &mut toml::Table,
+    env: &[(String, String)],
+    file: &str,
+    problems: &mut Vec<Problem>,
+) {
     for (name, value) in env {
         let Some(rest) = name.strip_prefix("INTAKE__") else {
             continue;
@@ -793,7 +891,11 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)], file: &str, prob
             match entry {
                 toml::Value::Table(t) => cur = t,
                 _ => {
-                    problems.push(problem(file, name, "overrides a value that is not a section"));
+                    problems.push(problem(
+                        file,
+                        name,
+                        "overrides a value that is not a section",
+                    ));
                     return;
                 }
             }
@@ -845,14 +947,23 @@ mod tests {
         assert_eq!(cfg.call.partners.len(), 5);
         assert_eq!(cfg.settings.mailbox.kind, MailboxKind::Maildir);
         // 21 March 2018 23:59:59 CET is 22:59:59 UTC.
-        assert_eq!(cfg.call.deadline_utc().to_rfc3339(), "2018-03-21T22:59:59+00:00");
+        assert_eq!(
+            cfg.call.deadline_utc().to_rfc3339(),
+            "2018-03-21T22:59:59+00:00"
+        );
     }
 
     #[test]
     fn environment_overrides_replace_file_values() {
         let env = vec![
-            ("INTAKE__DATABASE__URL".to_string(), "postgres://x@127.0.0.1/db".to_string()),
-            ("INTAKE__MAILBOX__POLL_INTERVAL_SECS".to_string(), "7".to_string()),
+            (
+                "INTAKE__DATABASE__URL".to_string(),
+                "postgres://x@127.0.0.1/db".to_string(),
+            ),
+            (
+                "INTAKE__MAILBOX__POLL_INTERVAL_SECS".to_string(),
+                "7".to_string(),
+            ),
         ];
         let cfg = Config::load_with_env(&shipped(), &env).unwrap();
         assert_eq!(cfg.settings.database.url, "postgres://x@127.0.0.1/db");
@@ -871,7 +982,14 @@ mod tests {
         .unwrap();
         let err = Config::load_with_env(&p, &[]).unwrap_err();
         let text = err.to_string();
-        for needle in ["mailbox.address", "poll_interval_secs", "database.url", "bogus", "digest.time", "nope.toml"] {
+        for needle in [
+            "mailbox.address",
+            "poll_interval_secs",
+            "database.url",
+            "bogus",
+            "digest.time",
+            "nope.toml",
+        ] {
             assert!(text.contains(needle), "missing {needle} in:\n{text}");
         }
     }
@@ -879,8 +997,14 @@ mod tests {
     #[test]
     fn a_local_time_in_the_spring_gap_resolves_after_the_gap() {
         let t = NaiveDateTime::parse_from_str("2018-03-25 02:30:00", "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(local_to_utc(chrono_tz::Europe::Amsterdam, t).to_rfc3339(), "2018-03-25T01:00:00+00:00");
+        assert_eq!(
+            local_to_utc(chrono_tz::Europe::Amsterdam, t).to_rfc3339(),
+            "2018-03-25T01:00:00+00:00"
+        );
         let t = NaiveDateTime::parse_from_str("2018-10-28 02:30:00", "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(local_to_utc(chrono_tz::Europe::Amsterdam, t).to_rfc3339(), "2018-10-28T01:30:00+00:00");
+        assert_eq!(
+            local_to_utc(chrono_tz::Europe::Amsterdam, t).to_rfc3339(),
+            "2018-10-28T01:30:00+00:00"
+        );
     }
 }

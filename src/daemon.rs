@@ -45,11 +45,23 @@ pub async fn poll_once<S: MailSource>(
     let listing = match source.list().await {
         Ok(l) => l,
         Err(e) => {
-            let _ = store::mailbox_failed(&intake.db, &source.describe(), &format!("{e:#}"), Utc::now()).await;
+            let _ = store::mailbox_failed(
+                &intake.db,
+                &source.describe(),
+                &format!("{e:#}"),
+                Utc::now(),
+            )
+            .await;
             return Err(e);
         }
     };
-    store::mailbox_ok(&intake.db, &listing.mailbox, listing.uidvalidity, Utc::now()).await?;
+    store::mailbox_ok(
+        &intake.db,
+        &listing.mailbox,
+        listing.uidvalidity,
+        Utc::now(),
+    )
+    .await?;
     for item in &listing.items {
         if cancel.is_cancelled() {
             break;
@@ -86,7 +98,11 @@ pub async fn poll_once<S: MailSource>(
 /// Identifies this process for leases and outbox claims.
 pub fn worker_id() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "intake".into());
-    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// The outbox policy from the settings.
@@ -151,6 +167,12 @@ pub async fn run<S: MailSource>(
                 }
             }
         }
+        // The daily digest (not in `--once` runs, whose output must not depend on the hour).
+        if !once
+            && let Err(e) = crate::digest::schedule::send_digest_if_due(&intake, Utc::now()).await
+        {
+            tracing::error!(error = %format!("{e:#}"), "digest failed");
+        }
         match worker::drain_once(&intake.db, &transport, &policy, Utc::now).await {
             Ok(d) => {
                 summary.sent += d.sent;
@@ -208,7 +230,9 @@ async fn alert_if_unreachable(intake: &Intake, mailbox: &str) {
     let Ok(Some(state)) = store::mailbox_state(&intake.db, mailbox).await else {
         return;
     };
-    let Some(since) = state.failing_since else { return };
+    let Some(since) = state.failing_since else {
+        return;
+    };
     let limit = chrono::Duration::seconds(cfg.settings.alerts.mailbox_unreachable_secs as i64);
     if Utc::now() - since < limit || state.alerted_at.is_some() {
         return;
@@ -226,9 +250,14 @@ async fn alert_if_unreachable(intake: &Intake, mailbox: &str) {
     );
     let html = format!(
         "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Mailbox niet bereikbaar</title></head><body><h1>Mailbox niet bereikbaar</h1><p>{}</p></body></html>",
-        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace("\n\n", "</p><p>")
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace("\n\n", "</p><p>")
     );
-    let Ok(mut tx) = intake.db.begin().await else { return };
+    let Ok(mut tx) = intake.db.begin().await else {
+        return;
+    };
     for to in &cfg.call.staff.recipients {
         let msgid = crate::letters::new_message_id(&cfg.settings.mailbox.address);
         let Ok(raw) = crate::letters::build(&crate::letters::Outgoing {
@@ -270,13 +299,14 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -11,18 +11,24 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     /// Accepts `local@domain` with a dot-free or dotted domain, no spaces, no angle brackets.
     pub fn parse(s: &str) -> Option<EmailAddress> {
-        let s = s.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        let s = s
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim();
         let (local, domain) = s.rsplit_once('@')?;
         let ok_local = !local.is_empty()
             && local.len() <= 64
-            && !local.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',');
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',');
         let ok_domain = !domain.is_empty()
             && domain.len() <= 253
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']' || c == ':');
+            && domain.chars().all(|c| {
+                c.is_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']' || c == ':'
+            });
         (ok_local && ok_domain).then(|| EmailAddress(s.to_lowercase()))
     }
 
@@ -92,7 +98,8 @@ impl MunicipalityCode {
     pub fn parse(s: &str) -> Option<MunicipalityCode> {
         let s = s.trim().to_uppercase();
         let digits = s.strip_prefix("GM")?;
-        (digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit())).then_some(MunicipalityCode(s))
+        (digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()))
+            .then_some(MunicipalityCode(s))
     }
 
     pub fn as_str(&self) -> &str {
@@ -171,7 +178,10 @@ mod tests {
         assert_eq!(Reference::new("KVN", 7).as_str(), "KVN-0007");
         assert_eq!(Reference::parse("kvn-0042").unwrap().as_str(), "KVN-0042");
         assert!(Reference::parse("KVN0042").is_none());
-        assert_eq!(MunicipalityCode::parse("gm0363").unwrap().as_str(), "GM0363");
+        assert_eq!(
+            MunicipalityCode::parse("gm0363").unwrap().as_str(),
+            "GM0363"
+        );
         assert!(MunicipalityCode::parse("GM363").is_none());
     }
 }

@@ -30,16 +30,22 @@ impl Templates {
                 minijinja::AutoEscape::None
             }
         });
-        let entries = std::fs::read_dir(dir).with_context(|| format!("failed to read templates in {}", dir.display()))?;
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("failed to read templates in {}", dir.display()))?;
         for entry in entries {
             let path = entry?.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+            let Some(name) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_string)
+            else {
                 continue;
             };
             if !name.ends_with(".j2") {
                 continue;
             }
-            let source = std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
+            let source = std::fs::read_to_string(&path)
+                .with_context(|| format!("failed to read {}", path.display()))?;
             env.add_template_owned(name.clone(), source)
                 .with_context(|| format!("template {} has a syntax error", path.display()))?;
         }
@@ -65,7 +71,10 @@ impl Templates {
 
     /// Renders a one-line template (a subject from the call config).
     pub fn render_line(&self, source: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
-        let out = self.env.render_str(source, minijinja::value::Serde(ctx)).context("failed to render a subject line")?;
+        let out = self
+            .env
+            .render_str(source, minijinja::value::Serde(ctx))
+            .context("failed to render a subject line")?;
         Ok(out.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
@@ -130,7 +139,10 @@ raw_header!(AutoResponseSuppress, "X-Auto-Response-Suppress");
 
 /// A new Message-ID at our domain: `<random.timestamp@domain>`.
 pub fn new_message_id(our_address: &str) -> String {
-    let domain = our_address.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost");
+    let domain = our_address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("localhost");
     let r: u64 = rand::random();
     format!("<{:016x}.{}@{}>", r, Utc::now().timestamp(), domain)
 }
@@ -139,9 +151,13 @@ pub fn new_message_id(our_address: &str) -> String {
 pub fn build(o: &Outgoing) -> anyhow::Result<Vec<u8>> {
     let from = Mailbox::new(
         Some(o.from_name.clone()),
-        o.from_address.parse().context("our own address is not valid")?,
+        o.from_address
+            .parse()
+            .context("our own address is not valid")?,
     );
-    let to: Mailbox = o.to.parse().with_context(|| "the recipient address is not valid".to_string())?;
+    let to: Mailbox =
+        o.to.parse()
+            .with_context(|| "the recipient address is not valid".to_string())?;
     let mut b = lettre::Message::builder()
         .from(from)
         .to(to)
@@ -167,14 +183,17 @@ pub fn build(o: &Outgoing) -> anyhow::Result<Vec<u8>> {
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
         .body(o.text.clone());
-    let html = SinglePart::builder().header(ContentType::TEXT_HTML).body(o.html.clone());
+    let html = SinglePart::builder()
+        .header(ContentType::TEXT_HTML)
+        .body(o.html.clone());
     let html_part = if o.inline_images.is_empty() {
         MultiPart::alternative().singlepart(text).singlepart(html)
     } else {
         let mut related = MultiPart::related().singlepart(html);
         for img in &o.inline_images {
             related = related.singlepart(
-                Attachment::new_inline(img.cid.clone()).body(img.png.clone(), ContentType::parse("image/png")?),
+                Attachment::new_inline(img.cid.clone())
+                    .body(img.png.clone(), ContentType::parse("image/png")?),
             );
         }
         MultiPart::alternative().singlepart(text).multipart(related)
@@ -184,7 +203,8 @@ pub fn build(o: &Outgoing) -> anyhow::Result<Vec<u8>> {
     } else {
         let mut mixed = MultiPart::mixed().multipart(html_part);
         for a in &o.attachments {
-            let ct = ContentType::parse(&a.content_type).unwrap_or(ContentType::parse("application/octet-stream")?);
+            let ct = ContentType::parse(&a.content_type)
+                .unwrap_or(ContentType::parse("application/octet-stream")?);
             mixed = mixed.singlepart(Attachment::new(a.name.clone()).body(a.bytes.clone(), ct));
         }
         mixed
@@ -194,7 +214,17 @@ pub fn build(o: &Outgoing) -> anyhow::Result<Vec<u8>> {
 }
 
 const MONTHS: [&str; 12] = [
-    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
     "december",
 ];
 
@@ -207,7 +237,12 @@ pub fn dutch_date(t: DateTime<Utc>, tz: Tz) -> String {
 /// "21 maart 2018 om 23.59 uur" in the call's time zone.
 pub fn dutch_datetime(t: DateTime<Utc>, tz: Tz) -> String {
     let l = t.with_timezone(&tz);
-    format!("{} om {}.{:02} uur", dutch_date(t, tz), l.hour(), l.minute())
+    format!(
+        "{} om {}.{:02} uur",
+        dutch_date(t, tz),
+        l.hour(),
+        l.minute()
+    )
 }
 
 /// "2 pagina's", "1 pagina".
@@ -291,8 +326,13 @@ mod tests {
 
     #[test]
     fn dates_are_written_the_dutch_way_in_local_time() {
-        let t = DateTime::parse_from_rfc3339("2018-03-21T22:59:59Z").unwrap().with_timezone(&Utc);
-        assert_eq!(dutch_datetime(t, chrono_tz::Europe::Amsterdam), "21 maart 2018 om 23.59 uur");
+        let t = DateTime::parse_from_rfc3339("2018-03-21T22:59:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            dutch_datetime(t, chrono_tz::Europe::Amsterdam),
+            "21 maart 2018 om 23.59 uur"
+        );
         assert_eq!(pages_nl(Some(1)), "1 pagina");
     }
 }

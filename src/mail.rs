@@ -54,10 +54,16 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         parsed: true,
         ..MailFacts::default()
     };
-    f.message_id = msg.message_id().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    f.message_id = msg
+        .message_id()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     if let Some(a) = msg.from().and_then(|a| a.first()) {
         f.from = a.address().and_then(EmailAddress::parse);
-        f.from_name = a.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        f.from_name = a
+            .name()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
     }
     f.reply_to = msg
         .reply_to()
@@ -74,12 +80,15 @@ pub fn facts(raw: &[u8]) -> MailFacts {
     for name in ["Delivered-To", "X-Original-To"] {
         for (h, v) in msg.headers_raw() {
             if h.eq_ignore_ascii_case(name) {
-                f.recipients.push(v.trim().trim_matches(['<', '>']).to_lowercase());
+                f.recipients
+                    .push(v.trim().trim_matches(['<', '>']).to_lowercase());
             }
         }
     }
     f.subject = msg.subject().unwrap_or("").trim().to_string();
-    f.date = msg.date().and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
+    f.date = msg
+        .date()
+        .and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
     f.newest_received = msg
         .received_all()
         .next()
@@ -97,13 +106,21 @@ pub fn facts(raw: &[u8]) -> MailFacts {
     f.is_list = ["List-Id", "List-Unsubscribe", "List-Post"]
         .iter()
         .any(|h| raw_header(h).is_some());
-    f.autoreply_headers = ["X-Autoreply", "X-Autorespond", "X-Autorespond-Message", "X-Auto-Response-Suppress"]
-        .iter()
-        .any(|h| raw_header(h).is_some());
-    f.null_sender = raw_header("Return-Path").is_some_and(|v| v.trim() == "<>" || v.trim().is_empty());
+    f.autoreply_headers = [
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Autorespond-Message",
+        "X-Auto-Response-Suppress",
+    ]
+    .iter()
+    .any(|h| raw_header(h).is_some());
+    f.null_sender =
+        raw_header("Return-Path").is_some_and(|v| v.trim() == "<>" || v.trim().is_empty());
     if let Some(ct) = msg.content_type()
         && ct.ctype().eq_ignore_ascii_case("multipart")
-        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        && ct
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     {
         f.report_type = Some(ct.attribute("report-type").unwrap_or("").to_lowercase());
     }
@@ -168,7 +185,8 @@ pub fn arrival(
 mod tests {
     use super::*;
 
-    const MAIL: &[u8] = b"Received: from mx1.vng.nl by imap.vng.nl; Wed, 21 Mar 2018 23:59:59 +0100\r\n\
+    const MAIL: &[u8] =
+        b"Received: from mx1.vng.nl by imap.vng.nl; Wed, 21 Mar 2018 23:59:59 +0100\r\n\
 Received: from mail.ede.nl by mx1.vng.nl; Wed, 21 Mar 2018 23:50:00 +0100\r\n\
 From: \"Jan Jansen\" <J.Jansen@Ede.nl>\r\n\
 To: koplopers@vng.nl\r\n\
@@ -185,7 +203,10 @@ Hierbij onze voordracht.\r\n";
         assert_eq!(f.from.as_ref().unwrap().as_str(), "j.jansen@ede.nl");
         assert_eq!(f.from_name.as_deref(), Some("Jan Jansen"));
         assert_eq!(f.message_id.as_deref(), Some("abc@ede.nl"));
-        assert_eq!(f.newest_received.unwrap().to_rfc3339(), "2018-03-21T22:59:59+00:00");
+        assert_eq!(
+            f.newest_received.unwrap().to_rfc3339(),
+            "2018-03-21T22:59:59+00:00"
+        );
         assert_eq!(f.date.unwrap().to_rfc3339(), "2018-03-21T22:40:00+00:00");
         let (t, src) = arrival(None, &f, None, Utc::now());
         assert_eq!(src, ArrivalSource::Received);

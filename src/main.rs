@@ -6,7 +6,10 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let cli = intake::cli::Cli::parse();
     intake::cli::init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: failed to start the runtime: {e}");

@@ -41,19 +41,36 @@ pub struct Intake {
 impl Intake {
     /// Opens the database (migrating it), loads templates and the lexicon.
     pub async fn open(cfg: Config) -> anyhow::Result<Arc<Intake>> {
-        let db = Db::connect(&cfg.settings.database.url, cfg.settings.database.max_connections).await?;
+        let db = Db::connect(
+            &cfg.settings.database.url,
+            cfg.settings.database.max_connections,
+        )
+        .await?;
         db.migrate().await?;
         store::sync_call(&db, &cfg.call, Utc::now()).await?;
         let templates = Templates::load(&cfg.settings.templates_dir)?;
-        let lexicon = assess::lexicon::Lexicon::load(&cfg.call.lexicon_path)
-            .with_context(|| format!("failed to load the lexicon {}", cfg.call.lexicon_path.display()))?;
+        let lexicon =
+            assess::lexicon::Lexicon::load(&cfg.call.lexicon_path).with_context(|| {
+                format!(
+                    "failed to load the lexicon {}",
+                    cfg.call.lexicon_path.display()
+                )
+            })?;
         let mut own = Vec::new();
-        for a in std::iter::once(&cfg.settings.mailbox.address).chain(&cfg.settings.mailbox.other_addresses) {
+        for a in std::iter::once(&cfg.settings.mailbox.address)
+            .chain(&cfg.settings.mailbox.other_addresses)
+        {
             if let Some(a) = EmailAddress::parse(a) {
                 own.push(a);
             }
         }
-        Ok(Arc::new(Intake { cfg, db, templates, lexicon, own }))
+        Ok(Arc::new(Intake {
+            cfg,
+            db,
+            templates,
+            lexicon,
+            own,
+        }))
     }
 }
 
@@ -73,7 +90,10 @@ pub enum Outcome {
     /// The same mail (Message-ID or bytes) was stored before.
     Duplicate { original: i64 },
     /// A nomination, with its reference and whether a confirmation was queued.
-    Nomination { reference: String, confirmation: bool },
+    Nomination {
+        reference: String,
+        confirmation: bool,
+    },
     /// Another kind, stored with its kind.
     Stored { kind: &'static str },
     /// Could not be processed; stored with the reason.
@@ -90,15 +110,25 @@ impl Outcome {
 }
 
 /// A mail that was too large to load: recorded and quarantined unread.
-pub async fn record_oversized(intake: &Intake, pos: &Position, size: u64, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
-    if let Some(existing) = store::message_at(&intake.db, &pos.mailbox, pos.uidvalidity, &pos.uid).await? {
+pub async fn record_oversized(
+    intake: &Intake,
+    pos: &Position,
+    size: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    if let Some(existing) =
+        store::message_at(&intake.db, &pos.mailbox, pos.uidvalidity, &pos.uid).await?
+    {
         return Ok(known(&existing));
     }
     let reason = format!(
         "mail of {size} bytes is larger than the limit of {} bytes; not read",
         intake.cfg.settings.mailbox.max_message_bytes
     );
-    let sha = hex::encode(Sha256::digest(format!("oversized:{}:{}:{}", pos.mailbox, pos.uidvalidity, pos.uid)));
+    let sha = hex::encode(Sha256::digest(format!(
+        "oversized:{}:{}:{}",
+        pos.mailbox, pos.uidvalidity, pos.uid
+    )));
     let mut tx = intake.db.begin().await?;
     let id = store::insert_message(
         &mut tx,
@@ -124,7 +154,16 @@ pub async fn record_oversized(intake: &Intake, pos: &Position, size: u64, now: D
         },
     )
     .await?;
-    store::event(&mut tx, now, "intake", "quarantined", None, Some(id), &reason).await?;
+    store::event(
+        &mut tx,
+        now,
+        "intake",
+        "quarantined",
+        None,
+        Some(id),
+        &reason,
+    )
+    .await?;
     store::mailbox_advance(&mut tx, &pos.mailbox, pos.uidvalidity, &pos.uid, now).await?;
     tx.commit().await?;
     tracing::warn!(uid = %pos.uid, size, "oversized mail quarantined");
@@ -142,10 +181,17 @@ fn known(m: &store::MessageRow) -> Outcome {
 }
 
 /// Processes one fetched mail: everything up to and including the commit.
-pub async fn process(intake: &Arc<Intake>, pos: &Position, fetched: Fetched, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
+pub async fn process(
+    intake: &Arc<Intake>,
+    pos: &Position,
+    fetched: Fetched,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
     let span = tracing::info_span!("mail", uid = %pos.uid);
     let _e = span.enter();
-    if let Some(existing) = store::message_at(&intake.db, &pos.mailbox, pos.uidvalidity, &pos.uid).await? {
+    if let Some(existing) =
+        store::message_at(&intake.db, &pos.mailbox, pos.uidvalidity, &pos.uid).await?
+    {
         return Ok(known(&existing));
     }
     let raw = Arc::new(fetched.raw);
@@ -161,9 +207,27 @@ pub async fn process(intake: &Arc<Intake>, pos: &Position, fetched: Fetched, now
     };
     let analysis = match task.await {
         Ok(Ok(a)) => a,
-        Ok(Err(e)) => return quarantine(intake, pos, &raw, &sha, now, &format!("could not be processed: {e:#}")).await,
+        Ok(Err(e)) => {
+            return quarantine(
+                intake,
+                pos,
+                &raw,
+                &sha,
+                now,
+                &format!("could not be processed: {e:#}"),
+            )
+            .await;
+        }
         Err(e) if e.is_panic() => {
-            return quarantine(intake, pos, &raw, &sha, now, "could not be processed: a parser failed (panic caught)").await;
+            return quarantine(
+                intake,
+                pos,
+                &raw,
+                &sha,
+                now,
+                "could not be processed: a parser failed (panic caught)",
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -172,7 +236,15 @@ pub async fn process(intake: &Arc<Intake>, pos: &Position, fetched: Fetched, now
         Ok(outcome) => Ok(outcome),
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "failed to store a processed mail; quarantining it");
-            quarantine(intake, pos, &raw, &sha, now, &format!("could not be stored: {e:#}")).await
+            quarantine(
+                intake,
+                pos,
+                &raw,
+                &sha,
+                now,
+                &format!("could not be stored: {e:#}"),
+            )
+            .await
         }
     }
 }
@@ -208,7 +280,11 @@ async fn analyse(
     let facts = mail::facts(raw);
     let (arrived_at, arrival_source) = mail::arrival(internal_date, &facts, file_time, now);
     let recipients: Vec<&str> = facts.recipients.iter().map(String::as_str).collect();
-    let token = crate::consult::token::find_token(&recipients, &facts.subject, facts.text.as_deref().unwrap_or(""));
+    let token = crate::consult::token::find_token(
+        &recipients,
+        &facts.subject,
+        facts.text.as_deref().unwrap_or(""),
+    );
     let from_partner = facts
         .from
         .as_ref()
@@ -235,13 +311,22 @@ async fn analyse(
     })
 }
 
-async fn analyse_nomination(intake: &Intake, raw: &[u8], facts: &MailFacts, arrived_at: DateTime<Utc>) -> NominationAnalysis {
+async fn analyse_nomination(
+    intake: &Intake,
+    raw: &[u8],
+    facts: &MailFacts,
+    arrived_at: DateTime<Utc>,
+) -> NominationAnalysis {
     let call = &intake.cfg.call;
     let docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
     let roles = pages::roles(&docs);
     let page_finding = pages::page_finding(&docs, &roles, call.max_pages);
     let deadline = assess::deadline::check(arrived_at, call);
-    let from = facts.from.as_ref().map(|a| a.as_str().to_string()).unwrap_or_default();
+    let from = facts
+        .from
+        .as_ref()
+        .map(|a| a.as_str().to_string())
+        .unwrap_or_default();
     let identification = municipality::identify(
         &municipality::IdentifyInput {
             from_address: &from,
@@ -263,13 +348,25 @@ async fn analyse_nomination(intake: &Intake, raw: &[u8], facts: &MailFacts, arri
         .collect();
     let claims = assess::claims::extract_claims(&texts, &intake.lexicon);
     let criteria = call.criterion_ids();
-    let verdicts = assess::verdict::verdicts(&claims, &intake.lexicon, &criteria, &call.principle.id);
-    let meets_minimum =
-        assess::verdict::pre_assessment(&verdicts, call.minimum_criteria, &call.principle.id, call.require_principle);
+    let verdicts =
+        assess::verdict::verdicts(&claims, &intake.lexicon, &criteria, &call.principle.id);
+    let meets_minimum = assess::verdict::pre_assessment(
+        &verdicts,
+        call.minimum_criteria,
+        &call.principle.id,
+        call.require_principle,
+    );
     let subject = facts.subject.to_lowercase();
-    let is_addendum = ["aanvulling", "correctie", "gecorrigeerd", "nieuwe versie", "herziene", "aangepaste"]
-        .iter()
-        .any(|w| subject.contains(w));
+    let is_addendum = [
+        "aanvulling",
+        "correctie",
+        "gecorrigeerd",
+        "nieuwe versie",
+        "herziene",
+        "aangepaste",
+    ]
+    .iter()
+    .any(|w| subject.contains(w));
     NominationAnalysis {
         docs,
         roles,
@@ -319,7 +416,16 @@ async fn quarantine(
         },
     )
     .await?;
-    store::event(&mut tx, now, "intake", "quarantined", None, Some(id), reason).await?;
+    store::event(
+        &mut tx,
+        now,
+        "intake",
+        "quarantined",
+        None,
+        Some(id),
+        reason,
+    )
+    .await?;
     store::mailbox_advance(&mut tx, &pos.mailbox, pos.uidvalidity, &pos.uid, now).await?;
     tx.commit().await?;
     tracing::warn!(message = id, reason, "mail quarantined");
@@ -340,10 +446,22 @@ async fn commit(
     let mut tx = intake.db.begin().await?;
     let original = store::original_of(&mut tx, f.message_id.as_deref(), sha).await?;
     let (kind, status, reason) = match (original, a.class.kind) {
-        (Some(_), _) => ("nomination", MessageStatus::Duplicate, Some("the same mail was stored before".to_string())),
-        (None, k) => (k.as_str(), MessageStatus::Processed, a.class.no_reply_reason.clone()),
+        (Some(_), _) => (
+            "nomination",
+            MessageStatus::Duplicate,
+            Some("the same mail was stored before".to_string()),
+        ),
+        (None, k) => (
+            k.as_str(),
+            MessageStatus::Processed,
+            a.class.no_reply_reason.clone(),
+        ),
     };
-    let kind = if original.is_some() { a.class.kind.as_str() } else { kind };
+    let kind = if original.is_some() {
+        a.class.kind.as_str()
+    } else {
+        kind
+    };
     let message_id = store::insert_message(
         &mut tx,
         &NewMessage {
@@ -371,21 +489,43 @@ async fn commit(
     store::mailbox_advance(&mut tx, &pos.mailbox, pos.uidvalidity, &pos.uid, now).await?;
 
     let outcome = if let Some(orig) = original {
-        store::event(&mut tx, now, "intake", "duplicate", None, Some(message_id), &format!("same as message {orig}")).await?;
+        store::event(
+            &mut tx,
+            now,
+            "intake",
+            "duplicate",
+            None,
+            Some(message_id),
+            &format!("same as message {orig}"),
+        )
+        .await?;
         Outcome::Duplicate { original: orig }
     } else {
         match (a.class.kind, &a.nomination) {
-            (MailKind::Nomination, Some(n)) => store_nomination(intake, &mut tx, message_id, a, n, now).await?,
+            (MailKind::Nomination, Some(n)) => {
+                store_nomination(intake, &mut tx, message_id, a, n, now).await?
+            }
             (MailKind::PartnerReply, _) => {
                 crate::consult::record_answer(intake, &mut tx, message_id, f, now).await?;
-                Outcome::Stored { kind: "partner_reply" }
+                Outcome::Stored {
+                    kind: "partner_reply",
+                }
             }
             (MailKind::Bounce, _) => {
                 link_bounce(&mut tx, message_id, raw, f, now).await?;
                 Outcome::Stored { kind: "bounce" }
             }
             (k, _) => {
-                store::event(&mut tx, now, "intake", "stored", None, Some(message_id), k.as_str()).await?;
+                store::event(
+                    &mut tx,
+                    now,
+                    "intake",
+                    "stored",
+                    None,
+                    Some(message_id),
+                    k.as_str(),
+                )
+                .await?;
                 Outcome::Stored { kind: k.as_str() }
             }
         }
@@ -395,7 +535,13 @@ async fn commit(
 }
 
 /// Links a bounce to the letter it returns, by the returned mail's Message-ID.
-async fn link_bounce(tx: &mut Tx, message_id: i64, raw: &[u8], f: &MailFacts, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn link_bounce(
+    tx: &mut Tx,
+    message_id: i64,
+    raw: &[u8],
+    f: &MailFacts,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let text = String::from_utf8_lossy(&raw[..raw.len().min(512 * 1024)]);
     let mut candidates: Vec<String> = f.in_reply_to.iter().chain(&f.references).cloned().collect();
     for line in text.lines() {
@@ -406,13 +552,35 @@ async fn link_bounce(tx: &mut Tx, message_id: i64, raw: &[u8], f: &MailFacts, no
     }
     let reason = f.subject.clone();
     for c in candidates {
-        let id = if c.starts_with('<') { c.clone() } else { format!("<{c}>") };
+        let id = if c.starts_with('<') {
+            c.clone()
+        } else {
+            format!("<{c}>")
+        };
         if let Some(row) = store::outbox_bounced(tx, &id, &reason, now).await? {
-            store::event(tx, now, "intake", "bounce", None, Some(message_id), &format!("returns outbox row {row}")).await?;
+            store::event(
+                tx,
+                now,
+                "intake",
+                "bounce",
+                None,
+                Some(message_id),
+                &format!("returns outbox row {row}"),
+            )
+            .await?;
             return Ok(());
         }
     }
-    store::event(tx, now, "intake", "bounce", None, Some(message_id), "returned letter not found").await?;
+    store::event(
+        tx,
+        now,
+        "intake",
+        "bounce",
+        None,
+        Some(message_id),
+        "returned letter not found",
+    )
+    .await?;
     Ok(())
 }
 
@@ -426,7 +594,11 @@ async fn store_nomination(
 ) -> anyhow::Result<Outcome> {
     let call = &intake.cfg.call;
     let f = &a.facts;
-    let sender = f.from.as_ref().map(|x| x.as_str().to_string()).unwrap_or_default();
+    let sender = f
+        .from
+        .as_ref()
+        .map(|x| x.as_str().to_string())
+        .unwrap_or_default();
 
     // Versions: the current one of this municipality (or, unidentified, of this sender).
     let previous = match &n.identification.code {
@@ -441,7 +613,11 @@ async fn store_nomination(
             let note = format!(
                 "vervangt {}{}",
                 p.reference,
-                if n.is_addendum { " (aanvulling of correctie)" } else { "" }
+                if n.is_addendum {
+                    " (aanvulling of correctie)"
+                } else {
+                    ""
+                }
             );
             (p.version + 1, Some(p.id), true, Some(note))
         }
@@ -449,7 +625,10 @@ async fn store_nomination(
             p.version + 1,
             Some(p.id),
             false,
-            Some(format!("nieuwe versie na de deadline; {} blijft de geldende versie", p.reference)),
+            Some(format!(
+                "nieuwe versie na de deadline; {} blijft de geldende versie",
+                p.reference
+            )),
         ),
     };
 
@@ -541,8 +720,20 @@ async fn store_nomination(
         );
     }
     for v in &n.verdicts {
-        let evidence: Vec<i64> = v.evidence.iter().filter_map(|i| claim_ids.get(*i).copied()).collect();
-        store::insert_assessment(tx, submission_id, &v.criterion, v.verdict.as_str(), &evidence, &v.note).await?;
+        let evidence: Vec<i64> = v
+            .evidence
+            .iter()
+            .filter_map(|i| claim_ids.get(*i).copied())
+            .collect();
+        store::insert_assessment(
+            tx,
+            submission_id,
+            &v.criterion,
+            v.verdict.as_str(),
+            &evidence,
+            &v.note,
+        )
+        .await?;
     }
     store::event(
         tx,
@@ -553,9 +744,14 @@ async fn store_nomination(
         Some(message_id),
         &format!(
             "{reference}: {}, {}, {} pagina's",
-            n.identification.code.as_deref().unwrap_or("gemeente onbekend"),
+            n.identification
+                .code
+                .as_deref()
+                .unwrap_or("gemeente onbekend"),
             if on_time { "op tijd" } else { "te laat" },
-            pf.counted_pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+            pf.counted_pages
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "?".into())
         ),
     )
     .await?;
@@ -567,14 +763,33 @@ async fn store_nomination(
         let since = now - chrono::Duration::days(1);
         let sent_today = store::letters_to_since(tx, to.as_str(), since).await?;
         if sent_today >= i64::from(intake.cfg.settings.outbox.daily_cap_per_address) {
-            store::event(tx, now, "intake", "no_confirmation", Some(submission_id), Some(message_id), "daily cap for this address reached").await?;
+            store::event(
+                tx,
+                now,
+                "intake",
+                "no_confirmation",
+                Some(submission_id),
+                Some(message_id),
+                "daily cap for this address reached",
+            )
+            .await?;
         } else {
             let previous_ref = previous.as_ref().map(|p| p.reference.clone());
             let ctx = confirmation_context(intake, &reference, a, n, previous_ref, is_current);
             let (text, html) = intake.templates.render("confirmation", &ctx)?;
-            let subject = intake.templates.render_line(&call.letters.confirmation_subject, &ctx)?;
-            let msgid = format!("<confirmation.{}@{}>", reference, to_domain(&intake.cfg.settings.mailbox.address));
-            let mut references = f.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>();
+            let subject = intake
+                .templates
+                .render_line(&call.letters.confirmation_subject, &ctx)?;
+            let msgid = format!(
+                "<confirmation.{}@{}>",
+                reference,
+                to_domain(&intake.cfg.settings.mailbox.address)
+            );
+            let mut references = f
+                .references
+                .iter()
+                .map(|r| format!("<{r}>"))
+                .collect::<Vec<_>>();
             let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
             if let Some(p) = &parent {
                 references.push(p.clone());
@@ -619,7 +834,10 @@ async fn store_nomination(
 }
 
 fn to_domain(address: &str) -> &str {
-    address.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost")
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("localhost")
 }
 
 fn role_str(r: &pages::Role) -> &'static str {
@@ -675,7 +893,10 @@ fn confirmation_context(
         .zip(&n.roles)
         .filter(|(d, _)| d.origin == Origin::Attachment || body_only)
         .map(|(d, r)| ConfirmationDoc {
-            name: d.name.clone().unwrap_or_else(|| "tekst in de e-mail".into()),
+            name: d
+                .name
+                .clone()
+                .unwrap_or_else(|| "tekst in de e-mail".into()),
             kind_nl: if d.origin == Origin::Body {
                 "tekst in de e-mail".into()
             } else {
@@ -710,7 +931,8 @@ fn confirmation_context(
         received_nl: letters::dutch_datetime(a.arrived_at, tz),
         deadline_nl: letters::dutch_datetime(n.deadline.deadline, tz),
         on_time: n.deadline.on_time,
-        late_by_nl: (!n.deadline.on_time).then(|| assess::deadline::late_by_nl(n.deadline.diff_secs)),
+        late_by_nl: (!n.deadline.on_time)
+            .then(|| assess::deadline::late_by_nl(n.deadline.diff_secs)),
         late_policy: match call.late_policy {
             LatePolicy::Accept => "accept".into(),
             LatePolicy::Reject => "reject".into(),

@@ -175,19 +175,45 @@ mod tests {
     #[tokio::test]
     async fn a_mail_moves_to_the_processed_folder_and_leaves_the_listing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut md = Maildir::open(dir.path(), "Verwerkt", "Quarantaine", Duration::from_secs(1)).unwrap();
-        std::fs::write(dir.path().join("new/1520000000.M1.host"), b"Subject: a\r\n\r\nx").unwrap();
-        std::fs::write(dir.path().join("cur/1520000001.M2.host:2,S"), b"Subject: b\r\n\r\ny").unwrap();
+        let mut md = Maildir::open(
+            dir.path(),
+            "Verwerkt",
+            "Quarantaine",
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("new/1520000000.M1.host"),
+            b"Subject: a\r\n\r\nx",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("cur/1520000001.M2.host:2,S"),
+            b"Subject: b\r\n\r\ny",
+        )
+        .unwrap();
         let listing = md.list().await.unwrap();
         let uids: Vec<_> = listing.items.iter().map(|l| l.uid.as_str()).collect();
         assert_eq!(uids.len(), 2);
         assert!(uids.contains(&"1520000001.M2.host"));
         let f = md.fetch("1520000001.M2.host").await.unwrap();
         assert_eq!(f.raw, b"Subject: b\r\n\r\ny");
-        md.ack("1520000001.M2.host", Disposition::Quarantine).await.unwrap();
-        md.ack("1520000000.M1.host", Disposition::Processed).await.unwrap();
+        md.ack("1520000001.M2.host", Disposition::Quarantine)
+            .await
+            .unwrap();
+        md.ack("1520000000.M1.host", Disposition::Processed)
+            .await
+            .unwrap();
         assert!(md.list().await.unwrap().items.is_empty());
-        assert!(dir.path().join(".Quarantaine/cur/1520000001.M2.host:2,S").exists());
-        assert!(dir.path().join(".Verwerkt/cur/1520000000.M1.host:2,S").exists());
+        assert!(
+            dir.path()
+                .join(".Quarantaine/cur/1520000001.M2.host:2,S")
+                .exists()
+        );
+        assert!(
+            dir.path()
+                .join(".Verwerkt/cur/1520000000.M1.host:2,S")
+                .exists()
+        );
     }
 }

@@ -28,7 +28,9 @@ pub struct Policy {
 /// The delay before retry number `attempt` (1-based): base × 2^(attempt-1), capped at an hour,
 /// with ±20 % jitter so that several workers do not retry in step.
 pub fn retry_delay(base_secs: u64, attempt: u32) -> chrono::Duration {
-    let exp = base_secs.saturating_mul(1u64 << attempt.saturating_sub(1).min(16)).min(3600);
+    let exp = base_secs
+        .saturating_mul(1u64 << attempt.saturating_sub(1).min(16))
+        .min(3600);
     let jitter = rand::random::<f64>() * 0.4 + 0.8;
     chrono::Duration::milliseconds(((exp as f64) * 1000.0 * jitter) as i64)
 }
@@ -43,7 +45,13 @@ pub async fn drain_once(
     let mut out = DrainOutcome::default();
     loop {
         let t = now();
-        let Some(row) = store::claim_outbox(db, &policy.worker_id, t, t + chrono::Duration::seconds(policy.claim_secs)).await?
+        let Some(row) = store::claim_outbox(
+            db,
+            &policy.worker_id,
+            t,
+            t + chrono::Duration::seconds(policy.claim_secs),
+        )
+        .await?
         else {
             return Ok(out);
         };
@@ -61,7 +69,12 @@ pub async fn drain_once(
             SendOutcome::Transient(err) => {
                 let attempt = row.attempts as u32 + 1;
                 if attempt >= policy.max_attempts {
-                    store::outbox_failed(db, row.id, &format!("gave up after {attempt} attempts: {err}")).await?;
+                    store::outbox_failed(
+                        db,
+                        row.id,
+                        &format!("gave up after {attempt} attempts: {err}"),
+                    )
+                    .await?;
                     tracing::error!(key = %row.key, error = %err, "letter failed after the last attempt");
                     out.failed += 1;
                 } else {

@@ -6,9 +6,9 @@
 //! This module must not decide anything: it stores and returns what the pipeline and the
 //! commands give it.
 
-mod rows;
 pub mod consult;
 pub mod digest;
+mod rows;
 
 pub use rows::*;
 
@@ -18,7 +18,9 @@ use std::str::FromStr;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// A database pool of either backend.
 #[derive(Debug, Clone)]
@@ -115,7 +117,9 @@ impl Db {
     pub async fn begin(&self) -> anyhow::Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await.context("failed to begin a transaction")?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await.context("failed to begin a transaction")?),
+            Db::Postgres(p) => {
+                Tx::Postgres(p.begin().await.context("failed to begin a transaction")?)
+            }
         })
     }
 
@@ -138,7 +142,11 @@ impl Tx {
 // Calls, partners and leases
 
 /// Records the call and its partners (from config) so the database is self-describing.
-pub async fn sync_call(db: &Db, call: &crate::config::Call, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn sync_call(
+    db: &Db,
+    call: &crate::config::Call,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     tx!(&mut tx, |c| {
         sqlx::query(
@@ -168,7 +176,13 @@ pub async fn sync_call(db: &Db, call: &crate::config::Call, now: DateTime<Utc>) 
 }
 
 /// Takes or renews the lease `name` for `holder` until `now + secs`. True when held.
-pub async fn try_lease(db: &Db, name: &str, holder: &str, now: DateTime<Utc>, secs: u64) -> anyhow::Result<bool> {
+pub async fn try_lease(
+    db: &Db,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    secs: u64,
+) -> anyhow::Result<bool> {
     let until = now + chrono::Duration::seconds(secs as i64);
     let rows = db!(db, |p| sqlx::query(
         "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
@@ -180,17 +194,21 @@ pub async fn try_lease(db: &Db, name: &str, holder: &str, now: DateTime<Utc>, se
     .bind(until)
     .bind(now)
     .execute(p)
-    .await.map(|r| r.rows_affected()))?;
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(rows > 0)
 }
 
 /// Gives a lease up (on clean shutdown), so another daemon can take over at once.
 pub async fn release_lease(db: &Db, name: &str, holder: &str) -> anyhow::Result<()> {
-    db!(db, |p| sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
-        .bind(name)
-        .bind(holder)
-        .execute(p)
-        .await.map(|r| r.rows_affected()))?;
+    db!(db, |p| sqlx::query(
+        "DELETE FROM leases WHERE name = $1 AND holder = $2"
+    )
+    .bind(name)
+    .bind(holder)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -198,21 +216,31 @@ pub async fn release_lease(db: &Db, name: &str, holder: &str) -> anyhow::Result<
 // Mailbox state
 
 pub async fn mailbox_state(db: &Db, mailbox: &str) -> anyhow::Result<Option<MailboxStateRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, MailboxStateRow>("SELECT * FROM mailbox_state WHERE mailbox = $1")
-        .bind(mailbox)
-        .fetch_optional(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, MailboxStateRow>(
+        "SELECT * FROM mailbox_state WHERE mailbox = $1"
+    )
+    .bind(mailbox)
+    .fetch_optional(p)
+    .await)?)
 }
 
 pub async fn all_mailbox_states(db: &Db) -> anyhow::Result<Vec<MailboxStateRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, MailboxStateRow>("SELECT * FROM mailbox_state ORDER BY mailbox")
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, MailboxStateRow>(
+        "SELECT * FROM mailbox_state ORDER BY mailbox"
+    )
+    .fetch_all(p)
+    .await)?)
 }
 
 /// A successful look at the mailbox: its UIDVALIDITY, clears any failure.
-pub async fn mailbox_ok(db: &Db, mailbox: &str, uidvalidity: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
-    db!(db, |p| sqlx::query(
+pub async fn mailbox_ok(
+    db: &Db,
+    mailbox: &str,
+    uidvalidity: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    db!(db, |p| {
+        sqlx::query(
         "INSERT INTO mailbox_state (mailbox, uidvalidity, last_success_at, updated_at) VALUES ($1, $2, $3, $3)
          ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_success_at = excluded.last_success_at,
            failing_since = NULL, alerted_at = NULL, updated_at = excluded.updated_at",
@@ -221,13 +249,20 @@ pub async fn mailbox_ok(db: &Db, mailbox: &str, uidvalidity: i64, now: DateTime<
     .bind(uidvalidity)
     .bind(now)
     .execute(p)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// A failed look at the mailbox (the error text never holds secrets).
-pub async fn mailbox_failed(db: &Db, mailbox: &str, error: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-    db!(db, |p| sqlx::query(
+pub async fn mailbox_failed(
+    db: &Db,
+    mailbox: &str,
+    error: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    db!(db, |p| {
+        sqlx::query(
         "INSERT INTO mailbox_state (mailbox, uidvalidity, last_error, last_error_at, failing_since, updated_at) VALUES ($1, 0, $2, $3, $3, $3)
          ON CONFLICT (mailbox) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at,
            failing_since = COALESCE(mailbox_state.failing_since, excluded.failing_since), updated_at = excluded.updated_at",
@@ -236,23 +271,34 @@ pub async fn mailbox_failed(db: &Db, mailbox: &str, error: &str, now: DateTime<U
     .bind(error)
     .bind(now)
     .execute(p)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// Marks that staff were alerted about a failing mailbox (once per failure period).
 pub async fn mailbox_alerted(tx: &mut Tx, mailbox: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query("UPDATE mailbox_state SET alerted_at = $2 WHERE mailbox = $1")
-        .bind(mailbox)
-        .bind(now)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    tx!(tx, |c| sqlx::query(
+        "UPDATE mailbox_state SET alerted_at = $2 WHERE mailbox = $1"
+    )
+    .bind(mailbox)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Records the last UID committed, in the same transaction as the message.
-pub async fn mailbox_advance(tx: &mut Tx, mailbox: &str, uidvalidity: i64, uid: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
+pub async fn mailbox_advance(
+    tx: &mut Tx,
+    mailbox: &str,
+    uidvalidity: i64,
+    uid: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, updated_at = excluded.updated_at",
     )
@@ -261,7 +307,8 @@ pub async fn mailbox_advance(tx: &mut Tx, mailbox: &str, uidvalidity: i64, uid: 
     .bind(uid)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -269,8 +316,14 @@ pub async fn mailbox_advance(tx: &mut Tx, mailbox: &str, uidvalidity: i64, uid: 
 // Messages
 
 /// The message stored for this mailbox position, if any.
-pub async fn message_at(db: &Db, mailbox: &str, uidvalidity: i64, uid: &str) -> anyhow::Result<Option<MessageRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, MessageRow>(
+pub async fn message_at(
+    db: &Db,
+    mailbox: &str,
+    uidvalidity: i64,
+    uid: &str,
+) -> anyhow::Result<Option<MessageRow>> {
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, MessageRow>(
         "SELECT id, mailbox, uidvalidity, uid, message_id, sha256, size, from_address, from_name, subject, date_header,
                 arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at, processed_at
          FROM messages WHERE mailbox = $1 AND uidvalidity = $2 AND uid = $3",
@@ -279,25 +332,33 @@ pub async fn message_at(db: &Db, mailbox: &str, uidvalidity: i64, uid: &str) -> 
     .bind(uidvalidity)
     .bind(uid)
     .fetch_optional(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// The first stored message with this Message-ID or these exact bytes.
-pub async fn original_of(tx: &mut Tx, message_id: Option<&str>, sha256: &str) -> anyhow::Result<Option<i64>> {
-    let row: Option<(i64,)> = tx!(tx, |c| sqlx::query_as(
+pub async fn original_of(
+    tx: &mut Tx,
+    message_id: Option<&str>,
+    sha256: &str,
+) -> anyhow::Result<Option<i64>> {
+    let row: Option<(i64,)> = tx!(tx, |c| {
+        sqlx::query_as(
         "SELECT id FROM messages WHERE (sha256 = $1 OR ($2 IS NOT NULL AND message_id = $2)) AND duplicate_of IS NULL
          ORDER BY id LIMIT 1",
     )
     .bind(sha256)
     .bind(message_id)
     .fetch_optional(c)
-    .await)?;
+    .await
+    })?;
     Ok(row.map(|r| r.0))
 }
 
 /// Stores a raw mail as it came in (status `received`); the first write for every mail.
 pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> anyhow::Result<i64> {
-    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+    let row: (i64,) = tx!(tx, |c| {
+        sqlx::query_as(
         "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sha256, raw, size, from_address, from_name, subject,
             date_header, arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
@@ -321,7 +382,8 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> anyhow::Result<i
     .bind(m.duplicate_of)
     .bind(m.stored_at)
     .fetch_one(c)
-    .await)?;
+    .await
+    })?;
     Ok(row.0)
 }
 
@@ -334,35 +396,42 @@ pub async fn finish_message(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query("UPDATE messages SET kind = $2, status = $3, reason = $4, processed_at = $5 WHERE id = $1")
-        .bind(id)
-        .bind(kind)
-        .bind(status)
-        .bind(reason)
-        .bind(now)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    tx!(tx, |c| sqlx::query(
+        "UPDATE messages SET kind = $2, status = $3, reason = $4, processed_at = $5 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(status)
+    .bind(reason)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// The raw bytes of a stored message (for reprocessing and consultation attachments).
 pub async fn message_raw(db: &Db, id: i64) -> anyhow::Result<Option<Vec<u8>>> {
-    let row: Option<(Option<Vec<u8>>,)> = db!(db, |p| sqlx::query_as("SELECT raw FROM messages WHERE id = $1")
-        .bind(id)
-        .fetch_optional(p)
-        .await)?;
+    let row: Option<(Option<Vec<u8>>,)> = db!(db, |p| sqlx::query_as(
+        "SELECT raw FROM messages WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await)?;
     Ok(row.and_then(|r| r.0))
 }
 
 pub async fn messages_since(db: &Db, since: DateTime<Utc>) -> anyhow::Result<Vec<MessageRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, MessageRow>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, MessageRow>(
         "SELECT id, mailbox, uidvalidity, uid, message_id, sha256, size, from_address, from_name, subject, date_header,
                 arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at, processed_at
          FROM messages WHERE stored_at >= $1 ORDER BY id",
     )
     .bind(since)
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 pub async fn message_counts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> {
@@ -385,17 +454,25 @@ pub async fn next_seq(tx: &mut Tx) -> anyhow::Result<i64> {
 }
 
 /// The current version of this municipality's nomination, if any.
-pub async fn current_submission_for(tx: &mut Tx, code: &str) -> anyhow::Result<Option<SubmissionRow>> {
-    Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>(
+pub async fn current_submission_for(
+    tx: &mut Tx,
+    code: &str,
+) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(tx!(tx, |c| {
+        sqlx::query_as::<_, SubmissionRow>(
         "SELECT * FROM submissions WHERE municipality_code = $1 AND is_current = TRUE ORDER BY id DESC LIMIT 1"
     )
     .bind(code)
     .fetch_optional(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// The current submission answered by a sender address (for versions from unidentified senders).
-pub async fn current_submission_from(tx: &mut Tx, sender: &str) -> anyhow::Result<Option<SubmissionRow>> {
+pub async fn current_submission_from(
+    tx: &mut Tx,
+    sender: &str,
+) -> anyhow::Result<Option<SubmissionRow>> {
     Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>(
         "SELECT * FROM submissions WHERE sender = $1 AND is_current = TRUE ORDER BY id DESC LIMIT 1"
     )
@@ -405,7 +482,8 @@ pub async fn current_submission_from(tx: &mut Tx, sender: &str) -> anyhow::Resul
 }
 
 pub async fn insert_submission(tx: &mut Tx, s: &NewSubmission) -> anyhow::Result<i64> {
-    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+    let row: (i64,) = tx!(tx, |c| {
+        sqlx::query_as(
         "INSERT INTO submissions (reference, seq, call_id, message_id, sender, sender_name, subject, municipality_code,
             municipality_basis, municipality_confidence, municipality_flags, municipality_by_staff, arrived_at, deadline_at,
             on_time, deadline_diff_secs, pages, page_basis, over_by, non_a4, page_note, version, supersedes, is_current,
@@ -440,22 +518,27 @@ pub async fn insert_submission(tx: &mut Tx, s: &NewSubmission) -> anyhow::Result
     .bind(s.meets_minimum)
     .bind(s.created_at)
     .fetch_one(c)
-    .await)?;
+    .await
+    })?;
     Ok(row.0)
 }
 
 /// Marks a submission as no longer the current version.
 pub async fn set_current(tx: &mut Tx, id: i64, current: bool) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query("UPDATE submissions SET is_current = $2 WHERE id = $1")
-        .bind(id)
-        .bind(current)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    tx!(tx, |c| sqlx::query(
+        "UPDATE submissions SET is_current = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(current)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result<i64> {
-    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+    let row: (i64,) = tx!(tx, |c| {
+        sqlx::query_as(
         "INSERT INTO documents (submission_id, message_id, idx, origin, name, path, format, bytes, sha256, pages, page_basis,
             paper_w_pt, paper_h_pt, is_a4, status, reason, role, chars, text)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
@@ -480,13 +563,19 @@ pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result
     .bind(d.chars)
     .bind(d.text)
     .fetch_one(c)
-    .await)?;
+    .await
+    })?;
     Ok(row.0)
 }
 
-pub async fn insert_claim(tx: &mut Tx, submission_id: i64, c: &NewClaim<'_>) -> anyhow::Result<i64> {
+pub async fn insert_claim(
+    tx: &mut Tx,
+    submission_id: i64,
+    c: &NewClaim<'_>,
+) -> anyhow::Result<i64> {
     let terms = serde_json::to_string(c.matched_terms)?;
-    let row: (i64,) = tx!(tx, |conn| sqlx::query_as(
+    let row: (i64,) = tx!(tx, |conn| {
+        sqlx::query_as(
         "INSERT INTO claims (submission_id, document_idx, criterion, domain, sentence, page, byte_offset, matched_terms, strength, kind)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
@@ -501,7 +590,8 @@ pub async fn insert_claim(tx: &mut Tx, submission_id: i64, c: &NewClaim<'_>) -> 
     .bind(c.strength)
     .bind(c.kind)
     .fetch_one(conn)
-    .await)?;
+    .await
+    })?;
     Ok(row.0)
 }
 
@@ -513,7 +603,8 @@ pub async fn insert_assessment(
     evidence: &[i64],
     note: &str,
 ) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
+    tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO assessments (submission_id, criterion, machine_verdict, evidence, note) VALUES ($1, $2, $3, $4, $5)"
     )
     .bind(submission_id)
@@ -522,7 +613,8 @@ pub async fn insert_assessment(
     .bind(serde_json::to_string(evidence)?)
     .bind(note)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -536,7 +628,8 @@ pub async fn override_assessment(
     by: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = tx!(tx, |c| sqlx::query(
+    let n = tx!(tx, |c| {
+        sqlx::query(
         "UPDATE assessments SET staff_verdict = $3, staff_note = $4, staff_by = $5, staff_at = $6 WHERE submission_id = $1 AND criterion = $2"
     )
     .bind(submission_id)
@@ -546,22 +639,32 @@ pub async fn override_assessment(
     .bind(by)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(n > 0)
 }
 
 pub async fn set_meets_minimum(tx: &mut Tx, submission_id: i64, meets: bool) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query("UPDATE submissions SET meets_minimum = $2 WHERE id = $1")
-        .bind(submission_id)
-        .bind(meets)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    tx!(tx, |c| sqlx::query(
+        "UPDATE submissions SET meets_minimum = $2 WHERE id = $1"
+    )
+    .bind(submission_id)
+    .bind(meets)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Staff set the municipality of a submission.
-pub async fn set_municipality(tx: &mut Tx, submission_id: i64, code: &str, by: &str) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
+pub async fn set_municipality(
+    tx: &mut Tx,
+    submission_id: i64,
+    code: &str,
+    by: &str,
+) -> anyhow::Result<()> {
+    tx!(tx, |c| {
+        sqlx::query(
         "UPDATE submissions SET municipality_code = $2, municipality_basis = $3, municipality_confidence = 'staff',
             municipality_by_staff = TRUE WHERE id = $1"
     )
@@ -569,45 +672,59 @@ pub async fn set_municipality(tx: &mut Tx, submission_id: i64, code: &str, by: &
     .bind(code)
     .bind(format!("vastgesteld door {by}"))
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 pub async fn submissions(db: &Db) -> anyhow::Result<Vec<SubmissionRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions ORDER BY seq")
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>(
+        "SELECT * FROM submissions ORDER BY seq"
+    )
+    .fetch_all(p)
+    .await)?)
 }
 
-pub async fn submission_by_reference(db: &Db, reference: &str) -> anyhow::Result<Option<SubmissionRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions WHERE reference = $1")
-        .bind(reference)
-        .fetch_optional(p)
-        .await)?)
+pub async fn submission_by_reference(
+    db: &Db,
+    reference: &str,
+) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>(
+        "SELECT * FROM submissions WHERE reference = $1"
+    )
+    .bind(reference)
+    .fetch_optional(p)
+    .await)?)
 }
 
 pub async fn submission_by_id(db: &Db, id: i64) -> anyhow::Result<Option<SubmissionRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>(
+        "SELECT * FROM submissions WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await)?)
 }
 
 pub async fn documents_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<DocumentRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, DocumentRow>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, DocumentRow>(
         "SELECT id, submission_id, message_id, idx, origin, name, path, format, bytes, sha256, pages, page_basis, paper_w_pt,
                 paper_h_pt, is_a4, status, reason, role, chars FROM documents WHERE submission_id = $1 ORDER BY idx"
     )
     .bind(submission_id)
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 pub async fn claims_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<ClaimRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, ClaimRow>("SELECT * FROM claims WHERE submission_id = $1 ORDER BY id")
-        .bind(submission_id)
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, ClaimRow>(
+        "SELECT * FROM claims WHERE submission_id = $1 ORDER BY id"
+    )
+    .bind(submission_id)
+    .fetch_all(p)
+    .await)?)
 }
 
 pub async fn assessments_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<AssessmentRow>> {
@@ -619,14 +736,19 @@ pub async fn assessments_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<A
     .await)?)
 }
 
-pub async fn versions_of(db: &Db, submission: &SubmissionRow) -> anyhow::Result<Vec<SubmissionRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, SubmissionRow>(
+pub async fn versions_of(
+    db: &Db,
+    submission: &SubmissionRow,
+) -> anyhow::Result<Vec<SubmissionRow>> {
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, SubmissionRow>(
         "SELECT * FROM submissions WHERE (municipality_code IS NOT NULL AND municipality_code = $1) OR sender = $2 ORDER BY seq"
     )
     .bind(&submission.municipality_code)
     .bind(&submission.sender)
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,7 +763,8 @@ pub async fn event(
     message_id: Option<i64>,
     detail: &str,
 ) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
+    tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO events (at, actor, action, submission_id, message_id, detail) VALUES ($1, $2, $3, $4, $5, $6)"
     )
     .bind(now)
@@ -651,15 +774,18 @@ pub async fn event(
     .bind(message_id)
     .bind(detail)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 pub async fn events_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<EventRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, EventRow>("SELECT * FROM events WHERE submission_id = $1 ORDER BY id")
-        .bind(submission_id)
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, EventRow>(
+        "SELECT * FROM events WHERE submission_id = $1 ORDER BY id"
+    )
+    .bind(submission_id)
+    .fetch_all(p)
+    .await)?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,7 +793,8 @@ pub async fn events_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<EventR
 
 /// Adds a letter to the outbox unless a row with the same key exists. True when added.
 pub async fn enqueue(tx: &mut Tx, o: &NewOutbox<'_>) -> anyhow::Result<bool> {
-    let n = tx!(tx, |c| sqlx::query(
+    let n = tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO outbox (key, kind, submission_id, recipient, sender, subject, message_id, raw, status, attempts,
             next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) ON CONFLICT (key) DO NOTHING",
@@ -682,12 +809,17 @@ pub async fn enqueue(tx: &mut Tx, o: &NewOutbox<'_>) -> anyhow::Result<bool> {
     .bind(o.raw)
     .bind(o.now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(n > 0)
 }
 
 /// How many automatic letters went (or will go) to this address since `since` (loop guard).
-pub async fn letters_to_since(tx: &mut Tx, recipient: &str, since: DateTime<Utc>) -> anyhow::Result<i64> {
+pub async fn letters_to_since(
+    tx: &mut Tx,
+    recipient: &str,
+    since: DateTime<Utc>,
+) -> anyhow::Result<i64> {
     let row: (i64,) = tx!(tx, |c| sqlx::query_as(
         "SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_at >= $2"
     )
@@ -699,20 +831,28 @@ pub async fn letters_to_since(tx: &mut Tx, recipient: &str, since: DateTime<Utc>
 }
 
 /// Claims one due row for `worker` until `until`; the row is then this worker's alone.
-pub async fn claim_outbox(db: &Db, worker: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> anyhow::Result<Option<OutboxRow>> {
+pub async fn claim_outbox(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> anyhow::Result<Option<OutboxRow>> {
     loop {
-        let candidate: Option<(i64,)> = db!(db, |p| sqlx::query_as(
+        let candidate: Option<(i64,)> = db!(db, |p| {
+            sqlx::query_as(
             "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
                AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT 1"
         )
         .bind(now)
         .fetch_optional(p)
-        .await)?;
+        .await
+        })?;
         let Some((id,)) = candidate else {
             return Ok(None);
         };
         // The conditional update is the claim: only one worker's update matches.
-        let n = db!(db, |p| sqlx::query(
+        let n = db!(db, |p| {
+            sqlx::query(
             "UPDATE outbox SET claimed_by = $2, claimed_until = $3
              WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $4)"
         )
@@ -721,19 +861,29 @@ pub async fn claim_outbox(db: &Db, worker: &str, now: DateTime<Utc>, until: Date
         .bind(until)
         .bind(now)
         .execute(p)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         if n == 1 {
-            let row = db!(db, |p| sqlx::query_as::<_, OutboxRow>("SELECT * FROM outbox WHERE id = $1")
-                .bind(id)
-                .fetch_one(p)
-                .await)?;
+            let row = db!(db, |p| sqlx::query_as::<_, OutboxRow>(
+                "SELECT * FROM outbox WHERE id = $1"
+            )
+            .bind(id)
+            .fetch_one(p)
+            .await)?;
             return Ok(Some(row));
         }
     }
 }
 
-pub async fn outbox_sent(db: &Db, id: i64, worker: &str, now: DateTime<Utc>, detail: &str) -> anyhow::Result<()> {
-    db!(db, |p| sqlx::query(
+pub async fn outbox_sent(
+    db: &Db,
+    id: i64,
+    worker: &str,
+    now: DateTime<Utc>,
+    detail: &str,
+) -> anyhow::Result<()> {
+    db!(db, |p| {
+        sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $3, attempts = attempts + 1, last_error = NULL, claimed_until = NULL,
             claimed_by = $2 || ': ' || $4 WHERE id = $1"
     )
@@ -742,69 +892,97 @@ pub async fn outbox_sent(db: &Db, id: i64, worker: &str, now: DateTime<Utc>, det
     .bind(now)
     .bind(detail)
     .execute(p)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
-pub async fn outbox_retry(db: &Db, id: i64, next: DateTime<Utc>, error: &str) -> anyhow::Result<()> {
-    db!(db, |p| sqlx::query(
+pub async fn outbox_retry(
+    db: &Db,
+    id: i64,
+    next: DateTime<Utc>,
+    error: &str,
+) -> anyhow::Result<()> {
+    db!(db, |p| {
+        sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_until = NULL WHERE id = $1"
     )
     .bind(id)
     .bind(next)
     .bind(error)
     .execute(p)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 pub async fn outbox_failed(db: &Db, id: i64, error: &str) -> anyhow::Result<()> {
-    db!(db, |p| sqlx::query(
+    db!(db, |p| {
+        sqlx::query(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1"
     )
     .bind(id)
     .bind(error)
     .execute(p)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// Links a bounce to the outbox row whose Message-ID it returns. True when one matched.
-pub async fn outbox_bounced(tx: &mut Tx, message_id: &str, reason: &str, now: DateTime<Utc>) -> anyhow::Result<Option<i64>> {
-    let row: Option<(i64,)> = tx!(tx, |c| sqlx::query_as(
+pub async fn outbox_bounced(
+    tx: &mut Tx,
+    message_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    let row: Option<(i64,)> = tx!(tx, |c| {
+        sqlx::query_as(
         "UPDATE outbox SET bounced_at = $2, bounce_reason = $3 WHERE message_id = $1 RETURNING id"
     )
     .bind(message_id)
     .bind(now)
     .bind(reason)
     .fetch_optional(c)
-    .await)?;
+    .await
+    })?;
     Ok(row.map(|r| r.0))
 }
 
 pub async fn outbox_all(db: &Db) -> anyhow::Result<Vec<OutboxRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, OutboxRow>("SELECT * FROM outbox ORDER BY id")
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, OutboxRow>(
+        "SELECT * FROM outbox ORDER BY id"
+    )
+    .fetch_all(p)
+    .await)?)
 }
 
 pub async fn outbox_counts(db: &Db) -> anyhow::Result<Vec<(String, i64)>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, (String, i64)>("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, (String, i64)>(
+        "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status"
+    )
+    .fetch_all(p)
+    .await)?)
 }
 
 pub async fn outbox_by_key(db: &Db, key: &str) -> anyhow::Result<Option<OutboxRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, OutboxRow>("SELECT * FROM outbox WHERE key = $1")
-        .bind(key)
-        .fetch_optional(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, OutboxRow>(
+        "SELECT * FROM outbox WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(p)
+    .await)?)
 }
 
 /// A submission by id, inside a transaction.
-pub async fn current_submission_by_id_tx(tx: &mut Tx, id: i64) -> anyhow::Result<Option<SubmissionRow>> {
-    Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>("SELECT * FROM submissions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
+pub async fn current_submission_by_id_tx(
+    tx: &mut Tx,
+    id: i64,
+) -> anyhow::Result<Option<SubmissionRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>(
+        "SELECT * FROM submissions WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }

@@ -211,7 +211,9 @@ pub struct AssessmentRow {
 impl AssessmentRow {
     /// The verdict that counts: the staff override when there is one.
     pub fn effective(&self) -> &str {
-        self.staff_verdict.as_deref().unwrap_or(&self.machine_verdict)
+        self.staff_verdict
+            .as_deref()
+            .unwrap_or(&self.machine_verdict)
     }
 }
 

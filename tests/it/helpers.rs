@@ -31,7 +31,9 @@ impl TestApp {
 
     pub async fn postgres() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = crate::servers::fresh_postgres_database().await.expect("a fresh PostgreSQL database");
+        let url = crate::servers::fresh_postgres_database()
+            .await
+            .expect("a fresh PostgreSQL database");
         Self::with(dir, &url, &[]).await
     }
 
@@ -40,22 +42,41 @@ impl TestApp {
         let outbox = dir.path().join("outbox");
         let mut env = vec![
             ("INTAKE__DATABASE__URL".to_string(), db_url.to_string()),
-            ("INTAKE__MAILBOX__MAILDIR_PATH".to_string(), maildir.display().to_string()),
-            ("INTAKE__OUTBOX__DIR".to_string(), outbox.display().to_string()),
+            (
+                "INTAKE__MAILBOX__MAILDIR_PATH".to_string(),
+                maildir.display().to_string(),
+            ),
+            (
+                "INTAKE__OUTBOX__DIR".to_string(),
+                outbox.display().to_string(),
+            ),
         ];
         for (k, v) in extra {
             env.push((k.to_string(), v.to_string()));
         }
-        let cfg = Config::load_with_env(&root().join("config/intake.toml"), &env).expect("shipped config loads");
+        let cfg = Config::load_with_env(&root().join("config/intake.toml"), &env)
+            .expect("shipped config loads");
         let intake = Intake::open(cfg).await.expect("intake opens");
-        Maildir::open(&maildir, "Verwerkt", "Quarantaine", std::time::Duration::from_millis(10)).expect("maildir");
-        TestApp { dir, intake, maildir, outbox }
+        Maildir::open(
+            &maildir,
+            "Verwerkt",
+            "Quarantaine",
+            std::time::Duration::from_millis(10),
+        )
+        .expect("maildir");
+        TestApp {
+            dir,
+            intake,
+            maildir,
+            outbox,
+        }
     }
 
     /// Copies the sample mailbox (examples/mailbox) into this app's inbox.
     pub fn copy_samples(&self) {
         for sub in ["cur", "new"] {
-            for e in std::fs::read_dir(root().join("examples/mailbox").join(sub)).expect("samples") {
+            for e in std::fs::read_dir(root().join("examples/mailbox").join(sub)).expect("samples")
+            {
                 let e = e.expect("entry");
                 let name = e.file_name();
                 if name.to_string_lossy().starts_with('.') {
@@ -78,8 +99,21 @@ impl TestApp {
 
     /// One round of the daemon: poll, drain, remind.
     pub async fn run_once(&self) -> RunSummary {
-        let source = Maildir::open(&self.maildir, "Verwerkt", "Quarantaine", std::time::Duration::from_millis(10)).expect("maildir");
-        daemon::run(Arc::clone(&self.intake), source, true, CancellationToken::new()).await.expect("run once")
+        let source = Maildir::open(
+            &self.maildir,
+            "Verwerkt",
+            "Quarantaine",
+            std::time::Duration::from_millis(10),
+        )
+        .expect("maildir");
+        daemon::run(
+            Arc::clone(&self.intake),
+            source,
+            true,
+            CancellationToken::new(),
+        )
+        .await
+        .expect("run once")
     }
 
     /// The letters written to the file outbox: (file name, bytes), sorted by name.
@@ -109,6 +143,8 @@ impl TestApp {
 
     pub fn files_in(&self, folder: &str) -> usize {
         let p: &Path = &self.maildir;
-        std::fs::read_dir(p.join(format!(".{folder}")).join("cur")).map(|r| r.count()).unwrap_or(0)
+        std::fs::read_dir(p.join(format!(".{folder}")).join("cur"))
+            .map(|r| r.count())
+            .unwrap_or(0)
     }
 }

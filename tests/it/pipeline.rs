@@ -24,7 +24,11 @@ async fn the_sample_mailbox_is_processed_once(app: TestApp) {
     assert_eq!(app.files_in("Verwerkt"), 14);
     let subs = store::submissions(&app.intake.db).await.unwrap();
     assert_eq!(subs.len(), 10);
-    assert_eq!(subs.iter().filter(|s| s.is_current).count(), 9, "KVN-0007 supersedes KVN-0001");
+    assert_eq!(
+        subs.iter().filter(|s| s.is_current).count(),
+        9,
+        "KVN-0007 supersedes KVN-0001"
+    );
 
     // A second run, with every mail put back into the inbox as after a crash before the
     // acknowledgement: nothing new is stored or sent.
@@ -34,7 +38,10 @@ async fn the_sample_mailbox_is_processed_once(app: TestApp) {
     }
     let second = app.run_once().await;
     assert_eq!(second.poll.already_stored, 14, "{second:?}");
-    assert_eq!(second.poll.nominations + second.poll.duplicates + second.poll.other, 0);
+    assert_eq!(
+        second.poll.nominations + second.poll.duplicates + second.poll.other,
+        0
+    );
     assert_eq!(second.sent, 0);
     assert_eq!(app.letters().len(), 10);
     assert_eq!(store::submissions(&app.intake.db).await.unwrap().len(), 10);
@@ -56,21 +63,42 @@ async fn each_sample_case_gets_the_confirmation_it_needs() {
     app.copy_samples();
     app.run_once().await;
     let late = app.letter_text("KVN-0010");
-    assert!(late.contains("te laat") || late.contains("Te laat") || late.contains("niet op tijd"), "{late}");
+    assert!(
+        late.contains("te laat") || late.contains("Te laat") || late.contains("niet op tijd"),
+        "{late}"
+    );
     let long = app.letter_text("KVN-0006");
-    assert!(long.contains("4 pagina's") && long.contains("2 pagina's te lang"), "{long}");
+    assert!(
+        long.contains("4 pagina's") && long.contains("2 pagina's te lang"),
+        "{long}"
+    );
     let v2 = app.letter_text("KVN-0007");
-    assert!(v2.contains("KVN-0001"), "the new version names the one it replaces:\n{v2}");
+    assert!(
+        v2.contains("KVN-0001"),
+        "the new version names the one it replaces:\n{v2}"
+    );
     let body = app.letter_text("KVN-0005");
     assert!(body.contains("tekst in de e-mail"), "{body}");
     let odt = app.letter_text("KVN-0009");
-    assert!(odt.to_lowercase().contains("steunbrief") || odt.contains("Adviesraad"), "{odt}");
+    assert!(
+        odt.to_lowercase().contains("steunbrief") || odt.contains("Adviesraad"),
+        "{odt}"
+    );
     let iphone = app.letter_text("KVN-0008");
-    assert!(iphone.contains(".pdf") && iphone.contains("1 pagina"), "{iphone}");
+    assert!(
+        iphone.contains(".pdf") && iphone.contains("1 pagina"),
+        "{iphone}"
+    );
     for n in 1..=10 {
         let t = app.letter_text(&format!("KVN-{n:04}"));
-        assert!(t.contains(&format!("KVN-{n:04}")), "each letter states its reference");
-        assert!(t.contains("automatisch"), "each letter says it is automatic");
+        assert!(
+            t.contains(&format!("KVN-{n:04}")),
+            "each letter states its reference"
+        );
+        assert!(
+            t.contains("automatisch"),
+            "each letter says it is automatic"
+        );
     }
 }
 
@@ -79,8 +107,14 @@ async fn a_bounce_is_linked_to_the_confirmation_it_returns() {
     let app = TestApp::sqlite().await;
     app.copy_samples();
     app.run_once().await;
-    let row = store::outbox_by_key(&app.intake.db, "confirmation:KVN-0005").await.unwrap().unwrap();
-    assert!(row.bounced_at.is_some(), "the DSN for KVN-0005 is recorded on its outbox row");
+    let row = store::outbox_by_key(&app.intake.db, "confirmation:KVN-0005")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.bounced_at.is_some(),
+        "the DSN for KVN-0005 is recorded on its outbox row"
+    );
 }
 
 #[tokio::test]
@@ -92,7 +126,12 @@ async fn the_last_second_of_21_march_is_on_time_and_the_next_second_is_late() {
     app.run_once().await;
     let subs = store::submissions(&app.intake.db).await.unwrap();
     assert_eq!(subs.len(), 3);
-    let by = |code: &str| subs.iter().find(|s| s.municipality_code.as_deref() == Some(code)).unwrap().clone();
+    let by = |code: &str| {
+        subs.iter()
+            .find(|s| s.municipality_code.as_deref() == Some(code))
+            .unwrap()
+            .clone()
+    };
     let haarlem = by("GM0392");
     assert!(haarlem.on_time);
     assert_eq!(haarlem.deadline_diff_secs, 0);
@@ -107,16 +146,32 @@ async fn the_last_second_of_21_march_is_on_time_and_the_next_second_is_late() {
 #[tokio::test]
 async fn a_version_after_the_deadline_is_kept_but_the_on_time_version_stays_current() {
     let app = TestApp::sqlite().await;
-    app.deliver("1.a", &std::fs::read(crate::helpers::root().join("tests/fixtures/mail/version-ontime-almere.eml")).unwrap());
+    app.deliver(
+        "1.a",
+        &std::fs::read(
+            crate::helpers::root().join("tests/fixtures/mail/version-ontime-almere.eml"),
+        )
+        .unwrap(),
+    );
     app.run_once().await;
-    app.deliver("2.b", &std::fs::read(crate::helpers::root().join("tests/fixtures/mail/version-late-almere.eml")).unwrap());
+    app.deliver(
+        "2.b",
+        &std::fs::read(crate::helpers::root().join("tests/fixtures/mail/version-late-almere.eml"))
+            .unwrap(),
+    );
     app.run_once().await;
     let subs = store::submissions(&app.intake.db).await.unwrap();
     assert_eq!(subs.len(), 2);
     assert!(subs[0].is_current && subs[0].on_time);
     assert!(!subs[1].is_current && !subs[1].on_time);
     assert_eq!(subs[1].supersedes, Some(subs[0].id));
-    assert!(subs[1].version_note.as_deref().unwrap_or("").contains("blijft"));
+    assert!(
+        subs[1]
+            .version_note
+            .as_deref()
+            .unwrap_or("")
+            .contains("blijft")
+    );
 }
 
 #[tokio::test]
@@ -142,7 +197,11 @@ async fn a_broken_mail_is_recorded_with_a_reason_and_the_next_mail_is_still_proc
     assert_eq!(r.poll.nominations, 1, "{r:?}");
     assert_eq!(r.poll.other + r.poll.quarantined, 1);
     let counts = store::message_counts(&app.intake.db).await.unwrap();
-    assert_eq!(counts.iter().map(|c| c.2).sum::<i64>(), 2, "every mail is recorded: {counts:?}");
+    assert_eq!(
+        counts.iter().map(|c| c.2).sum::<i64>(),
+        2,
+        "every mail is recorded: {counts:?}"
+    );
     assert_eq!(app.letters().len(), 1);
 }
 
@@ -174,12 +233,32 @@ async fn municipalities_are_identified_from_domain_and_letter_and_doubts_are_fla
     let r = app.run_once().await;
     assert_eq!(r.poll.nominations, 4, "{r:?}");
     let subs = store::submissions(&app.intake.db).await.unwrap();
-    let by_sender = |needle: &str| subs.iter().find(|s| s.sender.contains(needle)).unwrap_or_else(|| panic!("no {needle}")).clone();
-    assert_eq!(by_sender("hltsamen.nl").municipality_code.as_deref(), Some("GM1525"), "Teylingen from the letter");
+    let by_sender = |needle: &str| {
+        subs.iter()
+            .find(|s| s.sender.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle}"))
+            .clone()
+    };
+    assert_eq!(
+        by_sender("hltsamen.nl").municipality_code.as_deref(),
+        Some("GM1525"),
+        "Teylingen from the letter"
+    );
     let peel = by_sender("venlo.nl");
-    assert_eq!(peel.municipality_code.as_deref(), Some("GM1894"), "Peel en Maas from the letterhead");
-    assert!(!peel.flags().is_empty(), "the Venlo sender domain is flagged for staff");
-    assert_eq!(by_sender("kpnmail.nl").municipality_code.as_deref(), Some("GM0893"), "Bergen (L.), never Bergen (NH.)");
+    assert_eq!(
+        peel.municipality_code.as_deref(),
+        Some("GM1894"),
+        "Peel en Maas from the letterhead"
+    );
+    assert!(
+        !peel.flags().is_empty(),
+        "the Venlo sender domain is flagged for staff"
+    );
+    assert_eq!(
+        by_sender("kpnmail.nl").municipality_code.as_deref(),
+        Some("GM0893"),
+        "Bergen (L.), never Bergen (NH.)"
+    );
     let unknown = by_sender("gmail.com");
     assert_eq!(unknown.municipality_code, None);
     // The confirmation of the unidentified nomination asks which municipality it is for; staff set it.
@@ -187,18 +266,34 @@ async fn municipalities_are_identified_from_domain_and_letter_and_doubts_are_fla
     assert!(letter.to_lowercase().contains("gemeente"), "{letter}");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
         .args(["set-municipality", &unknown.reference, "GM0363"])
-        .env("INTAKE__DATABASE__URL", format!("sqlite://{}", app.dir.path().join("intake.db").display()))
-        .env("INTAKE__MAILBOX__MAILDIR_PATH", app.maildir.display().to_string())
+        .env(
+            "INTAKE__DATABASE__URL",
+            format!("sqlite://{}", app.dir.path().join("intake.db").display()),
+        )
+        .env(
+            "INTAKE__MAILBOX__MAILDIR_PATH",
+            app.maildir.display().to_string(),
+        )
         .env("INTAKE__OUTBOX__DIR", app.outbox.display().to_string())
         .current_dir(crate::helpers::root())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let fixed = store::submission_by_reference(&app.intake.db, &unknown.reference).await.unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixed = store::submission_by_reference(&app.intake.db, &unknown.reference)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(fixed.municipality_code.as_deref(), Some("GM0363"));
     assert!(fixed.municipality_by_staff);
     let events = store::events_of(&app.intake.db, fixed.id).await.unwrap();
-    assert!(events.iter().any(|e| e.action == "set_municipality"), "audit log");
+    assert!(
+        events.iter().any(|e| e.action == "set_municipality"),
+        "audit log"
+    );
 }
 
 #[tokio::test]
@@ -208,18 +303,34 @@ async fn intake_show_prints_the_findings_with_quoted_evidence() {
     app.run_once().await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
         .args(["show", "KVN-0002"])
-        .env("INTAKE__DATABASE__URL", format!("sqlite://{}", app.dir.path().join("intake.db").display()))
-        .env("INTAKE__MAILBOX__MAILDIR_PATH", app.maildir.display().to_string())
+        .env(
+            "INTAKE__DATABASE__URL",
+            format!("sqlite://{}", app.dir.path().join("intake.db").display()),
+        )
+        .env(
+            "INTAKE__MAILBOX__MAILDIR_PATH",
+            app.maildir.display().to_string(),
+        )
         .env("INTAKE__OUTBOX__DIR", app.outbox.display().to_string())
         .current_dir(crate::helpers::root())
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("Zwolle") && text.contains("op tijd") && text.contains("«"), "{text}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("Zwolle") && text.contains("op tijd") && text.contains("«"),
+        "{text}"
+    );
     let missing = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
         .args(["show", "KVN-9999"])
-        .env("INTAKE__DATABASE__URL", format!("sqlite://{}", app.dir.path().join("intake.db").display()))
+        .env(
+            "INTAKE__DATABASE__URL",
+            format!("sqlite://{}", app.dir.path().join("intake.db").display()),
+        )
         .current_dir(crate::helpers::root())
         .output()
         .unwrap();
