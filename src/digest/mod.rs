@@ -12,6 +12,7 @@
 
 pub mod chart;
 pub mod collect;
+pub mod commands;
 pub mod export;
 pub mod labels;
 pub mod schedule;
