@@ -276,3 +276,285 @@ async fn imap_source_reconnects_after_the_server_restarts() -> anyhow::Result<()
     assert_eq!(listing.items.len(), 1);
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// The whole chain: APPEND to Dovecot → `intake run` → confirmation at the SMTP sink
+// ---------------------------------------------------------------------------------------------
+
+use crate::servers::{
+    STACK_USER, Stack, StackDb, body_nomination, nomination_sender, on_time_arrival,
+};
+
+const E2E_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Waits until every sender has exactly one confirmation, and fails on any second one.
+async fn wait_for_confirmations(stack: &Stack, senders: &[String]) -> anyhow::Result<()> {
+    stack
+        .wait_until("a confirmation for every nomination", E2E_TIMEOUT, || {
+            senders.iter().all(|s| !stack.received_for(s).is_empty())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}\n{}", stack.logs()))?;
+    for s in senders {
+        assert_eq!(stack.received_for(s).len(), 1, "confirmations for {s}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nomination_appended_over_imap_is_confirmed_through_smtp_while_the_daemon_idles()
+-> anyhow::Result<()> {
+    let stack = Stack::start(StackDb::Sqlite).await?;
+    let _daemon = stack.spawn_daemon(&[])?;
+    // Let it reach IDLE first: the mail must arrive by push, not by the first listing.
+    stack
+        .wait_until("the daemon to connect", E2E_TIMEOUT, || {
+            stack.dovecot.log().contains("Login: user=<intake>")
+        })
+        .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sender = nomination_sender(1, "zwolle.nl");
+    let started = Instant::now();
+    stack
+        .deliver(
+            &body_nomination(1, "Zwolle", "zwolle.nl"),
+            on_time_arrival(),
+        )
+        .await?;
+    wait_for_confirmations(&stack, std::slice::from_ref(&sender)).await?;
+    let latency = started.elapsed();
+    // The poll interval is 5 s: a faster answer can only have come through IDLE.
+    assert!(
+        latency < Duration::from_secs(4),
+        "confirmation took {latency:?}; IDLE did not wake the daemon\n{}",
+        stack.logs()
+    );
+    let confirmation = String::from_utf8_lossy(&stack.received_for(&sender)[0]).into_owned();
+    assert!(
+        confirmation.contains("nominatie-1."),
+        "not a reply to the nomination"
+    );
+    // The ack follows the commit; the confirmation may come first.
+    let deadline = Instant::now() + E2E_TIMEOUT;
+    while stack
+        .dovecot
+        .list_folder(STACK_USER, "Verwerkt")
+        .await?
+        .len()
+        != 1
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the mail never moved to Verwerkt"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        stack
+            .dovecot
+            .list_folder(STACK_USER, "INBOX")
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_idle_or_move_is_polled_and_gets_copy_and_expunge_on_postgres()
+-> anyhow::Result<()> {
+    let stack = Stack::start_with(
+        StackDb::Postgres,
+        DovecotOptions {
+            offer_idle: false,
+            offer_move: false,
+            ..DovecotOptions::default()
+        },
+    )
+    .await?;
+    let mut senders = Vec::new();
+    for (n, (name, domain)) in [("Almere", "almere.nl"), ("Breda", "breda.nl")]
+        .into_iter()
+        .enumerate()
+    {
+        stack
+            .deliver(&body_nomination(n, name, domain), on_time_arrival())
+            .await?;
+        senders.push(nomination_sender(n, domain));
+    }
+    let _daemon = stack.spawn_daemon(&[("INTAKE__MAILBOX__POLL_INTERVAL_SECS", "1")])?;
+    wait_for_confirmations(&stack, &senders).await?;
+    // One more after the first round: found by polling.
+    stack
+        .deliver(&body_nomination(9, "Delft", "delft.nl"), on_time_arrival())
+        .await?;
+    senders.push(nomination_sender(9, "delft.nl"));
+    wait_for_confirmations(&stack, &senders).await?;
+    let deadline = Instant::now() + E2E_TIMEOUT;
+    while !stack
+        .dovecot
+        .list_folder(STACK_USER, "INBOX")
+        .await?
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the inbox was never emptied");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        stack
+            .dovecot
+            .list_folder(STACK_USER, "Verwerkt")
+            .await?
+            .len(),
+        3
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_uidvalidity_change_known_mail_is_recognised_by_message_id_not_imported_again()
+-> anyhow::Result<()> {
+    let mut stack = Stack::start(StackDb::Sqlite).await?;
+    let first = body_nomination(1, "Tilburg", "tilburg.nl");
+    stack.deliver(&first, on_time_arrival()).await?;
+    let out = stack.run(&["run", "--once"], &[])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stack
+            .received_for(&nomination_sender(1, "tilburg.nl"))
+            .len(),
+        1
+    );
+
+    // Someone drags the mail back into the inbox, and the server rebuilds its index.
+    stack.deliver(&first, on_time_arrival()).await?;
+    stack
+        .deliver(&body_nomination(2, "Venlo", "venlo.nl"), on_time_arrival())
+        .await?;
+    let before = stack.dovecot.uidvalidity(STACK_USER, "INBOX").await?;
+    stack
+        .dovecot
+        .force_uidvalidity_change(STACK_USER, "INBOX")?;
+    assert_ne!(
+        stack.dovecot.uidvalidity(STACK_USER, "INBOX").await?,
+        before
+    );
+
+    let out = stack.run(&["run", "--once"], &[])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stack
+            .received_for(&nomination_sender(1, "tilburg.nl"))
+            .len(),
+        1,
+        "the known mail was confirmed twice"
+    );
+    assert_eq!(
+        stack.received_for(&nomination_sender(2, "venlo.nl")).len(),
+        1
+    );
+    assert!(
+        stack
+            .dovecot
+            .list_folder(STACK_USER, "INBOX")
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_mail_is_quarantined_while_the_next_one_is_confirmed() -> anyhow::Result<()> {
+    let stack = Stack::start(StackDb::Sqlite).await?;
+    let mut big = body_nomination(1, "Ede", "ede.nl");
+    big.extend(std::iter::repeat_n(b'x', 20_000));
+    stack.deliver(&big, on_time_arrival()).await?;
+    stack
+        .deliver(&body_nomination(2, "Gouda", "gouda.nl"), on_time_arrival())
+        .await?;
+    let out = stack.run(
+        &["run", "--once"],
+        &[("INTAKE__MAILBOX__MAX_MESSAGE_BYTES", "10000")],
+    )?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stack.received_for(&nomination_sender(2, "gouda.nl")).len(),
+        1
+    );
+    assert!(
+        stack
+            .received_for(&nomination_sender(1, "ede.nl"))
+            .is_empty()
+    );
+    assert_eq!(
+        stack.dovecot.list_folder(STACK_USER, "Quarantaine").await?,
+        vec![big]
+    );
+    assert!(
+        stack
+            .dovecot
+            .list_folder(STACK_USER, "INBOX")
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_imap_password_is_logged_as_an_error_with_backoff_not_in_a_tight_loop()
+-> anyhow::Result<()> {
+    let stack = Stack::start(StackDb::Sqlite).await?;
+    let mut daemon = stack.spawn_daemon(&[("INTAKE__MAILBOX__IMAP__PASSWORD", "not-it-at-all")])?;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(daemon.is_running(), "the daemon gave up:\n{}", daemon.log());
+    daemon.stop(Duration::from_secs(5));
+    let log = daemon.log();
+    let failures = log.matches("refused the login").count();
+    assert!(failures >= 1, "no login error logged:\n{log}");
+    // Backoff 1 s, 2 s, 4 s …: at most 3 attempts in 4 s.
+    assert!(failures <= 3, "{failures} attempts in 4 s:\n{log}");
+    assert!(
+        log.contains("ERROR"),
+        "the failure is not at ERROR level:\n{log}"
+    );
+    assert!(!log.contains("not-it-at-all"), "the password was logged");
+    let attempts = stack.dovecot.log().matches("auth failed").count()
+        + stack.dovecot.log().matches("Authentication failed").count();
+    assert!(attempts <= 6, "{attempts} login attempts at the server");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_on_one_mailbox_and_database_confirm_each_nomination_once() -> anyhow::Result<()>
+{
+    let stack = Stack::start(StackDb::Postgres).await?;
+    let municipalities = crate::servers::municipalities()?;
+    let mut senders = Vec::new();
+    let _a = stack.spawn_daemon(&[])?;
+    let _b = stack.spawn_daemon(&[])?;
+    for (n, (name, domain)) in municipalities.iter().take(20).enumerate() {
+        stack
+            .deliver(&body_nomination(n, name, domain), on_time_arrival())
+            .await?;
+        senders.push(nomination_sender(n, domain));
+    }
+    wait_for_confirmations(&stack, &senders).await?;
+    // Give a slow second daemon every chance to send a duplicate.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for s in &senders {
+        assert_eq!(stack.received_for(s).len(), 1, "{s}\n{}", stack.logs());
+    }
+    assert_eq!(stack.sink.received().len(), senders.len());
+    Ok(())
+}

@@ -1033,6 +1033,326 @@ impl Drop for SmtpSink {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The whole chain: Dovecot → `intake run` (the real binary) → SMTP sink, on SQLite or PostgreSQL
+// ---------------------------------------------------------------------------------------------
+
+/// Which database a [`Stack`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackDb {
+    Sqlite,
+    Postgres,
+}
+
+/// Dovecot + SMTP sink + a database + a working directory, configured for `intake run` through
+/// the shipped `config/intake.toml` and `INTAKE__…` environment overrides, as an operator would.
+pub struct Stack {
+    pub dovecot: Dovecot,
+    pub sink: SmtpSink,
+    pub db_url: String,
+    /// Working directory of the daemons (`var/`, logs).
+    pub dir: tempfile::TempDir,
+    daemons_started: AtomicU32,
+}
+
+/// The IMAP user the nominations arrive for.
+pub const STACK_USER: &str = "intake";
+/// Our own address in the shipped configuration.
+pub const STACK_ADDRESS: &str = "koplopers@vng.nl";
+
+impl Stack {
+    pub async fn start(db: StackDb) -> anyhow::Result<Stack> {
+        Stack::start_with(db, DovecotOptions::default()).await
+    }
+
+    pub async fn start_with(db: StackDb, options: DovecotOptions) -> anyhow::Result<Stack> {
+        let dir = tempfile::Builder::new()
+            .prefix("intake-it-stack-")
+            .tempdir()?;
+        let db_url = match db {
+            StackDb::Sqlite => format!("sqlite://{}", dir.path().join("intake.db").display()),
+            StackDb::Postgres => fresh_postgres_database().await?,
+        };
+        Ok(Stack {
+            dovecot: Dovecot::start_with(options)?,
+            sink: SmtpSink::start()?,
+            db_url,
+            dir,
+            daemons_started: AtomicU32::new(0),
+        })
+    }
+
+    /// The environment of a daemon (secrets included: these are test passwords).
+    pub fn env(&self) -> Vec<(String, String)> {
+        let v = |k: &str, v: String| (k.to_owned(), v);
+        vec![
+            v("INTAKE__DATABASE__URL", self.db_url.clone()),
+            v("INTAKE__MAILBOX__KIND", "imap".into()),
+            v("INTAKE__MAILBOX__POLL_INTERVAL_SECS", "5".into()),
+            v("INTAKE__MAILBOX__LEASE_SECS", "5".into()),
+            v("INTAKE__MAILBOX__IMAP__HOST", "127.0.0.1".into()),
+            v(
+                "INTAKE__MAILBOX__IMAP__PORT",
+                self.dovecot.imaps_port.to_string(),
+            ),
+            v("INTAKE__MAILBOX__IMAP__TLS", "implicit".into()),
+            v("INTAKE__MAILBOX__IMAP__USERNAME", STACK_USER.into()),
+            v(
+                "INTAKE__MAILBOX__IMAP__CA_FILE",
+                self.dovecot.ca_pem.display().to_string(),
+            ),
+            v("INTAKE__MAILBOX__IMAP__CONNECT_TIMEOUT_SECS", "10".into()),
+            v("INTAKE__MAILBOX__IMAP__COMMAND_TIMEOUT_SECS", "30".into()),
+            v("INTAKE__MAILBOX__IMAP__PASSWORD", self.imap_password()),
+            v("INTAKE__OUTBOX__KIND", "smtp".into()),
+            v("INTAKE__OUTBOX__RETRY_BASE_SECS", "1".into()),
+            v(
+                "INTAKE__OUTBOX__DIR",
+                self.dir.path().join("outbox").display().to_string(),
+            ),
+            v("INTAKE__OUTBOX__SMTP__HOST", "127.0.0.1".into()),
+            v("INTAKE__OUTBOX__SMTP__PORT", self.sink.port.to_string()),
+            v(
+                "INTAKE__OUTBOX__SMTP__USERNAME",
+                self.sink.options.username.clone(),
+            ),
+            v(
+                "INTAKE__OUTBOX__SMTP__CA_FILE",
+                self.sink.ca_pem.display().to_string(),
+            ),
+            v("INTAKE__OUTBOX__SMTP__TIMEOUT_SECS", "10".into()),
+            v(
+                "INTAKE__OUTBOX__SMTP__PASSWORD",
+                self.sink.options.password.clone(),
+            ),
+            v("INTAKE__DIGEST__ENABLED", "false".into()),
+            v("INTAKE__ALERTS__MAIL_STAFF", "false".into()),
+        ]
+    }
+
+    fn imap_password(&self) -> String {
+        self.dovecot
+            .options
+            .users
+            .iter()
+            .find(|(u, _)| u == STACK_USER)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_default()
+    }
+
+    fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_intake"));
+        cmd.arg("--config")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/intake.toml"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("RUST_LOG")
+            .envs(self.env());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Starts `intake run` in the background; its log goes to `daemon-<n>.log` in [`Stack::dir`].
+    pub fn spawn_daemon(&self, extra_env: &[(&str, &str)]) -> anyhow::Result<DaemonProcess> {
+        let n = self.daemons_started.fetch_add(1, Ordering::Relaxed);
+        let log_path = self.dir.path().join(format!("daemon-{n}.log"));
+        let log = std::fs::File::create(&log_path)?;
+        let child = self
+            .command(&["run"], extra_env)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("failed to start intake run")?;
+        Ok(DaemonProcess {
+            child: Some(child),
+            log_path,
+        })
+    }
+
+    /// Runs `intake <args>` to completion and returns its output.
+    pub fn run(
+        &self,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> anyhow::Result<std::process::Output> {
+        self.command(args, extra_env)
+            .stdin(Stdio::null())
+            .output()
+            .context("failed to run intake")
+    }
+
+    /// APPENDs a mail to the inbox with the given arrival time.
+    pub async fn deliver(
+        &self,
+        raw: &[u8],
+        arrival: chrono::DateTime<chrono::FixedOffset>,
+    ) -> anyhow::Result<()> {
+        self.dovecot
+            .append(STACK_USER, "INBOX", raw, Some(arrival))
+            .await
+    }
+
+    /// Messages the SMTP sink accepted for `recipient`.
+    pub fn received_for(&self, recipient: &str) -> Vec<Vec<u8>> {
+        self.sink
+            .received_with_envelopes()
+            .into_iter()
+            .filter(|(e, _)| e.rcpt_tos.iter().any(|r| r.eq_ignore_ascii_case(recipient)))
+            .map(|(_, raw)| raw)
+            .collect()
+    }
+
+    /// Waits until `done()` holds, polling every 100 ms; fails with `what` after `timeout`.
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut done: impl FnMut() -> bool,
+    ) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        while !done() {
+            if Instant::now() > deadline {
+                bail!("timed out after {timeout:?} waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    /// Every daemon log so far, for failure messages.
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        for n in 0..self.daemons_started.load(Ordering::Relaxed) {
+            let path = self.dir.path().join(format!("daemon-{n}.log"));
+            out.push_str(&format!("--- daemon-{n}.log\n"));
+            out.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+        }
+        out
+    }
+}
+
+/// One running `intake run`; killed (SIGKILL) when dropped.
+pub struct DaemonProcess {
+    child: Option<Child>,
+    pub log_path: PathBuf,
+}
+
+impl DaemonProcess {
+    /// SIGKILL, as a crash or the OOM killer would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM and wait for a clean stop (at most `grace`, then SIGKILL).
+    pub fn stop(&mut self, grace: Duration) {
+        if let Some(mut child) = self.child.take() {
+            stop_child(&mut child, grace);
+        }
+    }
+
+    /// Whether it is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for DaemonProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A municipality to nominate: (name, mail domain), from `data/gemeenten.csv`.
+pub fn municipalities() -> anyhow::Result<Vec<(String, String)>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/gemeenten.csv");
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("failed to read {path:?}"))?;
+    let headers = reader.headers()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(name), Some(domain)) = (col("name"), col("email_domain")) else {
+        bail!("{path:?} lacks the name or email_domain column");
+    };
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        if let (Some(n), Some(d)) = (record.get(name), record.get(domain))
+            && !n.is_empty()
+            && !d.is_empty()
+        {
+            out.push((n.to_owned(), d.to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+/// The sender address of nomination `n` from `domain`.
+pub fn nomination_sender(n: usize, domain: &str) -> String {
+    format!("inclusie.{n}@{domain}")
+}
+
+/// A plain-text nomination (in the mail body, like the Enschede sample) from `municipality`.
+pub fn body_nomination(n: usize, municipality: &str, domain: &str) -> Vec<u8> {
+    let sender = nomination_sender(n, domain);
+    format!(
+        "From: Beleidsmedewerker Inclusie <{sender}>\r\n\
+To: {STACK_ADDRESS}\r\n\
+Subject: Aanmelding gemeente {municipality} voor Koplopers VN-Verdrag Handicap\r\n\
+Date: Thu, 15 Mar 2018 16:42:49 +0100\r\n\
+Message-ID: <nominatie-{n}.{}@{domain}>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=\"utf-8\"\r\n\
+Content-Transfer-Encoding: 8bit\r\n\
+\r\n\
+Geacht team Koplopers,\r\n\
+\r\n\
+Hierbij meldt de gemeente {municipality} zich aan voor het programma Koplopers\r\n\
+VN-Verdrag Handicap.\r\n\
+\r\n\
+1. INCLUSIE OP DE AGENDA\r\n\
+\r\n\
+De gemeenteraad van {municipality} heeft in december 2017 het actieprogramma\r\n\
+\"{municipality} voor Iedereen\" vastgesteld. De wethouder is portefeuillehouder\r\n\
+inclusie. Voor de uitvoering is tot en met 2020 jaarlijks 300.000 euro beschikbaar.\r\n\
+\r\n\
+2. INNOVATIEVE AANPAK\r\n\
+\r\n\
+Wonen: wij bouwen met woningcorporatie en bewoners 40 levensloopbestendige\r\n\
+woningen. Toekomstige bewoners met een beperking hebben het ontwerp mee bepaald.\r\n\
+\r\n\
+3. INCLUSIEVE SAMENLEVING\r\n\
+\r\n\
+De woningen zijn ook bedoeld voor ouderen en jonge gezinnen.\r\n\
+\r\n\
+NIETS OVER ONS ZONDER ONS\r\n\
+\r\n\
+Het actieprogramma is geschreven door de adviesraad samen met twaalf\r\n\
+ervaringsdeskundigen. Zij hebben gekozen welke onderwerpen voorrang krijgen.\r\n\
+\r\n\
+Met vriendelijke groet,\r\n\
+\r\n\
+Gemeente {municipality}\r\n",
+        std::process::id()
+    )
+    .into_bytes()
+}
+
+/// 15 March 2018, 16:42 Amsterdam: well before the deadline.
+pub fn on_time_arrival() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339("2018-03-15T16:42:55+01:00").unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
 // Smoke tests: each server starts, answers, stops.
 // ---------------------------------------------------------------------------------------------
 

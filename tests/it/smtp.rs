@@ -2,6 +2,7 @@
 //! AUTH PLAIN, LOGIN and XOAUTH2, and how each kind of failure is classified.
 
 use std::path::Path;
+use std::time::Duration;
 
 use intake::outbox::transport::{SendOutcome, SmtpSettings, Transport};
 
@@ -157,5 +158,35 @@ async fn smtp_refuses_a_server_whose_certificate_is_not_trusted() -> anyhow::Res
         sink.received().is_empty(),
         "mail went to an untrusted server"
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmation_waits_while_smtp_is_down_and_is_delivered_once_when_it_is_back()
+-> anyhow::Result<()> {
+    use crate::servers::{Stack, StackDb, body_nomination, nomination_sender, on_time_arrival};
+    let mut stack = Stack::start(StackDb::Sqlite).await?;
+    stack.sink.stop();
+    let _daemon = stack.spawn_daemon(&[("INTAKE__MAILBOX__POLL_INTERVAL_SECS", "1")])?;
+    stack
+        .deliver(
+            &body_nomination(1, "Leiden", "leiden.nl"),
+            on_time_arrival(),
+        )
+        .await?;
+    // Long enough for the mail to be stored and a first delivery attempt to fail.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stack.sink.resume()?;
+    let sender = nomination_sender(1, "leiden.nl");
+    stack
+        .wait_until(
+            "the confirmation after SMTP is back",
+            Duration::from_secs(90),
+            || !stack.received_for(&sender).is_empty(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}\n{}", stack.logs()))?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(stack.received_for(&sender).len(), 1);
     Ok(())
 }
