@@ -255,8 +255,12 @@ pub async fn shortlist_proposal(
 ) -> anyhow::Result<shortlist::Shortlist> {
     let call = &intake.cfg.call;
     let snap = Snapshot::load(&intake.db).await?;
-    let cands = collect::candidates(call, &snap);
-    let domains: Vec<String> = call.domains.iter().map(|d| d.id.clone()).collect();
+    // Themes by their Dutch titles, so the explanations read as the staff know them.
+    let mut cands = collect::candidates(call, &snap);
+    for c in &mut cands {
+        c.domains = c.domains.iter().map(|d| call.domain_title(d)).collect();
+    }
+    let domains: Vec<String> = call.domains.iter().map(|d| d.title.clone()).collect();
     Ok(shortlist::shortlist(
         &cands,
         size.unwrap_or(call.selection_size),
