@@ -546,7 +546,7 @@ const VOID: [&str; 10] = [
 ];
 
 /// Every accessibility problem found in `html`; empty means it passes.
-fn accessibility_problems(html: &str) -> Vec<String> {
+pub(crate) fn accessibility_problems(html: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let tokens = tokenize(html);
     let tags: Vec<&Tag> = tokens

@@ -336,3 +336,23 @@ async fn intake_show_prints_the_findings_with_quoted_evidence() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(4));
 }
+
+#[tokio::test]
+async fn every_confirmation_is_accessible_html_with_a_plain_text_alternative() {
+    let app = TestApp::sqlite().await;
+    app.copy_samples();
+    app.run_once().await;
+    let letters = app.letters();
+    assert_eq!(letters.len(), 10);
+    for (name, raw) in letters {
+        let f = intake::mail::facts(&raw);
+        let html = f.html.unwrap_or_default();
+        assert!(
+            f.text.is_some_and(|t| t.len() > 200),
+            "{name}: a text alternative"
+        );
+        let problems = crate::digest::accessibility_problems(&html);
+        assert!(problems.is_empty(), "{name}: {problems:?}");
+        assert!(html.contains("lang=\"nl\""));
+    }
+}
