@@ -272,7 +272,11 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
 }
 
 /// Nominations in reference order: the current versions, or every version (for the export).
-pub fn nomination_rows(call: &Call, snap: &Snapshot, include_superseded: bool) -> Vec<NominationRow> {
+pub fn nomination_rows(
+    call: &Call,
+    snap: &Snapshot,
+    include_superseded: bool,
+) -> Vec<NominationRow> {
     snap.submissions
         .iter()
         .filter(|s| include_superseded || s.is_current)
@@ -317,7 +321,12 @@ fn describe_letter(call: &Call, snap: &Snapshot, o: &OutboxBrief) -> String {
 
 /// The digest's data: the "since" sections hold what happened in `(since, now]`; consultations
 /// and totals are the whole state at `now`.
-pub fn digest_data(call: &Call, snap: &Snapshot, since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DigestData {
+pub fn digest_data(
+    call: &Call,
+    snap: &Snapshot,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DigestData {
     let tz = call.time_zone;
     let new_subs: Vec<&SubmissionRow> = snap
         .submissions
@@ -329,7 +338,10 @@ pub fn digest_data(call: &Call, snap: &Snapshot, since: Option<DateTime<Utc>>, n
         .map(|s| (*s, nomination_row(call, snap, s)))
         .collect();
     let pick = |f: &dyn Fn(&SubmissionRow, &NominationRow) -> bool| -> Vec<NominationRow> {
-        rows.iter().filter(|(s, r)| f(s, r)).map(|(_, r)| r.clone()).collect()
+        rows.iter()
+            .filter(|(s, r)| f(s, r))
+            .map(|(_, r)| r.clone())
+            .collect()
     };
     let new_nominations = pick(&|_, _| true);
     let late = pick(&|s, _| !s.on_time);
@@ -343,7 +355,9 @@ pub fn digest_data(call: &Call, snap: &Snapshot, since: Option<DateTime<Utc>>, n
             let s = new_subs.iter().find(|s| s.id == d.submission_id)?;
             Some((
                 s.reference.clone(),
-                d.name.clone().unwrap_or_else(|| "tekst in de e-mail".into()),
+                d.name
+                    .clone()
+                    .unwrap_or_else(|| "tekst in de e-mail".into()),
                 document_problem(d),
             ))
         })
@@ -355,7 +369,9 @@ pub fn digest_data(call: &Call, snap: &Snapshot, since: Option<DateTime<Utc>>, n
         .map(|m| {
             (
                 m.arrived_at,
-                m.from_address.clone().unwrap_or_else(|| "(onbekend)".into()),
+                m.from_address
+                    .clone()
+                    .unwrap_or_else(|| "(onbekend)".into()),
                 m.reason.clone().unwrap_or_default(),
             )
         })
@@ -463,7 +479,9 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
         ));
     }
     for c in &snap.consultations {
-        let Some(s) = snap.submission(c.submission_id) else { continue };
+        let Some(s) = snap.submission(c.submission_id) else {
+            continue;
+        };
         let partner = partner_name(call, &c.partner_id);
         match consultation_state(c).as_str() {
             "needs_reading" => out.push(format!(
@@ -477,7 +495,10 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             _ => {}
         }
     }
-    for s in current.iter().filter(|s| !s.on_time && snap.decision_of(s.id).is_none()) {
+    for s in current
+        .iter()
+        .filter(|s| !s.on_time && snap.decision_of(s.id).is_none())
+    {
         out.push(format!(
             "Beslis of de te late voordracht {} toch meedoet: intake decide {} selected|reserve|rejected --note ….",
             s.reference, s.reference
@@ -502,7 +523,11 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
         if undecided > 0 {
             out.push(format!(
                 "{} zonder besluit. Een voorstel: intake shortlist.",
-                labels::count(undecided, "actuele voordracht is", "actuele voordrachten zijn")
+                labels::count(
+                    undecided,
+                    "actuele voordracht is",
+                    "actuele voordrachten zijn"
+                )
             ));
         } else if !current.is_empty() {
             let missing: Vec<&str> = call
@@ -521,7 +546,10 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
                 .iter()
                 .any(|o| o.kind == "selected" || o.kind == "not_selected")
             {
-                out.push("De keuze is bekrachtigd. Verstuur de brieven: intake letters --send.".to_string());
+                out.push(
+                    "De keuze is bekrachtigd. Verstuur de brieven: intake letters --send."
+                        .to_string(),
+                );
             }
         }
     }

@@ -24,17 +24,27 @@ use crate::store::{self, NewOutbox, digest as sd};
 
 /// The local date (`YYYY-MM-DD`, in the call's time zone) and the instant of that date's
 /// digest, for the moment `now`.
-pub fn digest_moment(time_hhmm: &str, tz: chrono_tz::Tz, now: DateTime<Utc>) -> anyhow::Result<(String, DateTime<Utc>)> {
+pub fn digest_moment(
+    time_hhmm: &str,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(String, DateTime<Utc>)> {
     let at = NaiveTime::parse_from_str(time_hhmm, "%H:%M")
         .with_context(|| format!("digest.time {time_hhmm:?} is not a time of day as HH:MM"))?;
     let date = now.with_timezone(&tz).date_naive();
-    Ok((date.format("%Y-%m-%d").to_string(), local_to_utc(tz, date.and_time(at))))
+    Ok((
+        date.format("%Y-%m-%d").to_string(),
+        local_to_utc(tz, date.and_time(at)),
+    ))
 }
 
 /// Sends the day's digest when it is due and not yet decided; returns its outbox key base
 /// (`digest:<date>`) when one was queued, `None` otherwise (not due yet, already done today,
 /// disabled, or no news).
-pub async fn send_digest_if_due(intake: &Intake, now: DateTime<Utc>) -> anyhow::Result<Option<String>> {
+pub async fn send_digest_if_due(
+    intake: &Intake,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
     let settings = &intake.cfg.settings.digest;
     if !settings.enabled {
         return Ok(None);
@@ -44,7 +54,9 @@ pub async fn send_digest_if_due(intake: &Intake, now: DateTime<Utc>) -> anyhow::
     if now < due || sd::digest_for_date(&intake.db, &for_date).await?.is_some() {
         return Ok(None);
     }
-    let since = sd::last_sent_digest(&intake.db).await?.map(|d| d.period_end);
+    let since = sd::last_sent_digest(&intake.db)
+        .await?
+        .map(|d| d.period_end);
     let snap = Snapshot::load(&intake.db).await?;
     let data = collect::digest_data(&intake.cfg.call, &snap, since, now);
     if !has_news(&data) {
@@ -55,10 +67,20 @@ pub async fn send_digest_if_due(intake: &Intake, now: DateTime<Utc>) -> anyhow::
         }
         return Ok(None);
     }
-    let rendered = render(&data, &intake.cfg.settings.templates_dir).context("failed to render the digest")?;
+    let rendered =
+        render(&data, &intake.cfg.settings.templates_dir).context("failed to render the digest")?;
     let key = format!("digest:{for_date}");
     let failures: Vec<i64> = snap.unreported_failures().iter().map(|o| o.id).collect();
-    let queued = enqueue_digest(intake, &data, &rendered, &key, Some(&for_date), &failures, now).await?;
+    let queued = enqueue_digest(
+        intake,
+        &data,
+        &rendered,
+        &key,
+        Some(&for_date),
+        &failures,
+        now,
+    )
+    .await?;
     if queued {
         tracing::info!(date = %for_date, recipients = intake.cfg.call.staff.recipients.len(), "digest queued");
         Ok(Some(key))
@@ -142,7 +164,16 @@ pub async fn enqueue_digest(
         .await?;
     }
     for id in reported_failures {
-        store::event(&mut tx, now, "intake", REPORTED_FAILURE, None, None, &format!("outbox:{id}")).await?;
+        store::event(
+            &mut tx,
+            now,
+            "intake",
+            REPORTED_FAILURE,
+            None,
+            None,
+            &format!("outbox:{id}"),
+        )
+        .await?;
     }
     store::event(
         &mut tx,

@@ -89,12 +89,14 @@ pub struct DocumentBrief {
 
 /// The digest decided for this local date, if any.
 pub async fn digest_for_date(db: &Db, for_date: &str) -> anyhow::Result<Option<DigestRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, DigestRow>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, DigestRow>(
         "SELECT id, for_date, period_start, period_end, outbox_key, created_at FROM digests WHERE for_date = $1"
     )
     .bind(for_date)
     .fetch_optional(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// The most recent digest that was actually sent (a day without news does not count).
@@ -109,11 +111,13 @@ pub async fn last_sent_digest(db: &Db) -> anyhow::Result<Option<DigestRow>> {
 
 /// Every digest, oldest first.
 pub async fn all_digests(db: &Db) -> anyhow::Result<Vec<DigestRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, DigestRow>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, DigestRow>(
         "SELECT id, for_date, period_start, period_end, outbox_key, created_at FROM digests ORDER BY for_date"
     )
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Records the digest of `for_date`. False when that date already has one (another daemon, or
@@ -126,7 +130,8 @@ pub async fn insert_digest(
     outbox_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = tx!(tx, |c| sqlx::query(
+    let n = tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO digests (for_date, period_start, period_end, outbox_key, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (for_date) DO NOTHING"
     )
@@ -137,7 +142,8 @@ pub async fn insert_digest(
     .bind(now)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n > 0)
 }
 
@@ -146,19 +152,23 @@ pub async fn insert_digest(
 
 /// Every assessment of every submission.
 pub async fn all_assessments(db: &Db) -> anyhow::Result<Vec<AssessmentRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, AssessmentRow>("SELECT * FROM assessments ORDER BY submission_id, criterion")
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, AssessmentRow>(
+        "SELECT * FROM assessments ORDER BY submission_id, criterion"
+    )
+    .fetch_all(p)
+    .await)?)
 }
 
 /// (submission id, domain) of every evidence claim that names a domain, without repeats.
 pub async fn evidence_domains(db: &Db) -> anyhow::Result<Vec<(i64, String)>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, (i64, String)>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, (i64, String)>(
         "SELECT DISTINCT submission_id, domain FROM claims WHERE domain IS NOT NULL AND kind = 'evidence'
          ORDER BY submission_id, domain"
     )
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Every document that belongs to a submission, without its text.
@@ -173,32 +183,38 @@ pub async fn all_documents(db: &Db) -> anyhow::Result<Vec<DocumentBrief>> {
 
 /// Messages with this status (e.g. `quarantined`), without their bytes.
 pub async fn messages_with_status(db: &Db, status: &str) -> anyhow::Result<Vec<MessageBrief>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, MessageBrief>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, MessageBrief>(
         "SELECT id, from_address, arrived_at, kind, status, reason, stored_at FROM messages WHERE status = $1 ORDER BY id"
     )
     .bind(status)
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Every outbox row, without the raw letters.
 pub async fn outbox_briefs(db: &Db) -> anyhow::Result<Vec<OutboxBrief>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, OutboxBrief>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, OutboxBrief>(
         "SELECT id, key, kind, submission_id, recipient, status, attempts, last_error, created_at, sent_at, bounced_at,
                 bounce_reason
          FROM outbox ORDER BY id"
     )
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Audit-log details of every event with this action (e.g. which failed deliveries a digest
 /// already reported).
 pub async fn event_details(db: &Db, action: &str) -> anyhow::Result<Vec<String>> {
-    let rows: Vec<(String,)> = db!(db, |p| sqlx::query_as("SELECT detail FROM events WHERE action = $1 ORDER BY id")
-        .bind(action)
-        .fetch_all(p)
-        .await)?;
+    let rows: Vec<(String,)> = db!(db, |p| sqlx::query_as(
+        "SELECT detail FROM events WHERE action = $1 ORDER BY id"
+    )
+    .bind(action)
+    .fetch_all(p)
+    .await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
@@ -214,7 +230,8 @@ pub async fn insert_decision(
     by: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
+    let row: (i64,) = tx!(tx, |c| {
+        sqlx::query_as(
         "INSERT INTO decisions (submission_id, decision, note, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5) RETURNING id"
     )
     .bind(submission_id)
@@ -223,22 +240,31 @@ pub async fn insert_decision(
     .bind(by)
     .bind(now)
     .fetch_one(c)
-    .await)?;
+    .await
+    })?;
     Ok(row.0)
 }
 
 /// Every decision, oldest first.
 pub async fn all_decisions(db: &Db) -> anyhow::Result<Vec<DecisionRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, DecisionRow>(
+    Ok(db!(db, |p| {
+        sqlx::query_as::<_, DecisionRow>(
         "SELECT id, submission_id, decision, note, decided_by, decided_at FROM decisions ORDER BY id"
     )
     .fetch_all(p)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Records one office holder's ratification. False when that office holder already ratified.
-pub async fn insert_ratification(tx: &mut Tx, office_holder: &str, note: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let n = tx!(tx, |c| sqlx::query(
+pub async fn insert_ratification(
+    tx: &mut Tx,
+    office_holder: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO ratifications (office_holder, ratified_at, note) VALUES ($1, $2, $3) ON CONFLICT (office_holder) DO NOTHING"
     )
     .bind(office_holder)
@@ -246,7 +272,8 @@ pub async fn insert_ratification(tx: &mut Tx, office_holder: &str, note: Option<
     .bind(note)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n > 0)
 }
 
@@ -266,4 +293,22 @@ pub async fn ratifications_tx(tx: &mut Tx) -> anyhow::Result<Vec<RatificationRow
     )
     .fetch_all(c)
     .await)?)
+}
+
+/// Staff set aside a partner's objection (it no longer blocks the shortlist); `note` says why.
+/// False when there is no such consultation.
+pub async fn override_objection(
+    tx: &mut Tx,
+    consultation_id: i64,
+    note: &str,
+) -> anyhow::Result<bool> {
+    let n = tx!(tx, |c| sqlx::query(
+        "UPDATE consultations SET staff_override = $2 WHERE id = $1"
+    )
+    .bind(consultation_id)
+    .bind(note)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
 }
