@@ -27,20 +27,33 @@ fn verdict_nl(v: &str) -> String {
 
 /// Sends a consultation request to every partner for one submission (idempotent per partner).
 /// Returns how many requests were queued.
-pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> anyhow::Result<usize> {
+pub async fn request(
+    intake: &Intake,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
     let call = &intake.cfg.call;
     let s = store::submission_by_reference(&intake.db, reference)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no submission {reference}"))?;
     let assessments = store::assessments_of(&intake.db, s.id).await?;
     let claims = store::claims_of(&intake.db, s.id).await?;
-    let raw = store::message_raw(&intake.db, s.message_id).await?.unwrap_or_default();
-    let m = s.municipality_code.as_deref().and_then(|c| Municipalities::embedded().by_code(c));
-    let municipality = m.map(|m| format!("gemeente {}", m.name)).unwrap_or_else(|| "onbekende gemeente".into());
+    let raw = store::message_raw(&intake.db, s.message_id)
+        .await?
+        .unwrap_or_default();
+    let m = s
+        .municipality_code
+        .as_deref()
+        .and_then(|c| Municipalities::embedded().by_code(c));
+    let municipality = m
+        .map(|m| format!("gemeente {}", m.name))
+        .unwrap_or_else(|| "onbekende gemeente".into());
     let province = m.map(|m| m.province.clone()).unwrap_or_default();
     let summary = |id: &str| {
         let a = assessments.iter().find(|a| a.criterion == id);
-        let ids: Vec<i64> = a.map(|a| serde_json::from_str(&a.evidence).unwrap_or_default()).unwrap_or_default();
+        let ids: Vec<i64> = a
+            .map(|a| serde_json::from_str(&a.evidence).unwrap_or_default())
+            .unwrap_or_default();
         letters::CriterionSummary {
             title: call.criterion_title(id),
             verdict_nl: verdict_nl(a.map(|a| a.effective()).unwrap_or("not_found")),
@@ -62,7 +75,14 @@ pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> an
     let mut tx = intake.db.begin().await?;
     for p in &call.partners {
         let tok = token::new_token();
-        let domain = intake.cfg.settings.mailbox.address.rsplit_once('@').map(|x| x.1).unwrap_or("localhost");
+        let domain = intake
+            .cfg
+            .settings
+            .mailbox
+            .address
+            .rsplit_once('@')
+            .map(|x| x.1)
+            .unwrap_or("localhost");
         let msgid = format!("<consult.{}.{}@{}>", s.reference, p.id, domain);
         if !cs::insert_consultation(&mut tx, s.id, &p.id, &tok, &msgid, now, answer_by).await? {
             continue;
@@ -97,14 +117,19 @@ pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> an
         let (text, html) = intake.templates.render("consultation", &ctx)?;
         let subject = format!(
             "{} {}",
-            intake.templates.render_line(&call.letters.consultation_subject, &ctx)?,
+            intake
+                .templates
+                .render_line(&call.letters.consultation_subject, &ctx)?,
             token::subject_tag(&tok)
         );
         for addr in &p.addresses {
             let letter = crate::letters::build(&Outgoing {
                 from_name: intake.cfg.settings.mailbox.display_name.clone(),
                 from_address: intake.cfg.settings.mailbox.address.clone(),
-                reply_to: Some(token::reply_address(&intake.cfg.settings.mailbox.address, &tok)),
+                reply_to: Some(token::reply_address(
+                    &intake.cfg.settings.mailbox.address,
+                    &tok,
+                )),
                 to: addr.clone(),
                 subject: subject.clone(),
                 text: text.clone(),
@@ -134,7 +159,16 @@ pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> an
             )
             .await?;
         }
-        store::event(&mut tx, now, "intake", "consultation_sent", Some(s.id), None, &p.id).await?;
+        store::event(
+            &mut tx,
+            now,
+            "intake",
+            "consultation_sent",
+            Some(s.id),
+            None,
+            &p.id,
+        )
+        .await?;
         queued += 1;
     }
     tx.commit().await?;
@@ -144,9 +178,15 @@ pub async fn request(intake: &Intake, reference: &str, now: DateTime<Utc>) -> an
 /// The last moment an answer counts: the end (23:59:59 in the call's time zone) of the day
 /// `answer_days` after `sent_at`. The letters say "uiterlijk 10 april", which means up to and
 /// including 10 April, not the hour of day the request happened to be sent.
-pub fn answer_deadline(sent_at: DateTime<Utc>, answer_days: u32, tz: chrono_tz::Tz) -> DateTime<Utc> {
+pub fn answer_deadline(
+    sent_at: DateTime<Utc>,
+    answer_days: u32,
+    tz: chrono_tz::Tz,
+) -> DateTime<Utc> {
     use chrono::TimeZone as _;
-    let day = (sent_at + chrono::Duration::days(i64::from(answer_days))).with_timezone(&tz).date_naive();
+    let day = (sent_at + chrono::Duration::days(i64::from(answer_days)))
+        .with_timezone(&tz)
+        .date_naive();
     let next_midnight = day.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0));
     // Midnight may not exist on a DST change in some zones: then take the earliest valid moment.
     match next_midnight.and_then(|m| tz.from_local_datetime(&m).earliest()) {
@@ -178,23 +218,43 @@ pub async fn auto_request(intake: &Intake, now: DateTime<Utc>) -> anyhow::Result
 /// Current, on-time, identified submissions that meet the pre-assessment and are not consulted.
 pub async fn candidates(intake: &Intake) -> anyhow::Result<Vec<store::SubmissionRow>> {
     let all = store::submissions(&intake.db).await?;
-    let consulted: std::collections::HashSet<i64> =
-        cs::all_consultations(&intake.db).await?.into_iter().map(|c| c.submission_id).collect();
+    let consulted: std::collections::HashSet<i64> = cs::all_consultations(&intake.db)
+        .await?
+        .into_iter()
+        .map(|c| c.submission_id)
+        .collect();
     Ok(all
         .into_iter()
-        .filter(|s| s.is_current && s.on_time && s.municipality_code.is_some() && s.meets_minimum && !consulted.contains(&s.id))
+        .filter(|s| {
+            s.is_current
+                && s.on_time
+                && s.municipality_code.is_some()
+                && s.meets_minimum
+                && !consulted.contains(&s.id)
+        })
         .collect())
 }
 
 /// Records a partner's answer, inside the pipeline's transaction.
-pub async fn record_answer(intake: &Intake, tx: &mut Tx, message_id: i64, f: &MailFacts, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn record_answer(
+    intake: &Intake,
+    tx: &mut Tx,
+    message_id: i64,
+    f: &MailFacts,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let call = &intake.cfg.call;
-    let from = f.from.as_ref().map(|a| a.as_str().to_string()).unwrap_or_default();
+    let from = f
+        .from
+        .as_ref()
+        .map(|a| a.as_str().to_string())
+        .unwrap_or_default();
     let recipients: Vec<&str> = f.recipients.iter().map(String::as_str).collect();
-    let mut consultation = match token::find_token(&recipients, &f.subject, f.text.as_deref().unwrap_or("")) {
-        Some(t) => cs::consultation_by_token(tx, &t).await?,
-        None => None,
-    };
+    let mut consultation =
+        match token::find_token(&recipients, &f.subject, f.text.as_deref().unwrap_or("")) {
+            Some(t) => cs::consultation_by_token(tx, &t).await?,
+            None => None,
+        };
     if consultation.is_none() {
         for id in f.in_reply_to.iter().chain(&f.references) {
             consultation = cs::consultation_by_request(tx, &format!("<{id}>")).await?;
@@ -203,19 +263,52 @@ pub async fn record_answer(intake: &Intake, tx: &mut Tx, message_id: i64, f: &Ma
             }
         }
     }
+    // A new mail (no token, no thread) from a registered partner address that names the
+    // reference in its subject ("Advies KVN-0042"): that partner's consultation on it.
+    if consultation.is_none()
+        && let Some(p) = f.from.as_ref().and_then(|a| call.partner_by_address(a))
+    {
+        for reference in references_in(&f.subject, &call.reference_prefix) {
+            consultation = cs::consultation_by_reference(tx, reference.as_str(), &p.id).await?;
+            if consultation.is_some() {
+                break;
+            }
+        }
+    }
     let reading = reply::read_reply(f.text.as_deref(), f.html.as_deref());
     let verdict = reading.verdict.map(|v| v.as_str());
     let Some(c) = consultation else {
-        cs::insert_answer(tx, None, message_id, &from, verdict, &reading.motivation, false, Some("geen bijbehorende consultatie gevonden"), now).await?;
-        store::event(tx, now, "intake", "answer_held", None, Some(message_id), "no matching consultation").await?;
+        cs::insert_answer(
+            tx,
+            None,
+            message_id,
+            &from,
+            verdict,
+            &reading.motivation,
+            false,
+            Some("geen bijbehorende consultatie gevonden"),
+            now,
+        )
+        .await?;
+        store::event(
+            tx,
+            now,
+            "intake",
+            "answer_held",
+            None,
+            Some(message_id),
+            "no matching consultation",
+        )
+        .await?;
         return Ok(());
     };
     let partner = call.partners.iter().find(|p| p.id == c.partner_id);
-    let registered = partner.is_some_and(|p| p.addresses.iter().any(|a| a.eq_ignore_ascii_case(&from)));
+    let registered =
+        partner.is_some_and(|p| p.addresses.iter().any(|a| a.eq_ignore_ascii_case(&from)));
     let auth_failed = f
         .authentication_results
         .as_deref()
-        .is_some_and(|r| ["dkim=fail", "dmarc=fail", "spf=fail"].iter().any(|x| r.contains(x)));
+        .is_some_and(|r| !sender_authenticated(r));
     let hold = if reply::is_out_of_office(&f.subject, &reading.new_text) {
         Some("automatisch antwoord (afwezig), geen advies")
     } else if !registered {
@@ -226,19 +319,70 @@ pub async fn record_answer(intake: &Intake, tx: &mut Tx, message_id: i64, f: &Ma
         None
     };
     if let Some(why) = hold {
-        cs::insert_answer(tx, Some(c.id), message_id, &from, verdict, &reading.motivation, false, Some(why), now).await?;
-        store::event(tx, now, "intake", "answer_held", Some(c.submission_id), Some(message_id), why).await?;
+        cs::insert_answer(
+            tx,
+            Some(c.id),
+            message_id,
+            &from,
+            verdict,
+            &reading.motivation,
+            false,
+            Some(why),
+            now,
+        )
+        .await?;
+        store::event(
+            tx,
+            now,
+            "intake",
+            "answer_held",
+            Some(c.submission_id),
+            Some(message_id),
+            why,
+        )
+        .await?;
         return Ok(());
     }
     if verdict.is_none() && c.verdict.is_some() {
         // A vague later message ("Dank!") never erases a clear verdict: staff read it.
         let why = "geen duidelijk oordeel; het eerdere oordeel blijft staan";
-        cs::insert_answer(tx, Some(c.id), message_id, &from, None, &reading.motivation, false, Some(why), now).await?;
-        store::event(tx, now, "intake", "answer_held", Some(c.submission_id), Some(message_id), why).await?;
+        cs::insert_answer(
+            tx,
+            Some(c.id),
+            message_id,
+            &from,
+            None,
+            &reading.motivation,
+            false,
+            Some(why),
+            now,
+        )
+        .await?;
+        store::event(
+            tx,
+            now,
+            "intake",
+            "answer_held",
+            Some(c.submission_id),
+            Some(message_id),
+            why,
+        )
+        .await?;
         return Ok(());
     }
     let earlier = cs::answers_count(tx, c.id).await?;
-    cs::insert_answer(tx, Some(c.id), message_id, &from, verdict, &reading.motivation, true, None, now).await?;
+    cs::insert_answer(
+        tx,
+        Some(c.id),
+        message_id,
+        &from,
+        verdict,
+        &reading.motivation,
+        true,
+        None,
+        now,
+    )
+    .await?;
     cs::record_answer(tx, c.id, verdict, &reading.motivation, now).await?;
     store::event(
         tx,
@@ -279,12 +423,27 @@ pub async fn record_answer(intake: &Intake, tx: &mut Tx, message_id: i64, f: &Ma
         signature: call.letters.signature.clone(),
     };
     let (text, html) = intake.templates.render("thanks", &ctx)?;
-    let subject = format!("{} {}", intake.templates.render_line(&call.letters.thanks_subject, &ctx)?, token::subject_tag(&c.token));
-    let msgid = format!("<thanks.{}.{}.{}@{}>", reference, c.partner_id, earlier + 1, to_domain(&intake.cfg.settings.mailbox.address));
+    let subject = format!(
+        "{} {}",
+        intake
+            .templates
+            .render_line(&call.letters.thanks_subject, &ctx)?,
+        token::subject_tag(&c.token)
+    );
+    let msgid = format!(
+        "<thanks.{}.{}.{}@{}>",
+        reference,
+        c.partner_id,
+        earlier + 1,
+        to_domain(&intake.cfg.settings.mailbox.address)
+    );
     let letter = crate::letters::build(&Outgoing {
         from_name: intake.cfg.settings.mailbox.display_name.clone(),
         from_address: intake.cfg.settings.mailbox.address.clone(),
-        reply_to: Some(token::reply_address(&intake.cfg.settings.mailbox.address, &c.token)),
+        reply_to: Some(token::reply_address(
+            &intake.cfg.settings.mailbox.address,
+            &c.token,
+        )),
         to: to.as_str().to_string(),
         subject: subject.clone(),
         text,
@@ -313,13 +472,54 @@ pub async fn record_answer(intake: &Intake, tx: &mut Tx, message_id: i64, f: &Ma
     Ok(())
 }
 
+/// Whether our receiving server's `Authentication-Results` lets the answer count. DMARC decides
+/// when it was evaluated (it aligns DKIM or SPF with the From domain); otherwise one passing DKIM
+/// signature is enough (a second, broken signature from a list or gateway does not spoil it),
+/// and without one, a failing DKIM or SPF holds the answer. A header without any of these
+/// results (`none`, `neutral`, `temperror`) does not hold it.
+pub fn sender_authenticated(results: &str) -> bool {
+    let r = results.to_ascii_lowercase();
+    let has = |method: &str, outcome: &str| {
+        r.split(|c: char| c == ';' || c.is_whitespace())
+            .any(|t| t == format!("{method}={outcome}"))
+    };
+    if has("dmarc", "pass") {
+        return true;
+    }
+    if has("dmarc", "fail") {
+        return false;
+    }
+    if has("dkim", "pass") {
+        return true;
+    }
+    !(has("dkim", "fail") || has("spf", "fail"))
+}
+
+/// References with the call's prefix in a subject (`KVN-0042`, also lower case, in brackets or
+/// without the leading zeros), in their stored form.
+fn references_in(subject: &str, prefix: &str) -> Vec<crate::domain::Reference> {
+    let upper = prefix.to_ascii_uppercase();
+    subject
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter_map(|w| {
+            let w = w.to_ascii_uppercase();
+            let number = w.strip_prefix(&upper)?.strip_prefix('-')?;
+            let n: i64 = number.parse().ok().filter(|_| number.bytes().all(|b| b.is_ascii_digit()))?;
+            Some(crate::domain::Reference::new(&upper, n))
+        })
+        .collect()
+}
+
 fn to_domain(a: &str) -> &str {
     a.rsplit_once('@').map(|x| x.1).unwrap_or("localhost")
 }
 
 /// Reminds partners who have not answered after the configured days, and closes
 /// consultations past their answer date with "no answer". Returns (reminded, closed).
-pub async fn remind_and_close(intake: &Intake, now: DateTime<Utc>) -> anyhow::Result<(usize, usize)> {
+pub async fn remind_and_close(
+    intake: &Intake,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(usize, usize)> {
     let call = &intake.cfg.call;
     let mut reminded = 0;
     let mut closed = 0;
@@ -330,22 +530,40 @@ pub async fn remind_and_close(intake: &Intake, now: DateTime<Utc>) -> anyhow::Re
         let mut tx = intake.db.begin().await?;
         if now > c.answer_by {
             cs::set_consultation_state(&mut tx, c.id, "no_answer", now).await?;
-            store::event(&mut tx, now, "intake", "consultation_closed", Some(c.submission_id), None, &format!("{}: no answer", c.partner_id)).await?;
+            store::event(
+                &mut tx,
+                now,
+                "intake",
+                "consultation_closed",
+                Some(c.submission_id),
+                None,
+                &format!("{}: no answer", c.partner_id),
+            )
+            .await?;
             closed += 1;
-        } else if c.state == "sent" && now >= c.sent_at + chrono::Duration::days(i64::from(call.consultation.reminder_after_days)) {
+        } else if c.state == "sent"
+            && now
+                >= c.sent_at
+                    + chrono::Duration::days(i64::from(call.consultation.reminder_after_days))
+        {
             let Some(p) = call.partners.iter().find(|p| p.id == c.partner_id) else {
                 continue;
             };
             let s = store::submission_by_id(&intake.db, c.submission_id).await?;
             let Some(s) = s else { continue };
-            let m = s.municipality_code.as_deref().and_then(|x| Municipalities::embedded().by_code(x));
+            let m = s
+                .municipality_code
+                .as_deref()
+                .and_then(|x| Municipalities::embedded().by_code(x));
             let ctx = letters::ReminderContext {
                 call_title: call.title.clone(),
                 partner_name: p.name.clone(),
                 contact_name: p.contact.clone(),
                 plain_language: p.easy_read,
                 reference: s.reference.clone(),
-                municipality: m.map(|m| format!("gemeente {}", m.name)).unwrap_or_else(|| "de gemeente".into()),
+                municipality: m
+                    .map(|m| format!("gemeente {}", m.name))
+                    .unwrap_or_else(|| "de gemeente".into()),
                 province: m.map(|m| m.province.clone()).unwrap_or_default(),
                 sent_on_nl: crate::letters::dutch_date(c.sent_at, call.time_zone),
                 answer_by_nl: crate::letters::dutch_date(c.answer_by, call.time_zone),
@@ -355,13 +573,27 @@ pub async fn remind_and_close(intake: &Intake, now: DateTime<Utc>) -> anyhow::Re
                 signature: call.letters.signature.clone(),
             };
             let (text, html) = intake.templates.render("reminder", &ctx)?;
-            let subject = format!("{} {}", intake.templates.render_line(&call.letters.reminder_subject, &ctx)?, token::subject_tag(&c.token));
+            let subject = format!(
+                "{} {}",
+                intake
+                    .templates
+                    .render_line(&call.letters.reminder_subject, &ctx)?,
+                token::subject_tag(&c.token)
+            );
             for addr in &p.addresses {
-                let msgid = format!("<reminder.{}.{}@{}>", s.reference, p.id, to_domain(&intake.cfg.settings.mailbox.address));
+                let msgid = format!(
+                    "<reminder.{}.{}@{}>",
+                    s.reference,
+                    p.id,
+                    to_domain(&intake.cfg.settings.mailbox.address)
+                );
                 let letter = crate::letters::build(&Outgoing {
                     from_name: intake.cfg.settings.mailbox.display_name.clone(),
                     from_address: intake.cfg.settings.mailbox.address.clone(),
-                    reply_to: Some(token::reply_address(&intake.cfg.settings.mailbox.address, &c.token)),
+                    reply_to: Some(token::reply_address(
+                        &intake.cfg.settings.mailbox.address,
+                        &c.token,
+                    )),
                     to: addr.clone(),
                     subject: subject.clone(),
                     text: text.clone(),
@@ -394,4 +626,51 @@ pub async fn remind_and_close(intake: &Intake, now: DateTime<Utc>) -> anyhow::Re
         tx.commit().await?;
     }
     Ok((reminded, closed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+    use chrono_tz::Europe::Amsterdam;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_answer_date_runs_to_the_end_of_the_stated_day_in_dutch_time() {
+        // Sent on 27 March 2018 at 10:15 (summer time): 14 days gives 10 April, 23:59:59 CEST.
+        let by = answer_deadline(utc("2018-03-27T08:15:00Z"), 14, Amsterdam);
+        assert_eq!(by, utc("2018-04-10T21:59:59Z"));
+        // Across the change to summer time (25 March): still the end of the local day.
+        let by = answer_deadline(utc("2018-03-20T23:30:00Z"), 7, Amsterdam);
+        assert_eq!(by, Amsterdam.with_ymd_and_hms(2018, 3, 28, 23, 59, 59).unwrap().with_timezone(&Utc));
+        // Late in the evening Dutch time counts as that Dutch day, not the UTC one.
+        let by = answer_deadline(utc("2018-11-01T23:30:00Z"), 0, Amsterdam);
+        assert_eq!(by, utc("2018-11-02T22:59:59Z"));
+    }
+
+    #[test]
+    fn dmarc_decides_then_a_passing_dkim_then_failures_hold_the_answer() {
+        assert!(sender_authenticated("mx.vng.nl; dkim=pass header.d=iederin.nl; spf=pass; dmarc=pass"));
+        assert!(!sender_authenticated("mx.vng.nl; dkim=none; spf=fail smtp.mailfrom=iederin.nl; dmarc=fail (p=reject)"));
+        // A list or gateway broke one signature, another still verifies.
+        assert!(sender_authenticated("mx.vng.nl; dkim=fail header.d=lists.example; dkim=pass header.d=iederin.nl"));
+        assert!(sender_authenticated("mx.vng.nl; dkim=fail header.i=@x; spf=pass; dmarc=pass action=none"));
+        assert!(!sender_authenticated("mx.vng.nl; dkim=fail (signature did not verify) header.d=iederin.nl"));
+        assert!(!sender_authenticated("mx.vng.nl; spf=fail smtp.mailfrom=iederin.nl"));
+        // softfail, none and neutral do not hold an answer by themselves.
+        assert!(sender_authenticated("mx.vng.nl; spf=softfail smtp.mailfrom=iederin.nl; dkim=none"));
+        assert!(sender_authenticated("mx.vng.nl; none"));
+    }
+
+    #[test]
+    fn references_are_found_in_a_subject_whatever_the_case_or_brackets() {
+        let found = |s: &str| references_in(s, "KVN").iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>();
+        assert_eq!(found("Advies over KVN-0042 (Utrecht)"), vec!["KVN-0042"]);
+        assert_eq!(found("RE: [kvn-7] en (KVN-0008)"), vec!["KVN-0007", "KVN-0008"]);
+        assert!(found("Advies over Utrecht").is_empty());
+        assert!(found("KVN- zonder nummer, ABC-0042").is_empty());
+    }
 }

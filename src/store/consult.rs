@@ -33,7 +33,8 @@ pub async fn insert_consultation(
     sent_at: DateTime<Utc>,
     answer_by: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = tx!(tx, |c| sqlx::query(
+    let n = tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO consultations (submission_id, partner_id, token, state, needs_reading, request_msgid, sent_at, answer_by)
          VALUES ($1, $2, $3, 'sent', FALSE, $4, $5, $6) ON CONFLICT (submission_id, partner_id) DO NOTHING"
     )
@@ -45,22 +46,49 @@ pub async fn insert_consultation(
     .bind(answer_by)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(n > 0)
 }
 
-pub async fn consultation_by_token(tx: &mut Tx, token: &str) -> anyhow::Result<Option<ConsultationRow>> {
-    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>("SELECT * FROM consultations WHERE LOWER(token) = LOWER($1)")
-        .bind(token)
-        .fetch_optional(c)
-        .await)?)
+pub async fn consultation_by_token(
+    tx: &mut Tx,
+    token: &str,
+) -> anyhow::Result<Option<ConsultationRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations WHERE LOWER(token) = LOWER($1)"
+    )
+    .bind(token)
+    .fetch_optional(c)
+    .await)?)
 }
 
-pub async fn consultation_by_request(tx: &mut Tx, msgid: &str) -> anyhow::Result<Option<ConsultationRow>> {
-    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>("SELECT * FROM consultations WHERE request_msgid = $1")
-        .bind(msgid)
-        .fetch_optional(c)
-        .await)?)
+pub async fn consultation_by_request(
+    tx: &mut Tx,
+    msgid: &str,
+) -> anyhow::Result<Option<ConsultationRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations WHERE request_msgid = $1"
+    )
+    .bind(msgid)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The consultation of `partner_id` on the submission with `reference` (any version's own).
+pub async fn consultation_by_reference(
+    tx: &mut Tx,
+    reference: &str,
+    partner_id: &str,
+) -> anyhow::Result<Option<ConsultationRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT c.* FROM consultations c JOIN submissions s ON s.id = c.submission_id
+         WHERE UPPER(s.reference) = UPPER($1) AND c.partner_id = $2"
+    )
+    .bind(reference)
+    .bind(partner_id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn record_answer(
@@ -70,7 +98,8 @@ pub async fn record_answer(
     motivation: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
+    tx!(tx, |c| {
+        sqlx::query(
         "UPDATE consultations SET state = 'answered', verdict = $2, motivation = $3, needs_reading = $4, answered_at = $5 WHERE id = $1"
     )
     .bind(id)
@@ -80,7 +109,8 @@ pub async fn record_answer(
     .bind(now)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -96,7 +126,8 @@ pub async fn insert_answer(
     hold_reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
+    tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO consultation_answers (consultation_id, message_id, from_address, verdict, motivation, accepted, hold_reason, received_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     )
@@ -110,32 +141,46 @@ pub async fn insert_answer(
     .bind(now)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 pub async fn answers_count(tx: &mut Tx, consultation_id: i64) -> anyhow::Result<i64> {
-    let r: (i64,) = tx!(tx, |c| sqlx::query_as("SELECT COUNT(*) FROM consultation_answers WHERE consultation_id = $1 AND accepted = TRUE")
-        .bind(consultation_id)
-        .fetch_one(c)
-        .await)?;
+    let r: (i64,) = tx!(tx, |c| {
+        sqlx::query_as(
+        "SELECT COUNT(*) FROM consultation_answers WHERE consultation_id = $1 AND accepted = TRUE"
+    )
+    .bind(consultation_id)
+    .fetch_one(c)
+    .await
+    })?;
     Ok(r.0)
 }
 
 pub async fn consultations_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<ConsultationRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, ConsultationRow>("SELECT * FROM consultations WHERE submission_id = $1 ORDER BY partner_id")
-        .bind(submission_id)
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations WHERE submission_id = $1 ORDER BY partner_id"
+    )
+    .bind(submission_id)
+    .fetch_all(p)
+    .await)?)
 }
 
 pub async fn all_consultations(db: &Db) -> anyhow::Result<Vec<ConsultationRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, ConsultationRow>("SELECT * FROM consultations ORDER BY submission_id, partner_id")
-        .fetch_all(p)
-        .await)?)
+    Ok(db!(db, |p| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations ORDER BY submission_id, partner_id"
+    )
+    .fetch_all(p)
+    .await)?)
 }
 
-pub async fn set_consultation_state(tx: &mut Tx, id: i64, state: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn set_consultation_state(
+    tx: &mut Tx,
+    id: i64,
+    state: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     tx!(tx, |c| sqlx::query(
         "UPDATE consultations SET state = $2,
             reminded_at = CASE WHEN $2 = 'reminded' THEN $3 ELSE reminded_at END,

@@ -283,6 +283,8 @@ struct Answer<'a> {
     auth_results: &'a str,
     /// Minutes after the consultation letter's date.
     after_minutes: i64,
+    /// The subject of a new mail (`outlook-new-mail.eml.tmpl`).
+    new_subject: &'a str,
 }
 
 impl<'a> Answer<'a> {
@@ -301,6 +303,7 @@ impl<'a> Answer<'a> {
             text,
             auth_results: "dkim=pass header.d=example.org; spf=pass smtp.mailfrom=example.org; dmarc=pass",
             after_minutes: 90,
+            new_subject: "",
         }
     }
 }
@@ -433,6 +436,7 @@ fn answer_to(letter: &Letter, a: &Answer<'_>) -> anyhow::Result<Vec<u8>> {
         ("quoted_text", quoted_text),
         ("quoted_html", body_inner(&html).to_string()),
         ("auth_results", a.auth_results.to_string()),
+        ("new_subject", a.new_subject.to_string()),
     ];
     Ok(render(&template, &vars))
 }
@@ -795,5 +799,522 @@ async fn a_nomination_goes_through_consultation_answers_from_outlook_and_gmail_a
         out.contains("objection") && out.contains("cliëntondersteuning"),
         "{out}"
     );
+    Ok(())
+}
+
+/// Sends what the outbox holds at the controlled time `at` (letters queued by
+/// `remind_and_close(at)` are due at `at`, which the real clock has not reached).
+async fn drain_at(
+    cycle: &Cycle,
+    at: DateTime<Utc>,
+) -> anyhow::Result<intake::outbox::DrainOutcome> {
+    let i = &cycle.intake;
+    intake::outbox::drain_once(
+        &i.db,
+        &intake::daemon::transport(i)?,
+        &intake::daemon::policy(i, "test-clock"),
+        move || at,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_answer_is_held_for_staff_and_not_counted() -> anyhow::Result<()> {
+    let cycle = Cycle::start(None, false).await?;
+    cycle.nominate_and_consult(&[ZWOLLE]).await?;
+    let letter = cycle.consultation_letter("KVN-0001", IEDERIN)?;
+    let sent_before = cycle.letters().len();
+    let bezwaar = "BEZWAAR\n\nZwolle doet niets voor mensen met een beperking. Wij zijn fel tegen.";
+    // The real token and thread, from a look-alike address.
+    let lookalike = Answer::new(
+        "gmail-reply.eml.tmpl",
+        "consultatie@iederin-example.org",
+        "Ieder(in)",
+        "Ieder(in)",
+        bezwaar,
+    );
+    // The registered address, but our server found the sender forged (DMARC fails).
+    let spoofed = Answer::new(
+        "outlook-reply.eml.tmpl",
+        IEDERIN,
+        "Anna de Vries",
+        "Ieder(in)",
+        bezwaar,
+    );
+    let spoofed_raw = {
+        let raw = String::from_utf8(answer_to(&letter, &spoofed)?)?;
+        raw.replacen(
+            "Received:",
+            "Authentication-Results: mx.vng.nl; dkim=none; spf=fail smtp.mailfrom=iederin.example.org; dmarc=fail (p=reject) header.from=iederin.example.org\r\nReceived:",
+            1,
+        )
+    };
+    // Another partner answering with Ieder(in)'s token (a forwarded letter).
+    let other_partner = Answer::new(
+        "gmail-reply.eml.tmpl",
+        PERSALDO,
+        "Joris Mulder",
+        "Per Saldo",
+        bezwaar,
+    );
+    cycle
+        .deliver(&answer_to(&letter, &lookalike)?, None)
+        .await?;
+    cycle.deliver(spoofed_raw.as_bytes(), None).await?;
+    cycle
+        .deliver(&answer_to(&letter, &other_partner)?, None)
+        .await?;
+    let run = cycle.run_once().await?;
+    assert_eq!(run.poll.other, 3, "{run:?}");
+
+    for partner in ["iederin", "persaldo"] {
+        let c = cycle.consultation("KVN-0001", partner).await?;
+        assert_eq!(
+            (c.state.as_str(), c.verdict.as_deref()),
+            ("sent", None),
+            "{partner}: nothing counted"
+        );
+    }
+    let held = store::consult::held_answers(&cycle.intake.db).await?;
+    let reasons: Vec<(String, String)> = held
+        .iter()
+        .map(|h| {
+            (
+                h.from_address.clone(),
+                h.hold_reason.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(held.len(), 3, "{reasons:?}");
+    let iederin = cycle.consultation("KVN-0001", "iederin").await?;
+    assert!(
+        held.iter().all(|h| h.consultation_id == Some(iederin.id)),
+        "held beside the right consultation for staff"
+    );
+    assert!(
+        held.iter()
+            .all(|h| h.verdict.as_deref() == Some("objection")),
+        "what they said is kept for staff to read"
+    );
+    assert!(
+        reasons[0].0 == "consultatie@iederin-example.org"
+            && reasons[0].1.contains("geen geregistreerd adres"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].0 == IEDERIN && reasons[1].1.contains("DMARC"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].0 == PERSALDO && reasons[2].1.contains("geen geregistreerd adres"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        cycle.letters().len(),
+        sent_before,
+        "no thank-you (or anything else) to a forger"
+    );
+
+    // The partner's own answer still counts afterwards.
+    let steun = Answer::new(
+        "outlook-reply.eml.tmpl",
+        IEDERIN,
+        "Anna de Vries",
+        "Ieder(in)",
+        STEUN_IEDERIN,
+    );
+    cycle.deliver(&answer_to(&letter, &steun)?, None).await?;
+    cycle.run_once().await?;
+    assert_eq!(
+        cycle
+            .consultation("KVN-0001", "iederin")
+            .await?
+            .verdict
+            .as_deref(),
+        Some("support")
+    );
+    let thanks = cycle.letters_about("Dank voor uw advies");
+    assert_eq!(thanks.len(), 1);
+    assert_eq!(thanks[0].envelope.rcpt_tos, vec![IEDERIN.to_string()]);
+    let (ok, out, err) = cycle.cli(&["consultations"])?;
+    assert!(ok, "{err}");
+    assert!(
+        !out.contains("objection"),
+        "a forged objection never shows as the partner's verdict:\n{out}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_office_reply_from_a_partner_is_not_an_answer() -> anyhow::Result<()> {
+    let cycle = Cycle::start(None, false).await?;
+    cycle.nominate_and_consult(&[ZWOLLE]).await?;
+    let sent_before = cycle.letters().len();
+    // Exchange's automatic reply goes to our From address, with Auto-Submitted.
+    let to_iederin = cycle.consultation_letter("KVN-0001", IEDERIN)?;
+    let oof = Answer::new(
+        "exchange-out-of-office.eml.tmpl",
+        IEDERIN,
+        "Anna de Vries",
+        "Ieder(in)",
+        "",
+    );
+    // A webmail vacation notice to the plus-address, without any automatic-reply header.
+    let to_persaldo = cycle.consultation_letter("KVN-0001", PERSALDO)?;
+    let vacation = Answer::new(
+        "webmail-vacation-plain.eml.tmpl",
+        PERSALDO,
+        "Joris Mulder",
+        "Per Saldo",
+        "",
+    );
+    cycle.deliver(&answer_to(&to_iederin, &oof)?, None).await?;
+    cycle
+        .deliver(&answer_to(&to_persaldo, &vacation)?, None)
+        .await?;
+    let run = cycle.run_once().await?;
+    assert_eq!(run.poll.other, 2, "{run:?}");
+    for partner in ["iederin", "persaldo"] {
+        let c = cycle.consultation("KVN-0001", partner).await?;
+        assert_eq!(
+            (c.state.as_str(), c.verdict.as_deref(), c.needs_reading),
+            ("sent", None, false),
+            "{partner}"
+        );
+    }
+    let held = store::consult::held_answers(&cycle.intake.db).await?;
+    assert_eq!(
+        held.len(),
+        1,
+        "the header-less notice is kept for staff; the RFC 3834 one is plain auto-reply mail"
+    );
+    assert!(
+        held[0]
+            .hold_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("afwezig"),
+        "{:?}",
+        held[0].hold_reason
+    );
+    assert_eq!(
+        cycle.letters().len(),
+        sent_before,
+        "an absence notice gets no thank-you and no reply at all"
+    );
+    // They are still waited for: the reminder goes to both.
+    let t0 = cycle.consultation("KVN-0001", "iederin").await?.sent_at;
+    let (reminded, closed) =
+        intake::consult::remind_and_close(&cycle.intake, t0 + Duration::days(7)).await?;
+    assert_eq!((reminded, closed), (5, 0));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_answer_replaces_the_earlier_and_the_history_is_kept() -> anyhow::Result<()> {
+    let cycle = Cycle::start(None, false).await?;
+    cycle.nominate_and_consult(&[ZWOLLE]).await?;
+    let letter = cycle.consultation_letter("KVN-0001", IEDERIN)?;
+    let first = Answer::new(
+        "outlook-reply.eml.tmpl",
+        IEDERIN,
+        "Anna de Vries",
+        "Ieder(in)",
+        STEUN_IEDERIN,
+    );
+    cycle.deliver(&answer_to(&letter, &first)?, None).await?;
+    cycle.run_once().await?;
+    assert_eq!(
+        cycle
+            .consultation("KVN-0001", "iederin")
+            .await?
+            .verdict
+            .as_deref(),
+        Some("support")
+    );
+
+    let mut second = Answer::new(
+        "gmail-reply.eml.tmpl",
+        IEDERIN,
+        "Anna de Vries",
+        "Ieder(in)",
+        "Beste mensen,\n\nNa overleg met onze leden in Zwolle trekken wij onze steun in.\n\nBEZWAAR: het \
+         ervaringsdeskundigenpanel is vorige maand opgeheven.",
+    );
+    second.after_minutes = 60 * 24 * 3;
+    cycle.deliver(&answer_to(&letter, &second)?, None).await?;
+    cycle.run_once().await?;
+    // A vague note afterwards does not erase the verdict.
+    let mut vague = Answer::new(
+        "gmail-reply.eml.tmpl",
+        IEDERIN,
+        "Anna de Vries",
+        "Ieder(in)",
+        "Dank voor de bevestiging!",
+    );
+    vague.after_minutes = 60 * 24 * 4;
+    cycle.deliver(&answer_to(&letter, &vague)?, None).await?;
+    cycle.run_once().await?;
+
+    let c = cycle.consultation("KVN-0001", "iederin").await?;
+    assert_eq!(
+        (c.state.as_str(), c.verdict.as_deref()),
+        ("answered", Some("objection"))
+    );
+    assert!(
+        c.motivation.as_deref().unwrap_or("").contains("opgeheven"),
+        "{:?}",
+        c.motivation
+    );
+    let history = store::consult::answers_of(&cycle.intake.db, c.id).await?;
+    let seen: Vec<(Option<&str>, bool)> = history
+        .iter()
+        .map(|a| (a.verdict.as_deref(), a.accepted))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Some("support"), true),
+            (Some("objection"), true),
+            (None, false)
+        ],
+        "every answer is kept, in order"
+    );
+    assert!(history[0].motivation.contains("ervaringsdeskundigen"));
+
+    let thanks = cycle.letters_about("Dank voor uw advies");
+    assert_eq!(
+        thanks.len(),
+        2,
+        "one thank-you per counted answer, none for the vague note"
+    );
+    assert!(!thanks[0].text().contains("vervangt uw eerdere antwoord"));
+    assert!(
+        thanks[1].text().contains("vervangt uw eerdere antwoord"),
+        "{}",
+        thanks[1].text()
+    );
+    assert!(thanks[1].text().to_lowercase().contains("bezwaar"));
+    assert_ne!(thanks[0].message_id(), thanks[1].message_id());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_partners_are_reminded_after_the_configured_days_and_closed_after_the_answer_date()
+-> anyhow::Result<()> {
+    let cycle = Cycle::start(None, false).await?;
+    let t0 = cycle.nominate_and_consult(&[ZWOLLE]).await?;
+    let call = &cycle.intake.cfg.call;
+    let remind_after = Duration::days(i64::from(call.consultation.reminder_after_days));
+    let letter = cycle.consultation_letter("KVN-0001", IEDERIN)?;
+    let steun = Answer::new(
+        "outlook-reply.eml.tmpl",
+        IEDERIN,
+        "Anna de Vries",
+        "Ieder(in)",
+        STEUN_IEDERIN,
+    );
+    cycle.deliver(&answer_to(&letter, &steun)?, None).await?;
+    cycle.run_once().await?;
+
+    // The answer date is the end of the day the letter names, in Dutch time.
+    let row = cycle.consultation("KVN-0001", "persaldo").await?;
+    let answer_by = row.answer_by;
+    let local = answer_by.with_timezone(&Amsterdam);
+    assert_eq!(local.format("%H:%M:%S").to_string(), "23:59:59");
+    assert_eq!(
+        local.date_naive(),
+        (t0 + Duration::days(i64::from(call.consultation.answer_days)))
+            .with_timezone(&Amsterdam)
+            .date_naive()
+    );
+    let stated = intake::letters::dutch_date(answer_by, Amsterdam);
+    assert!(
+        cycle
+            .consultation_letter("KVN-0001", PERSALDO)?
+            .text()
+            .contains(&format!("uiterlijk {stated}"))
+    );
+
+    let remind = |at| intake::consult::remind_and_close(&cycle.intake, at);
+    assert_eq!(
+        remind(t0 + remind_after - Duration::seconds(1)).await?,
+        (0, 0),
+        "too early for a reminder"
+    );
+    assert_eq!(
+        remind(t0 + remind_after).await?,
+        (4, 0),
+        "everyone but Ieder(in), who answered"
+    );
+    let drained = drain_at(&cycle, t0 + remind_after).await?;
+    assert_eq!((drained.sent, drained.failed), (4, 0));
+    let reminders = cycle.letters_about("Herinnering");
+    assert_eq!(reminders.len(), 4);
+    for (address, partner) in [
+        (PERSALDO, "persaldo"),
+        (MIND, "mind"),
+        (CVI, "cvi"),
+        (LFB, "lfb"),
+    ] {
+        let c = cycle.consultation("KVN-0001", partner).await?;
+        assert_eq!(c.state, "reminded");
+        assert_eq!(c.reminded_at, Some(t0 + remind_after));
+        let r = reminders
+            .iter()
+            .find(|r| r.envelope.rcpt_tos == [address])
+            .with_context(|| format!("no reminder to {address}"))?;
+        assert!(
+            r.facts
+                .subject
+                .contains(&format!("[C-{}]", c.token.to_uppercase())),
+            "{}",
+            r.facts.subject
+        );
+        assert_eq!(
+            r.facts.in_reply_to,
+            vec![c.request_msgid.trim_matches(['<', '>']).to_string()],
+            "threaded on the request"
+        );
+        assert_eq!(
+            r.facts.reply_to.as_ref().map(|a| a.as_str().to_string()),
+            Some(format!("koplopers+c-{}@vng.nl", c.token))
+        );
+        assert!(
+            r.text().contains(&stated),
+            "the reminder names the answer date"
+        );
+    }
+    assert_eq!(
+        remind(t0 + remind_after + Duration::days(1)).await?,
+        (0, 0),
+        "one reminder only"
+    );
+
+    // Mind answers the reminder (Gmail): it counts like an answer to the request.
+    let reminder_to_mind = reminders
+        .iter()
+        .find(|r| r.envelope.rcpt_tos == [MIND])
+        .context("reminder to Mind")?;
+    let bezwaar = Answer::new(
+        "gmail-reply.eml.tmpl",
+        MIND,
+        "Sanne Bakker",
+        "MIND",
+        BEZWAAR_MIND,
+    );
+    cycle
+        .deliver(&answer_to(reminder_to_mind, &bezwaar)?, None)
+        .await?;
+    cycle.run_once().await?;
+    assert_eq!(
+        cycle
+            .consultation("KVN-0001", "mind")
+            .await?
+            .verdict
+            .as_deref(),
+        Some("objection")
+    );
+
+    // Open all through the stated day; closed with "no answer" the second after.
+    assert_eq!(
+        remind(answer_by).await?,
+        (0, 0),
+        "the last second of the stated day still counts"
+    );
+    assert_eq!(remind(answer_by + Duration::seconds(1)).await?, (0, 3));
+    assert_eq!(
+        remind(answer_by + Duration::days(3)).await?,
+        (0, 0),
+        "closed once"
+    );
+    for (partner, state) in [
+        ("iederin", "answered"),
+        ("mind", "answered"),
+        ("persaldo", "no_answer"),
+        ("cvi", "no_answer"),
+        ("lfb", "no_answer"),
+    ] {
+        let c = cycle.consultation("KVN-0001", partner).await?;
+        assert_eq!(c.state, state, "{partner}");
+        assert_eq!(c.closed_at.is_some(), state == "no_answer", "{partner}");
+    }
+    let (ok, out, err) = cycle.cli(&["consultations"])?;
+    assert!(ok, "{err}");
+    assert_eq!(out.matches("no_answer").count(), 3, "{out}");
+    assert!(
+        out.contains("objection") && out.contains("support"),
+        "{out}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_mail_without_token_or_thread_is_matched_by_the_reference_in_its_subject()
+-> anyhow::Result<()> {
+    let cycle = Cycle::start(None, false).await?;
+    cycle.nominate_and_consult(&[ZWOLLE]).await?;
+    let letter = cycle.consultation_letter("KVN-0001", PERSALDO)?;
+    // Written as a new mail to our plain address; its gateway broke one DKIM signature, but
+    // DMARC passes on the partner's own signature.
+    let mut fresh = Answer::new(
+        "outlook-new-mail.eml.tmpl",
+        PERSALDO,
+        "Joris Mulder",
+        "Per Saldo",
+        "Beste VNG,\n\nOver de aanmelding van Zwolle: STEUN. Budgethouders in Zwolle worden echt gehoord.",
+    );
+    fresh.new_subject = "Advies Per Saldo over Zwolle (kvn-0001)";
+    fresh.auth_results = "dkim=fail header.d=gateway.example.net; dkim=pass header.d=persaldo.example.org; \
+        spf=pass smtp.mailfrom=persaldo.example.org; dmarc=pass header.from=persaldo.example.org";
+    let raw = answer_to(&letter, &fresh)?;
+    let facts = intake::mail::facts(&raw);
+    assert!(
+        facts.in_reply_to.is_empty()
+            && facts.references.is_empty()
+            && !facts.subject.contains("[C-")
+    );
+    // The same subject from an address that is not a partner's counts for nobody.
+    let mut stranger = Answer::new(
+        "outlook-new-mail.eml.tmpl",
+        "j.mulder@gmail.example.com",
+        "Joris Mulder",
+        "Per Saldo",
+        "BEZWAAR. Zwolle verdient dit niet.",
+    );
+    stranger.new_subject = fresh.new_subject;
+    cycle.deliver(&raw, None).await?;
+    cycle.deliver(&answer_to(&letter, &stranger)?, None).await?;
+    let run = cycle.run_once().await?;
+    assert_eq!(run.poll.total(), 2, "{run:?}");
+
+    let c = cycle.consultation("KVN-0001", "persaldo").await?;
+    assert_eq!(
+        (c.state.as_str(), c.verdict.as_deref()),
+        ("answered", Some("support")),
+        "{:?}",
+        c.motivation
+    );
+    assert!(
+        c.motivation
+            .as_deref()
+            .unwrap_or("")
+            .contains("Budgethouders")
+    );
+    let history = store::consult::answers_of(&cycle.intake.db, c.id).await?;
+    assert_eq!(
+        history.len(),
+        1,
+        "only the partner's own mail is an answer to this consultation"
+    );
+    let all = store::consult::all_consultations(&cycle.intake.db).await?;
+    assert!(
+        all.iter()
+            .all(|c| c.verdict.as_deref() != Some("objection")),
+        "the stranger's objection counted"
+    );
+    let thanks = cycle.letters_about("Dank voor uw advies");
+    assert_eq!(thanks.len(), 1);
+    assert_eq!(thanks[0].envelope.rcpt_tos, vec![PERSALDO.to_string()]);
     Ok(())
 }
