@@ -3,6 +3,7 @@
 
 mod assess;
 mod consult;
+mod consultation_cycle;
 mod corpus;
 mod digest;
 mod documents;
@@ -11,4 +12,5 @@ mod imap;
 mod pipeline;
 mod servers;
 mod smtp;
-mod consultation_cycle;
+mod schedule;
+mod decisions;
