@@ -39,6 +39,8 @@ pub struct Snapshot {
     pub ratifications: Vec<RatificationRow>,
     pub outbox: Vec<OutboxBrief>,
     pub quarantined: Vec<MessageBrief>,
+    /// Bounces that could not be linked to a letter of ours.
+    pub unlinked_bounces: Vec<MessageBrief>,
     pub mailboxes: Vec<MailboxStateRow>,
     /// Outbox ids of failed deliveries a previous digest already reported.
     pub reported_failures: BTreeSet<i64>,
@@ -62,6 +64,7 @@ impl Snapshot {
             ratifications: sd::ratifications(db).await?,
             outbox: sd::outbox_briefs(db).await?,
             quarantined: sd::messages_with_status(db, "quarantined").await?,
+            unlinked_bounces: sd::unlinked_bounces(db).await?,
             mailboxes: store::all_mailbox_states(db).await?,
             reported_failures,
         })
@@ -387,6 +390,21 @@ pub fn digest_data(
                 o.bounce_reason.clone().unwrap_or_default(),
             )
         })
+        .chain(
+            snap.unlinked_bounces
+                .iter()
+                .filter(|m| in_window(m.stored_at, since, now))
+                .map(|m| {
+                    (
+                        "(onbekend)".to_string(),
+                        "een mail die we niet konden terugvinden".to_string(),
+                        format!(
+                            "onbestelbaar-melding van {}",
+                            m.from_address.as_deref().unwrap_or("onbekende afzender")
+                        ),
+                    )
+                }),
+        )
         .collect();
     let failed_deliveries = snap
         .unreported_failures()

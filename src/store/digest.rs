@@ -312,3 +312,16 @@ pub async fn override_objection(
     .map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
+
+/// Bounces whose returned letter could not be found among ours (the pipeline logged
+/// "returned letter not found"), without their bytes.
+pub async fn unlinked_bounces(db: &Db) -> anyhow::Result<Vec<MessageBrief>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, MessageBrief>(
+        "SELECT m.id, m.from_address, m.arrived_at, m.kind, m.status, m.reason, m.stored_at
+         FROM messages m JOIN events e ON e.message_id = m.id
+         WHERE m.kind = 'bounce' AND e.action = 'bounce' AND e.detail = 'returned letter not found'
+         ORDER BY m.id"
+    )
+    .fetch_all(p)
+    .await)?)
+}

@@ -76,6 +76,18 @@ async fn fill_every_section(app: &TestApp) {
     app.copy_samples();
     app.deliver_fixture("unidentified-gmail.eml");
     app.deliver("zz-utrecht", &unreadable_nomination());
+    // A bounce of a letter that is not ours to find.
+    let bounce = std::fs::read(
+        crate::helpers::root().join("examples/mailbox/cur/1521128611.M155433P23119.mx1:2,S"),
+    )
+    .unwrap();
+    let bounce = String::from_utf8_lossy(&bounce)
+        .replace("confirmation.KVN-0005", "confirmation.KVN-0999")
+        .replace(
+            "<20180315154330.7A9F24C0B7@smtp-out.vng.nl>",
+            "<20180315154330.UNLINKED@smtp-out.vng.nl>",
+        );
+    app.deliver("zz-bounce", bounce.as_bytes());
     let r = app.run_once().await;
     assert_eq!(r.poll.nominations, 12, "{r:?}");
     let db = &app.intake.db;
@@ -157,7 +169,7 @@ async fn the_digest_of_a_populated_database_has_every_section_and_reaches_every_
         "Gemeente niet herkend (1)",
         "Bijlagen die we niet konden lezen (1)",
         "Mails in quarantaine (1)",
-        "Mails die terugkwamen (onbestelbaar) (1)",
+        "Mails die terugkwamen (onbestelbaar) (2)",
         "Mails die we niet konden versturen (1)",
         "imap://mail.vng.nl/INBOX",
         "Raadpleging van de partners",
