@@ -146,15 +146,14 @@ pub async fn insert_answer(
     Ok(())
 }
 
+const ANSWERS_COUNT: &str =
+    "SELECT COUNT(*) FROM consultation_answers WHERE consultation_id = $1 AND accepted = TRUE";
+
 pub async fn answers_count(tx: &mut Tx, consultation_id: i64) -> anyhow::Result<i64> {
-    let r: (i64,) = tx!(tx, |c| {
-        sqlx::query_as(
-        "SELECT COUNT(*) FROM consultation_answers WHERE consultation_id = $1 AND accepted = TRUE"
-    )
-    .bind(consultation_id)
-    .fetch_one(c)
-    .await
-    })?;
+    let r: (i64,) = tx!(tx, |c| sqlx::query_as(ANSWERS_COUNT)
+        .bind(consultation_id)
+        .fetch_one(c)
+        .await)?;
     Ok(r.0)
 }
 
