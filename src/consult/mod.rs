@@ -302,6 +302,14 @@ pub async fn record_answer(
         .await?;
         return Ok(());
     };
+    // "STEUN - RE: Vraag om advies …" with only a motivation in the body: the verdict is in
+    // what the partner added to our subject.
+    let mut reading = reading;
+    if reading.verdict.is_none() {
+        let ours = cs::subjects_with_tag(tx, &token::subject_tag(&c.token)).await?;
+        reading.verdict = verdict_in_subject(&f.subject, &ours);
+    }
+    let verdict = reading.verdict.map(|v| v.as_str());
     let partner = call.partners.iter().find(|p| p.id == c.partner_id);
     let registered =
         partner.is_some_and(|p| p.addresses.iter().any(|a| a.eq_ignore_ascii_case(&from)));
@@ -495,6 +503,36 @@ pub fn sender_authenticated(results: &str) -> bool {
     !(has("dkim", "fail") || has("spf", "fail"))
 }
 
+/// The verdict in the words a partner added to the subject of one of our letters (`ours`: the
+/// subjects we sent with this consultation's tag): reply prefixes, tags and our own subject
+/// removed, what is left is read like an answer. None when nothing is left or it is unclear.
+fn verdict_in_subject(subject: &str, ours: &[String]) -> Option<reply::PartnerVerdict> {
+    fn without_tags(s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("[c-") {
+            out.push_str(&rest[..i]);
+            rest = rest[i..].find(']').map(|j| &rest[i + j + 1..]).unwrap_or("");
+        }
+        out.push_str(rest);
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+    let mut rest = without_tags(&subject.to_lowercase());
+    let mut ours: Vec<String> = ours.iter().map(|o| without_tags(&o.to_lowercase())).filter(|o| !o.is_empty()).collect();
+    ours.sort_by_key(|o| std::cmp::Reverse(o.len()));
+    for o in &ours {
+        rest = rest.replace(o.as_str(), " ");
+    }
+    const PREFIXES: &[&str] = &["re:", "antw:", "antwoord:", "aw:", "fw:", "fwd:", "doorst:", "wg:", "sv:", "vs:"];
+    let rest: Vec<&str> = rest.split_whitespace().filter(|w| !PREFIXES.contains(w)).collect();
+    let rest = rest.join(" ");
+    let rest = rest.trim_matches(|c: char| !c.is_alphanumeric());
+    if rest.is_empty() || ours.is_empty() {
+        return None;
+    }
+    reply::read_reply(Some(rest), None).verdict
+}
+
 /// References with the call's prefix in a subject (`KVN-0042`, also lower case, in brackets or
 /// without the leading zeros), in their stored form.
 fn references_in(subject: &str, prefix: &str) -> Vec<crate::domain::Reference> {
@@ -663,6 +701,22 @@ mod tests {
         // softfail, none and neutral do not hold an answer by themselves.
         assert!(sender_authenticated("mx.vng.nl; spf=softfail smtp.mailfrom=iederin.nl; dkim=none"));
         assert!(sender_authenticated("mx.vng.nl; none"));
+    }
+
+    #[test]
+    fn a_verdict_added_to_our_subject_is_read_and_our_own_words_are_not() {
+        let consult = "Vraag om advies: gemeente Zwolle als koploper VN-Verdrag (KVN-0001) [C-ABCDEFGHJK]".to_string();
+        let reminder = "Herinnering: uw advies over gemeente Zwolle (KVN-0001) [C-ABCDEFGHJK]".to_string();
+        let ours = [consult.clone(), reminder.clone()];
+        let v = |s: &str| verdict_in_subject(s, &ours).map(|v| v.as_str());
+        assert_eq!(v(&format!("STEUN - RE: {consult}")), Some("support"));
+        assert_eq!(v(&format!("RE: {consult} -- bezwaar")), Some("objection"));
+        assert_eq!(v(&format!("Antw: {reminder}: geen bezwaar")), Some("support"));
+        assert_eq!(v(&format!("Geen oordeel | Re: {consult}")), Some("no_opinion"));
+        assert_eq!(v(&format!("RE: {consult}")), None, "our own words carry no verdict");
+        assert_eq!(v(&format!("Re: Re: {reminder}")), None);
+        assert_eq!(v("STEUN"), Some("support"), "a subject replaced by the verdict");
+        assert_eq!(verdict_in_subject("STEUN", &[]), None, "without our subject nothing is known to strip");
     }
 
     #[test]

@@ -63,12 +63,14 @@ pub async fn consultation_by_token(
     .await)?)
 }
 
+/// The consultation whose request letter had Message-ID `msgid` (with angle brackets). Compared
+/// without regard to case: some gateways and hand-written answers change it.
 pub async fn consultation_by_request(
     tx: &mut Tx,
     msgid: &str,
 ) -> anyhow::Result<Option<ConsultationRow>> {
     Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
-        "SELECT * FROM consultations WHERE request_msgid = $1"
+        "SELECT * FROM consultations WHERE LOWER(request_msgid) = LOWER($1)"
     )
     .bind(msgid)
     .fetch_optional(c)
@@ -89,6 +91,17 @@ pub async fn consultation_by_reference(
     .bind(partner_id)
     .fetch_optional(c)
     .await)?)
+}
+
+/// The subjects of the letters we sent that carry `tag` (a consultation's `[C-…]`).
+pub async fn subjects_with_tag(tx: &mut Tx, tag: &str) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<(String,)> = tx!(tx, |c| sqlx::query_as(
+        "SELECT DISTINCT subject FROM outbox WHERE subject LIKE $1"
+    )
+    .bind(format!("%{tag}%"))
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 pub async fn record_answer(

@@ -1216,13 +1216,52 @@ async fn silent_partners_are_reminded_after_the_configured_days_and_closed_after
         Some("objection")
     );
 
+    // The coalition puts its verdict in the subject of its answer to the reminder.
+    let reminder_to_cvi = reminders
+        .iter()
+        .find(|r| r.envelope.rcpt_tos == [CVI])
+        .context("reminder to CVI")?;
+    let motivation = "Toelichting: de adviesraad in Zwolle praat echt mee over het beleid.";
+    assert_eq!(
+        intake::consult::reply::read_reply(Some(motivation), None).verdict,
+        None,
+        "the body alone is unclear"
+    );
+    let in_subject = Answer::new(
+        "gmail-reply.eml.tmpl",
+        CVI,
+        "Fatima Ouali",
+        "Coalitie voor Inclusie",
+        motivation,
+    );
+    let raw = String::from_utf8(answer_to(reminder_to_cvi, &in_subject)?)?.replacen(
+        "\r\nSubject: Re: ",
+        "\r\nSubject: STEUN - Re: ",
+        1,
+    );
+    cycle.deliver(raw.as_bytes(), None).await?;
+    cycle.run_once().await?;
+    let cvi = cycle.consultation("KVN-0001", "cvi").await?;
+    assert_eq!(
+        (cvi.verdict.as_deref(), cvi.needs_reading),
+        (Some("support"), false),
+        "{:?}",
+        cvi.motivation
+    );
+    assert!(
+        cvi.motivation
+            .as_deref()
+            .unwrap_or("")
+            .contains("adviesraad")
+    );
+
     // Open all through the stated day; closed with "no answer" the second after.
     assert_eq!(
         remind(answer_by).await?,
         (0, 0),
         "the last second of the stated day still counts"
     );
-    assert_eq!(remind(answer_by + Duration::seconds(1)).await?, (0, 3));
+    assert_eq!(remind(answer_by + Duration::seconds(1)).await?, (0, 2));
     assert_eq!(
         remind(answer_by + Duration::days(3)).await?,
         (0, 0),
@@ -1232,7 +1271,7 @@ async fn silent_partners_are_reminded_after_the_configured_days_and_closed_after
         ("iederin", "answered"),
         ("mind", "answered"),
         ("persaldo", "no_answer"),
-        ("cvi", "no_answer"),
+        ("cvi", "answered"),
         ("lfb", "no_answer"),
     ] {
         let c = cycle.consultation("KVN-0001", partner).await?;
@@ -1241,7 +1280,7 @@ async fn silent_partners_are_reminded_after_the_configured_days_and_closed_after
     }
     let (ok, out, err) = cycle.cli(&["consultations"])?;
     assert!(ok, "{err}");
-    assert_eq!(out.matches("no_answer").count(), 3, "{out}");
+    assert_eq!(out.matches("no_answer").count(), 2, "{out}");
     assert!(
         out.contains("objection") && out.contains("support"),
         "{out}"
