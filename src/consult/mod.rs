@@ -566,8 +566,12 @@ pub async fn remind_and_close(
             continue;
         }
         let mut tx = intake.db.begin().await?;
+        // Each change is conditional on the state still being open: an answer recorded (or
+        // another daemon's reminder sent) since the list was read wins, and nothing is sent.
         if now > c.answer_by {
-            cs::set_consultation_state(&mut tx, c.id, "no_answer", now).await?;
+            if !cs::move_consultation_state(&mut tx, c.id, &["sent", "reminded"], "no_answer", now).await? {
+                continue;
+            }
             store::event(
                 &mut tx,
                 now,
@@ -587,6 +591,9 @@ pub async fn remind_and_close(
             let Some(p) = call.partners.iter().find(|p| p.id == c.partner_id) else {
                 continue;
             };
+            if !cs::move_consultation_state(&mut tx, c.id, &["sent"], "reminded", now).await? {
+                continue;
+            }
             let s = store::submission_by_id(&intake.db, c.submission_id).await?;
             let Some(s) = s else { continue };
             let m = s
@@ -658,7 +665,6 @@ pub async fn remind_and_close(
                 )
                 .await?;
             }
-            cs::set_consultation_state(&mut tx, c.id, "reminded", now).await?;
             reminded += 1;
         }
         tx.commit().await?;

@@ -243,3 +243,35 @@ pub async fn held_answers(db: &Db) -> anyhow::Result<Vec<AnswerRow>> {
     .fetch_all(p)
     .await)?)
 }
+
+/// Moves a consultation to `state` only while it is in one of `from` (a reminder or closing must
+/// not overwrite an answer recorded meanwhile). Returns whether it moved.
+pub async fn move_consultation_state(
+    tx: &mut Tx,
+    id: i64,
+    from: &[&str],
+    state: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let mut moved = false;
+    for current in from {
+        let n = tx!(tx, |c| sqlx::query(
+            "UPDATE consultations SET state = $2,
+                reminded_at = CASE WHEN $2 = 'reminded' THEN $3 ELSE reminded_at END,
+                closed_at = CASE WHEN $2 = 'no_answer' THEN $3 ELSE closed_at END
+             WHERE id = $1 AND state = $4"
+        )
+        .bind(id)
+        .bind(state)
+        .bind(now)
+        .bind(*current)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        moved |= n > 0;
+        if moved {
+            break;
+        }
+    }
+    Ok(moved)
+}

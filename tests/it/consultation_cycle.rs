@@ -1278,6 +1278,24 @@ async fn silent_partners_are_reminded_after_the_configured_days_and_closed_after
         assert_eq!(c.state, state, "{partner}");
         assert_eq!(c.closed_at.is_some(), state == "no_answer", "{partner}");
     }
+    // A closing that read the list before an answer was recorded does not overwrite it.
+    let answered = cycle.consultation("KVN-0001", "iederin").await?;
+    let mut tx = cycle.intake.db.begin().await?;
+    let moved = store::consult::move_consultation_state(
+        &mut tx,
+        answered.id,
+        &["sent", "reminded"],
+        "no_answer",
+        answer_by,
+    )
+    .await?;
+    tx.commit().await?;
+    assert!(!moved, "an answered consultation was closed");
+    assert_eq!(
+        cycle.consultation("KVN-0001", "iederin").await?.state,
+        "answered"
+    );
+
     let (ok, out, err) = cycle.cli(&["consultations"])?;
     assert!(ok, "{err}");
     assert_eq!(out.matches("no_answer").count(), 2, "{out}");
