@@ -1,6 +1,6 @@
 //! The `intake` command line: one subcommand per staff task. Each returns an exit code:
 //! 0 done, 1 failed (the cause chain is printed), 2 wrong usage, 3 configuration problems,
-//! 4 not found.
+//! 4 not found, 5 refused because an earlier step is missing (e.g. letters before ratification).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -10,8 +10,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
-use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use serde::Serialize;
 
 /// The loaded templates.
@@ -203,14 +203,55 @@ pub fn build(o: &Outgoing) -> anyhow::Result<Vec<u8>> {
     } else {
         let mut mixed = MultiPart::mixed().multipart(html_part);
         for a in &o.attachments {
-            let ct = ContentType::parse(&a.content_type)
-                .unwrap_or(ContentType::parse("application/octet-stream")?);
-            mixed = mixed.singlepart(Attachment::new(a.name.clone()).body(a.bytes.clone(), ct));
+            mixed = mixed.singlepart(attachment_part(a)?);
         }
         mixed
     };
     let msg = b.multipart(body).context("failed to build the letter")?;
     Ok(msg.formatted())
+}
+
+/// One attachment. A forwarded mail (`message/rfc822`) may only be sent 7bit or 8bit
+/// (RFC 2046 §5.2.1); when its bytes do not allow that (NUL bytes, overlong lines) it goes as
+/// an `application/octet-stream` `.eml` file in base64, which every mail program opens.
+fn attachment_part(a: &OutAttachment) -> anyhow::Result<SinglePart> {
+    let octet = ContentType::parse("application/octet-stream")?;
+    if a.content_type.eq_ignore_ascii_case("message/rfc822") {
+        let encoding = if a.bytes.is_ascii() {
+            ContentTransferEncoding::SevenBit
+        } else {
+            ContentTransferEncoding::EightBit
+        };
+        // lettre would pick quoted-printable for lines over 76 characters, which RFC 2046 forbids
+        // here; SMTP itself allows lines up to 998 octets, so check that limit ourselves.
+        let crlf = normalise_crlf(&a.bytes);
+        let fits = !crlf.contains(&0) && crlf.split(|b| *b == b'\n').all(|l| l.len() <= 999);
+        if fits {
+            let body = Body::dangerous_pre_encoded(crlf, encoding);
+            return Ok(Attachment::new(a.name.clone()).body(body, ContentType::parse("message/rfc822")?));
+        }
+        return Ok(Attachment::new(a.name.clone()).body(a.bytes.clone(), octet));
+    }
+    let ct = ContentType::parse(&a.content_type).unwrap_or(octet);
+    Ok(Attachment::new(a.name.clone()).body(a.bytes.clone(), ct))
+}
+
+/// Bare LF and CR line ends become CRLF.
+fn normalise_crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 50);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                i += 1;
+            }
+            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 const MONTHS: [&str; 12] = [
@@ -322,6 +363,32 @@ mod tests {
         let f = crate::mail::facts(&raw);
         assert_eq!(f.message_id.as_deref(), Some("x1@vng.nl"));
         assert!(f.text.unwrap().contains("voordracht ontvangen"));
+    }
+
+    #[test]
+    fn a_forwarded_nomination_is_attached_as_a_mail_without_transfer_encoding() {
+        let original = b"From: j@ede.nl\r\nSubject: Voordracht\r\n\r\nHierbij onze voordracht, met een zeer lange regel die in quoted-printable zou worden afgebroken omdat hij langer is dan zesenzeventig tekens.\r\n";
+        let o = Outgoing {
+            from_name: "VNG".into(),
+            from_address: "koplopers@vng.nl".into(),
+            to: "consultatie@iederin.example.org".into(),
+            subject: "Vraag om advies".into(),
+            text: "Zie bijlage.".into(),
+            html: "<p>Zie bijlage.</p>".into(),
+            message_id: "<c1@vng.nl>".into(),
+            attachments: vec![OutAttachment {
+                name: "voordracht.eml".into(),
+                content_type: "message/rfc822".into(),
+                bytes: original.to_vec(),
+            }],
+            ..Outgoing::default()
+        };
+        let raw = String::from_utf8(build(&o).unwrap()).unwrap();
+        let at = raw.find("Content-Type: message/rfc822").unwrap_or_else(|| panic!("{raw}"));
+        let part = &raw[at..];
+        let head = &part[..part.find("\r\n\r\n").unwrap()];
+        assert!(!head.contains("quoted-printable") && !head.contains("base64"), "{head}");
+        assert!(part.contains("zesenzeventig tekens."));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! All SQL lives here. One SQL text serves both backends: SQLite (the embedded default) and
 //! PostgreSQL, through plain `sqlx::query`/`query_as` with `$n` placeholders, behind [`Db`].
-//! The [`db!`] and [`tx!`] macros expand one body for each backend, so every statement is
+//! The `db!` and `tx!` macros expand one body for each backend, so every statement is
 //! written once.
 //!
 //! This module must not decide anything: it stores and returns what the pipeline and the
