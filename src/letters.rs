@@ -10,7 +10,9 @@ use std::path::Path;
 use anyhow::Context as _;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
-use lettre::message::header::{self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::header::{
+    self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue,
+};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use serde::Serialize;
 
@@ -228,7 +230,9 @@ fn attachment_part(a: &OutAttachment) -> anyhow::Result<SinglePart> {
         let fits = !crlf.contains(&0) && crlf.split(|b| *b == b'\n').all(|l| l.len() <= 999);
         if fits {
             let body = Body::dangerous_pre_encoded(crlf, encoding);
-            return Ok(Attachment::new(a.name.clone()).body(body, ContentType::parse("message/rfc822")?));
+            return Ok(
+                Attachment::new(a.name.clone()).body(body, ContentType::parse("message/rfc822")?)
+            );
         }
         return Ok(Attachment::new(a.name.clone()).body(a.bytes.clone(), octet));
     }
@@ -269,10 +273,14 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
+/// A calendar date as Dutch letters write it: "4 april 2018". The one place month names live.
+pub fn dutch_calendar_date(d: chrono::NaiveDate) -> String {
+    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
 /// "21 maart 2018" in the call's time zone.
 pub fn dutch_date(t: DateTime<Utc>, tz: Tz) -> String {
-    let l = t.with_timezone(&tz);
-    format!("{} {} {}", l.day(), MONTHS[l.month0() as usize], l.year())
+    dutch_calendar_date(t.with_timezone(&tz).date_naive())
 }
 
 /// "21 maart 2018 om 23.59 uur" in the call's time zone.
@@ -384,10 +392,15 @@ mod tests {
             ..Outgoing::default()
         };
         let raw = String::from_utf8(build(&o).unwrap()).unwrap();
-        let at = raw.find("Content-Type: message/rfc822").unwrap_or_else(|| panic!("{raw}"));
+        let at = raw
+            .find("Content-Type: message/rfc822")
+            .unwrap_or_else(|| panic!("{raw}"));
         let part = &raw[at..];
         let head = &part[..part.find("\r\n\r\n").unwrap()];
-        assert!(!head.contains("quoted-printable") && !head.contains("base64"), "{head}");
+        assert!(
+            !head.contains("quoted-printable") && !head.contains("base64"),
+            "{head}"
+        );
         assert!(part.contains("zesenzeventig tekens."));
     }
 

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
@@ -145,21 +145,7 @@ pub fn motivation_start(motivation: &str) -> String {
 
 /// A date as Dutch letters write it: "4 april 2018".
 pub fn dutch_date(d: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+    crate::letters::dutch_calendar_date(d)
 }
 
 /// Renders `<name>.txt.j2` and `<name>.html.j2` from `env_dir` with `ctx`; HTML is

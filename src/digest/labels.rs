@@ -4,7 +4,7 @@
 //! templates). An unknown code is shown as it is, never dropped: a new state added elsewhere
 //! then still reaches the staff.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// Dutch label of a criterion or principle verdict (`met`, `weak`, `not_found`).
@@ -75,26 +75,9 @@ pub fn yes_no(b: bool) -> String {
     if b { "ja" } else { "nee" }.to_string()
 }
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// "21 maart 2018".
 pub fn date(t: DateTime<Utc>, tz: Tz) -> String {
-    let l = t.with_timezone(&tz);
-    let month = MONTHS.get(l.month0() as usize).copied().unwrap_or("?");
-    format!("{} {} {}", l.day(), month, l.year())
+    crate::letters::dutch_date(t, tz)
 }
 
 /// "21 maart 2018 om 23:59".
