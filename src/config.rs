@@ -188,9 +188,23 @@ pub struct OutboxSettings {
     /// At most this many automatic letters per recipient address per day (loop protection).
     #[serde(default = "default_cap")]
     pub daily_cap_per_address: u32,
+    /// How long a worker owns a row it is sending; after a crash another worker (or the restarted
+    /// one) may take the row over once this has passed.
+    #[serde(default = "default_claim")]
+    pub claim_secs: u64,
+    /// The IMAP folder where the SMTP server keeps a copy of what it accepted (Microsoft 365 and
+    /// Gmail do: "Sent Items", "[Gmail]/Sent Mail"). When set and the mailbox is IMAP, a letter
+    /// whose sending was cut off by a crash is looked up there by Message-ID before it is sent
+    /// again, so a crash after the server accepted it does not send it twice.
+    #[serde(default)]
+    pub sent_folder: Option<String>,
     /// SMTP settings, when `kind = "smtp"`.
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+}
+
+fn default_claim() -> u64 {
+    60
 }
 
 fn default_outbox_dir() -> PathBuf {

@@ -111,7 +111,7 @@ pub fn policy(intake: &Intake, worker_id: &str) -> Policy {
         worker_id: worker_id.to_string(),
         max_attempts: intake.cfg.settings.outbox.max_attempts,
         retry_base_secs: intake.cfg.settings.outbox.retry_base_secs,
-        claim_secs: 300,
+        claim_secs: intake.cfg.settings.outbox.claim_secs as i64,
     }
 }
 
