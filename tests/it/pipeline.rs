@@ -356,3 +356,45 @@ async fn every_confirmation_is_accessible_html_with_a_plain_text_alternative() {
         assert!(html.contains("lang=\"nl\""));
     }
 }
+
+#[tokio::test]
+async fn the_daemon_stops_cleanly_on_sigterm_and_keeps_what_it_processed() {
+    let app = TestApp::sqlite().await;
+    app.copy_samples();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["run"])
+        .env(
+            "INTAKE__DATABASE__URL",
+            format!("sqlite://{}", app.dir.path().join("intake.db").display()),
+        )
+        .env(
+            "INTAKE__MAILBOX__MAILDIR_PATH",
+            app.maildir.display().to_string(),
+        )
+        .env("INTAKE__OUTBOX__DIR", app.outbox.display().to_string())
+        .env("INTAKE__MAILBOX__POLL_INTERVAL_SECS", "1")
+        .env("INTAKE__DIGEST__ENABLED", "false")
+        .current_dir(crate::helpers::root())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the sample mailbox is processed (bounded), then ask it to stop.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while app.letters().len() < 10 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("intake stopped"), "{log}");
+    assert_eq!(app.letters().len(), 10);
+    assert_eq!(store::submissions(&app.intake.db).await.unwrap().len(), 10);
+}
