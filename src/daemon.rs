@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::mailbox::{Disposition, MailSource};
 use crate::outbox::transport::Transport;
-use crate::outbox::worker::{self, Policy};
+use crate::outbox::worker::{self, Policy, SentFolderCheck};
 use crate::pipeline::{self, Intake, Outcome, Position};
 use crate::store;
 
@@ -105,13 +105,27 @@ pub fn worker_id() -> String {
     )
 }
 
-/// The outbox policy from the settings.
+/// The outbox policy from the settings. An interrupted letter is looked up in
+/// `[outbox] sent_folder` only when the mailbox is IMAP (the same account's sent folder).
 pub fn policy(intake: &Intake, worker_id: &str) -> Policy {
+    let settings = &intake.cfg.settings;
+    let sent_folder = match (
+        &settings.outbox.sent_folder,
+        settings.mailbox.kind,
+        &settings.mailbox.imap,
+    ) {
+        (Some(folder), crate::config::MailboxKind::Imap, Some(imap)) => Some(SentFolderCheck {
+            imap: imap.clone(),
+            folder: folder.clone(),
+        }),
+        _ => None,
+    };
     Policy {
         worker_id: worker_id.to_string(),
-        max_attempts: intake.cfg.settings.outbox.max_attempts,
-        retry_base_secs: intake.cfg.settings.outbox.retry_base_secs,
-        claim_secs: intake.cfg.settings.outbox.claim_secs as i64,
+        max_attempts: settings.outbox.max_attempts,
+        retry_base_secs: settings.outbox.retry_base_secs,
+        claim_secs: settings.outbox.claim_secs as i64,
+        sent_folder,
     }
 }
 

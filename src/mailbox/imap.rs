@@ -3,7 +3,9 @@
 //!
 //! What it owns: connecting (IMAPS or STARTTLS, LOGIN or XOAUTH2), listing by UID with
 //! RFC822.SIZE, fetching with `BODY.PEEK[]` and INTERNALDATE, acknowledging by UID MOVE (or
-//! COPY + `\Deleted` + UID EXPUNGE), and waiting with IDLE or polling. What it must not do:
+//! COPY + `\Deleted` + UID EXPUNGE), and waiting with IDLE or polling; and, for the outbox,
+//! looking a Message-ID up in another folder of the account ([`message_id_in_folder`]) on a
+//! short connection of its own. What it must not do:
 //! decide anything about a mail, rely on `\Seen`, SEARCH with CHARSET (Exchange refuses it), or
 //! log a password, a token or a mail body.
 //!
@@ -1042,6 +1044,69 @@ impl MailSource for ImapSource {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Looking a sent letter up
+// ---------------------------------------------------------------------------------------------
+
+/// Whether a message with this `Message-ID` is in `folder` of the account in `settings`.
+///
+/// For the outbox: Microsoft 365 and Gmail keep a copy of every mail submitted over SMTP in the
+/// account's sent folder, so a letter whose sending was cut off by a crash can be looked up
+/// there before it is sent again. Opens its own short connection (the [`ImapSource`]'s belongs
+/// to the mailbox loop), EXAMINEs the folder (read-only) and runs
+/// `UID SEARCH HEADER Message-ID "<id>"` without CHARSET (Exchange refuses CHARSET). A folder
+/// that cannot be opened is an error, not "absent": a misnamed sent folder must not make every
+/// interrupted letter go out twice.
+pub async fn message_id_in_folder(
+    settings: &ImapSettings,
+    folder: &str,
+    message_id: &str,
+) -> anyhow::Result<bool> {
+    let criterion = message_id_criterion(message_id)?;
+    let source = ImapSource::new(settings.clone(), "", "")?;
+    let connect_timeout = Duration::from_secs(settings.connect_timeout_secs.max(1));
+    let mut conn = tokio::time::timeout(connect_timeout, source.open())
+        .await
+        .map_err(|_| ImapError::Timeout("connect"))??;
+    let mailbox = encode_mailbox_name(folder);
+    let search = async {
+        conn.session
+            .examine(&mailbox)
+            .await
+            .map_err(protocol("EXAMINE"))?;
+        let uids = conn
+            .session
+            .uid_search(&criterion)
+            .await
+            .map_err(protocol("UID SEARCH"))?;
+        Ok::<_, ImapError>(!uids.is_empty())
+    };
+    let found = tokio::time::timeout(source.command_timeout(), search)
+        .await
+        .map_err(|_| ImapError::Timeout("UID SEARCH"))?
+        .with_context(|| format!("failed to look for a message in the folder {folder:?}"));
+    let _ = tokio::time::timeout(Duration::from_secs(5), conn.session.logout()).await;
+    found
+}
+
+/// `HEADER Message-ID "<…>"` as an IMAP quoted string: `\` and `"` escaped; anything that a
+/// quoted string cannot carry (control characters, non-ASCII, which would need CHARSET) refused.
+fn message_id_criterion(message_id: &str) -> anyhow::Result<String> {
+    let id = message_id.trim();
+    anyhow::ensure!(
+        !id.is_empty() && id.chars().all(|c| c.is_ascii() && !c.is_ascii_control()),
+        "a Message-ID that IMAP SEARCH cannot carry: {id:?}"
+    );
+    let mut quoted = String::with_capacity(id.len() + 2);
+    for c in id.chars() {
+        if matches!(c, '\\' | '"') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    Ok(format!("HEADER Message-ID \"{quoted}\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1165,5 +1230,20 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, SecretError::Command(_)));
+    }
+
+    #[test]
+    fn a_message_id_is_searched_as_a_quoted_header_value_without_charset() {
+        assert_eq!(
+            message_id_criterion(" <abc.1@vng.nl> ").expect("plain id"),
+            "HEADER Message-ID \"<abc.1@vng.nl>\""
+        );
+        assert_eq!(
+            message_id_criterion("<a\"b\\c@x>").expect("quotable id"),
+            "HEADER Message-ID \"<a\\\"b\\\\c@x>\""
+        );
+        assert!(message_id_criterion("<a\r\nb@x>").is_err());
+        assert!(message_id_criterion("<é@x>").is_err());
+        assert!(message_id_criterion("  ").is_err());
     }
 }

@@ -1,18 +1,44 @@
 //! The outbox worker: one step ([`drain_once`]) that sends every due row, and the retry policy.
 //! Transient failures (4xx, connection errors) are retried with exponential backoff and jitter;
 //! a permanent failure (5xx) marks the row failed with the server's answer.
+//!
+//! A crash between the SMTP server's "250" and the commit of `sent` leaves a row whose mail may
+//! have left already; SMTP itself cannot tell. Each attempt is therefore marked in the row before
+//! the mail is handed over ([`store::outbox::start_attempt`]), and a row claimed with that mark
+//! still set is *interrupted*. Before sending an interrupted row again the worker looks its
+//! Message-ID up in the account's sent folder, where Microsoft 365 and Gmail keep a copy of all
+//! they accepted ([`SentFolderCheck`]): found means sent. Without a sent folder it sends again
+//! (the same Message-ID) and warns that a duplicate is possible.
 
 use chrono::{DateTime, Utc};
 
 use super::transport::{SendOutcome, Transport};
+use crate::mailbox::imap::{self, ImapSettings};
 use crate::store::{self, Db};
 
 /// What one drain did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DrainOutcome {
+    /// Rows recorded as sent, including those found in the sent folder.
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    /// Interrupted rows found in the sent folder and recorded as sent without sending (also
+    /// counted in `sent`).
+    pub found_in_sent_folder: usize,
+    /// Interrupted rows sent again without knowing whether the first attempt had arrived (no
+    /// sent folder, or it could not be read for too long): each may reach its recipient twice.
+    pub resent_unverified: usize,
+}
+
+/// Where to look for a letter whose sending was cut off: the IMAP folder in which the SMTP
+/// server keeps a copy of every mail it accepted ("Sent Items", "[Gmail]/Sent Mail").
+#[derive(Debug, Clone)]
+pub struct SentFolderCheck {
+    /// The IMAP account (the mailbox's own settings; a short connection of its own is opened).
+    pub imap: ImapSettings,
+    /// The folder name, e.g. `Sent Items`.
+    pub folder: String,
 }
 
 /// Settings of the worker.
@@ -23,6 +49,8 @@ pub struct Policy {
     pub retry_base_secs: u64,
     /// How long a claimed row is ours before another worker may take it (a crash mid-send).
     pub claim_secs: i64,
+    /// Where an interrupted row is looked up before it is sent again; `None`: send it again.
+    pub sent_folder: Option<SentFolderCheck>,
 }
 
 /// The delay before retry number `attempt` (1-based): base × 2^(attempt-1), capped at an hour,
@@ -35,6 +63,16 @@ pub fn retry_delay(base_secs: u64, attempt: u32) -> chrono::Duration {
     chrono::Duration::milliseconds(((exp as f64) * 1000.0 * jitter) as i64)
 }
 
+/// What to do with an interrupted row.
+enum Reconciled {
+    /// The sent folder has it: record it as sent, do not send.
+    Found,
+    /// Send it (again); `verified` when the sent folder was read and does not have it.
+    Send { verified: bool },
+    /// Ask again later: the sent folder could not be read.
+    Postponed,
+}
+
 /// Sends every row that is due now. Returns when nothing is due.
 pub async fn drain_once(
     db: &Db,
@@ -43,20 +81,36 @@ pub async fn drain_once(
     now: impl Fn() -> DateTime<Utc>,
 ) -> anyhow::Result<DrainOutcome> {
     let mut out = DrainOutcome::default();
+    let claim_for = chrono::Duration::seconds(policy.claim_secs);
     loop {
         let t = now();
-        let Some(row) = store::claim_outbox(
-            db,
-            &policy.worker_id,
-            t,
-            t + chrono::Duration::seconds(policy.claim_secs),
-        )
-        .await?
+        let Some(claimed) = store::outbox::claim(db, &policy.worker_id, t, t + claim_for).await?
         else {
             return Ok(out);
         };
+        let row = &claimed.row;
         let span = tracing::info_span!("deliver", key = %row.key, kind = %row.kind, attempt = row.attempts + 1);
         let _enter = span.enter();
+        if let Some(started) = claimed.interrupted_attempt {
+            match reconcile(db, transport, policy, row, started, &now).await? {
+                Reconciled::Found => {
+                    out.sent += 1;
+                    out.found_in_sent_folder += 1;
+                    continue;
+                }
+                Reconciled::Postponed => {
+                    out.retried += 1;
+                    continue;
+                }
+                Reconciled::Send { verified: true } => {}
+                Reconciled::Send { verified: false } => out.resent_unverified += 1,
+            }
+        }
+        let t = now();
+        if !store::outbox::start_attempt(db, row.id, &policy.worker_id, t, t + claim_for).await? {
+            tracing::warn!(key = %row.key, "claim lost to another worker before sending; leaving the letter to it");
+            continue;
+        }
         let outcome = transport
             .send_raw(&row.sender, std::slice::from_ref(&row.recipient), &row.raw)
             .await;
@@ -89,6 +143,72 @@ pub async fn drain_once(
                 tracing::error!(key = %row.key, error = %err, "letter refused by the server");
                 out.failed += 1;
             }
+        }
+    }
+}
+
+/// Decides about a row whose previous attempt (begun at `started`) never recorded an outcome:
+/// it may have reached the SMTP server just before a crash.
+async fn reconcile(
+    db: &Db,
+    transport: &Transport,
+    policy: &Policy,
+    row: &store::OutboxRow,
+    started: DateTime<Utc>,
+    now: &impl Fn() -> DateTime<Utc>,
+) -> anyhow::Result<Reconciled> {
+    let Some(check) = &policy.sent_folder else {
+        if matches!(transport, Transport::File(_)) {
+            // The file transport overwrites the file named after the Message-ID: no duplicate.
+            tracing::info!(key = %row.key, started = %started, "an earlier attempt was cut off; writing the letter again");
+        } else {
+            tracing::warn!(
+                key = %row.key,
+                message_id = %row.message_id,
+                started = %started,
+                "an earlier attempt to send this letter was cut off and no sent folder is configured \
+                 ([outbox] sent_folder); sending it again with the same Message-ID, a duplicate is possible"
+            );
+        }
+        return Ok(Reconciled::Send { verified: false });
+    };
+    match imap::message_id_in_folder(&check.imap, &check.folder, &row.message_id).await {
+        Ok(true) => {
+            store::outbox_sent(
+                db,
+                row.id,
+                &policy.worker_id,
+                now(),
+                &format!("found in the sent folder {:?} after a crash", check.folder),
+            )
+            .await?;
+            tracing::info!(key = %row.key, folder = %check.folder, "an interrupted letter was found in the sent folder; recorded as sent without sending it again");
+            Ok(Reconciled::Found)
+        }
+        Ok(false) => {
+            tracing::info!(key = %row.key, folder = %check.folder, "an interrupted letter is not in the sent folder; sending it again");
+            Ok(Reconciled::Send { verified: true })
+        }
+        Err(e) => {
+            let attempt = row.attempts as u32 + 1;
+            let error = format!(
+                "failed to look in the sent folder {:?}: {e:#}",
+                check.folder
+            );
+            if attempt >= policy.max_attempts {
+                tracing::warn!(
+                    key = %row.key,
+                    message_id = %row.message_id,
+                    error = %error,
+                    "could not check the sent folder for an interrupted letter, last attempt; \
+                     sending it again with the same Message-ID, a duplicate is possible"
+                );
+                return Ok(Reconciled::Send { verified: false });
+            }
+            let next = now() + retry_delay(policy.retry_base_secs, attempt);
+            store::outbox::postpone(db, row.id, next, &error).await?;
+            tracing::warn!(key = %row.key, error = %error, next = %next, "could not check the sent folder for an interrupted letter; will look again");
+            Ok(Reconciled::Postponed)
         }
     }
 }

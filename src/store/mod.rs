@@ -8,6 +8,7 @@
 
 pub mod consult;
 pub mod digest;
+pub mod outbox;
 mod rows;
 
 pub use rows::*;
@@ -885,7 +886,7 @@ pub async fn outbox_sent(
     db!(db, |p| {
         sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $3, attempts = attempts + 1, last_error = NULL, claimed_until = NULL,
-            claimed_by = $2 || ': ' || $4 WHERE id = $1"
+            attempt_started_at = NULL, claimed_by = $2 || ': ' || $4 WHERE id = $1"
     )
     .bind(id)
     .bind(worker)
@@ -905,7 +906,8 @@ pub async fn outbox_retry(
 ) -> anyhow::Result<()> {
     db!(db, |p| {
         sqlx::query(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_until = NULL WHERE id = $1"
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_until = NULL,
+            attempt_started_at = NULL WHERE id = $1"
     )
     .bind(id)
     .bind(next)
@@ -919,7 +921,8 @@ pub async fn outbox_retry(
 pub async fn outbox_failed(db: &Db, id: i64, error: &str) -> anyhow::Result<()> {
     db!(db, |p| {
         sqlx::query(
-        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1"
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL,
+            attempt_started_at = NULL WHERE id = $1"
     )
     .bind(id)
     .bind(error)
