@@ -14,6 +14,12 @@ Failures are injected at run time through ``DIR/control.json`` (read on every co
 ``{"reject_all": "451 4.3.0 try again later"}`` or
 ``{"reject_rcpt": {"bad@example.org": "550 5.1.1 no such user"}}``.
 
+With ``--sent-maildir PATH`` it behaves like Microsoft 365 and Gmail, which keep a copy of every
+mail submitted over SMTP in the account's sent folder: each accepted message is also dropped into
+the Maildir folder PATH (e.g. Dovecot's ``<user>/.Sent``) as ``new/<unique name>``, written to
+``tmp/`` and renamed, BEFORE the 250 answer. Directories it creates, and the copies, get the
+owner of the nearest existing parent (so Dovecot, running as another user, can index them).
+
 The server exits when its standard input reaches end of file, so it never outlives the test
 process that started it (that process holds the other end of the pipe, even if it is killed).
 An XOAUTH2 bearer token is accepted when it equals ``--token`` (if given).
@@ -24,6 +30,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 import ssl
 import sys
 import threading
@@ -40,9 +47,63 @@ def read_control(directory):
         return {}
 
 
+def ensure_dir(path):
+    """Creates ``path`` and missing parents, each owned like its parent (when we are root)."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    ensure_dir(parent)
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        return
+    take_owner_of(path, parent)
+
+
+def take_owner_of(path, like):
+    if os.geteuid() == 0:
+        st = os.stat(like)
+        os.chown(path, st.st_uid, st.st_gid)
+
+
+class SentMaildir:
+    """A Maildir folder that receives a copy of every accepted message."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sequence = 0
+        self.host = socket.gethostname().replace("/", "_").replace(":", "_") or "sink"
+        self.ensure()
+
+    def ensure(self):
+        for sub in ("cur", "new", "tmp"):
+            ensure_dir(os.path.join(self.path, sub))
+        marker = os.path.join(self.path, "maildirfolder")
+        if not os.path.exists(marker):
+            open(marker, "ab").close()
+            take_owner_of(marker, self.path)
+
+    def store(self, data):
+        # The folder may have been removed and recreated by the IMAP server meanwhile.
+        self.ensure()
+        self.sequence += 1
+        now = time.time()
+        name = "%d.M%dP%dQ%d.%s" % (
+            int(now), int((now % 1) * 1_000_000), os.getpid(), self.sequence, self.host
+        )
+        tmp = os.path.join(self.path, "tmp", name)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        take_owner_of(tmp, os.path.join(self.path, "tmp"))
+        os.rename(tmp, os.path.join(self.path, "new", name))
+
+
 class Sink:
-    def __init__(self, directory, token, delay):
+    def __init__(self, directory, token, delay, sent_maildir=None):
         self.directory = directory
+        self.sent = SentMaildir(sent_maildir) if sent_maildir else None
         self.maildir = os.path.join(directory, "mail")
         os.makedirs(self.maildir, exist_ok=True)
         self.token = token
@@ -86,6 +147,9 @@ class Sink:
             with open(tmp, "wb") as f:
                 f.write(data)
             os.rename(tmp, os.path.join(self.maildir, name + suffix))
+        if self.sent is not None:
+            # Like Microsoft 365: the copy is in the sent folder before the client hears 250.
+            self.sent.store(envelope.original_content)
         return "250 2.0.0 OK queued as " + name
 
     async def auth_XOAUTH2(self, server, args):
@@ -120,6 +184,9 @@ def main():
     parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--no-auth", action="store_true")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before accepting DATA")
+    parser.add_argument(
+        "--sent-maildir", default=None, help="Maildir folder that gets a copy of each accepted message"
+    )
     args = parser.parse_args()
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -135,7 +202,7 @@ def main():
         # answered" and leave the client waiting).
         return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
-    sink = Sink(args.dir, args.token, args.delay)
+    sink = Sink(args.dir, args.token, args.delay, args.sent_maildir)
 
     def factory():
         return SMTP(

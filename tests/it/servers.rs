@@ -802,6 +802,10 @@ pub struct SmtpSinkOptions {
     pub oauth_token: Option<String>,
     /// Seconds to wait before answering DATA (for benchmarks and timeout tests).
     pub data_delay_secs: f64,
+    /// Behave like Microsoft 365 and Gmail, which keep a copy of every submitted mail in the
+    /// account's sent folder: drop each accepted message into this Maildir folder (e.g.
+    /// `dovecot.maildir(user, "Sent")`) as `new/<unique name>`, before answering 250.
+    pub sent_maildir: Option<PathBuf>,
 }
 
 impl Default for SmtpSinkOptions {
@@ -812,6 +816,7 @@ impl Default for SmtpSinkOptions {
             password: "secret".into(),
             oauth_token: Some("test-token".into()),
             data_delay_secs: 0.0,
+            sent_maildir: None,
         }
     }
 }
@@ -912,6 +917,9 @@ impl SmtpSink {
         }
         if self.options.implicit_tls {
             cmd.arg("--implicit-tls");
+        }
+        if let Some(sent) = &self.options.sent_maildir {
+            cmd.arg("--sent-maildir").arg(sent);
         }
         let mut child = cmd
             .stdin(Stdio::piped())
@@ -1045,6 +1053,9 @@ pub enum StackDb {
 
 /// Dovecot + SMTP sink + a database + a working directory, configured for `intake run` through
 /// the shipped `config/intake.toml` and `INTAKE__…` environment overrides, as an operator would.
+/// Like Microsoft 365, the sink keeps a copy of every accepted mail in the IMAP account's `Sent`
+/// folder ([`STACK_SENT_FOLDER`]); a daemon looks there only when given
+/// `INTAKE__OUTBOX__SENT_FOLDER`.
 pub struct Stack {
     pub dovecot: Dovecot,
     pub sink: SmtpSink,
@@ -1056,6 +1067,8 @@ pub struct Stack {
 
 /// The IMAP user the nominations arrive for.
 pub const STACK_USER: &str = "intake";
+/// The folder of [`STACK_USER`] where the SMTP sink keeps a copy of what it accepted.
+pub const STACK_SENT_FOLDER: &str = "Sent";
 /// Our own address in the shipped configuration.
 pub const STACK_ADDRESS: &str = "koplopers@vng.nl";
 
@@ -1072,9 +1085,14 @@ impl Stack {
             StackDb::Sqlite => format!("sqlite://{}", dir.path().join("intake.db").display()),
             StackDb::Postgres => fresh_postgres_database().await?,
         };
+        let dovecot = Dovecot::start_with(options)?;
+        let sink = SmtpSink::start_with(SmtpSinkOptions {
+            sent_maildir: Some(dovecot.maildir(STACK_USER, STACK_SENT_FOLDER)),
+            ..SmtpSinkOptions::default()
+        })?;
         Ok(Stack {
-            dovecot: Dovecot::start_with(options)?,
-            sink: SmtpSink::start()?,
+            dovecot,
+            sink,
             db_url,
             dir,
             daemons_started: AtomicU32::new(0),
