@@ -3,11 +3,18 @@
 //! and Dovecot is restarted once. At the end every nomination is stored exactly once and the SMTP
 //! server has exactly one confirmation per nomination. The counts are printed (run with
 //! `--nocapture` to see them).
+//!
+//! A kill after the SMTP server accepted a letter but before `sent` was committed leaves the row
+//! claimed with its attempt marked. The sink keeps a copy of every accepted mail in Dovecot's
+//! `Sent` folder (as Microsoft 365 does) and the daemons are told to look there
+//! (`INTAKE__OUTBOX__SENT_FOLDER`), with claims short enough to run out during the test.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::servers::{Stack, StackDb, body_nomination, nomination_sender, on_time_arrival};
+use crate::servers::{
+    STACK_SENT_FOLDER, Stack, StackDb, body_nomination, nomination_sender, on_time_arrival,
+};
 
 const NOMINATIONS: usize = 200;
 const BATCHES: usize = 10;
@@ -24,10 +31,13 @@ async fn fault_run_200_nominations_survive_sigkills_and_a_dovecot_restart_exactl
         "data/gemeenten.csv has only {} municipalities",
         municipalities.len()
     );
-    // A short lease: a killed daemon's lease must not stall its successor for long.
+    // A short lease and a short outbox claim: a killed daemon's lease and claims must not stall
+    // its successor for long. An interrupted letter is looked up in the sent folder.
     let env = [
         ("INTAKE__MAILBOX__LEASE_SECS", "2"),
         ("INTAKE__MAILBOX__POLL_INTERVAL_SECS", "1"),
+        ("INTAKE__OUTBOX__CLAIM_SECS", "3"),
+        ("INTAKE__OUTBOX__SENT_FOLDER", STACK_SENT_FOLDER),
     ];
     let mut senders = Vec::new();
     let mut daemon = stack.spawn_daemon(&env)?;
@@ -145,6 +155,15 @@ async fn fault_run_200_nominations_survive_sigkills_and_a_dovecot_restart_exactl
     let stored_twice = (0..NOMINATIONS)
         .filter(|n| stored.get(n).is_some_and(|(m, s)| *m > 1 || *s > 1))
         .count();
+    // How the daemons settled letters whose sending a kill had cut off.
+    let logs = stack.logs();
+    let found_in_sent = logs
+        .matches("an interrupted letter was found in the sent folder")
+        .count();
+    let resent_after_check = logs
+        .matches("an interrupted letter is not in the sent folder")
+        .count();
+    let resent_unverified = logs.matches("a duplicate is possible").count();
     let inbox_left = stack
         .dovecot
         .list_folder(crate::servers::STACK_USER, "INBOX")
@@ -158,6 +177,8 @@ async fn fault_run_200_nominations_survive_sigkills_and_a_dovecot_restart_exactl
          duplicates: {duplicated_confirmations} (SMTP sink received {} mails in total)\n  \
          of the duplicates: {retransmissions} the same letter (same Message-ID) again, \
          {second_letters} a second letter\n  \
+         letters cut off by a kill: {found_in_sent} found in the sent folder (not sent again), \
+         {resent_after_check} not there (sent again), {resent_unverified} sent again unchecked\n  \
          left in the inbox: {inbox_left}",
         started.elapsed().as_secs_f64(),
         received.len(),
