@@ -32,7 +32,7 @@ pub struct DrainOutcome {
 }
 
 /// Where to look for a letter whose sending was cut off: the IMAP folder in which the SMTP
-/// server keeps a copy of every mail it accepted ("Sent Items", "[Gmail]/Sent Mail").
+/// server keeps a copy of every mail it accepted (`Sent Items`, `[Gmail]/Sent Mail`).
 #[derive(Debug, Clone)]
 pub struct SentFolderCheck {
     /// The IMAP account (the mailbox's own settings; a short connection of its own is opened).

@@ -45,8 +45,12 @@ async fn fault_run_200_nominations_survive_sigkills_and_a_dovecot_restart_exactl
     let mut dovecot_restarts = 0;
     let per_batch = NOMINATIONS / BATCHES;
     for batch in 0..BATCHES {
-        for n in batch * per_batch..(batch + 1) * per_batch {
-            let (name, domain) = &municipalities[n];
+        let batch_of = municipalities
+            .iter()
+            .enumerate()
+            .skip(batch * per_batch)
+            .take(per_batch);
+        for (n, (name, domain)) in batch_of {
             stack
                 .deliver(&body_nomination(n, name, domain), on_time_arrival())
                 .await?;
