@@ -373,7 +373,13 @@ async fn run_daemon(intake: &Arc<Intake>, once: bool) -> anyhow::Result<ExitCode
             }
         );
         if !p.references.is_empty() {
-            println!("new references: {}", p.references.join(", "));
+            let shown: Vec<&str> = p.references.iter().take(12).map(String::as_str).collect();
+            let more = p.references.len().saturating_sub(shown.len());
+            println!(
+                "new references: {}{}",
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            );
         }
         println!(
             "letters: {} sent, {} to retry, {} failed (outbox: {})",
