@@ -193,9 +193,10 @@ pub struct OutboxSettings {
     #[serde(default = "default_claim")]
     pub claim_secs: u64,
     /// The IMAP folder where the SMTP server keeps a copy of what it accepted (Microsoft 365 and
-    /// Gmail do: "Sent Items", "[Gmail]/Sent Mail"). When set and the mailbox is IMAP, a letter
-    /// whose sending was cut off by a crash is looked up there by Message-ID before it is sent
-    /// again, so a crash after the server accepted it does not send it twice.
+    /// Gmail do: `Sent Items`, `[Gmail]/Sent Mail`; a Dutch mailbox may say `Verzonden items`).
+    /// When set and the mailbox is IMAP, a letter whose sending was cut off by a crash is looked
+    /// up there by Message-ID before it is sent again, so a crash after the server accepted it
+    /// does not send it twice. `claim_secs` must be longer than the server takes to file the copy.
     #[serde(default)]
     pub sent_folder: Option<String>,
     /// SMTP settings, when `kind = "smtp"`.

@@ -361,7 +361,7 @@ async fn every_confirmation_is_accessible_html_with_a_plain_text_alternative() {
 async fn the_daemon_stops_cleanly_on_sigterm_and_keeps_what_it_processed() {
     let app = TestApp::sqlite().await;
     app.copy_samples();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
         .args(["run"])
         .env(
             "INTAKE__DATABASE__URL",
