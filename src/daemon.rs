@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::mailbox::{Disposition, MailSource};
@@ -40,6 +41,7 @@ pub async fn poll_once<S: MailSource>(
     intake: &Arc<Intake>,
     source: &mut S,
     cancel: &CancellationToken,
+    letters_queued: Option<&Notify>,
 ) -> anyhow::Result<PollOutcome> {
     let mut out = PollOutcome::default();
     let listing = match source.list().await {
@@ -81,6 +83,10 @@ pub async fn poll_once<S: MailSource>(
             Outcome::Nomination { reference, .. } => {
                 out.nominations += 1;
                 out.references.push(reference.clone());
+                // The sender delivers the confirmation while the next mail is read.
+                if let Some(n) = letters_queued {
+                    n.notify_one();
+                }
             }
             Outcome::Stored { .. } => out.other += 1,
             Outcome::Duplicate { .. } => out.duplicates += 1,
@@ -156,8 +162,20 @@ pub async fn run<S: MailSource>(
     cancel: CancellationToken,
 ) -> anyhow::Result<RunSummary> {
     let me = worker_id();
-    let transport = transport(&intake)?;
-    let policy = policy(&intake, &me);
+    let transport = Arc::new(transport(&intake)?);
+    let policy = Arc::new(policy(&intake, &me));
+    // The daemon sends letters in a task of its own, so delivery overlaps reading the mailbox;
+    // `--once` sends inline, after reading, so that its summary is complete.
+    let wake = Arc::new(Notify::new());
+    let sender = (!once).then(|| {
+        tokio::spawn(send_loop(
+            Arc::clone(&intake),
+            Arc::clone(&transport),
+            Arc::clone(&policy),
+            Arc::clone(&wake),
+            cancel.clone(),
+        ))
+    });
     let mut summary = RunSummary::default();
     let mut failures: u32 = 0;
     let lease_secs = intake.cfg.settings.mailbox.lease_secs;
@@ -165,7 +183,14 @@ pub async fn run<S: MailSource>(
     loop {
         let mut round_failed = false;
         if store::try_lease(&intake.db, "mailbox", &me, Utc::now(), lease_secs).await? {
-            match poll_once(&intake, &mut source, &cancel).await {
+            match poll_once(
+                &intake,
+                &mut source,
+                &cancel,
+                sender.as_ref().map(|_| &*wake),
+            )
+            .await
+            {
                 Ok(p) => {
                     summary.poll.nominations += p.nominations;
                     summary.poll.other += p.other;
@@ -187,15 +212,17 @@ pub async fn run<S: MailSource>(
         {
             tracing::error!(error = %format!("{e:#}"), "digest failed");
         }
-        match worker::drain_once(&intake.db, &transport, &policy, Utc::now).await {
-            Ok(d) => {
-                summary.sent += d.sent;
-                summary.retried += d.retried;
-                summary.failed += d.failed;
-            }
-            Err(e) => {
-                round_failed = true;
-                tracing::error!(error = %format!("{e:#}"), "outbox drain failed");
+        if sender.is_none() {
+            match worker::drain_once(&intake.db, &transport, &policy, Utc::now).await {
+                Ok(d) => {
+                    summary.sent += d.sent;
+                    summary.retried += d.retried;
+                    summary.failed += d.failed;
+                }
+                Err(e) => {
+                    round_failed = true;
+                    tracing::error!(error = %format!("{e:#}"), "outbox drain failed");
+                }
             }
         }
         if let Err(e) = crate::consult::auto_request(&intake, Utc::now()).await {
@@ -204,6 +231,8 @@ pub async fn run<S: MailSource>(
         if let Err(e) = crate::consult::remind_and_close(&intake, Utc::now()).await {
             tracing::error!(error = %format!("{e:#}"), "consultation reminders failed");
         }
+        // Consultations, reminders and the digest may have queued letters too.
+        wake.notify_one();
         if once || cancel.is_cancelled() {
             break;
         }
@@ -227,8 +256,48 @@ pub async fn run<S: MailSource>(
         }
     }
     let _ = store::release_lease(&intake.db, "mailbox", &me).await;
+    if let Some(task) = sender {
+        // The cancellation reached the sender too; it finishes the letter in hand.
+        cancel.cancel();
+        if let Err(e) = task.await {
+            tracing::error!(error = %e, "the letter sender stopped abnormally");
+        }
+    }
     tracing::info!("intake stopped");
     Ok(summary)
+}
+
+/// The daemon's letter sender: drains the outbox whenever woken, and at least every few
+/// seconds (for retries that fall due), until cancelled.
+async fn send_loop(
+    intake: Arc<Intake>,
+    transport: Arc<Transport>,
+    policy: Arc<Policy>,
+    wake: Arc<Notify>,
+    cancel: CancellationToken,
+) {
+    let mut failures: u32 = 0;
+    loop {
+        let pause = match worker::drain_once(&intake.db, &transport, &policy, Utc::now).await {
+            Ok(_) => {
+                failures = 0;
+                Duration::from_secs(5)
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::error!(error = %format!("{e:#}"), "outbox drain failed");
+                backoff(failures)
+            }
+        };
+        if cancel.is_cancelled() {
+            return;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(pause) => {}
+            _ = cancel.cancelled() => return,
+        }
+    }
 }
 
 /// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes.
