@@ -117,7 +117,14 @@ impl Db {
 
     pub async fn begin(&self) -> anyhow::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await.context("failed to begin a transaction")?),
+            // IMMEDIATE takes SQLite's write lock at the start: a transaction that reads first
+            // and writes later could otherwise fail with SQLITE_BUSY_SNAPSHOT when another
+            // writer (the letter sender) committed in between; now it waits (busy_timeout).
+            Db::Sqlite(p) => Tx::Sqlite(
+                p.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .context("failed to begin a transaction")?,
+            ),
             Db::Postgres(p) => {
                 Tx::Postgres(p.begin().await.context("failed to begin a transaction")?)
             }
