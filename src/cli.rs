@@ -378,7 +378,11 @@ async fn run_daemon(intake: &Arc<Intake>, once: bool) -> anyhow::Result<ExitCode
             println!(
                 "new references: {}{}",
                 shown.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             );
         }
         println!(

@@ -512,19 +512,40 @@ fn verdict_in_subject(subject: &str, ours: &[String]) -> Option<reply::PartnerVe
         let mut rest = s;
         while let Some(i) = rest.find("[c-") {
             out.push_str(&rest[..i]);
-            rest = rest[i..].find(']').map(|j| &rest[i + j + 1..]).unwrap_or("");
+            rest = rest[i..]
+                .find(']')
+                .map(|j| &rest[i + j + 1..])
+                .unwrap_or("");
         }
         out.push_str(rest);
         out.split_whitespace().collect::<Vec<_>>().join(" ")
     }
     let mut rest = without_tags(&subject.to_lowercase());
-    let mut ours: Vec<String> = ours.iter().map(|o| without_tags(&o.to_lowercase())).filter(|o| !o.is_empty()).collect();
+    let mut ours: Vec<String> = ours
+        .iter()
+        .map(|o| without_tags(&o.to_lowercase()))
+        .filter(|o| !o.is_empty())
+        .collect();
     ours.sort_by_key(|o| std::cmp::Reverse(o.len()));
     for o in &ours {
         rest = rest.replace(o.as_str(), " ");
     }
-    const PREFIXES: &[&str] = &["re:", "antw:", "antwoord:", "aw:", "fw:", "fwd:", "doorst:", "wg:", "sv:", "vs:"];
-    let rest: Vec<&str> = rest.split_whitespace().filter(|w| !PREFIXES.contains(w)).collect();
+    const PREFIXES: &[&str] = &[
+        "re:",
+        "antw:",
+        "antwoord:",
+        "aw:",
+        "fw:",
+        "fwd:",
+        "doorst:",
+        "wg:",
+        "sv:",
+        "vs:",
+    ];
+    let rest: Vec<&str> = rest
+        .split_whitespace()
+        .filter(|w| !PREFIXES.contains(w))
+        .collect();
     let rest = rest.join(" ");
     let rest = rest.trim_matches(|c: char| !c.is_alphanumeric());
     if rest.is_empty() || ours.is_empty() {
@@ -542,7 +563,10 @@ fn references_in(subject: &str, prefix: &str) -> Vec<crate::domain::Reference> {
         .filter_map(|w| {
             let w = w.to_ascii_uppercase();
             let number = w.strip_prefix(&upper)?.strip_prefix('-')?;
-            let n: i64 = number.parse().ok().filter(|_| number.bytes().all(|b| b.is_ascii_digit()))?;
+            let n: i64 = number
+                .parse()
+                .ok()
+                .filter(|_| number.bytes().all(|b| b.is_ascii_digit()))?;
             Some(crate::domain::Reference::new(&upper, n))
         })
         .collect()
@@ -569,7 +593,9 @@ pub async fn remind_and_close(
         // Each change is conditional on the state still being open: an answer recorded (or
         // another daemon's reminder sent) since the list was read wins, and nothing is sent.
         if now > c.answer_by {
-            if !cs::move_consultation_state(&mut tx, c.id, &["sent", "reminded"], "no_answer", now).await? {
+            if !cs::move_consultation_state(&mut tx, c.id, &["sent", "reminded"], "no_answer", now)
+                .await?
+            {
                 continue;
             }
             store::event(
@@ -689,7 +715,13 @@ mod tests {
         assert_eq!(by, utc("2018-04-10T21:59:59Z"));
         // Across the change to summer time (25 March): still the end of the local day.
         let by = answer_deadline(utc("2018-03-20T23:30:00Z"), 7, Amsterdam);
-        assert_eq!(by, Amsterdam.with_ymd_and_hms(2018, 3, 28, 23, 59, 59).unwrap().with_timezone(&Utc));
+        assert_eq!(
+            by,
+            Amsterdam
+                .with_ymd_and_hms(2018, 3, 28, 23, 59, 59)
+                .unwrap()
+                .with_timezone(&Utc)
+        );
         // Late in the evening Dutch time counts as that Dutch day, not the UTC one.
         let by = answer_deadline(utc("2018-11-01T23:30:00Z"), 0, Amsterdam);
         assert_eq!(by, utc("2018-11-02T22:59:59Z"));
@@ -697,39 +729,82 @@ mod tests {
 
     #[test]
     fn dmarc_decides_then_a_passing_dkim_then_failures_hold_the_answer() {
-        assert!(sender_authenticated("mx.vng.nl; dkim=pass header.d=iederin.nl; spf=pass; dmarc=pass"));
-        assert!(!sender_authenticated("mx.vng.nl; dkim=none; spf=fail smtp.mailfrom=iederin.nl; dmarc=fail (p=reject)"));
+        assert!(sender_authenticated(
+            "mx.vng.nl; dkim=pass header.d=iederin.nl; spf=pass; dmarc=pass"
+        ));
+        assert!(!sender_authenticated(
+            "mx.vng.nl; dkim=none; spf=fail smtp.mailfrom=iederin.nl; dmarc=fail (p=reject)"
+        ));
         // A list or gateway broke one signature, another still verifies.
-        assert!(sender_authenticated("mx.vng.nl; dkim=fail header.d=lists.example; dkim=pass header.d=iederin.nl"));
-        assert!(sender_authenticated("mx.vng.nl; dkim=fail header.i=@x; spf=pass; dmarc=pass action=none"));
-        assert!(!sender_authenticated("mx.vng.nl; dkim=fail (signature did not verify) header.d=iederin.nl"));
-        assert!(!sender_authenticated("mx.vng.nl; spf=fail smtp.mailfrom=iederin.nl"));
+        assert!(sender_authenticated(
+            "mx.vng.nl; dkim=fail header.d=lists.example; dkim=pass header.d=iederin.nl"
+        ));
+        assert!(sender_authenticated(
+            "mx.vng.nl; dkim=fail header.i=@x; spf=pass; dmarc=pass action=none"
+        ));
+        assert!(!sender_authenticated(
+            "mx.vng.nl; dkim=fail (signature did not verify) header.d=iederin.nl"
+        ));
+        assert!(!sender_authenticated(
+            "mx.vng.nl; spf=fail smtp.mailfrom=iederin.nl"
+        ));
         // softfail, none and neutral do not hold an answer by themselves.
-        assert!(sender_authenticated("mx.vng.nl; spf=softfail smtp.mailfrom=iederin.nl; dkim=none"));
+        assert!(sender_authenticated(
+            "mx.vng.nl; spf=softfail smtp.mailfrom=iederin.nl; dkim=none"
+        ));
         assert!(sender_authenticated("mx.vng.nl; none"));
     }
 
     #[test]
     fn a_verdict_added_to_our_subject_is_read_and_our_own_words_are_not() {
-        let consult = "Vraag om advies: gemeente Zwolle als koploper VN-Verdrag (KVN-0001) [C-ABCDEFGHJK]".to_string();
-        let reminder = "Herinnering: uw advies over gemeente Zwolle (KVN-0001) [C-ABCDEFGHJK]".to_string();
+        let consult =
+            "Vraag om advies: gemeente Zwolle als koploper VN-Verdrag (KVN-0001) [C-ABCDEFGHJK]"
+                .to_string();
+        let reminder =
+            "Herinnering: uw advies over gemeente Zwolle (KVN-0001) [C-ABCDEFGHJK]".to_string();
         let ours = [consult.clone(), reminder.clone()];
         let v = |s: &str| verdict_in_subject(s, &ours).map(|v| v.as_str());
         assert_eq!(v(&format!("STEUN - RE: {consult}")), Some("support"));
         assert_eq!(v(&format!("RE: {consult} -- bezwaar")), Some("objection"));
-        assert_eq!(v(&format!("Antw: {reminder}: geen bezwaar")), Some("support"));
-        assert_eq!(v(&format!("Geen oordeel | Re: {consult}")), Some("no_opinion"));
-        assert_eq!(v(&format!("RE: {consult}")), None, "our own words carry no verdict");
+        assert_eq!(
+            v(&format!("Antw: {reminder}: geen bezwaar")),
+            Some("support")
+        );
+        assert_eq!(
+            v(&format!("Geen oordeel | Re: {consult}")),
+            Some("no_opinion")
+        );
+        assert_eq!(
+            v(&format!("RE: {consult}")),
+            None,
+            "our own words carry no verdict"
+        );
         assert_eq!(v(&format!("Re: Re: {reminder}")), None);
-        assert_eq!(v("STEUN"), Some("support"), "a subject replaced by the verdict");
-        assert_eq!(verdict_in_subject("STEUN", &[]), None, "without our subject nothing is known to strip");
+        assert_eq!(
+            v("STEUN"),
+            Some("support"),
+            "a subject replaced by the verdict"
+        );
+        assert_eq!(
+            verdict_in_subject("STEUN", &[]),
+            None,
+            "without our subject nothing is known to strip"
+        );
     }
 
     #[test]
     fn references_are_found_in_a_subject_whatever_the_case_or_brackets() {
-        let found = |s: &str| references_in(s, "KVN").iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>();
+        let found = |s: &str| {
+            references_in(s, "KVN")
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(found("Advies over KVN-0042 (Utrecht)"), vec!["KVN-0042"]);
-        assert_eq!(found("RE: [kvn-7] en (KVN-0008)"), vec!["KVN-0007", "KVN-0008"]);
+        assert_eq!(
+            found("RE: [kvn-7] en (KVN-0008)"),
+            vec!["KVN-0007", "KVN-0008"]
+        );
         assert!(found("Advies over Utrecht").is_empty());
         assert!(found("KVN- zonder nummer, ABC-0042").is_empty());
     }
