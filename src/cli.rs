@@ -101,6 +101,18 @@ pub enum Command {
     },
     /// Per nomination, each partner's state and answer, objections first.
     Consultations,
+    /// Set a partner's objection aside (staff decision, audit-logged): the nomination can then
+    /// be shortlisted. The objection itself stays on record.
+    SetAsideObjection {
+        reference: String,
+        /// The partner id from the call config (e.g. iederin, lfb).
+        partner: String,
+        /// Why staff set it aside (required).
+        #[arg(long, required = true)]
+        note: String,
+        #[arg(long, env = "USER", default_value = "staff")]
+        by: String,
+    },
     /// Mailbox connection state, last successful check, outbox backlog and failures.
     Status,
     /// The staff digest on demand, since the last daily digest: print it, or send it now.
@@ -291,6 +303,12 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             yes,
         } => consult(intake, references, candidates, yes).await,
         Command::Consultations => consultations(intake).await,
+        Command::SetAsideObjection {
+            reference,
+            partner,
+            note,
+            by,
+        } => set_aside_objection(intake, &reference, &partner, &note, &by).await,
         Command::Status => status(intake).await,
         Command::Digest { print, send, html } => {
             crate::digest::commands::digest_command(
@@ -781,6 +799,51 @@ async fn consult(
     println!(
         "letters: {} sent, {} to retry, {} failed",
         d.sent, d.retried, d.failed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn set_aside_objection(
+    intake: &Arc<Intake>,
+    reference: &str,
+    partner: &str,
+    note: &str,
+    by: &str,
+) -> anyhow::Result<ExitCode> {
+    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
+    else {
+        eprintln!("no nomination {reference}");
+        return Ok(ExitCode::from(4));
+    };
+    let cons = store::consult::consultations_of(&intake.db, s.id).await?;
+    let Some(c) = cons.iter().find(|c| c.partner_id == partner) else {
+        eprintln!("{} has no consultation with partner {partner}", s.reference);
+        return Ok(ExitCode::from(4));
+    };
+    if c.verdict.as_deref() != Some("objection") {
+        eprintln!(
+            "{}: {partner} has not objected; nothing to set aside",
+            s.reference
+        );
+        return Ok(ExitCode::from(5));
+    }
+    let now = Utc::now();
+    let mut tx = intake.db.begin().await?;
+    store::digest::override_objection(&mut tx, c.id, &format!("{note} ({by})")).await?;
+    store::event(
+        &mut tx,
+        now,
+        by,
+        "objection_set_aside",
+        Some(s.id),
+        None,
+        &format!("{partner}: {note}"),
+    )
+    .await?;
+    tx.commit().await?;
+    println!(
+        "{}: objection of {partner} set aside; it stays on record",
+        s.reference
     );
     Ok(ExitCode::SUCCESS)
 }

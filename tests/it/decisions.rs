@@ -413,3 +413,88 @@ async fn the_shortlist_from_the_sample_database_spreads_over_provinces_and_honou
         pick.why
     );
 }
+
+#[tokio::test]
+async fn staff_set_aside_an_objection_from_the_command_line_and_it_stays_on_record() {
+    let app = sample_app().await;
+    let intake = &app.intake;
+    intake::consult::request(intake, "KVN-0003", Utc::now())
+        .await
+        .unwrap();
+    let s = store::submission_by_reference(&intake.db, "KVN-0003")
+        .await
+        .unwrap()
+        .unwrap();
+    let lfb = cs::consultations_of(&intake.db, s.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.partner_id == "lfb")
+        .unwrap();
+    let mut tx = intake.db.begin().await.unwrap();
+    cs::record_answer(
+        &mut tx,
+        lfb.id,
+        Some("objection"),
+        "Wij zijn niet betrokken.",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let intake_cmd = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+            .args(args)
+            .env(
+                "INTAKE__DATABASE__URL",
+                format!("sqlite://{}", app.dir.path().join("intake.db").display()),
+            )
+            .env(
+                "INTAKE__MAILBOX__MAILDIR_PATH",
+                app.maildir.display().to_string(),
+            )
+            .env("INTAKE__OUTBOX__DIR", app.outbox.display().to_string())
+            .current_dir(crate::helpers::root())
+            .output()
+            .unwrap()
+    };
+    let no_objection = intake_cmd(&["set-aside-objection", "KVN-0003", "iederin", "--note", "x"]);
+    assert_eq!(
+        no_objection.status.code(),
+        Some(5),
+        "only an objection can be set aside"
+    );
+    let out = intake_cmd(&[
+        "set-aside-objection",
+        "KVN-0003",
+        "lfb",
+        "--note",
+        "besproken met LFB",
+        "--by",
+        "Anna",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = cs::consultations_of(&intake.db, s.id).await.unwrap();
+    let lfb = after.iter().find(|c| c.partner_id == "lfb").unwrap();
+    assert_eq!(
+        lfb.verdict.as_deref(),
+        Some("objection"),
+        "the objection stays on record"
+    );
+    assert!(
+        lfb.staff_override
+            .as_deref()
+            .unwrap_or("")
+            .contains("besproken met LFB")
+    );
+    let events = store::events_of(&intake.db, s.id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "objection_set_aside" && e.actor == "Anna")
+    );
+}
