@@ -5,7 +5,7 @@
 # Needs root (or sudo) on Debian/Ubuntu.
 set -eu
 
-packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl"
+packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl libreoffice-writer-nogui"
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

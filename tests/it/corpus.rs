@@ -240,3 +240,68 @@ async fn every_corpus_file_is_extracted_or_rejected_with_a_specific_reason() {
         office.len()
     );
 }
+
+/// With LibreOffice enabled (the test command installs `libreoffice-writer-nogui`), Word, ODT
+/// and RTF page counts are exact: equal to the manifest's LibreOffice-rendered counts for at
+/// least 95 % of the readable office files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_page_counts_are_exact_with_libreoffice_enabled() {
+    let soffice = ["soffice", "libreoffice"].iter().any(|b| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {b}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(
+        soffice,
+        "LibreOffice is not installed: run scripts/install-test-deps.sh (it installs libreoffice-writer-nogui)"
+    );
+    let dir = corpus_dir();
+    let limits = Limits {
+        libreoffice: true,
+        timeout_secs_per_document: 120,
+        ..Limits::default()
+    };
+    let rows: Vec<Row> = manifest(&dir)
+        .into_iter()
+        .filter(|r| {
+            matches!(r.kind.as_str(), "doc" | "docx" | "docm" | "odt" | "rtf") && r.pages.is_some()
+        })
+        .collect();
+    let (mut readable, mut exact, mut equal) = (0, 0, 0);
+    let mut misses = Vec::new();
+    for row in &rows {
+        let (docs, _) = run(dir.clone(), row, &limits).await;
+        let Some(d) = docs.first() else { continue };
+        if d.status != documents::Status::Ok {
+            continue;
+        }
+        readable += 1;
+        if d.page_basis == Some(documents::PageBasis::Exact) {
+            exact += 1;
+        }
+        if d.pages == row.pages {
+            equal += 1;
+        } else {
+            misses.push(format!(
+                "{}: {:?} vs {:?} ({:?})",
+                row.path, d.pages, row.pages, d.page_basis
+            ));
+        }
+    }
+    println!(
+        "libreoffice: {readable} readable office files, {exact} rendered exactly, {equal} equal to the manifest"
+    );
+    assert!(
+        readable >= 35,
+        "expected the corpus's readable office files, ran {readable}"
+    );
+    assert!(
+        exact * 100 >= readable * 95,
+        "LibreOffice rendered only {exact} of {readable}: {misses:?}"
+    );
+    assert!(
+        equal * 100 >= readable * 95,
+        "only {equal} of {readable} equal: {misses:?}"
+    );
+}
