@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages the integration tests start as real servers: Dovecot (IMAP),
+# Installs the Debian packages the tests need: Dovecot (IMAP), LibreOffice Writer (exact page
+# counts of Word/ODT files),
 # Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts) and openssl
 # (self-signed test certificates). Idempotent: installs only what is missing, quietly.
 # Needs root (or sudo) on Debian/Ubuntu.
