@@ -27,7 +27,7 @@ use crate::domain::{EmailAddress, MailKind, MessageStatus, Reference};
 use crate::letters::{self, ConfirmationContext, ConfirmationDoc, Outgoing, Templates};
 use crate::mail::{self, MailFacts};
 use crate::mailbox::{Disposition, Fetched};
-use crate::store::{self, Db, NewClaim, NewDocument, NewMessage, NewOutbox, NewSubmission, Tx};
+use crate::store::{self, Db, NewClaim, NewDocument, NewMessage, NewSubmission, Tx};
 
 /// Everything the pipeline needs, built once at start-up.
 pub struct Intake {
@@ -794,34 +794,27 @@ async fn store_nomination(
             if let Some(p) = &parent {
                 references.push(p.clone());
             }
-            let raw_letter = letters::build(&Outgoing {
-                from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                from_address: intake.cfg.settings.mailbox.address.clone(),
-                reply_to: None,
-                to: to.as_str().to_string(),
-                subject: subject.clone(),
-                text,
-                html,
-                message_id: msgid.clone(),
-                in_reply_to: parent,
-                references,
-                automatic: true,
-                date: Some(now),
-                ..Outgoing::default()
-            })?;
-            confirmation = store::enqueue(
+            confirmation = crate::outbox::queue_letter(
                 tx,
-                &NewOutbox {
-                    key: &format!("confirmation:{reference}"),
-                    kind: "confirmation",
-                    submission_id: Some(submission_id),
-                    recipient: to.as_str(),
-                    sender: &intake.cfg.settings.mailbox.address,
-                    subject: &subject,
-                    message_id: &msgid,
-                    raw: &raw_letter,
-                    now,
+                &Outgoing {
+                    from_name: intake.cfg.settings.mailbox.display_name.clone(),
+                    from_address: intake.cfg.settings.mailbox.address.clone(),
+                    reply_to: None,
+                    to: to.as_str().to_string(),
+                    subject: subject.clone(),
+                    text,
+                    html,
+                    message_id: msgid.clone(),
+                    in_reply_to: parent,
+                    references,
+                    automatic: true,
+                    date: Some(now),
+                    ..Outgoing::default()
                 },
+                &format!("confirmation:{reference}"),
+                "confirmation",
+                Some(submission_id),
+                now,
             )
             .await?;
         }

@@ -14,7 +14,7 @@ use crate::domain::EmailAddress;
 use crate::letters::{OutAttachment, Outgoing};
 use crate::mail::MailFacts;
 use crate::pipeline::Intake;
-use crate::store::{self, NewOutbox, Tx, consult as cs};
+use crate::store::{self, Tx, consult as cs};
 
 fn verdict_nl(v: &str) -> String {
     match v {
@@ -123,39 +123,32 @@ pub async fn request(
             token::subject_tag(&tok)
         );
         for addr in &p.addresses {
-            let letter = crate::letters::build(&Outgoing {
-                from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                from_address: intake.cfg.settings.mailbox.address.clone(),
-                reply_to: Some(token::reply_address(
-                    &intake.cfg.settings.mailbox.address,
-                    &tok,
-                )),
-                to: addr.clone(),
-                subject: subject.clone(),
-                text: text.clone(),
-                html: html.clone(),
-                message_id: msgid.clone(),
-                attachments: vec![OutAttachment {
-                    name: format!("voordracht-{}.eml", s.reference),
-                    content_type: "message/rfc822".into(),
-                    bytes: raw.clone(),
-                }],
-                date: Some(now),
-                ..Outgoing::default()
-            })?;
-            store::enqueue(
+            crate::outbox::queue_letter(
                 &mut tx,
-                &NewOutbox {
-                    key: &format!("consultation:{}:{}:{}", s.reference, p.id, addr),
-                    kind: "consultation",
-                    submission_id: Some(s.id),
-                    recipient: addr,
-                    sender: &intake.cfg.settings.mailbox.address,
-                    subject: &subject,
-                    message_id: &msgid,
-                    raw: &letter,
-                    now,
+                &Outgoing {
+                    from_name: intake.cfg.settings.mailbox.display_name.clone(),
+                    from_address: intake.cfg.settings.mailbox.address.clone(),
+                    reply_to: Some(token::reply_address(
+                        &intake.cfg.settings.mailbox.address,
+                        &tok,
+                    )),
+                    to: addr.clone(),
+                    subject: subject.clone(),
+                    text: text.clone(),
+                    html: html.clone(),
+                    message_id: msgid.clone(),
+                    attachments: vec![OutAttachment {
+                        name: format!("voordracht-{}.eml", s.reference),
+                        content_type: "message/rfc822".into(),
+                        bytes: raw.clone(),
+                    }],
+                    date: Some(now),
+                    ..Outgoing::default()
                 },
+                &format!("consultation:{}:{}:{}", s.reference, p.id, addr),
+                "consultation",
+                Some(s.id),
+                now,
             )
             .await?;
         }
@@ -445,36 +438,29 @@ pub async fn record_answer(
         earlier + 1,
         to_domain(&intake.cfg.settings.mailbox.address)
     );
-    let letter = crate::letters::build(&Outgoing {
-        from_name: intake.cfg.settings.mailbox.display_name.clone(),
-        from_address: intake.cfg.settings.mailbox.address.clone(),
-        reply_to: Some(token::reply_address(
-            &intake.cfg.settings.mailbox.address,
-            &c.token,
-        )),
-        to: to.as_str().to_string(),
-        subject: subject.clone(),
-        text,
-        html,
-        message_id: msgid.clone(),
-        in_reply_to: f.message_id.as_ref().map(|m| format!("<{m}>")),
-        automatic: true,
-        date: Some(now),
-        ..Outgoing::default()
-    })?;
-    store::enqueue(
+    crate::outbox::queue_letter(
         tx,
-        &NewOutbox {
-            key: &format!("thanks:{}:{}", c.id, earlier + 1),
-            kind: "thanks",
-            submission_id: Some(c.submission_id),
-            recipient: to.as_str(),
-            sender: &intake.cfg.settings.mailbox.address,
-            subject: &subject,
-            message_id: &msgid,
-            raw: &letter,
-            now,
+        &Outgoing {
+            from_name: intake.cfg.settings.mailbox.display_name.clone(),
+            from_address: intake.cfg.settings.mailbox.address.clone(),
+            reply_to: Some(token::reply_address(
+                &intake.cfg.settings.mailbox.address,
+                &c.token,
+            )),
+            to: to.as_str().to_string(),
+            subject: subject.clone(),
+            text,
+            html,
+            message_id: msgid.clone(),
+            in_reply_to: f.message_id.as_ref().map(|m| format!("<{m}>")),
+            automatic: true,
+            date: Some(now),
+            ..Outgoing::default()
         },
+        &format!("thanks:{}:{}", c.id, earlier + 1),
+        "thanks",
+        Some(c.submission_id),
+        now,
     )
     .await?;
     Ok(())
@@ -658,36 +644,29 @@ pub async fn remind_and_close(
                     p.id,
                     to_domain(&intake.cfg.settings.mailbox.address)
                 );
-                let letter = crate::letters::build(&Outgoing {
-                    from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                    from_address: intake.cfg.settings.mailbox.address.clone(),
-                    reply_to: Some(token::reply_address(
-                        &intake.cfg.settings.mailbox.address,
-                        &c.token,
-                    )),
-                    to: addr.clone(),
-                    subject: subject.clone(),
-                    text: text.clone(),
-                    html: html.clone(),
-                    message_id: msgid.clone(),
-                    in_reply_to: Some(c.request_msgid.clone()),
-                    references: vec![c.request_msgid.clone()],
-                    date: Some(now),
-                    ..Outgoing::default()
-                })?;
-                store::enqueue(
+                crate::outbox::queue_letter(
                     &mut tx,
-                    &NewOutbox {
-                        key: &format!("reminder:{}:{}:{}", s.reference, p.id, addr),
-                        kind: "reminder",
-                        submission_id: Some(s.id),
-                        recipient: addr,
-                        sender: &intake.cfg.settings.mailbox.address,
-                        subject: &subject,
-                        message_id: &msgid,
-                        raw: &letter,
-                        now,
+                    &Outgoing {
+                        from_name: intake.cfg.settings.mailbox.display_name.clone(),
+                        from_address: intake.cfg.settings.mailbox.address.clone(),
+                        reply_to: Some(token::reply_address(
+                            &intake.cfg.settings.mailbox.address,
+                            &c.token,
+                        )),
+                        to: addr.clone(),
+                        subject: subject.clone(),
+                        text: text.clone(),
+                        html: html.clone(),
+                        message_id: msgid.clone(),
+                        in_reply_to: Some(c.request_msgid.clone()),
+                        references: vec![c.request_msgid.clone()],
+                        date: Some(now),
+                        ..Outgoing::default()
                     },
+                    &format!("reminder:{}:{}:{}", s.reference, p.id, addr),
+                    "reminder",
+                    Some(s.id),
+                    now,
                 )
                 .await?;
             }

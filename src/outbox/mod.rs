@@ -8,3 +8,32 @@ pub mod transport;
 pub mod worker;
 
 pub use worker::{DrainOutcome, drain_once};
+
+/// Builds a letter and adds it to the outbox in `tx` under `key` (unless a row with that key
+/// exists). Recipient, sender, subject and Message-ID come from the letter itself, so they can
+/// never disagree. True when added.
+pub async fn queue_letter(
+    tx: &mut crate::store::Tx,
+    letter: &crate::letters::Outgoing,
+    key: &str,
+    kind: &str,
+    submission_id: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<bool> {
+    let raw = crate::letters::build(letter)?;
+    crate::store::enqueue(
+        tx,
+        &crate::store::NewOutbox {
+            key,
+            kind,
+            submission_id,
+            recipient: &letter.to,
+            sender: &letter.from_address,
+            subject: &letter.subject,
+            message_id: &letter.message_id,
+            raw: &raw,
+            now,
+        },
+    )
+    .await
+}
