@@ -316,6 +316,9 @@ pub async fn record_answer(
         Some("afzender is geen geregistreerd adres van deze partner")
     } else if auth_failed {
         Some("de afzender is niet echt bevonden (DKIM/SPF/DMARC mislukt)")
+    } else if verdict.is_none() && c.verdict.is_some() {
+        // A vague later message ("Dank!") never erases a clear verdict: staff read it.
+        Some("geen duidelijk oordeel; het eerdere oordeel blijft staan")
     } else {
         None
     };
@@ -326,33 +329,6 @@ pub async fn record_answer(
             message_id,
             &from,
             verdict,
-            &reading.motivation,
-            false,
-            Some(why),
-            now,
-        )
-        .await?;
-        store::event(
-            tx,
-            now,
-            "intake",
-            "answer_held",
-            Some(c.submission_id),
-            Some(message_id),
-            why,
-        )
-        .await?;
-        return Ok(());
-    }
-    if verdict.is_none() && c.verdict.is_some() {
-        // A vague later message ("Dank!") never erases a clear verdict: staff read it.
-        let why = "geen duidelijk oordeel; het eerdere oordeel blijft staan";
-        cs::insert_answer(
-            tx,
-            Some(c.id),
-            message_id,
-            &from,
-            None,
             &reading.motivation,
             false,
             Some(why),
