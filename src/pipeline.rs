@@ -546,7 +546,9 @@ async fn link_bounce(
     let mut candidates: Vec<String> = f.in_reply_to.iter().chain(&f.references).cloned().collect();
     for line in text.lines() {
         let l = line.trim_start();
-        if l.len() > 11 && l[..11].eq_ignore_ascii_case("message-id:") {
+        if let Some(head) = l.get(..11)
+            && head.eq_ignore_ascii_case("message-id:")
+        {
             candidates.push(l[11..].trim().to_string());
         }
     }

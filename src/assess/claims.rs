@@ -265,9 +265,12 @@ fn split_unit(text: &str, ustart: usize, uend: usize, lex: &Lexicon) -> Vec<(usi
         let mut split = !next.is_lowercase();
         if split && c == '.' && j == i + 1 {
             // the word before the period: an abbreviation or initials do not end a sentence
+            // The byte after the whitespace char, whatever its width (U+00A0 is two bytes).
             let word_start = s[..pos]
-                .rfind(|ch: char| ch.is_whitespace())
-                .map(|p| p + 1)
+                .char_indices()
+                .rev()
+                .find(|(_, ch)| ch.is_whitespace())
+                .map(|(p, ch)| p + ch.len_utf8())
                 .unwrap_or(0);
             let word = s[word_start..pos].trim_start_matches(['(', '"', '\'', '“', '‘']);
             let folded = text::fold(word);
