@@ -308,7 +308,12 @@ async fn analyse_nomination(
     arrived_at: DateTime<Utc>,
 ) -> NominationAnalysis {
     let call = &intake.cfg.call;
-    let docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
+    let mut docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
+    // File names come from the sender: cleaned once, before any finding, letter or row uses them.
+    for d in &mut docs {
+        d.name = d.name.as_deref().map(safe_name);
+        d.path = crate::clean::line(&d.path, 2 * crate::clean::MAX_NAME);
+    }
     let roles = pages::roles(&docs);
     let page_finding = pages::page_finding(&docs, &roles, call.max_pages);
     let deadline = assess::deadline::check(arrived_at, call);
