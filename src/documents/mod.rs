@@ -12,6 +12,7 @@
 //! and it does not judge the page limit (that is `assess`).
 
 pub mod cli;
+mod depth;
 mod detect;
 mod doc;
 mod docx;
@@ -33,6 +34,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
+pub use depth::mime_depth_exceeds;
 pub use detect::detect;
 pub use html::html_to_text;
 
@@ -55,14 +57,30 @@ pub struct Limits {
     pub max_compression_ratio: u32,
     /// Deepest nesting of containers (forwarded message in a ZIP in a `winmail.dat` ...).
     pub max_nesting_depth: u32,
+    /// Deepest MIME nesting of one mail (multipart containers and attached messages counted
+    /// together; the torture test of the corpus reaches 6), checked on the raw bytes before
+    /// the mail is parsed at all; a deeper mail is not parsed and is reported `too_large`.
+    pub max_mime_depth: u32,
     /// Most documents taken from one mail; the rest are reported `too_large`.
     pub max_documents: u32,
     /// Pages of one PDF whose text is extracted; the page count itself is always exact.
     pub max_pages: u32,
-    /// Characters of text kept per document; extraction stops there.
+    /// Characters of text kept per document (body, attachment, file in an archive); the rest
+    /// is cut and the document's reason says so. A two-page letter is about 6,000.
     pub max_text_chars: u64,
-    /// Seconds one document may take to extract before it is reported `unreadable`.
+    /// Characters of text kept per mail, over all its documents in order (body first);
+    /// documents past it keep their page count but lose (part of) their text.
+    pub max_mail_text_chars: u64,
+    /// Seconds one document may take to extract before it is reported `unreadable`; the
+    /// document worker running it is killed then.
     pub timeout_secs_per_document: u64,
+    /// The executable started as the document worker (`<path> document-worker`), which parses
+    /// PDF and office files in a child process under memory and CPU limits. `None`: the
+    /// running `intake` binary itself. Tests set it to the built `intake` binary.
+    pub worker_path: Option<PathBuf>,
+    /// Memory (address space) one document worker may use, in MB; a document that needs more
+    /// is reported `unreadable`.
+    pub worker_memory_mb: u64,
     /// Largest inline image (bytes) referenced from the HTML body that is treated as a
     /// signature logo and skipped rather than reported as a scan.
     pub max_signature_image_bytes: u64,
@@ -84,10 +102,14 @@ impl Default for Limits {
             max_archive_entries: 2000,
             max_compression_ratio: 200,
             max_nesting_depth: 5,
+            max_mime_depth: 20,
             max_documents: 100,
             max_pages: 1000,
-            max_text_chars: 4_000_000,
+            max_text_chars: 100_000,
+            max_mail_text_chars: 300_000,
             timeout_secs_per_document: 30,
+            worker_path: None,
+            worker_memory_mb: 384,
             max_signature_image_bytes: 200 * 1024,
             libreoffice: false,
             libreoffice_path: None,
