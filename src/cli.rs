@@ -178,6 +178,10 @@ pub enum Command {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Internal: parse one document sent on stdin (the intake starts this itself, under
+    /// memory and CPU limits).
+    #[command(name = "document-worker", hide = true)]
+    DocumentWorker,
     /// Send the letters to selected and not-selected municipalities through the outbox.
     ///
     /// Only after both office holders ratified; one letter per nomination, never twice.
@@ -237,6 +241,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             crate::documents::cli::extract_command(&files, text, &limits).await
         }
+        Command::DocumentWorker => Ok(crate::documents::worker::serve()),
         Command::Eval { dir } => {
             let cfg = match load(&cli.config) {
                 Ok(c) => c,
@@ -338,9 +343,10 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             crate::digest::commands::ratify_command(intake, &by, note.as_deref()).await
         }
         Command::Letters { send } => crate::digest::commands::letters_command(intake, send).await,
-        Command::CheckConfig | Command::Extract { .. } | Command::Eval { .. } => {
-            Ok(ExitCode::from(2))
-        }
+        Command::CheckConfig
+        | Command::Extract { .. }
+        | Command::Eval { .. }
+        | Command::DocumentWorker => Ok(ExitCode::from(2)),
     }
 }
 

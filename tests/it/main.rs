@@ -10,6 +10,7 @@ mod digest;
 mod documents;
 mod faults;
 mod helpers;
+mod hostile;
 mod imap;
 mod outbox;
 mod pipeline;
