@@ -181,7 +181,11 @@ pub enum Command {
     /// Internal: parse one document sent on stdin (the intake starts this itself, under
     /// memory and CPU limits).
     #[command(name = "document-worker", hide = true)]
-    DocumentWorker,
+    DocumentWorker {
+        /// Process id of the intake that started it: the worker stops when it is gone.
+        #[arg(long)]
+        parent: u32,
+    },
     /// Send the letters to selected and not-selected municipalities through the outbox.
     ///
     /// Only after both office holders ratified; one letter per nomination, never twice.
@@ -241,7 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             crate::documents::cli::extract_command(&files, text, &limits).await
         }
-        Command::DocumentWorker => Ok(crate::documents::worker::serve()),
+        Command::DocumentWorker { parent } => Ok(crate::documents::worker::serve(parent)),
         Command::Eval { dir } => {
             let cfg = match load(&cli.config) {
                 Ok(c) => c,
@@ -346,7 +350,7 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
         Command::CheckConfig
         | Command::Extract { .. }
         | Command::Eval { .. }
-        | Command::DocumentWorker => Ok(ExitCode::from(2)),
+        | Command::DocumentWorker { .. } => Ok(ExitCode::from(2)),
     }
 }
 

@@ -7,9 +7,9 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = intake::cli::Cli::parse();
-    if let intake::cli::Command::DocumentWorker = cli.command {
+    if let intake::cli::Command::DocumentWorker { parent } = cli.command {
         // The document worker parses one document synchronously: no runtime, no logging.
-        return intake::documents::worker::serve();
+        return intake::documents::worker::serve(parent);
     }
     intake::cli::init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -2,16 +2,17 @@
 //! process, so that a hostile file can cost at most one child — never the memory, a core or
 //! the life of the intake itself.
 //!
-//! Parent side ([`extract`]): starts `<worker> document-worker` (the running `intake` by
-//! default, [`Limits::worker_path`] in tests) in a process group of its own, writes one
-//! request on its stdin (a JSON line, then the document's bytes) and reads one JSON
-//! [`Extracted`] from its stdout. At the deadline the whole group is killed; a child that is
-//! killed, crashes or runs out of memory yields an `unreadable` extraction with a specific
-//! reason. The child is also killed when its future is dropped (daemon shutdown).
+//! Parent side (`extract`): starts `<worker> document-worker --parent PID` (the running
+//! `intake` by default, [`Limits::worker_path`] in tests) in a process group of its own, with
+//! an empty environment (no secrets), writes one request on its stdin (a JSON line, then the
+//! document's bytes) and reads one JSON `Extracted` from its stdout. At the deadline the whole
+//! group is killed; a child that is killed, crashes or runs out of memory yields an
+//! `unreadable` extraction with a specific reason. The child is also killed when its future
+//! is dropped (daemon shutdown).
 //!
-//! Child side ([`serve`]): exits when the parent dies, limits its own
-//! address space ([`Limits::worker_memory_mb`]) and CPU seconds with `setrlimit`, extracts the
-//! one document and answers. It never logs; its stderr is read only for the reason it died.
+//! Child side ([`serve`]): exits when the parent is gone, limits its own address space
+//! ([`Limits::worker_memory_mb`]) and CPU seconds with `setrlimit`, extracts the one
+//! document and answers. It never logs; its stderr is read only for the reason it died.
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -40,8 +41,6 @@ const STDERR_TAIL: usize = 16 * 1024;
 struct Request {
     format: Format,
     limits: Limits,
-    /// The parent's process id: a worker whose parent is already gone stops at once.
-    parent: u32,
     /// Length of the document that follows the request line.
     bytes: u64,
 }
@@ -128,7 +127,6 @@ async fn run(format: Format, bytes: &[u8], limits: &Limits) -> Result<Extracted,
     let request = Request {
         format,
         limits: limits.clone(),
-        parent: std::process::id(),
         bytes: bytes.len() as u64,
     };
     let mut line = serde_json::to_vec(&request)
@@ -137,15 +135,23 @@ async fn run(format: Format, bytes: &[u8], limits: &Limits) -> Result<Extracted,
 
     let mut command = tokio::process::Command::new(&exe);
     command
-        .arg(SUBCOMMAND)
+        // The parent's pid: the worker stops when it is gone (and it shows in `ps`).
+        .args([SUBCOMMAND, "--parent", &std::process::id().to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Nothing of the intake's environment (secrets) reaches a parser of hostile files.
+        .env_clear()
         // One malloc arena: threads would otherwise reserve 64 MB of address space each.
         .env("MALLOC_ARENA_MAX", "1")
         .env("RUST_BACKTRACE", "0")
         .process_group(0)
         .kill_on_drop(true);
+    for var in ["PATH", "TMPDIR"] {
+        if let Some(value) = std::env::var_os(var) {
+            command.env(var, value);
+        }
+    }
     let mut child = command
         .spawn()
         .map_err(|e| Failure::Worker(format!("cannot start {}: {e}", exe.display())))?;
@@ -236,10 +242,10 @@ fn failure_of(status: std::process::ExitStatus, stderr_tail: &[u8]) -> Failure {
     }
 }
 
-/// Runs the worker (the hidden `intake document-worker`): one request from stdin, one answer
-/// on stdout. Exit code 0 when an answer was written, 2 for a bad request, 3 when the parent
-/// is gone.
-pub fn serve() -> ExitCode {
+/// Runs the worker (the hidden `intake document-worker --parent PID`): one request from stdin,
+/// one answer on stdout. Exit code 0 when an answer was written, 2 for a bad request, 3 when
+/// the parent is gone.
+pub fn serve(parent: u32) -> ExitCode {
     // A panic inside a parser is caught and becomes a reason; the default hook would only
     // print it.
     std::panic::set_hook(Box::new(|_| {}));
@@ -258,10 +264,10 @@ pub fn serve() -> ExitCode {
         eprintln!("document-worker: not a document request");
         return ExitCode::from(2);
     };
-    if parent_pid() != i64::from(request.parent) {
+    if parent_pid() != i64::from(parent) {
         return ExitCode::from(3);
     }
-    watch_parent(request.parent);
+    watch_parent(parent);
     limit_self(&request.limits);
 
     let mut bytes = Vec::new();

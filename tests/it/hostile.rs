@@ -183,10 +183,10 @@ pub fn mail_with_pdf(pdf: &[u8]) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Processes of this machine started with `marker` in their environment (the intake and its
-/// document workers inherit it).
-fn processes_with(marker: &str) -> Vec<(u32, String)> {
-    let needle = format!("INTAKE_TEST_MARKER={marker}");
+/// Document workers started by the intake with process id `intake` (their command line
+/// names their parent), alive or not yet reaped.
+fn workers_of(intake: u32) -> Vec<(u32, String)> {
+    let needle = format!("document-worker --parent {intake}");
     let mut found = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return found;
@@ -199,24 +199,20 @@ fn processes_with(marker: &str) -> Vec<(u32, String)> {
         else {
             continue;
         };
-        let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
-        if env.split(|&b| b == 0).any(|var| var == needle.as_bytes()) {
-            let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.trim_end().ends_with(&needle) {
+            found.push((pid, cmd));
         }
     }
     found
 }
 
-fn marker() -> String {
-    format!("{}-{}", std::process::id(), rand::random::<u64>())
-}
-
 /// `intake ARGS` in the repository root with the given environment, waited for at most
-/// `limit` (a hang fails the test; it is not a speed check).
-fn intake(args: &[&str], env: &[(&str, String)], limit: Duration) -> Output {
+/// `limit` (a hang fails the test; it is not a speed check). Also returns its process id.
+fn intake(args: &[&str], env: &[(&str, String)], limit: Duration) -> (Output, u32) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_intake"));
     cmd.args(args)
         .current_dir(crate::helpers::root())
@@ -227,10 +223,11 @@ fn intake(args: &[&str], env: &[(&str, String)], limit: Duration) -> Output {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("intake starts");
+    let pid = child.id();
     let started = Instant::now();
     loop {
         if let Some(_status) = child.try_wait().expect("wait") {
-            return child.wait_with_output().expect("output");
+            return (child.wait_with_output().expect("output"), pid);
         }
         if started.elapsed() > limit {
             let _ = child.kill();
@@ -273,7 +270,7 @@ fn database_env(dir: &Path) -> Vec<(&'static str, String)> {
 fn intake_extract_reports_a_mail_nested_fifty_thousand_deep_and_exits() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "diep.eml", &deeply_nested_mail(50_000));
-    let out = intake(&["extract", &file], &[], Duration::from_secs(120));
+    let (out, _) = intake(&["extract", &file], &[], Duration::from_secs(120));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -291,7 +288,7 @@ fn intake_extract_reports_a_mail_nested_fifty_thousand_deep_and_exits() {
 fn intake_ingest_stores_a_mail_nested_fifty_thousand_deep_and_exits() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "diep.eml", &deeply_nested_mail(50_000));
-    let out = intake(
+    let (out, _) = intake(
         &["ingest", &file],
         &database_env(dir.path()),
         Duration::from_secs(300),
@@ -312,16 +309,12 @@ fn intake_ingest_stores_a_mail_nested_fifty_thousand_deep_and_exits() {
 fn intake_extract_stops_a_pdf_that_keeps_a_core_busy_and_leaves_no_worker() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "draaien.pdf", &cpu_spinner_pdf());
-    let mark = marker();
-    let out = intake(
+    let (out, pid) = intake(
         &["extract", &file],
-        &[
-            (
-                "INTAKE__DOCUMENTS__TIMEOUT_SECS_PER_DOCUMENT",
-                "3".to_string(),
-            ),
-            ("INTAKE_TEST_MARKER", mark.clone()),
-        ],
+        &[(
+            "INTAKE__DOCUMENTS__TIMEOUT_SECS_PER_DOCUMENT",
+            "3".to_string(),
+        )],
         Duration::from_secs(120),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -330,8 +323,8 @@ fn intake_extract_stops_a_pdf_that_keeps_a_core_busy_and_leaves_no_worker() {
         stdout.contains("unreadable: the PDF could not be read: it took longer than 3 s"),
         "{stdout}"
     );
-    let left = processes_with(&mark);
-    assert!(left.is_empty(), "processes left behind: {left:?}");
+    let left = workers_of(pid);
+    assert!(left.is_empty(), "workers left behind: {left:?}");
 }
 
 #[test]
@@ -340,7 +333,7 @@ fn intake_extract_reports_a_pdf_that_inflates_to_gigabytes_as_using_too_much_mem
     let bomb = memory_bomb_pdf();
     assert!(bomb.len() < 64 * 1024, "a few KB: {}", bomb.len());
     let file = write(dir.path(), "bom.pdf", &bomb);
-    let out = intake(&["extract", &file], &[], Duration::from_secs(120));
+    let (out, _) = intake(&["extract", &file], &[], Duration::from_secs(120));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -361,11 +354,9 @@ async fn the_daemon_stopped_by_sigterm_while_a_pdf_spins_leaves_no_worker_behind
         mail_with_pdf(&cpu_spinner_pdf()),
     )
     .expect("deliver");
-    let mark = marker();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_intake"));
     cmd.arg("run")
         .current_dir(crate::helpers::root())
-        .env("INTAKE_TEST_MARKER", &mark)
         .env("INTAKE__MAILBOX__POLL_INTERVAL_SECS", "1")
         // The daemon finishes the mail in hand before it stops: the worker is killed at
         // this deadline, and nothing of it may outlive the daemon.
@@ -377,11 +368,11 @@ async fn the_daemon_stopped_by_sigterm_while_a_pdf_spins_leaves_no_worker_behind
         cmd.env(k, v);
     }
     let mut daemon = cmd.spawn().expect("daemon starts");
+    let pid = daemon.id();
     // Wait (bounded) until a document worker is busy with the PDF.
     let started = Instant::now();
     let worker_seen = loop {
-        let procs = processes_with(&mark);
-        if procs.iter().any(|(_, cmd)| cmd.contains("document-worker")) {
+        if !workers_of(pid).is_empty() {
             break true;
         }
         if started.elapsed() > Duration::from_secs(120) {
@@ -411,6 +402,6 @@ async fn the_daemon_stopped_by_sigterm_while_a_pdf_spins_leaves_no_worker_behind
     assert!(exited, "the daemon did not exit after SIGTERM: {log}");
     // The worker polls for its parent twice a second.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let left = processes_with(&mark);
-    assert!(left.is_empty(), "processes left behind: {left:?}\n{log}");
+    let left = workers_of(pid);
+    assert!(left.is_empty(), "workers left behind: {left:?}\n{log}");
 }
