@@ -225,7 +225,13 @@ async fn analyse(
     file_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Analysis> {
-    let facts = mail::facts(raw);
+    let max_depth = intake.cfg.settings.documents.max_mime_depth as usize;
+    let facts = mail::facts_within(raw, max_depth);
+    if facts.too_deep {
+        anyhow::bail!(
+            "the mail is nested more than {max_depth} levels deep (multipart parts and attached messages); it was not opened"
+        );
+    }
     let (arrived_at, arrival_source) = mail::arrival(internal_date, &facts, file_time, now);
     let recipients: Vec<&str> = facts.recipients.iter().map(String::as_str).collect();
     let token = crate::consult::token::find_token(

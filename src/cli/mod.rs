@@ -202,6 +202,14 @@ pub enum Command {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Internal: parse one document sent on stdin (the intake starts this itself, under
+    /// memory and CPU limits).
+    #[command(name = "document-worker", hide = true)]
+    DocumentWorker {
+        /// Process id of the intake that started it: the worker stops when it is gone.
+        #[arg(long)]
+        parent: u32,
+    },
     /// Send the letters to selected and not-selected municipalities through the outbox.
     ///
     /// Only after both office holders ratified; one letter per nomination, never twice.
@@ -261,6 +269,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             crate::documents::cli::extract_command(&files, text, &limits).await
         }
+        Command::DocumentWorker { parent } => Ok(crate::documents::worker::serve(parent)),
         Command::Eval { dir } => {
             let cfg = match load(&cli.config) {
                 Ok(c) => c,
@@ -343,9 +352,10 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
         } => staff::decide_command(intake, &reference, decision, &note, &by).await,
         Command::Ratify { by, note } => staff::ratify_command(intake, &by, note.as_deref()).await,
         Command::Letters { send } => staff::letters_command(intake, send).await,
-        Command::CheckConfig | Command::Extract { .. } | Command::Eval { .. } => {
-            Ok(ExitCode::from(2))
-        }
+        Command::CheckConfig
+        | Command::Extract { .. }
+        | Command::Eval { .. }
+        | Command::DocumentWorker { .. } => Ok(ExitCode::from(2)),
     }
 }
 

@@ -11,6 +11,7 @@ mod documents;
 mod faults;
 mod hardening;
 mod helpers;
+mod hostile;
 mod imap;
 mod outbox;
 mod pipeline;
