@@ -93,6 +93,8 @@ pub(crate) struct Sent {
     pub bullet: bool,
     /// The line is a mail or letter header (`Onderwerp: ...`).
     pub header: bool,
+    /// The unit is a table cell or a "Label: text" line.
+    pub item: bool,
 }
 
 const BULLETS: &[char] = &[
@@ -377,18 +379,26 @@ fn split_unit(text: &str, ustart: usize, uend: usize, lex: &Lexicon) -> Vec<(usi
 
 pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
     let lines = split_lines(text, lex);
-    let max_line = lines
+    // hard-wrapped when (nearly) every line is short: one long disclaimer or URL line under a
+    // wrapped mail does not count
+    let lens: Vec<usize> = lines
         .iter()
+        .filter(|l| !l.blank)
         .map(|l| text[l.start..l.end].chars().count())
-        .max()
-        .unwrap_or(0);
-    let wrapped = max_line <= lex.splitter.wrapped_max_line_chars;
+        .collect();
+    let long = lens
+        .iter()
+        .filter(|&&n| n > lex.splitter.wrapped_max_line_chars)
+        .count();
+    let wrapped = long * 10 <= lens.len();
     // group lines into units
     struct Unit {
         start: usize,
         end: usize,
         bullet: bool,
         header: bool,
+        /// A table cell or a "Label: text" line: a line that stands for itself.
+        item: bool,
     }
     let mut units: Vec<Unit> = Vec::new();
     let mut open = false;
@@ -426,6 +436,7 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
                 end: l.end,
                 bullet: l.bullet,
                 header: l.header,
+                item: l.labelled || l.cell,
             });
         }
         open = true;
@@ -447,6 +458,7 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
                 unit: ui,
                 bullet: u.bullet,
                 header: u.header,
+                item: u.item,
             });
         }
     }
@@ -790,9 +802,9 @@ fn actors(a: &Analysed, lex: &Lexicon, inherited: bool) -> Actors {
     // agent: `door X`; co-actor: `samen met X`, `in overleg met X`
     let subject_zone = 6;
     let residents_act = inherited
-        || res.iter().any(|&i| {
-            i < subject_zone || before(i, 3, &["door", "met", "samen"]) || before(i, 2, &["van"])
-        });
+        || res
+            .iter()
+            .any(|&i| i < subject_zone || before(i, 3, &["door", "samen"]));
     let municipality_only = res.is_empty() && !inherited && muni.iter().any(|&i| i < subject_zone);
     Actors {
         residents_act,
@@ -849,10 +861,22 @@ fn walk(doc: &DocText, lex: &Lexicon) -> Vec<Walked> {
         let act = actors(&a, lex, follow_up && carry.prev_residents);
         let mut ctx = carry.section.clone();
         ctx.extend(carry.unit_ctx.iter().cloned());
-        if follow_up {
-            ctx.extend(carry.prev_targets.iter().cloned());
-        }
-        let candidates = candidates(&a, lex, &ctx, carry.weak_section, act, follow_up);
+        // a follow-up gets the bonus of what the previous sentence was about, but that does not
+        // decide which criterion it is evidence for
+        let inherited = if follow_up {
+            carry.prev_targets.clone()
+        } else {
+            HashSet::new()
+        };
+        let candidates = candidates(
+            &a,
+            lex,
+            &ctx,
+            &inherited,
+            carry.weak_section,
+            act,
+            follow_up,
+        );
         carry.prev_targets = candidates
             .iter()
             .filter(|c| {
@@ -892,7 +916,17 @@ fn is_heading(s: &Sent, sentence: &str, a: &Analysed, lex: &Lexicon, carry: &mut
         .last()
         .unwrap_or(' ');
     let final_stop = matches!(last, '.' | '!' | '…');
-    let heading = s.unit_len == 1 && !s.bullet && !final_stop && n_words <= th.heading_max_words;
+    // a line with a verb is a statement, not a heading, once it is longer than a short title
+    let has_verb = a
+        .words
+        .iter()
+        .any(|w| lex.auxiliaries.contains(&w.text) || is_participle(&w.text, lex));
+    let short = n_words <= th.inline_heading_max_words;
+    let heading = s.unit_len == 1
+        && !s.bullet
+        && !final_stop
+        && n_words <= th.heading_max_words
+        && (short || last == '?' || (!s.item && !has_verb));
     let inline_heading = s.index_in_unit == 0
         && s.unit_len > 1
         && !s.bullet
@@ -940,6 +974,7 @@ fn candidates(
     a: &Analysed,
     lex: &Lexicon,
     ctx: &HashSet<Key>,
+    inherited: &HashSet<Key>,
     weak_section: bool,
     act: Actors,
     follow_up: bool,
@@ -981,8 +1016,10 @@ fn candidates(
         .filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion)
     {
         let sc = score_terms(&t.terms, a, gap, t.ignore_quoted);
-        let in_ctx = ctx.contains(&(t.kind, t.id.clone()));
-        let mut bonus = real + if in_ctx { th.section_bonus } else { 0.0 } - penalty;
+        let key = (t.kind, t.id.clone());
+        let in_ctx = ctx.contains(&key);
+        let ctx_bonus = in_ctx || inherited.contains(&key);
+        let mut bonus = real + if ctx_bonus { th.section_bonus } else { 0.0 } - penalty;
         if t.kind == TargetKind::Principle {
             if act.residents_act {
                 bonus += th.subject_bonus;
