@@ -572,6 +572,13 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
             }
         }
     }
+    // "we zijn van plan om ... te betrekken": the `om` clause carries the intention on
+    for i in 1..words.len() {
+        if words[i].text == "om" && clause[i] != clause[i - 1] && intention.contains(&clause[i - 1])
+        {
+            intention.insert(clause[i]);
+        }
+    }
     let has_aux = words.iter().any(|w| lex.auxiliaries.contains(&w.text));
     let participle = words.iter().any(|w| is_participle(&w.text, lex));
     let realised = (has_aux && participle)
@@ -1355,6 +1362,80 @@ mod tests {
             "Vervoer\n\nSamen met twee lokale partijen hebben we een eigen belbusdienst opgezet.\n";
         let e = evidence(text);
         assert!(e.contains(&("2".to_string(), Some("vervoer".to_string()))));
+    }
+
+    #[test]
+    fn label_lines_inside_a_quoted_forward_are_sentences_of_their_own() {
+        let s = sentences(
+            "> Agenda: de raad heeft in december de inclusieagenda unaniem aangenomen\n> Geld: er is 2 fte en een eigen budget van 150.000 euro per jaar\n> Wonen: bij nieuwbouw zijn 120 woningen rolstoeldoorgankelijk gebouwd\n",
+        );
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(s[1].starts_with("Geld:"));
+    }
+
+    #[test]
+    fn a_label_line_is_evidence_not_a_heading() {
+        let e = evidence(
+            "Agenda: de raad heeft in december de Zaanse Inclusieagenda unaniem aangenomen\n",
+        );
+        assert!(e.contains(&("1".to_string(), None)), "{e:?}");
+    }
+
+    #[test]
+    fn an_inclusion_agenda_written_apart_is_still_an_inclusion_agenda() {
+        for text in [
+            "De gemeenteraad heeft de Lokale Inclusie Agenda vorig jaar vastgesteld.\n",
+            "De gemeenteraad heeft de inclusie-agenda vorig jaar vastgesteld.\n",
+        ] {
+            let docs = [DocText {
+                index: 0,
+                text,
+                page_starts: &[],
+            }];
+            let c = extract_claims(&docs, &lex());
+            let c1 = c
+                .iter()
+                .find(|c| c.criterion == "1")
+                .expect("a claim for 1");
+            assert!(
+                c1.matched_terms
+                    .iter()
+                    .any(|t| t.contains("inclusieagenda")),
+                "{c1:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn table_cells_are_sentences_and_a_short_first_cell_is_a_heading() {
+        let text = "| Criterium | Wat |\n|---|---|\n| Vervoer | Sinds januari rijdt de buurtbus met een oprijplaat. |\n";
+        let s = sentences(text);
+        assert!(
+            s.contains(&"Sinds januari rijdt de buurtbus met een oprijplaat.".to_string()),
+            "{s:?}"
+        );
+        let e = evidence(text);
+        assert!(
+            e.contains(&("2".to_string(), Some("vervoer".to_string()))),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_future_auxiliary_closing_on_an_infinitive_is_an_intention() {
+        let k = kinds(
+            "De gemeente gaat in 2024 een lokale inclusieagenda opstellen.\n",
+            "1",
+        );
+        assert!(!k.contains(&ClaimKind::Evidence), "{k:?}");
+    }
+
+    #[test]
+    fn a_submitted_motion_is_not_a_council_decision() {
+        let e = evidence(
+            "Vandaag hebben wij in de gemeenteraad een motie ingediend over het VN-verdrag.\n",
+        );
+        assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
     }
 
     #[test]

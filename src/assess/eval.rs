@@ -891,6 +891,64 @@ mod tests {
     }
 
     #[test]
+    fn the_real_texts_and_the_held_letters_all_run_and_are_reported() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let lex = Lexicon::for_tests();
+        let mut n = 0;
+        for d in [
+            "tests/data/realworld/tune",
+            "tests/data/realworld/held",
+            "tests/fixtures/letters/held",
+        ] {
+            let rep = run(
+                &root.join(d),
+                &lex,
+                &["1", "2", "3"],
+                "principle",
+                &Rules::default(),
+            )
+            .unwrap();
+            assert!(rep.letters > 0, "{d}");
+            n += rep.letters;
+        }
+        assert!(n >= 50, "{n}");
+    }
+
+    #[test]
+    fn cross_validation_scores_every_letter_once() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/letters/tune");
+        let letters = load_dir(&dir).unwrap();
+        let lex = Lexicon::for_tests();
+        let call = EvalCall {
+            criteria: &["1", "2", "3"],
+            principle: "principle",
+            rules: &Rules::default(),
+            minimum_criteria: 2,
+            require_principle: true,
+        };
+        let rep = cross_validate(&letters, 3, &lex, &call);
+        assert_eq!(rep.letters, letters.len());
+        assert!(rep.micro().tp > 0, "{rep}");
+    }
+
+    #[test]
+    fn micro_and_macro_f1_combine_the_criteria() {
+        let mut rep = EvalReport::new(&["1", "2"]);
+        rep.sentences[0].1 = Counts {
+            tp: 1,
+            fp: 0,
+            fn_: 0,
+        };
+        rep.sentences[1].1 = Counts {
+            tp: 0,
+            fp: 1,
+            fn_: 1,
+        };
+        assert!((rep.micro().f1() - 0.5).abs() < 1e-9);
+        assert!((rep.macro_f1() - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
     fn a_missing_directory_is_an_error() {
         let lex = Lexicon::for_tests();
         let r = run(

@@ -200,6 +200,14 @@ pub struct LexiconFile {
     /// decides.
     #[serde(default)]
     pub weights: Option<String>,
+    /// Whether the extractor uses the learned weights (`false`: the terms alone decide, and
+    /// `intake train` still writes the file for review and `intake eval` can compare).
+    #[serde(default = "default_true")]
+    pub use_weights: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_principle_id() -> String {
@@ -495,6 +503,8 @@ pub struct Lexicon {
     pub municipality_subjects: Vec<Pattern>,
     /// The weights file named by the lexicon, resolved against the lexicon's folder.
     pub weights_path: Option<std::path::PathBuf>,
+    /// `use_weights` of the lexicon file.
+    pub use_weights: bool,
     /// Learned weights on top of the terms, when a weights file is configured and loaded.
     pub model: Option<super::train::Model>,
     /// Problems found while compiling (unparseable terms); reported by [`Lexicon::validate`].
@@ -555,7 +565,8 @@ impl Lexicon {
     pub fn load(path: &Path) -> anyhow::Result<Lexicon> {
         let mut lex = Lexicon::load_terms(path)?;
         if let Some(wpath) = &lex.weights_path {
-            lex.model = Some(super::train::Model::load(wpath)?);
+            let model = super::train::Model::load(wpath)?;
+            lex.model = lex.use_weights.then_some(model);
         }
         Ok(lex)
     }
@@ -675,6 +686,7 @@ impl Lexicon {
                 &mut problems,
             ),
             weights_path: file.weights.as_ref().map(std::path::PathBuf::from),
+            use_weights: file.use_weights,
             model: None,
             thresholds: file.thresholds,
             splitter: file.splitter,
@@ -821,6 +833,34 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_lemma_term_matches_listed_and_regular_forms() {
+        let mut table = BTreeMap::new();
+        table.insert("spreken".to_string(), vec!["gesproken".to_string()]);
+        let p = Pattern::compile_with("~spreken", 1.0, &table).unwrap();
+        let toks = words("De gemeente heeft ruim 60 inwoners gesproken");
+        let refs: Vec<&Token> = toks.iter().collect();
+        assert_eq!(p.find_all(&refs, 6).len(), 1);
+        let t = Pattern::compile("~toetsen", 1.0).unwrap();
+        let toks = words("Het panel toetst en toetste en heeft getoetst");
+        let refs: Vec<&Token> = toks.iter().collect();
+        assert_eq!(t.find_all(&refs, 6).len(), 3);
+    }
+
+    #[test]
+    fn a_compound_term_matches_the_words_written_apart_and_hyphenated() {
+        let p = Pattern::compile("*inclusieagenda*", 1.0).unwrap();
+        for s in [
+            "de Inclusie Agenda",
+            "de inclusie-agenda",
+            "de inclusieagenda's",
+        ] {
+            let toks = words(s);
+            let refs: Vec<&Token> = toks.iter().collect();
+            assert_eq!(p.find_all(&refs, 6).len(), 1, "{s}");
+        }
     }
 
     #[test]

@@ -318,86 +318,6 @@ pub fn terms_only(lex: &Lexicon) -> Lexicon {
     l
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ex(terms: &[&str], score: f64, evidence: bool) -> Example {
-        Example {
-            features: Features {
-                target: "1".to_string(),
-                terms: terms.iter().map(|t| t.to_string()).collect(),
-                named: vec![("score", score)],
-            },
-            evidence,
-        }
-    }
-
-    #[test]
-    fn the_fit_learns_that_a_term_seen_with_evidence_raises_the_probability() {
-        let mut exs = Vec::new();
-        for _ in 0..10 {
-            exs.push(ex(&["motie"], 2.0, true));
-            exs.push(ex(&["plan"], 0.5, false));
-        }
-        let m = fit(&exs, Fit::default());
-        let t = m.target("1").unwrap();
-        assert!(t.probability(&ex(&["motie"], 2.0, true).features) > 0.7);
-        assert!(t.probability(&ex(&["plan"], 0.5, false).features) < 0.3);
-    }
-
-    #[test]
-    fn weights_round_trip_through_the_toml_file() {
-        let mut exs = Vec::new();
-        exs.push(ex(&["motie"], 2.0, true));
-        exs.push(ex(&["plan"], 0.5, false));
-        let m = fit(&exs, Fit::default());
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.toml");
-        m.save(&path).unwrap();
-        assert_eq!(Model::load(&path).unwrap(), m);
-    }
-
-    #[test]
-    fn a_staff_override_to_not_found_makes_the_machines_evidence_a_negative_example() {
-        let lex = Lexicon::for_tests();
-        let o = Override {
-            criterion: "1".to_string(),
-            staff_verdict: "not_found".to_string(),
-            staff_note: "geen besluit, alleen een wens".to_string(),
-            claims: vec![(
-                "1".to_string(),
-                "evidence".to_string(),
-                "De gemeenteraad heeft de inclusieagenda vastgesteld.".to_string(),
-            )],
-        };
-        let exs = examples_from_overrides(&[o], &lex);
-        assert!(!exs.is_empty());
-        assert!(exs.iter().all(|e| !e.evidence && e.features.target == "1"));
-    }
-
-    #[test]
-    fn a_staff_override_to_met_quoting_a_sentence_makes_it_a_positive_example() {
-        let lex = Lexicon::for_tests();
-        let sentence = "Het panel van ervaringsdeskundigen heeft de agenda mee geschreven.";
-        let o = Override {
-            criterion: "principle".to_string(),
-            staff_verdict: "met".to_string(),
-            staff_note: "zie de zin \"heeft de agenda mee geschreven\"".to_string(),
-            claims: vec![(
-                "2".to_string(),
-                "evidence".to_string(),
-                sentence.to_string(),
-            )],
-        };
-        let exs = examples_from_overrides(&[o], &lex);
-        assert!(
-            exs.iter()
-                .any(|e| e.evidence && e.features.target == "principle")
-        );
-    }
-}
-
 /// The default training folders: the development letters and the tuning parts of the fictional
 /// letters and the real texts (never the held parts).
 pub const DEFAULT_TRAINING_DIRS: [&str; 3] = [
@@ -416,6 +336,11 @@ pub fn eval_command(
     let mut lex = Lexicon::load(&cfg.call.lexicon_path)?;
     if no_weights {
         lex.model = None;
+    } else if lex.model.is_none()
+        && let Some(w) = &lex.weights_path
+    {
+        // `use_weights = false` only switches them off in the intake; eval scores the file
+        lex.model = Some(Model::load(w)?);
     }
     let criteria = cfg.call.criterion_ids();
     let call = eval::EvalCall {
@@ -514,4 +439,82 @@ async fn overrides_from_db(cfg: &crate::config::Config) -> anyhow::Result<Vec<Ov
     }
     db.close().await;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(terms: &[&str], score: f64, evidence: bool) -> Example {
+        Example {
+            features: Features {
+                target: "1".to_string(),
+                terms: terms.iter().map(|t| t.to_string()).collect(),
+                named: vec![("score", score)],
+            },
+            evidence,
+        }
+    }
+
+    #[test]
+    fn the_fit_learns_that_a_term_seen_with_evidence_raises_the_probability() {
+        let mut exs = Vec::new();
+        for _ in 0..10 {
+            exs.push(ex(&["motie"], 2.0, true));
+            exs.push(ex(&["plan"], 0.5, false));
+        }
+        let m = fit(&exs, Fit::default());
+        let t = m.target("1").unwrap();
+        assert!(t.probability(&ex(&["motie"], 2.0, true).features) > 0.7);
+        assert!(t.probability(&ex(&["plan"], 0.5, false).features) < 0.3);
+    }
+
+    #[test]
+    fn weights_round_trip_through_the_toml_file() {
+        let exs = vec![ex(&["motie"], 2.0, true), ex(&["plan"], 0.5, false)];
+        let m = fit(&exs, Fit::default());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.toml");
+        m.save(&path).unwrap();
+        assert_eq!(Model::load(&path).unwrap(), m);
+    }
+
+    #[test]
+    fn a_staff_override_to_not_found_makes_the_machines_evidence_a_negative_example() {
+        let lex = Lexicon::for_tests();
+        let o = Override {
+            criterion: "1".to_string(),
+            staff_verdict: "not_found".to_string(),
+            staff_note: "geen besluit, alleen een wens".to_string(),
+            claims: vec![(
+                "1".to_string(),
+                "evidence".to_string(),
+                "De gemeenteraad heeft de inclusieagenda vastgesteld.".to_string(),
+            )],
+        };
+        let exs = examples_from_overrides(&[o], &lex);
+        assert!(!exs.is_empty());
+        assert!(exs.iter().all(|e| !e.evidence && e.features.target == "1"));
+    }
+
+    #[test]
+    fn a_staff_override_to_met_quoting_a_sentence_makes_it_a_positive_example() {
+        let lex = Lexicon::for_tests();
+        let sentence = "Het panel van ervaringsdeskundigen heeft de agenda mee geschreven.";
+        let o = Override {
+            criterion: "principle".to_string(),
+            staff_verdict: "met".to_string(),
+            staff_note: "zie de zin \"heeft de agenda mee geschreven\"".to_string(),
+            claims: vec![(
+                "2".to_string(),
+                "evidence".to_string(),
+                sentence.to_string(),
+            )],
+        };
+        let exs = examples_from_overrides(&[o], &lex);
+        assert!(
+            exs.iter()
+                .any(|e| e.evidence && e.features.target == "principle")
+        );
+    }
 }
