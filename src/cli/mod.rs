@@ -81,7 +81,25 @@ pub enum Command {
         text: bool,
     },
     /// Score the claim extractor against labelled letters (the format of nominations-dev).
-    Eval { dir: PathBuf },
+    Eval {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Leave-out estimate: learn weights on K-1 parts of the letters, score the K-th.
+        #[arg(long, value_name = "K")]
+        cross_validate: Option<usize>,
+        /// Score the lexicon alone, without the learned weights.
+        #[arg(long)]
+        no_weights: bool,
+    },
+    /// Learn the weights on top of the lexicon from labelled letters and staff overrides, and
+    /// write them to the weights file the lexicon names.
+    Train {
+        /// Folders of labelled letters (default: the development letters and the tuning parts).
+        dirs: Vec<PathBuf>,
+        /// Do not learn from staff overrides in the database.
+        #[arg(long)]
+        no_db: bool,
+    },
     /// Set the municipality of a nomination (staff correction), e.g. GM0363.
     SetMunicipality {
         reference: String,
@@ -270,23 +288,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::documents::cli::extract_command(&files, text, &limits).await
         }
         Command::DocumentWorker { parent } => Ok(crate::documents::worker::serve(parent)),
-        Command::Eval { dir } => {
+        Command::Eval {
+            dirs,
+            cross_validate,
+            no_weights,
+        } => {
             let cfg = match load(&cli.config) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            let lex = crate::assess::lexicon::Lexicon::load(&cfg.call.lexicon_path)?;
-            let report = crate::assess::eval::run_with(
-                &dir,
-                &lex,
-                &cfg.call.criterion_ids(),
-                &cfg.call.principle.id,
-                &cfg.settings.municipalities,
-                cfg.call.minimum_criteria,
-                cfg.call.require_principle,
-            )?;
-            println!("{report}");
-            Ok(ExitCode::SUCCESS)
+            crate::assess::train::eval_command(&cfg, &dirs, cross_validate, no_weights)
+        }
+        Command::Train { dirs, no_db } => {
+            let cfg = match load(&cli.config) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            crate::assess::train::train_command(&cfg, &dirs, !no_db).await
         }
         command => {
             let cfg = match load(&cli.config) {
@@ -355,6 +373,7 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
         Command::CheckConfig
         | Command::Extract { .. }
         | Command::Eval { .. }
+        | Command::Train { .. }
         | Command::DocumentWorker { .. } => Ok(ExitCode::from(2)),
     }
 }
