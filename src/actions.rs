@@ -205,16 +205,8 @@ pub async fn override_criterion(
     }
     let s = nomination(app, reference).await?;
     let mut tx = app.db.begin().await?;
-    if !store::override_assessment(
-        &mut tx,
-        s.id,
-        criterion,
-        verdict.as_str(),
-        note,
-        actor.as_str(),
-        now,
-    )
-    .await?
+    if !store::override_assessment(&mut tx, s.id, criterion, verdict, note, actor.as_str(), now)
+        .await?
     {
         return Err(ActionError::NotFound(format!(
             "criterion {criterion} of {}",
@@ -222,7 +214,7 @@ pub async fn override_criterion(
         )));
     }
     let assessments = store::assessments_of_tx(&mut tx, s.id).await?;
-    let met = |a: &store::AssessmentRow| a.effective() == Verdict::Met.as_str();
+    let met = |a: &store::AssessmentRow| a.effective() == Verdict::Met;
     let criteria_met = assessments
         .iter()
         .filter(|a| a.criterion != call.principle.id && met(a))

@@ -738,7 +738,7 @@ async fn store_nomination(
             tx,
             submission_id,
             &v.criterion,
-            v.verdict.as_str(),
+            v.verdict,
             &evidence,
             &v.note,
         )

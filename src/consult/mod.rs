@@ -56,7 +56,7 @@ pub async fn request(
             .unwrap_or_default();
         letters::CriterionSummary {
             title: call.criterion_title(id),
-            verdict_nl: verdict_nl(a.map(|a| a.effective()).unwrap_or("not_found")),
+            verdict_nl: verdict_nl(a.map(|a| a.effective().as_str()).unwrap_or("not_found")),
             evidence: claims
                 .iter()
                 .filter(|c| ids.contains(&c.id) && c.kind == "evidence")

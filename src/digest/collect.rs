@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
+use crate::domain::Verdict;
 use crate::store::digest::{
     self as sd, DecisionRow, DocumentBrief, MessageBrief, OutboxBrief, RatificationRow,
 };
@@ -137,11 +138,11 @@ fn consultation_changed(c: &consult::ConsultationRow) -> DateTime<Utc> {
 }
 
 /// Effective verdict (after staff override) of one criterion of a submission.
-fn verdict_of(snap: &Snapshot, submission_id: i64, criterion: &str) -> String {
+fn verdict_of(snap: &Snapshot, submission_id: i64, criterion: &str) -> Verdict {
     snap.assessments_of(submission_id)
         .find(|a| a.criterion == criterion)
-        .map(|a| a.effective().to_string())
-        .unwrap_or_else(|| "not_found".to_string())
+        .map(|a| a.effective())
+        .unwrap_or(Verdict::NotFound)
 }
 
 /// Number of criteria met and whether the principle is met, after staff overrides.
@@ -149,16 +150,21 @@ fn criteria_met(call: &Call, snap: &Snapshot, submission_id: i64) -> (usize, boo
     let met = call
         .criteria
         .iter()
-        .filter(|c| verdict_of(snap, submission_id, &c.id) == "met")
+        .filter(|c| verdict_of(snap, submission_id, &c.id) == Verdict::Met)
         .count();
-    let principle = verdict_of(snap, submission_id, &call.principle.id) == "met";
+    let principle = verdict_of(snap, submission_id, &call.principle.id) == Verdict::Met;
     (met, principle)
 }
 
 /// The minimum of the call (criteria and, when required, the principle), after overrides.
 fn meets_minimum(call: &Call, snap: &Snapshot, submission_id: i64) -> bool {
     let (met, principle) = criteria_met(call, snap, submission_id);
-    met >= call.minimum_criteria && (principle || !call.require_principle)
+    crate::domain::meets_minimum(
+        met,
+        principle,
+        call.minimum_criteria,
+        call.require_principle,
+    )
 }
 
 /// Domains of a submission, in the call's order (unknown ids after them).
@@ -269,9 +275,7 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         status: status_of(s).to_string(),
         problems,
         consultation,
-        decision: snap
-            .decision_of(s.id)
-            .map(|d| d.decision.as_str().to_string()),
+        decision: snap.decision_of(s.id).map(|d| d.decision),
     }
 }
 
@@ -615,15 +619,6 @@ pub struct Candidate {
     pub strength: f64,
 }
 
-/// Score of a verdict for the shortlist's strength.
-fn verdict_score(v: &str) -> f64 {
-    match v {
-        "met" => 1.0,
-        "weak" => 0.5,
-        _ => 0.0,
-    }
-}
-
 /// The shortlist's view of every current nomination (staff overrides applied). Strength is the
 /// mean verdict score over the criteria and the principle (met 1, weak ½, not found 0).
 pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
@@ -641,7 +636,7 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 .collect();
             let strength = ids
                 .iter()
-                .map(|id| verdict_score(&verdict_of(snap, s.id, id)))
+                .map(|id| verdict_of(snap, s.id, id).score())
                 .sum::<f64>()
                 / ids.len().max(1) as f64;
             let objections: Vec<&consult::ConsultationRow> = snap

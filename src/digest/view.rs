@@ -423,7 +423,7 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
             .verdicts
             .iter()
             .find(|(c, _)| c == id)
-            .map(|(_, v)| labels::verdict(v))
+            .map(|(_, v)| v.label_nl().to_string())
             .unwrap_or_else(|| "niet beoordeeld".into());
         fields.push(Field {
             label: format!("Criterium: {title}"),
@@ -432,7 +432,7 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
     }
     fields.push(Field {
         label: format!("Principe: {}", d.principle_title),
-        value: labels::verdict(&r.principle),
+        value: r.principle.label_nl().to_string(),
     });
     fields.push(Field {
         label: "Voldoet aan minimum".into(),
@@ -470,7 +470,7 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
     if let Some(dec) = &r.decision {
         fields.push(Field {
             label: "Besluit".into(),
-            value: labels::decision(dec),
+            value: dec.label_nl().to_string(),
         });
     }
     let page_words = match r.pages {

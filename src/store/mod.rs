@@ -660,7 +660,7 @@ pub async fn insert_assessment(
     tx: &mut Tx,
     submission_id: i64,
     criterion: &str,
-    verdict: &str,
+    verdict: crate::domain::Verdict,
     evidence: &[i64],
     note: &str,
 ) -> anyhow::Result<()> {
@@ -684,7 +684,7 @@ pub async fn override_assessment(
     tx: &mut Tx,
     submission_id: i64,
     criterion: &str,
-    verdict: &str,
+    verdict: crate::domain::Verdict,
     note: &str,
     by: &str,
     now: DateTime<Utc>,

@@ -346,7 +346,7 @@ async fn the_shortlist_from_the_sample_database_spreads_over_provinces_and_honou
                 &mut tx,
                 s2.id,
                 criterion,
-                "not_found",
+                intake::domain::Verdict::NotFound,
                 "niet aangetoond",
                 "tester",
                 Utc::now()

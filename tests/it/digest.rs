@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use intake::digest::{
     ConsultationRow, DeliveryProblem, DigestData, NominationRow, export, has_news, render,
 };
+use intake::domain::Verdict;
 use intake::selection::letters::{DecisionLetterData, DecisionLetterKind, render_decision_letter};
 use intake::selection::shortlist::{Candidate, shortlist};
 
@@ -81,11 +82,11 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         page_basis: Some("pdf".to_string()),
         over_limit: false,
         verdicts: vec![
-            ("participatie".into(), "met".into()),
-            ("inclusief_beleid".into(), "weak".into()),
-            ("lokale_inclusie_agenda".into(), "not_found".into()),
+            ("participatie".into(), Verdict::Met),
+            ("inclusief_beleid".into(), Verdict::Weak),
+            ("lokale_inclusie_agenda".into(), Verdict::NotFound),
         ],
-        principle: "met".into(),
+        principle: Verdict::Met,
         meets_minimum: false,
         domains: vec!["wonen".into(), "werk".into()],
         status: "current".into(),
@@ -100,7 +101,7 @@ fn sample() -> DigestData {
     let utrecht = row("KVN-0001", Some("Utrecht"), Some("Utrecht"));
     let mut fryslan = row("KVN-0002", Some("Súdwest-Fryslân"), Some("Fryslân"));
     fryslan.problems = vec!["bijlage 2 kon niet worden gelezen; tekst uit de mail gebruikt".into()];
-    fryslan.verdicts[1].1 = "met".into();
+    fryslan.verdicts[1].1 = Verdict::Met;
     fryslan.meets_minimum = true;
     fryslan.domains = vec!["onderwijs".into()];
     let mut late = row("KVN-0003", Some("Maastricht"), Some("Limburg"));
