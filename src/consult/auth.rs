@@ -547,7 +547,7 @@ async fn verify_here(
             "geen handtekening van het domein van de afzender".into(),
         ));
     }
-    let resolver = match resolver() {
+    let resolver = match resolver(settings.verify_dkim == DkimVerification::Dns) {
         Ok(r) => r,
         Err(e) => return Err(Failure::KeyUnavailable(e)),
     };
@@ -578,12 +578,26 @@ fn dkim_key_name(selector: &str, domain: &str) -> String {
     )
 }
 
-/// One resolver for the process (system configuration), built on first use.
-fn resolver() -> Result<MessageAuthenticator, String> {
-    static RESOLVER: OnceLock<Result<MessageAuthenticator, String>> = OnceLock::new();
-    RESOLVER
-        .get_or_init(|| MessageAuthenticator::new_system_conf().map_err(|e| e.to_string()))
+/// One resolver for the process, built on first use: the system's DNS configuration, or (for
+/// `pinned`) one without any name server, so a key that is not pinned fails at once.
+fn resolver(dns: bool) -> Result<MessageAuthenticator, String> {
+    static SYSTEM: OnceLock<Result<MessageAuthenticator, String>> = OnceLock::new();
+    static NONE: OnceLock<Result<MessageAuthenticator, String>> = OnceLock::new();
+    if dns {
+        SYSTEM
+            .get_or_init(|| MessageAuthenticator::new_system_conf().map_err(|e| e.to_string()))
+            .clone()
+    } else {
+        NONE.get_or_init(|| {
+            use mail_auth::hickory_resolver::config::{ResolverConfig, ResolverOpts};
+            MessageAuthenticator::new(
+                ResolverConfig::from_parts(None, vec![], vec![]),
+                ResolverOpts::default(),
+            )
+            .map_err(|e| e.to_string())
+        })
         .clone()
+    }
 }
 
 /// DKIM key records from `dkim_keys_file`, served to mail-auth as its TXT cache.
