@@ -112,22 +112,7 @@ pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
         };
     }
 
-    let auto_submitted = f
-        .auto_submitted
-        .as_deref()
-        .is_some_and(|v| !v.starts_with("no"));
-    let auto_subject = AUTO_SUBJECTS
-        .iter()
-        .any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
-    let auto_precedence = matches!(f.precedence.as_deref(), Some("auto_reply"));
-    // X-Auto-Response-Suppress alone is set by Outlook on ordinary mail too; count it only with a
-    // subject or receipt wording that says it is automatic.
-    let receipt = f.autoreply_headers && is_receipt(f);
-    if auto_submitted
-        || auto_precedence
-        || receipt
-        || (auto_subject && (f.autoreply_headers || f.auto_submitted.is_none()))
-    {
+    if says_automatic(f, &subject) {
         return no_reply(
             MailKind::AutoReply,
             "een automatisch antwoord (RFC 3834) krijgt geen antwoord",
@@ -153,6 +138,24 @@ pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
         kind: MailKind::Nomination,
         no_reply_reason: None,
     }
+}
+
+/// RFC 3834 headers, an automatic subject ("Automatisch antwoord: …") or a receipt. The
+/// X-Auto-Response-Suppress header alone is set by Outlook on ordinary mail too: it counts only
+/// with a subject or receipt wording that says the mail is automatic.
+fn says_automatic(f: &MailFacts, subject: &str) -> bool {
+    let auto_submitted = f
+        .auto_submitted
+        .as_deref()
+        .is_some_and(|v| !v.starts_with("no"));
+    let auto_subject = AUTO_SUBJECTS
+        .iter()
+        .any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
+    let auto_precedence = matches!(f.precedence.as_deref(), Some("auto_reply"));
+    auto_submitted
+        || auto_precedence
+        || (f.autoreply_headers && is_receipt(f))
+        || (auto_subject && (f.autoreply_headers || f.auto_submitted.is_none()))
 }
 
 /// Receipt wording in the subject or the first lines of the text: only the markers no

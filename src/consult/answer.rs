@@ -1,6 +1,6 @@
 //! A partner's answer, inside the pipeline's transaction: which consultation it belongs to
-//! ([`find_consultation`]), what to do with it ([`plan`], pure), its rows ([`store_answer`])
-//! and the thank-you ([`queue_thanks`], capped per address per day).
+//! ([`find_consultation`]), what to do with it ([`plan`], pure), its rows (`store_answer`)
+//! and the thank-you (`queue_thanks`, capped per address per day).
 //!
 //! An answer counts only when all of these hold:
 //! - it names the consultation by its token (plus-address, subject tag or quoted letter) or

@@ -5,7 +5,7 @@
 //! partner's own new text out of the body ([`new_text_lines`]: `>` quotes, "Op … schreef …:"
 //! attributions, Outlook's "Van:/Verzonden:/Aan:/Onderwerp:" block, "-----Oorspronkelijk
 //! bericht-----", GroupWise's ">>> … >>>" line, signatures, phone footers and disclaimers are
-//! removed), and only then reads the verdict ([`signals`](super::signals)), so that the quoted
+//! removed), and only then reads the verdict ([`signals`](super::signals::read)), so that the quoted
 //! question "STEUN, BEZWAAR of GEEN OORDEEL" or a disclaimer never counts.
 //!
 //! The verdict comes from, in order of strength:

@@ -550,7 +550,9 @@ fn clause_signals(words: &[Word], shared_subject: bool) -> Vec<PartnerVerdict> {
     objection_words(&c, &mut out);
     support_words(&c, &mut out);
     stance(&c, &mut out);
-    judgement(&c, &mut out);
+    attitude(&c, &mut out);
+    praise(&c, &mut out);
+    advice(&c, &mut out);
     out
 }
 
@@ -833,8 +835,7 @@ fn steun_noun_is_stance(c: &Clause<'_>) -> bool {
     opens && !c.w[p + 1..].iter().any(|x| DESCRIBING.contains(x))
 }
 
-/// For or against: "tegenstander", "geen probleem", "wij zijn (niet) tegen/voor", "overtuigd",
-/// "sluiten ons aan", "moeite met".
+/// For or against: "tegenstander", "geen probleem", "wij zijn (niet) tegen/voor", "ertegen".
 fn stance(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
     if c.has_any(&["tegenstander", "tegenstanders"]) {
         out.push(Objection);
@@ -883,6 +884,11 @@ fn stance(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
     if be && c.has_any(&["ervoor", "hiervoor", "daarvoor"]) && c.first_person && c.w.len() <= 5 {
         out.push(c.flip(Support));
     }
+}
+
+/// Attitudes towards the nomination: reservations, rejection, enthusiasm, being convinced,
+/// joining it, having trouble with it.
+fn attitude(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
     // "Wij hebben (grote) bedenkingen bij deze voordracht"; "geen bedenkingen" is support.
     if c.has_any(&["bedenkingen", "bedenking"]) && c.has_any(&["bij", "tegen", "over"]) {
         out.push(if c.has("geen") { Support } else { Objection });
@@ -919,29 +925,31 @@ fn stance(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
     }
 }
 
-/// Judgements of the nomination: praise, advice for or against, positive or negative.
-fn judgement(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
-    const PRAISE: &[&str] = &[
-        "goede",
-        "goed",
-        "prima",
-        "uitstekende",
-        "uitstekend",
-        "mooie",
-        "mooi",
-        "sterke",
-        "sterk",
-        "terechte",
-        "geschikte",
-        "geschikt",
-        "waardige",
-        "waardig",
-        "voorbeeldige",
-        "good",
-        "great",
-        "excellent",
-        "strong",
-    ];
+/// Words of praise before what they praise ("een goede kandidaat").
+const PRAISE: &[&str] = &[
+    "goede",
+    "goed",
+    "prima",
+    "uitstekende",
+    "uitstekend",
+    "mooie",
+    "mooi",
+    "sterke",
+    "sterk",
+    "terechte",
+    "geschikte",
+    "geschikt",
+    "waardige",
+    "waardig",
+    "voorbeeldige",
+    "good",
+    "great",
+    "excellent",
+    "strong",
+];
+
+/// Praise of the nomination or the municipality, or its denial ("geen koploper").
+fn praise(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
     // "een goede kandidaat", "een terechte voordracht", "geen goed voorbeeld".
     if c.w.windows(2).any(|p| {
         PRAISE.contains(&p[0])
@@ -974,6 +982,11 @@ fn judgement(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
     {
         out.push(c.flip(Support));
     }
+}
+
+/// Advice for or against: "afraden", "aanbevelen", "instemmen", "positief/negatief advies",
+/// "terecht", "verdient een plek".
+fn advice(c: &Clause<'_>, out: &mut Vec<PartnerVerdict>) {
     if c.has_any(&["ontraden", "afraden", "ontraadt"]) || (c.has("raden") && c.has("af")) {
         out.push(c.flip(Objection));
     }

@@ -64,20 +64,6 @@ pub async fn consultation_by_token(
     .await)?)
 }
 
-/// The consultation whose request letter had Message-ID `msgid` (with angle brackets). Compared
-/// without regard to case: some gateways and hand-written answers change it.
-pub async fn consultation_by_request(
-    tx: &mut Tx,
-    msgid: &str,
-) -> anyhow::Result<Option<ConsultationRow>> {
-    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
-        "SELECT * FROM consultations WHERE LOWER(request_msgid) = LOWER($1)"
-    )
-    .bind(msgid)
-    .fetch_optional(c)
-    .await)?)
-}
-
 /// The consultation of `partner_id` on the submission with `reference` (any version's own).
 pub async fn consultation_by_reference(
     tx: &mut Tx,
