@@ -16,7 +16,9 @@
 //!    same name, or one a subdomain of the other with at least two labels left). `dmarc=fail`
 //!    is never outweighed. SPF alone never counts (it authenticates the envelope, not From).
 //! 4. No trusted header: the DKIM signatures are verified here ([`DkimVerification`]); an
-//!    aligned passing signature counts. Anything else is not authentic and the answer is held.
+//!    aligned passing signature counts (what DMARC's DKIM half asks; its SPF half needs the
+//!    connecting IP address, which only the receiving server saw). Anything else is not
+//!    authentic and the answer is held.
 //!
 //! The From header itself is checked by the caller: exactly one From header with exactly one
 //! address ([`SenderFacts`]). This module never logs header contents.
