@@ -234,7 +234,12 @@ pub async fn find_consultation(
     {
         return Ok(Some((c, MatchBasis::Token)));
     }
-    let domains: Vec<&str> = intake.own.iter().map(|a| a.domain()).collect();
+    let domains: Vec<&str> = intake
+        .letterhead
+        .own_addresses()
+        .iter()
+        .map(|a| a.domain())
+        .collect();
     let ids: Vec<String> = f.in_reply_to.iter().chain(&f.references).cloned().collect();
     if let Some(t) = token::token_in_message_ids(&ids, &domains)
         && let Some(c) = cs::consultation_by_token(tx, &t).await?
@@ -453,9 +458,10 @@ struct Thanks<'a> {
     in_reply_to: Option<&'a str>,
 }
 
-/// A short thank-you confirming what was recorded, through the outbox, unless this address
-/// got `[outbox] daily_cap_per_address` thank-yous in the last 24 hours already (a loop or a
-/// flood of answers must not become a flood of letters; the answers are still recorded).
+/// A short thank-you confirming what was recorded, through the outbox as an automatic reply:
+/// [`crate::outbox::queue_reply`] holds it back once this address (or everyone together) got
+/// the daily cap of automatic replies (`[outbox] daily_cap_per_address`, `daily_cap_total`), so a
+/// loop or a flood of answers never becomes a flood of letters; the answers are still recorded.
 async fn queue_thanks(
     intake: &Intake,
     tx: &mut Tx,
@@ -466,23 +472,7 @@ async fn queue_thanks(
         return Ok(());
     };
     let c = t.consultation;
-    let cap = i64::from(intake.cfg.settings.outbox.daily_cap_per_address);
-    if cs::thanks_to_since(tx, to.as_str(), now - chrono::Duration::days(1)).await? >= cap {
-        let detail = format!("{}: daily cap of {cap} thank-yous reached", c.partner_id);
-        store::event(
-            tx,
-            now,
-            "intake",
-            "no_thanks",
-            Some(c.submission_id),
-            None,
-            &detail,
-        )
-        .await?;
-        return Ok(());
-    }
     let call = &intake.cfg.call;
-    let mailbox = &intake.cfg.settings.mailbox;
     let s = store::current_submission_by_id_tx(tx, c.submission_id).await?;
     let reference = s.as_ref().map(|s| s.reference.clone()).unwrap_or_default();
     let municipality = s
@@ -503,7 +493,7 @@ async fn queue_thanks(
         replaces_earlier: t.earlier > 0,
         answer_by_nl: crate::letters::dutch_date(c.answer_by, call.time_zone),
         token_tag: token::subject_tag(&c.token),
-        contact_address: mailbox.address.clone(),
+        contact_address: intake.letterhead.address().to_string(),
         signature: call.letters.signature.clone(),
     };
     let (text, html) = intake.templates.render("thanks", &ctx)?;
@@ -515,12 +505,9 @@ async fn queue_thanks(
         token::subject_tag(&c.token)
     );
     let n = t.earlier + 1;
-    let domain = super::to_domain(&mailbox.address);
+    let domain = intake.letterhead.domain();
     let letter = Outgoing {
-        from_name: mailbox.display_name.clone(),
-        from_address: mailbox.address.clone(),
-        reply_to: Some(token::reply_address(&mailbox.address, &c.token)),
-        to: to.as_str().to_string(),
+        reply_to: Some(token::reply_address(intake.letterhead.address(), &c.token)),
         subject,
         text,
         html,
@@ -534,11 +521,33 @@ async fn queue_thanks(
         ),
         in_reply_to: t.in_reply_to.map(|m| format!("<{m}>")),
         automatic: true,
-        date: Some(now),
-        ..Outgoing::default()
+        ..intake.letterhead.letter(to.as_str(), now)
     };
     let key = format!("thanks:{}:{n}", c.id);
-    crate::outbox::queue_letter(tx, &letter, &key, "thanks", Some(c.submission_id), now).await?;
+    let caps = intake.outbox.caps;
+    let queued = crate::outbox::queue_reply(
+        tx,
+        &letter,
+        &key,
+        "thanks",
+        Some(c.submission_id),
+        now,
+        caps,
+    )
+    .await?;
+    if let crate::outbox::Queued::Capped(why) = queued {
+        let detail = format!("{}: {why}", c.partner_id);
+        store::event(
+            tx,
+            now,
+            "intake",
+            "no_thanks",
+            Some(c.submission_id),
+            None,
+            &detail,
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::shortlist::Candidate;
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
@@ -271,7 +270,9 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         status: status_of(s).to_string(),
         problems,
         consultation,
-        decision: snap.decision_of(s.id).map(|d| d.decision.clone()),
+        decision: snap
+            .decision_of(s.id)
+            .map(|d| d.decision.as_str().to_string()),
     }
 }
 
@@ -497,6 +498,22 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             s.reference, s.sender, s.reference
         ));
     }
+    for s in snap
+        .submissions
+        .iter()
+        .filter(|s| s.other_sender && !s.is_current)
+    {
+        let follows = s
+            .supersedes
+            .and_then(|id| snap.submission(id))
+            .filter(|p| p.is_current);
+        if let Some(p) = follows {
+            out.push(format!(
+                "Beslis welke versie telt: {} kwam van een ander afzenderdomein ({}) dan de geldende versie {}. Laat het zo, of maak {} geldend: intake make-current {}.",
+                s.reference, s.sender, p.reference, s.reference, s.reference
+            ));
+        }
+    }
     for c in &snap.consultations {
         let Some(s) = snap.submission(c.submission_id) else {
             continue;
@@ -575,6 +592,32 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
     out
 }
 
+/// One nomination as the shortlist sees it (staff overrides applied by the caller).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    pub reference: String,
+    pub municipality: String,
+    pub province: String,
+    /// Domain (theme) ids.
+    pub domains: Vec<String>,
+    /// Number of criteria met (after staff override).
+    pub criteria_met: usize,
+    /// The principle is met (after staff override).
+    pub principle: bool,
+    /// At least one partner objected.
+    pub has_objection: bool,
+    /// Staff recorded that the objection does not block this nomination.
+    pub objection_overridden: bool,
+    /// A partner's latest answer could not be read: it blocks until staff settle it.
+    pub unread_answer: bool,
+    pub on_time: bool,
+    /// Not superseded by a newer version from the same municipality.
+    pub current: bool,
+    /// How convincing the letter is, higher is better (e.g. share of criteria met with
+    /// strong evidence, 0.0–1.0). Used only after coverage and balance.
+    pub strength: f64,
+}
+
 /// Score of a verdict for the shortlist's strength.
 fn verdict_score(v: &str) -> f64 {
     match v {
@@ -636,7 +679,7 @@ pub fn decision_counts(snap: &Snapshot) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for s in snap.submissions.iter().filter(|s| s.is_current) {
         if let Some(d) = snap.decision_of(s.id) {
-            *out.entry(d.decision.clone()).or_insert(0) += 1;
+            *out.entry(d.decision.as_str().to_string()).or_insert(0) += 1;
         }
     }
     out

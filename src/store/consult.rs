@@ -158,23 +158,6 @@ pub async fn insert_answer(tx: &mut Tx, a: &NewAnswer<'_>) -> anyhow::Result<()>
     Ok(())
 }
 
-/// How many thank-you letters went (or will go) to `recipient` since `since`.
-pub async fn thanks_to_since(
-    tx: &mut Tx,
-    recipient: &str,
-    since: DateTime<Utc>,
-) -> anyhow::Result<i64> {
-    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
-        "SELECT COUNT(*) FROM outbox WHERE kind = 'thanks' AND LOWER(recipient) = LOWER($1)
-         AND created_at >= $2"
-    )
-    .bind(recipient)
-    .bind(since)
-    .fetch_one(c)
-    .await)?;
-    Ok(row.0)
-}
-
 const ANSWERS_COUNT: &str =
     "SELECT COUNT(*) FROM consultation_answers WHERE consultation_id = $1 AND accepted = TRUE";
 

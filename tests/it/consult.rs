@@ -787,7 +787,7 @@ async fn a_later_unclear_answer_puts_the_consultation_back_to_needs_reading() {
                 .any(|a| a.contains("Lees het antwoord") && a.contains("KVN-0001")),
             "{db}: {actions:#?}"
         );
-        let proposal = intake::digest::commands::shortlist_proposal(&app.intake, None)
+        let proposal = intake::selection::shortlist_proposal(&app.intake, None)
             .await
             .expect("shortlist");
         assert!(

@@ -9,6 +9,7 @@ mod decisions;
 mod digest;
 mod documents;
 mod faults;
+mod hardening;
 mod helpers;
 mod imap;
 mod outbox;

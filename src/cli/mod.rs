@@ -17,6 +17,18 @@ use crate::config::{Config, MailboxKind};
 use crate::daemon;
 use crate::mailbox::{Fetched, imap::ImapSource, maildir::Maildir};
 use crate::pipeline::{self, Intake, Position};
+
+mod reports;
+mod staff;
+
+/// Exit code: wrong usage.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: configuration problems.
+pub const EXIT_CONFIG: u8 = 3;
+/// Exit code: not found.
+pub const EXIT_NOT_FOUND: u8 = 4;
+/// Exit code: refused because a step that must come first has not been done.
+pub const EXIT_REFUSED: u8 = 5;
 use crate::store;
 
 /// The e-mail intake of a call for nominations (VNG, Koplopers VN-Verdrag Handicap).
@@ -78,11 +90,23 @@ pub enum Command {
         #[arg(long, env = "USER", default_value = "staff")]
         by: String,
     },
-    /// Override the verdict on one criterion ("1", "2", "3" or "principle"): met, weak or not_found.
+    /// Make a nomination the current version of its municipality (staff decision, e.g. for a
+    /// version that came from another sender domain); the version that was current is kept.
+    /// Exit codes: 0 done, 1 failed, 4 no such nomination.
+    MakeCurrent {
+        reference: String,
+        /// Who made the change (for the audit log).
+        #[arg(long, env = "USER", default_value = "staff")]
+        by: String,
+    },
+    /// Override the advice on one criterion ("1", "2", "3" or "principle"): met (voldoet),
+    /// weak (deels) or not_found (niet gevonden). The pre-assessment follows.
+    /// Exit codes: 0 done, 1 failed, 2 unknown criterion, 4 no such nomination.
     Override {
         reference: String,
         criterion: String,
-        verdict: String,
+        #[arg(value_enum)]
+        verdict: crate::domain::Verdict,
         #[arg(long, required = true)]
         note: String,
         #[arg(long, env = "USER", default_value = "staff")]
@@ -136,7 +160,7 @@ pub enum Command {
     /// Exit codes: 0 done, 1 failed.
     Export {
         #[arg(long, value_enum)]
-        format: crate::digest::commands::ExportFormat,
+        format: crate::digest::export::ExportFormat,
         /// Where to write it; `-` for stdout.
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
@@ -157,7 +181,7 @@ pub enum Command {
         /// The reference, e.g. KVN-0007.
         reference: String,
         #[arg(value_enum)]
-        decision: crate::digest::commands::Decision,
+        decision: crate::domain::Decision,
         /// Why (for the audit log; never sent to the municipality).
         #[arg(long, required = true)]
         note: String,
@@ -225,7 +249,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.call.deadline,
                 cfg.call.time_zone,
                 cfg.settings.mailbox.kind,
-                redact_url(&cfg.settings.database.url),
+                crate::config::redact_url(&cfg.settings.database.url),
                 cfg.settings.outbox.kind
             );
             Ok(ExitCode::SUCCESS)
@@ -268,13 +292,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_string(),
-    }
-}
-
 async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Migrate => {
@@ -289,14 +306,17 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             reference,
             code,
             by,
-        } => set_municipality(intake, &reference, &code, &by).await,
+        } => staff::set_municipality(intake, &reference, &code, &by).await,
+        Command::MakeCurrent { reference, by } => {
+            staff::make_current(intake, &reference, &by).await
+        }
         Command::Override {
             reference,
             criterion,
             verdict,
             note,
             by,
-        } => override_verdict(intake, &reference, &criterion, &verdict, &note, &by).await,
+        } => staff::override_criterion(intake, &reference, &criterion, verdict, &note, &by).await,
         Command::Consult {
             references,
             candidates,
@@ -308,36 +328,21 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             partner,
             note,
             by,
-        } => set_aside_objection(intake, &reference, &partner, &note, &by).await,
+        } => staff::set_aside_objection(intake, &reference, &partner, &note, &by).await,
         Command::Status => status(intake).await,
         Command::Digest { print, send, html } => {
-            crate::digest::commands::digest_command(
-                intake,
-                print,
-                send,
-                html.as_deref(),
-                Utc::now(),
-            )
-            .await
+            reports::digest(intake, print, send, html.as_deref(), Utc::now()).await
         }
-        Command::Export { format, output } => {
-            crate::digest::commands::export_command(intake, format, &output).await
-        }
-        Command::Shortlist { size } => {
-            crate::digest::commands::shortlist_command(intake, size).await
-        }
+        Command::Export { format, output } => reports::export(intake, format, &output).await,
+        Command::Shortlist { size } => staff::shortlist_command(intake, size).await,
         Command::Decide {
             reference,
             decision,
             note,
             by,
-        } => {
-            crate::digest::commands::decide_command(intake, &reference, decision, &note, &by).await
-        }
-        Command::Ratify { by, note } => {
-            crate::digest::commands::ratify_command(intake, &by, note.as_deref()).await
-        }
-        Command::Letters { send } => crate::digest::commands::letters_command(intake, send).await,
+        } => staff::decide_command(intake, &reference, decision, &note, &by).await,
+        Command::Ratify { by, note } => staff::ratify_command(intake, &by, note.as_deref()).await,
+        Command::Letters { send } => staff::letters_command(intake, send).await,
         Command::CheckConfig | Command::Extract { .. } | Command::Eval { .. } => {
             Ok(ExitCode::from(2))
         }
@@ -410,12 +415,29 @@ async fn run_daemon(intake: &Arc<Intake>, once: bool) -> anyhow::Result<ExitCode
             summary.failed,
             intake.cfg.settings.outbox.dir.display()
         );
+        if let Some(e) = &summary.mailbox_error {
+            eprintln!("error: the mailbox could not be read: {e}");
+            return Ok(ExitCode::from(EXIT_MAILBOX_UNREADABLE));
+        }
+        if p.failed > 0 {
+            eprintln!(
+                "error: {} mail(s) could not be recorded; they stay in the inbox and are tried again (see `intake status`)",
+                p.failed
+            );
+            return Ok(ExitCode::from(EXIT_MAIL_NOT_RECORDED));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// `run --once`: the mailbox could not be read at all.
+pub const EXIT_MAILBOX_UNREADABLE: u8 = 6;
+/// `run --once` / `ingest`: at least one mail could not even be recorded.
+pub const EXIT_MAIL_NOT_RECORDED: u8 = 7;
+
 async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut failed = false;
+    let mut not_recorded = false;
     for path in files {
         let raw = match std::fs::read(path) {
             Ok(r) => r,
@@ -445,22 +467,23 @@ async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitC
             },
             Utc::now(),
         )
-        .await?;
-        println!("{}: {outcome:?}", path.display());
+        .await;
+        match outcome {
+            Ok(outcome) => println!("{}: {outcome:?}", path.display()),
+            Err(e) => {
+                eprintln!("{}: could not be recorded: {e:#}", path.display());
+                not_recorded = true;
+            }
+        }
     }
-    let me = daemon::worker_id();
-    let d = crate::outbox::drain_once(
-        &intake.db,
-        &daemon::transport(intake)?,
-        &daemon::policy(intake, &me),
-        Utc::now,
-    )
-    .await?;
+    let d = intake.send_now().await?;
     println!(
         "letters: {} sent, {} to retry, {} failed",
         d.sent, d.retried, d.failed
     );
-    Ok(if failed {
+    Ok(if not_recorded {
+        ExitCode::from(EXIT_MAIL_NOT_RECORDED)
+    } else if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -528,9 +551,23 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     );
     println!(
         "  afzender:   {} {}",
-        s.sender_name.as_deref().unwrap_or(""),
+        crate::clean::line(
+            s.sender_name.as_deref().unwrap_or(""),
+            crate::clean::MAX_NAME
+        ),
         s.sender
     );
+    if let Some(r) = &s.reply_to {
+        println!(
+            "  antwoord-aan: {r} (wijkt af van de afzender; de bevestiging ging naar de afzender)"
+        );
+    }
+    if s.other_sender {
+        println!(
+            "  LET OP:     deze versie kwam van een ander afzenderdomein; een medewerker beslist welke versie telt (intake make-current {})",
+            s.reference
+        );
+    }
     println!(
         "  herkenning: {} [{}]",
         s.municipality_basis.as_deref().unwrap_or("-"),
@@ -563,7 +600,10 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     for d in store::documents_of(&intake.db, s.id).await? {
         println!(
             "    - {} [{}; {}; {} pag. {}; {}{}]",
-            d.name.as_deref().unwrap_or("tekst in de e-mail"),
+            d.name
+                .as_deref()
+                .map(|n| crate::clean::line(n, crate::clean::MAX_NAME))
+                .unwrap_or_else(|| "tekst in de e-mail".into()),
             d.format,
             d.role,
             d.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
@@ -647,98 +687,6 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-async fn set_municipality(
-    intake: &Arc<Intake>,
-    reference: &str,
-    code: &str,
-    by: &str,
-) -> anyhow::Result<ExitCode> {
-    let Some(code) = crate::domain::MunicipalityCode::parse(code) else {
-        eprintln!("{code} is not a municipality code (GM and four digits)");
-        return Ok(ExitCode::from(2));
-    };
-    let Some(m) = Municipalities::embedded().by_code(code.as_str()) else {
-        eprintln!("no municipality with code {code}");
-        return Ok(ExitCode::from(4));
-    };
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    let mut tx = intake.db.begin().await?;
-    store::set_municipality(&mut tx, s.id, code.as_str(), by).await?;
-    store::event(
-        &mut tx,
-        Utc::now(),
-        by,
-        "set_municipality",
-        Some(s.id),
-        None,
-        &format!("{:?} → {}", s.municipality_code, code),
-    )
-    .await?;
-    tx.commit().await?;
-    println!("{}: gemeente is nu {} ({})", s.reference, m.name, code);
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn override_verdict(
-    intake: &Arc<Intake>,
-    reference: &str,
-    criterion: &str,
-    verdict: &str,
-    note: &str,
-    by: &str,
-) -> anyhow::Result<ExitCode> {
-    if !["met", "weak", "not_found"].contains(&verdict) {
-        eprintln!("verdict must be met, weak or not_found");
-        return Ok(ExitCode::from(2));
-    }
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    let now = Utc::now();
-    let mut tx = intake.db.begin().await?;
-    if !store::override_assessment(&mut tx, s.id, criterion, verdict, note, by, now).await? {
-        eprintln!("{reference} has no criterion {criterion}");
-        return Ok(ExitCode::from(4));
-    }
-    store::event(
-        &mut tx,
-        now,
-        by,
-        "override",
-        Some(s.id),
-        None,
-        &format!("{criterion} → {verdict}: {note}"),
-    )
-    .await?;
-    tx.commit().await?;
-    // The pre-assessment follows the overrides.
-    let assessments = store::assessments_of(&intake.db, s.id).await?;
-    let call = &intake.cfg.call;
-    let met = assessments
-        .iter()
-        .filter(|a| a.criterion != call.principle.id && a.effective() == "met")
-        .count();
-    let principle = assessments
-        .iter()
-        .any(|a| a.criterion == call.principle.id && a.effective() == "met");
-    let meets = met >= call.minimum_criteria && (principle || !call.require_principle);
-    let mut tx = intake.db.begin().await?;
-    store::set_meets_minimum(&mut tx, s.id, meets).await?;
-    tx.commit().await?;
-    println!(
-        "{}: criterium {criterion} is nu {verdict}; voldoet aan minimum: {}",
-        s.reference,
-        if meets { "ja" } else { "nee" }
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
 async fn consult(
     intake: &Arc<Intake>,
     mut references: Vec<String>,
@@ -783,67 +731,18 @@ async fn consult(
         eprintln!("name references, or use --candidates");
         return Ok(ExitCode::from(2));
     }
-    let now = Utc::now();
-    for r in &references {
-        let n = crate::consult::request(intake, &r.to_uppercase(), now).await?;
-        println!("{r}: {n} partner request(s) queued");
+    match crate::actions::consult(intake, &references, Utc::now()).await {
+        Ok(done) => {
+            for (r, n) in done {
+                println!("{r}: {n} partner request(s) queued");
+            }
+        }
+        Err(e) => return staff::refusal(e),
     }
-    let me = daemon::worker_id();
-    let d = crate::outbox::drain_once(
-        &intake.db,
-        &daemon::transport(intake)?,
-        &daemon::policy(intake, &me),
-        Utc::now,
-    )
-    .await?;
+    let d = intake.send_now().await?;
     println!(
         "letters: {} sent, {} to retry, {} failed",
         d.sent, d.retried, d.failed
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn set_aside_objection(
-    intake: &Arc<Intake>,
-    reference: &str,
-    partner: &str,
-    note: &str,
-    by: &str,
-) -> anyhow::Result<ExitCode> {
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    let cons = store::consult::consultations_of(&intake.db, s.id).await?;
-    let Some(c) = cons.iter().find(|c| c.partner_id == partner) else {
-        eprintln!("{} has no consultation with partner {partner}", s.reference);
-        return Ok(ExitCode::from(4));
-    };
-    if c.verdict.as_deref() != Some("objection") {
-        eprintln!(
-            "{}: {partner} has not objected; nothing to set aside",
-            s.reference
-        );
-        return Ok(ExitCode::from(5));
-    }
-    let now = Utc::now();
-    let mut tx = intake.db.begin().await?;
-    store::digest::override_objection(&mut tx, c.id, &format!("{note} ({by})")).await?;
-    store::event(
-        &mut tx,
-        now,
-        by,
-        "objection_set_aside",
-        Some(s.id),
-        None,
-        &format!("{partner}: {note}"),
-    )
-    .await?;
-    tx.commit().await?;
-    println!(
-        "{}: objection of {partner} set aside; it stays on record",
-        s.reference
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -953,5 +852,19 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         print!(" {kind}/{status} {n};");
     }
     println!();
+    let unrecorded = store::open_mail_failures(&intake.db).await?;
+    if !unrecorded.is_empty() {
+        println!("mails that could not be recorded (still in the mailbox):");
+        for f in unrecorded {
+            println!(
+                "  {} UID {}: {} attempt(s), last {}: {}",
+                f.mailbox,
+                f.uid,
+                f.failures,
+                crate::letters::dutch_datetime(f.last_at, tz),
+                crate::clean::line(f.last_error.as_deref().unwrap_or(""), 300)
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
