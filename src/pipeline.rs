@@ -204,6 +204,8 @@ struct Analysis {
     arrival_source: mail::ArrivalSource,
     class: Classification,
     nomination: Option<NominationAnalysis>,
+    /// A partner answer's sender and authentication (DNS may be asked: outside the transaction).
+    answer: Option<crate::consult::auth::Evidence>,
 }
 
 struct NominationAnalysis {
@@ -256,12 +258,18 @@ async fn analyse(
     } else {
         None
     };
+    let answer = if class.kind == MailKind::PartnerReply {
+        Some(crate::consult::auth::evidence(&intake.cfg.settings.mailbox.auth(), raw).await)
+    } else {
+        None
+    };
     Ok(Analysis {
         facts,
         arrived_at,
         arrival_source,
         class,
         nomination,
+        answer,
     })
 }
 
@@ -494,7 +502,9 @@ async fn commit(
                 store_nomination(intake, &mut tx, message_id, a, n, now).await?
             }
             (MailKind::PartnerReply, _) => {
-                crate::consult::record_answer(intake, &mut tx, message_id, f, now).await?;
+                let evidence = a.answer.as_ref();
+                crate::consult::record_answer(intake, &mut tx, message_id, f, evidence, now)
+                    .await?;
                 Outcome::Stored {
                     kind: "partner_reply",
                 }

@@ -121,6 +121,7 @@ fn partner_name(call: &Call, id: &str) -> String {
 /// The state of one consultation as the digest names it: the partner's verdict once answered.
 pub fn consultation_state(c: &consult::ConsultationRow) -> String {
     match (c.state.as_str(), c.verdict.as_deref()) {
+        ("answered", _) if c.needs_reading => "needs_reading".to_string(),
         ("answered", Some(v)) => v.to_string(),
         ("answered", None) => "needs_reading".to_string(),
         (_, Some(v)) if !c.needs_reading => v.to_string(),
@@ -611,6 +612,8 @@ pub struct Candidate {
     pub has_objection: bool,
     /// Staff recorded that the objection does not block this nomination.
     pub objection_overridden: bool,
+    /// A partner's latest answer could not be read: it blocks until staff settle it.
+    pub unread_answer: bool,
     pub on_time: bool,
     /// Not superseded by a newer version from the same municipality.
     pub current: bool,
@@ -654,6 +657,10 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 has_objection: !objections.is_empty(),
                 objection_overridden: !objections.is_empty()
                     && objections.iter().all(|c| c.staff_override.is_some()),
+                unread_answer: snap
+                    .consultations
+                    .iter()
+                    .any(|c| c.submission_id == s.id && consultation_state(c) == "needs_reading"),
                 on_time: s.on_time,
                 current: s.is_current,
                 strength,

@@ -1,7 +1,8 @@
 //! The shortlist proposal: which `size` nominations to put forward as koplopers.
 //!
 //! Eligible are current, on-time nominations meeting at least `minimum_criteria` criteria and
-//! (when required) the principle, without a partner objection that staff did not override.
+//! (when required) the principle, without a partner objection that staff did not override and
+//! without a partner answer that still needs reading.
 //! Staff overrides are already in the [`Candidate`] fields the caller fills.
 //!
 //! Among the eligible, the proposal maximises, in this order (lexicographically):
@@ -95,6 +96,9 @@ fn exclusion(c: &Candidate, minimum_criteria: usize, require_principle: bool) ->
     }
     if c.has_objection && !c.objection_overridden {
         why.push("bezwaar van een partner (niet door VNG opzij gezet)".to_string());
+    }
+    if c.unread_answer {
+        why.push("antwoord van een partner nog niet gelezen".to_string());
     }
     if why.is_empty() {
         None

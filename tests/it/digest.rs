@@ -858,6 +858,7 @@ fn cand(reference: &str, province: &str, domains: &[&str], strength: f64) -> Can
         principle: true,
         has_objection: false,
         objection_overridden: false,
+        unread_answer: false,
         on_time: true,
         current: true,
         strength,
