@@ -78,6 +78,15 @@ pub enum Command {
         #[arg(long, env = "USER", default_value = "staff")]
         by: String,
     },
+    /// Make a nomination the current version of its municipality (staff decision, e.g. for a
+    /// version that came from another sender domain); the version that was current is kept.
+    /// Exit codes: 0 done, 1 failed, 4 no such nomination.
+    MakeCurrent {
+        reference: String,
+        /// Who made the change (for the audit log).
+        #[arg(long, env = "USER", default_value = "staff")]
+        by: String,
+    },
     /// Override the verdict on one criterion ("1", "2", "3" or "principle"): met, weak or not_found.
     Override {
         reference: String,
@@ -225,7 +234,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cfg.call.deadline,
                 cfg.call.time_zone,
                 cfg.settings.mailbox.kind,
-                redact_url(&cfg.settings.database.url),
+                crate::config::redact_url(&cfg.settings.database.url),
                 cfg.settings.outbox.kind
             );
             Ok(ExitCode::SUCCESS)
@@ -268,13 +277,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_string(),
-    }
-}
-
 async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Migrate => {
@@ -290,6 +292,7 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             code,
             by,
         } => set_municipality(intake, &reference, &code, &by).await,
+        Command::MakeCurrent { reference, by } => make_current(intake, &reference, &by).await,
         Command::Override {
             reference,
             criterion,
@@ -410,12 +413,29 @@ async fn run_daemon(intake: &Arc<Intake>, once: bool) -> anyhow::Result<ExitCode
             summary.failed,
             intake.cfg.settings.outbox.dir.display()
         );
+        if let Some(e) = &summary.mailbox_error {
+            eprintln!("error: the mailbox could not be read: {e}");
+            return Ok(ExitCode::from(EXIT_MAILBOX_UNREADABLE));
+        }
+        if p.failed > 0 {
+            eprintln!(
+                "error: {} mail(s) could not be recorded; they stay in the inbox and are tried again (see `intake status`)",
+                p.failed
+            );
+            return Ok(ExitCode::from(EXIT_MAIL_NOT_RECORDED));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// `run --once`: the mailbox could not be read at all.
+pub const EXIT_MAILBOX_UNREADABLE: u8 = 6;
+/// `run --once` / `ingest`: at least one mail could not even be recorded.
+pub const EXIT_MAIL_NOT_RECORDED: u8 = 7;
+
 async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut failed = false;
+    let mut not_recorded = false;
     for path in files {
         let raw = match std::fs::read(path) {
             Ok(r) => r,
@@ -445,8 +465,14 @@ async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitC
             },
             Utc::now(),
         )
-        .await?;
-        println!("{}: {outcome:?}", path.display());
+        .await;
+        match outcome {
+            Ok(outcome) => println!("{}: {outcome:?}", path.display()),
+            Err(e) => {
+                eprintln!("{}: could not be recorded: {e:#}", path.display());
+                not_recorded = true;
+            }
+        }
     }
     let me = daemon::worker_id();
     let d = crate::outbox::drain_once(
@@ -460,7 +486,9 @@ async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitC
         "letters: {} sent, {} to retry, {} failed",
         d.sent, d.retried, d.failed
     );
-    Ok(if failed {
+    Ok(if not_recorded {
+        ExitCode::from(EXIT_MAIL_NOT_RECORDED)
+    } else if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -528,9 +556,23 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     );
     println!(
         "  afzender:   {} {}",
-        s.sender_name.as_deref().unwrap_or(""),
+        crate::clean::line(
+            s.sender_name.as_deref().unwrap_or(""),
+            crate::clean::MAX_NAME
+        ),
         s.sender
     );
+    if let Some(r) = &s.reply_to {
+        println!(
+            "  antwoord-aan: {r} (wijkt af van de afzender; de bevestiging ging naar de afzender)"
+        );
+    }
+    if s.other_sender {
+        println!(
+            "  LET OP:     deze versie kwam van een ander afzenderdomein; een medewerker beslist welke versie telt (intake make-current {})",
+            s.reference
+        );
+    }
     println!(
         "  herkenning: {} [{}]",
         s.municipality_basis.as_deref().unwrap_or("-"),
@@ -563,7 +605,10 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     for d in store::documents_of(&intake.db, s.id).await? {
         println!(
             "    - {} [{}; {}; {} pag. {}; {}{}]",
-            d.name.as_deref().unwrap_or("tekst in de e-mail"),
+            d.name
+                .as_deref()
+                .map(|n| crate::clean::line(n, crate::clean::MAX_NAME))
+                .unwrap_or_else(|| "tekst in de e-mail".into()),
             d.format,
             d.role,
             d.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
@@ -680,6 +725,47 @@ async fn set_municipality(
     .await?;
     tx.commit().await?;
     println!("{}: gemeente is nu {} ({})", s.reference, m.name, code);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn make_current(intake: &Arc<Intake>, reference: &str, by: &str) -> anyhow::Result<ExitCode> {
+    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
+    else {
+        eprintln!("no nomination {reference}");
+        return Ok(ExitCode::from(4));
+    };
+    if s.is_current {
+        println!("{}: is al de geldende versie", s.reference);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut tx = intake.db.begin().await?;
+    let previous = match &s.municipality_code {
+        Some(code) => store::current_submission_for(&mut tx, code).await?,
+        None => store::current_submission_from(&mut tx, &s.sender).await?,
+    };
+    if let Some(p) = &previous {
+        store::set_current(&mut tx, p.id, false).await?;
+    }
+    store::set_current(&mut tx, s.id, true).await?;
+    let detail = match &previous {
+        Some(p) => format!(
+            "{} is de geldende versie in plaats van {}",
+            s.reference, p.reference
+        ),
+        None => format!("{} is de geldende versie", s.reference),
+    };
+    store::event(
+        &mut tx,
+        Utc::now(),
+        by,
+        "make_current",
+        Some(s.id),
+        None,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    println!("{detail}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -953,5 +1039,19 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         print!(" {kind}/{status} {n};");
     }
     println!();
+    let unrecorded = store::open_mail_failures(&intake.db).await?;
+    if !unrecorded.is_empty() {
+        println!("mails that could not be recorded (still in the mailbox):");
+        for f in unrecorded {
+            println!(
+                "  {} UID {}: {} attempt(s), last {}: {}",
+                f.mailbox,
+                f.uid,
+                f.failures,
+                crate::letters::dutch_datetime(f.last_at, tz),
+                crate::clean::line(f.last_error.as_deref().unwrap_or(""), 300)
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

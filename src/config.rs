@@ -27,6 +27,53 @@ pub use crate::assess::municipality::Rules as MunicipalityRules;
 pub use crate::mailbox::imap::ImapSettings;
 pub use crate::outbox::transport::SmtpSettings;
 
+/// A database URL fit to print: the password in the user part (`user:secret@host`) and any
+/// query parameter that carries a secret (`?password=`, `sslpassword`, `pass`, `pwd`, `token`,
+/// `secret`) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            // The authority ends at the first '/'; its user part at the last '@' before that.
+            let (authority, path) = match rest.find('/') {
+                Some(i) => rest.split_at(i),
+                None => (rest, ""),
+            };
+            match authority.rsplit_once('@') {
+                Some((user, host)) => {
+                    let user = match user.split_once(':') {
+                        Some((name, _)) => format!("{name}:***"),
+                        None => user.to_string(),
+                    };
+                    format!("{scheme}://{user}@{host}{path}")
+                }
+                None => base.to_string(),
+            }
+        }
+        None => base.to_string(),
+    };
+    let Some(query) = query else {
+        return base;
+    };
+    let secret = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        ["password", "pass", "pwd", "token", "secret", "sslpassword"]
+            .iter()
+            .any(|s| k == *s || k.ends_with(s))
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if secret(k) => format!("{k}=***"),
+            _ => p.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", params.join("&"))
+}
+
 /// One problem found in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -185,9 +232,19 @@ pub struct OutboxSettings {
     /// First retry delay; doubles per attempt (with jitter), capped at one hour.
     #[serde(default = "default_retry")]
     pub retry_base_secs: u64,
-    /// At most this many automatic letters per recipient address per day (loop protection).
+    /// At most this many automatic replies (confirmations, thank-yous) per recipient address
+    /// per 24 hours (loop protection).
     #[serde(default = "default_cap")]
     pub daily_cap_per_address: u32,
+    /// At most this many automatic replies to anyone per 24 hours (flood protection: forged
+    /// mail from many addresses must not make us send to all of them).
+    #[serde(default = "default_cap_total")]
+    pub daily_cap_total: u32,
+    /// At most this many letters per minute, counted over every running daemon (Microsoft 365
+    /// accepts about 30 a minute from one mailbox and answers more with a 4.x.x throttling reply).
+    /// 0: no limit. Not applied to the file outbox.
+    #[serde(default = "default_per_minute")]
+    pub max_per_minute: u32,
     /// How long a worker owns a row it is sending; after a crash another worker (or the restarted
     /// one) may take the row over once this has passed.
     #[serde(default = "default_claim")]
@@ -219,6 +276,12 @@ fn default_retry() -> u64 {
 }
 fn default_cap() -> u32 {
     10
+}
+fn default_cap_total() -> u32 {
+    500
+}
+fn default_per_minute() -> u32 {
+    25
 }
 
 /// `[digest]`
@@ -948,6 +1011,30 @@ fn section<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted_wherever_they_are() {
+        assert_eq!(
+            redact_url("postgres://intake:geheim@db.example.org:5432/intake"),
+            "postgres://intake:***@db.example.org:5432/intake"
+        );
+        assert_eq!(
+            redact_url("postgres://intake@db/intake?sslmode=require&password=geheim"),
+            "postgres://intake@db/intake?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_url("postgresql://db/intake?user=x&sslpassword=a&Password=b"),
+            "postgresql://db/intake?user=x&sslpassword=***&Password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://u:p@ss@host/db"),
+            "postgres://u:***@host/db"
+        );
+        assert_eq!(
+            redact_url("sqlite://var/intake.db"),
+            "sqlite://var/intake.db"
+        );
+    }
 
     fn shipped() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("config/intake.toml")

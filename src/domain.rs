@@ -21,7 +21,7 @@ impl EmailAddress {
             && local.len() <= 64
             && !local
                 .chars()
-                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',');
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',');
         let ok_domain = !domain.is_empty()
             && domain.len() <= 253
             && !domain.starts_with('.')

@@ -8,6 +8,7 @@
 //! | [`domain`] | validated newtypes: e-mail address, reference, criterion, municipality code |
 //! | [`mailbox`] | where mail comes from: the [`mailbox::MailSource`] trait, Maildir and IMAP |
 //! | [`mail`] | parsing one raw mail with mail-parser into the facts the pipeline needs |
+//! | [`clean`] | text from outside made safe to store and show: no control characters, capped lengths |
 //! | [`classify`] | which kind of mail this is (nomination, auto-reply, bounce, partner reply, other) |
 //! | [`documents`] | text, page count and paper size of every document in a mail |
 //! | [`assess`] | deadline, page limit, municipality, claims per criterion and verdicts |
@@ -22,6 +23,7 @@
 
 pub mod assess;
 pub mod classify;
+pub mod clean;
 pub mod cli;
 pub mod config;
 pub mod consult;

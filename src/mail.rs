@@ -7,7 +7,16 @@
 use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 
+use crate::clean;
 use crate::domain::EmailAddress;
+
+/// Most recipients kept from To, Cc, Delivered-To and X-Original-To.
+const MAX_RECIPIENTS: usize = 100;
+/// Longest header value kept for the automatic-mail and authentication checks (characters).
+const MAX_HEADER_CHARS: usize = 8_000;
+/// Longest body text kept in the facts (characters): far more than any answer or letter; the
+/// documents stage reads the mail again under its own limits.
+const MAX_BODY_CHARS: usize = 200_000;
 
 /// What the pipeline knows about a mail from its headers.
 #[derive(Debug, Clone, Default)]
@@ -54,15 +63,12 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         parsed: true,
         ..MailFacts::default()
     };
-    f.message_id = msg
-        .message_id()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+    f.message_id = msg.message_id().and_then(clean::message_id);
     if let Some(a) = msg.from().and_then(|a| a.first()) {
         f.from = a.address().and_then(EmailAddress::parse);
         f.from_name = a
             .name()
-            .map(|n| n.trim().to_string())
+            .map(|n| clean::line(n, clean::MAX_NAME))
             .filter(|n| !n.is_empty());
     }
     f.reply_to = msg
@@ -72,20 +78,22 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         .and_then(EmailAddress::parse);
     for addr in msg.to().into_iter().chain(msg.cc()) {
         for a in addr.iter() {
-            if let Some(x) = a.address() {
-                f.recipients.push(x.to_lowercase());
+            if let Some(x) = a.address()
+                && f.recipients.len() < MAX_RECIPIENTS
+            {
+                f.recipients.push(clean::line(x, 320).to_lowercase());
             }
         }
     }
     for name in ["Delivered-To", "X-Original-To"] {
         for (h, v) in msg.headers_raw() {
-            if h.eq_ignore_ascii_case(name) {
+            if h.eq_ignore_ascii_case(name) && f.recipients.len() < MAX_RECIPIENTS {
                 f.recipients
-                    .push(v.trim().trim_matches(['<', '>']).to_lowercase());
+                    .push(clean::line(v.trim().trim_matches(['<', '>']), 320).to_lowercase());
             }
         }
     }
-    f.subject = msg.subject().unwrap_or("").trim().to_string();
+    f.subject = clean::line(msg.subject().unwrap_or(""), clean::MAX_SUBJECT);
     f.date = msg
         .date()
         .and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
@@ -94,12 +102,12 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         .next()
         .and_then(|r| r.date)
         .and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
-    f.in_reply_to = id_list(msg.in_reply_to());
-    f.references = id_list(msg.references());
+    f.in_reply_to = clean::message_ids(&id_list(msg.in_reply_to()));
+    f.references = clean::message_ids(&id_list(msg.references()));
     let raw_header = |name: &str| {
         msg.headers_raw()
             .find(|(h, _)| h.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim().to_lowercase())
+            .map(|(_, v)| clean::text(v.trim(), MAX_HEADER_CHARS).to_lowercase())
     };
     f.auto_submitted = raw_header("Auto-Submitted");
     f.precedence = raw_header("Precedence");
@@ -125,8 +133,8 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         f.report_type = Some(ct.attribute("report-type").unwrap_or("").to_lowercase());
     }
     f.authentication_results = raw_header("Authentication-Results");
-    f.text = msg.body_text(0).map(|t| t.into_owned());
-    f.html = msg.body_html(0).map(|t| t.into_owned());
+    f.text = msg.body_text(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
+    f.html = msg.body_html(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
     f
 }
 

@@ -121,10 +121,14 @@ pub async fn record_oversized(
     {
         return Ok(known(&existing));
     }
-    let reason = format!(
-        "mail of {size} bytes is larger than the limit of {} bytes; not read",
-        intake.cfg.settings.mailbox.max_message_bytes
-    );
+    let reason = if size == u64::MAX {
+        "the mail server did not tell the size of this mail; not read".to_string()
+    } else {
+        format!(
+            "mail of {size} bytes is larger than the limit of {} bytes; not read",
+            intake.cfg.settings.mailbox.max_message_bytes
+        )
+    };
     let sha = hex::encode(Sha256::digest(format!(
         "oversized:{}:{}:{}",
         pos.mailbox, pos.uidvalidity, pos.uid
@@ -139,7 +143,7 @@ pub async fn record_oversized(
             message_id: None,
             sha256: &sha,
             raw: None,
-            size: size as i64,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
             from_address: None,
             from_name: None,
             subject: None,
@@ -181,6 +185,11 @@ fn known(m: &store::MessageRow) -> Outcome {
 }
 
 /// Processes one fetched mail: everything up to and including the commit.
+///
+/// Reading, assessing and writing all run in a task of their own, so a panic anywhere in them
+/// (a parser, a reader of partner answers, a bounce) is caught here: the mail is then stored with
+/// the reason and quarantined, and the next mail goes on. Only when even that record cannot be
+/// written is an error returned (the caller counts it and tells staff).
 pub async fn process(
     intake: &Arc<Intake>,
     pos: &Position,
@@ -197,56 +206,37 @@ pub async fn process(
     let raw = Arc::new(fetched.raw);
     let sha = hex::encode(Sha256::digest(raw.as_slice()));
 
-    // Read and assess in a task of its own: a panic becomes a quarantine reason.
     let task = {
         let intake = Arc::clone(intake);
         let raw = Arc::clone(&raw);
-        let internal_date = fetched.internal_date;
-        let file_time = fetched.file_time;
-        tokio::spawn(async move { analyse(&intake, &raw, internal_date, file_time, now).await })
+        let pos = pos.clone();
+        let sha = sha.clone();
+        tokio::spawn(async move {
+            let analysis = analyse(&intake, &raw, fetched.internal_date, fetched.file_time, now)
+                .await
+                .map_err(Failure::Processing)?;
+            commit(&intake, &pos, &raw, &sha, &analysis, now)
+                .await
+                .map_err(Failure::Storing)
+        })
     };
-    let analysis = match task.await {
-        Ok(Ok(a)) => a,
-        Ok(Err(e)) => {
-            return quarantine(
-                intake,
-                pos,
-                &raw,
-                &sha,
-                now,
-                &format!("could not be processed: {e:#}"),
-            )
-            .await;
+    let reason = match task.await {
+        Ok(Ok(outcome)) => return Ok(outcome),
+        Ok(Err(Failure::Processing(e))) => format!("could not be processed: {e:#}"),
+        Ok(Err(Failure::Storing(e))) => {
+            tracing::error!(error = %format!("{e:#}"), "failed to store a processed mail; quarantining it");
+            format!("could not be stored: {e:#}")
         }
-        Err(e) if e.is_panic() => {
-            return quarantine(
-                intake,
-                pos,
-                &raw,
-                &sha,
-                now,
-                "could not be processed: a parser failed (panic caught)",
-            )
-            .await;
-        }
+        Err(e) if e.is_panic() => "could not be processed: a parser failed (panic caught)".into(),
         Err(e) => return Err(e.into()),
     };
+    quarantine(intake, pos, &raw, &sha, now, &reason).await
+}
 
-    match commit(intake, pos, &raw, &sha, &analysis, now).await {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "failed to store a processed mail; quarantining it");
-            quarantine(
-                intake,
-                pos,
-                &raw,
-                &sha,
-                now,
-                &format!("could not be stored: {e:#}"),
-            )
-            .await
-        }
-    }
+/// Why the guarded part of [`process`] failed.
+enum Failure {
+    Processing(anyhow::Error),
+    Storing(anyhow::Error),
 }
 
 /// The result of reading and assessing one mail, before anything is written.
@@ -318,7 +308,12 @@ async fn analyse_nomination(
     arrived_at: DateTime<Utc>,
 ) -> NominationAnalysis {
     let call = &intake.cfg.call;
-    let docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
+    let mut docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
+    // File names come from the sender: cleaned once, before any finding, letter or row uses them.
+    for d in &mut docs {
+        d.name = d.name.as_deref().map(safe_name);
+        d.path = crate::clean::line(&d.path, 2 * crate::clean::MAX_NAME);
+    }
     let roles = pages::roles(&docs);
     let page_finding = pages::page_finding(&docs, &roles, call.max_pages);
     let deadline = assess::deadline::check(arrived_at, call);
@@ -381,16 +376,45 @@ async fn analyse_nomination(
 }
 
 async fn quarantine(
+    intake: &Arc<Intake>,
+    pos: &Position,
+    raw: &Arc<Vec<u8>>,
+    sha: &str,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> anyhow::Result<Outcome> {
+    let reason = crate::clean::text(reason, 2_000);
+    // Facts are read again in a task of their own: this path must not fail on the mail itself.
+    let facts = {
+        let raw = Arc::clone(raw);
+        tokio::spawn(async move { mail::facts(&raw) })
+            .await
+            .unwrap_or_default()
+    };
+    match record_quarantined(intake, pos, raw, sha, now, &reason, Some(&facts)).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            // Whatever in the facts the database refused, the bare record holds none of it.
+            tracing::error!(error = %format!("{e:#}"), "failed to record a quarantined mail with its facts; recording it bare");
+            let bare = format!("{reason} (recorded without its headers: {e:#})");
+            record_quarantined(intake, pos, raw, sha, now, &bare, None).await
+        }
+    }
+}
+
+/// Writes a quarantined mail: the raw bytes, the reason and, when given, the facts read from it.
+async fn record_quarantined(
     intake: &Intake,
     pos: &Position,
     raw: &[u8],
     sha: &str,
     now: DateTime<Utc>,
     reason: &str,
+    facts: Option<&MailFacts>,
 ) -> anyhow::Result<Outcome> {
-    // Facts are read again defensively: this path must not fail on the mail itself.
-    let facts = std::panic::catch_unwind(|| mail::facts(raw)).unwrap_or_default();
-    let (arrived_at, src) = mail::arrival(None, &facts, None, now);
+    let empty = MailFacts::default();
+    let f = facts.unwrap_or(&empty);
+    let (arrived_at, src) = mail::arrival(None, f, None, now);
     let mut tx = intake.db.begin().await?;
     let id = store::insert_message(
         &mut tx,
@@ -398,14 +422,14 @@ async fn quarantine(
             mailbox: &pos.mailbox,
             uidvalidity: pos.uidvalidity,
             uid: &pos.uid,
-            message_id: facts.message_id.as_deref(),
+            message_id: f.message_id.as_deref(),
             sha256: sha,
             raw: Some(raw),
             size: raw.len() as i64,
-            from_address: facts.from.as_ref().map(|a| a.as_str()),
-            from_name: facts.from_name.as_deref(),
-            subject: Some(&facts.subject),
-            date_header: facts.date,
+            from_address: f.from.as_ref().map(|a| a.as_str()),
+            from_name: f.from_name.as_deref(),
+            subject: facts.map(|f| f.subject.as_str()),
+            date_header: f.date,
             arrived_at,
             arrival_source: src.as_str(),
             kind: "other",
@@ -608,31 +632,33 @@ async fn store_nomination(
         None => store::current_submission_from(tx, &sender).await?,
     };
     let on_time = n.deadline.on_time;
-    let (version, supersedes, is_current, version_note) = match &previous {
-        None => (1, None, true, None),
-        Some(p) if on_time || !p.on_time => {
-            store::set_current(tx, p.id, false).await?;
-            let note = format!(
-                "vervangt {}{}",
-                p.reference,
-                if n.is_addendum {
-                    " (aanvulling of correctie)"
-                } else {
-                    ""
-                }
-            );
-            (p.version + 1, Some(p.id), true, Some(note))
-        }
-        Some(p) => (
-            p.version + 1,
-            Some(p.id),
-            false,
-            Some(format!(
-                "nieuwe versie na de deadline; {} blijft de geldende versie",
-                p.reference
-            )),
-        ),
-    };
+    let plan = plan_version(
+        previous.as_ref(),
+        &sender,
+        n.identification.code.as_deref(),
+        on_time,
+        n.is_addendum,
+        &intake.cfg.settings.municipalities,
+    );
+    if plan.replaces_previous
+        && let Some(p) = &previous
+    {
+        store::set_current(tx, p.id, false).await?;
+    }
+    let VersionPlan {
+        version,
+        supersedes,
+        is_current,
+        note: version_note,
+        other_sender,
+        ..
+    } = plan;
+    // Reply-To is shown to staff when it differs from From; letters go to From.
+    let reply_to = f
+        .reply_to
+        .as_ref()
+        .filter(|r| Some(*r) != f.from.as_ref())
+        .map(|r| r.as_str().to_string());
 
     let seq = store::next_seq(tx).await?;
     let reference = Reference::new(&call.reference_prefix, seq);
@@ -666,11 +692,14 @@ async fn store_nomination(
             version_note: version_note.clone(),
             meets_minimum: n.meets_minimum,
             created_at: now,
+            reply_to: reply_to.clone(),
+            other_sender,
         },
     )
     .await?;
 
     for (i, (d, role)) in n.docs.iter().zip(&n.roles).enumerate() {
+        let name = d.name.as_deref().map(safe_name);
         store::insert_document(
             tx,
             &NewDocument {
@@ -681,7 +710,7 @@ async fn store_nomination(
                     Origin::Body => "body",
                     Origin::Attachment => "attachment",
                 },
-                name: d.name.as_deref(),
+                name: name.as_deref(),
                 path: &d.path,
                 format: d.format.as_str(),
                 bytes: d.bytes as i64,
@@ -758,67 +787,82 @@ async fn store_nomination(
     )
     .await?;
 
-    // The confirmation, unless this mail may not be answered or the address hit its daily cap.
+    // The confirmation goes to From (never to a Reply-To alone: anyone can set one); a
+    // Reply-To in the sender's own domain gets a copy. Not when this mail may not be answered,
+    // nor past the caps on automatic replies.
     let mut confirmation = false;
-    let recipient = f.reply_to.clone().or_else(|| f.from.clone());
-    if let (None, Some(to)) = (&a.class.no_reply_reason, recipient) {
-        let since = now - chrono::Duration::days(1);
-        let sent_today = store::letters_to_since(tx, to.as_str(), since).await?;
-        if sent_today >= i64::from(intake.cfg.settings.outbox.daily_cap_per_address) {
-            store::event(
-                tx,
-                now,
-                "intake",
-                "no_confirmation",
-                Some(submission_id),
-                Some(message_id),
-                "daily cap for this address reached",
-            )
-            .await?;
-        } else {
-            let previous_ref = previous.as_ref().map(|p| p.reference.clone());
-            let ctx = confirmation_context(intake, &reference, a, n, previous_ref, is_current);
-            let (text, html) = intake.templates.render("confirmation", &ctx)?;
-            let subject = intake
-                .templates
-                .render_line(&call.letters.confirmation_subject, &ctx)?;
-            let msgid = format!(
-                "<confirmation.{}@{}>",
-                reference,
-                to_domain(&intake.cfg.settings.mailbox.address)
-            );
-            let mut references = f
-                .references
-                .iter()
-                .map(|r| format!("<{r}>"))
-                .collect::<Vec<_>>();
-            let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
-            if let Some(p) = &parent {
-                references.push(p.clone());
+    if let (None, Some(to)) = (&a.class.no_reply_reason, f.from.clone()) {
+        let cc: Vec<String> = f
+            .reply_to
+            .iter()
+            .filter(|r| *r != &to && r.domain() == to.domain() && !intake.own.contains(r))
+            .map(|r| r.as_str().to_string())
+            .collect();
+        let previous_ref = previous
+            .as_ref()
+            .filter(|_| !other_sender)
+            .map(|p| p.reference.clone());
+        let mut ctx = confirmation_context(intake, &reference, a, n, previous_ref, is_current);
+        ctx.other_sender = other_sender;
+        let (text, html) = intake.templates.render("confirmation", &ctx)?;
+        let subject = intake
+            .templates
+            .render_line(&call.letters.confirmation_subject, &ctx)?;
+        let msgid = format!(
+            "<confirmation.{}@{}>",
+            reference,
+            to_domain(&intake.cfg.settings.mailbox.address)
+        );
+        let mut references = f
+            .references
+            .iter()
+            .map(|r| format!("<{r}>"))
+            .collect::<Vec<_>>();
+        let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
+        if let Some(p) = &parent {
+            references.push(p.clone());
+        }
+        let queued = crate::outbox::queue_reply(
+            tx,
+            &Outgoing {
+                from_name: intake.cfg.settings.mailbox.display_name.clone(),
+                from_address: intake.cfg.settings.mailbox.address.clone(),
+                reply_to: None,
+                to: to.as_str().to_string(),
+                cc,
+                subject: subject.clone(),
+                text,
+                html,
+                message_id: msgid.clone(),
+                in_reply_to: parent,
+                references,
+                automatic: true,
+                date: Some(now),
+                ..Outgoing::default()
+            },
+            &format!("confirmation:{reference}"),
+            "confirmation",
+            Some(submission_id),
+            now,
+            reply_caps(intake),
+        )
+        .await?;
+        match queued {
+            crate::outbox::Queued::Added => confirmation = true,
+            crate::outbox::Queued::Exists => {}
+            crate::outbox::Queued::Capped(why) => {
+                tracing::warn!(reference = %reference, "confirmation not sent: cap reached");
+                store::event(
+                    tx,
+                    now,
+                    "intake",
+                    "no_confirmation",
+                    Some(submission_id),
+                    Some(message_id),
+                    &why,
+                )
+                .await?;
             }
-            confirmation = crate::outbox::queue_letter(
-                tx,
-                &Outgoing {
-                    from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                    from_address: intake.cfg.settings.mailbox.address.clone(),
-                    reply_to: None,
-                    to: to.as_str().to_string(),
-                    subject: subject.clone(),
-                    text,
-                    html,
-                    message_id: msgid.clone(),
-                    in_reply_to: parent,
-                    references,
-                    automatic: true,
-                    date: Some(now),
-                    ..Outgoing::default()
-                },
-                &format!("confirmation:{reference}"),
-                "confirmation",
-                Some(submission_id),
-                now,
-            )
-            .await?;
         }
     }
     tracing::info!(reference = %reference, on_time, confirmation, "nomination stored");
@@ -826,6 +870,112 @@ async fn store_nomination(
         reference: reference.to_string(),
         confirmation,
     })
+}
+
+/// How a new nomination relates to the current one of the same municipality (or sender).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionPlan {
+    pub version: i32,
+    /// The submission this one follows (id), if any.
+    pub supersedes: Option<i64>,
+    /// Whether this one becomes the current version.
+    pub is_current: bool,
+    /// Whether the previous one stops being current.
+    pub replaces_previous: bool,
+    /// A later version from another sender domain: kept, not current; staff decide.
+    pub other_sender: bool,
+    /// Dutch note for staff.
+    pub note: Option<String>,
+}
+
+/// Decides the version of a new nomination (pure). A later mail replaces the current version
+/// only when it is on time (or the current one was late too) and it comes from the same sender
+/// domain or a domain that speaks for the municipality (`[municipalities]` rules): anyone can
+/// write "Aanvulling voordracht gemeente Ede", only Ede can replace Ede's letter. Otherwise it
+/// is kept beside the current one and flagged for staff.
+pub fn plan_version(
+    previous: Option<&store::SubmissionRow>,
+    sender: &str,
+    municipality: Option<&str>,
+    on_time: bool,
+    is_addendum: bool,
+    rules: &municipality::Rules,
+) -> VersionPlan {
+    let Some(p) = previous else {
+        return VersionPlan {
+            version: 1,
+            supersedes: None,
+            is_current: true,
+            replaces_previous: false,
+            other_sender: false,
+            note: None,
+        };
+    };
+    let domain_of = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_lowercase());
+    let new_domain = domain_of(sender);
+    let same_domain = new_domain.is_some() && new_domain == domain_of(&p.sender);
+    let speaks_for = match (&new_domain, municipality) {
+        (Some(d), Some(code)) => rules.domain_speaks_for(d, code),
+        _ => false,
+    };
+    let base = VersionPlan {
+        version: p.version + 1,
+        supersedes: Some(p.id),
+        is_current: false,
+        replaces_previous: false,
+        other_sender: false,
+        note: None,
+    };
+    if !(same_domain || speaks_for) {
+        return VersionPlan {
+            other_sender: true,
+            note: Some(format!(
+                "nieuwe versie van een ander afzenderdomein ({}) dan {} ({}); {} blijft de geldende versie tot een medewerker beslist",
+                new_domain.as_deref().unwrap_or("onbekend"),
+                p.reference,
+                domain_of(&p.sender).as_deref().unwrap_or("onbekend"),
+                p.reference
+            )),
+            ..base
+        };
+    }
+    if on_time || !p.on_time {
+        let note = format!(
+            "vervangt {}{}",
+            p.reference,
+            if is_addendum {
+                " (aanvulling of correctie)"
+            } else {
+                ""
+            }
+        );
+        return VersionPlan {
+            is_current: true,
+            replaces_previous: true,
+            note: Some(note),
+            ..base
+        };
+    }
+    VersionPlan {
+        note: Some(format!(
+            "nieuwe versie na de deadline; {} blijft de geldende versie",
+            p.reference
+        )),
+        ..base
+    }
+}
+
+/// A file name as it may appear in a letter, the database and a terminal.
+fn safe_name(name: &str) -> String {
+    crate::clean::line(name, crate::clean::MAX_NAME)
+}
+
+/// The caps on automatic replies from the settings.
+pub fn reply_caps(intake: &Intake) -> crate::outbox::ReplyCaps {
+    crate::outbox::ReplyCaps {
+        per_address_per_day: intake.cfg.settings.outbox.daily_cap_per_address,
+        total_per_day: intake.cfg.settings.outbox.daily_cap_total,
+    }
 }
 
 fn to_domain(address: &str) -> &str {
@@ -890,7 +1040,8 @@ fn confirmation_context(
         .map(|(d, r)| ConfirmationDoc {
             name: d
                 .name
-                .clone()
+                .as_deref()
+                .map(safe_name)
                 .unwrap_or_else(|| "tekst in de e-mail".into()),
             kind_nl: if d.origin == Origin::Body {
                 "tekst in de e-mail".into()
@@ -941,6 +1092,7 @@ fn confirmation_context(
         problems,
         supersedes: previous,
         version_late: !n.deadline.on_time && !is_current,
+        other_sender: false,
         decision_expected_nl: call.letters.decision_expected.clone(),
         contact_address: intake.cfg.settings.mailbox.address.clone(),
         signature: call.letters.signature.clone(),

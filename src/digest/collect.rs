@@ -496,6 +496,22 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             s.reference, s.sender, s.reference
         ));
     }
+    for s in snap
+        .submissions
+        .iter()
+        .filter(|s| s.other_sender && !s.is_current)
+    {
+        let follows = s
+            .supersedes
+            .and_then(|id| snap.submission(id))
+            .filter(|p| p.is_current);
+        if let Some(p) = follows {
+            out.push(format!(
+                "Beslis welke versie telt: {} kwam van een ander afzenderdomein ({}) dan de geldende versie {}. Laat het zo, of maak {} geldend: intake make-current {}.",
+                s.reference, s.sender, p.reference, s.reference, s.reference
+            ));
+        }
+    }
     for c in &snap.consultations {
         let Some(s) = snap.submission(c.submission_id) else {
             continue;

@@ -630,6 +630,7 @@ pub async fn queue_decision_letters(
         let added = store::enqueue(
             &mut tx,
             &NewOutbox {
+                cc: &[],
                 key: &format!("decision:{}", s.reference),
                 kind: kind_str,
                 submission_id: Some(s.id),

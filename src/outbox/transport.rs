@@ -147,6 +147,10 @@ pub enum SendOutcome {
     /// Never try again: a 5xx answer to this mail (with the server's text), or an address that
     /// cannot be sent to.
     Permanent(String),
+    /// The server asks us to slow down (a 4xx answer about a rate, a limit or throttling, as
+    /// Microsoft 365 gives above about 30 mails a minute): pause all sending, retry later, and
+    /// do not count it as a failed attempt.
+    Throttled(String),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,8 +458,31 @@ fn classify(code: Option<&str>, permanent: bool, message: String) -> SendOutcome
             SendOutcome::Transient(format!("the SMTP server refused the login: {message}"))
         }
         _ if permanent => SendOutcome::Permanent(message),
+        Some(c) if c.starts_with('4') && is_throttling(&message) => SendOutcome::Throttled(message),
         _ => SendOutcome::Transient(message),
     }
+}
+
+/// Whether a temporary answer is about sending too much (Microsoft 365: "4.7.0 ... throttled",
+/// "4.3.2 ... sender thread limit exceeded", "Excessive message rate"; others: "rate limit",
+/// "too many messages", "quota").
+fn is_throttling(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "throttl",
+        "rate limit",
+        "ratelimit",
+        "rate exceeded",
+        "message rate",
+        "excessive",
+        "too many",
+        "limit exceeded",
+        "quota",
+        "slow down",
+        "4.7.0",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
 }
 
 #[cfg(test)]
@@ -502,6 +529,22 @@ mod tests {
         assert!(matches!(t(Some("452"), false), SendOutcome::Transient(_)));
         assert!(matches!(t(None, false), SendOutcome::Transient(_)));
         assert!(matches!(t(Some("535"), true), SendOutcome::Transient(_)));
+        let m = |c: &str, text: &str| classify(Some(c), false, text.into());
+        assert!(matches!(
+            m("450", "4.7.0 Message rate exceeded, please slow down"),
+            SendOutcome::Throttled(_)
+        ));
+        assert!(matches!(
+            m(
+                "432",
+                "4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded"
+            ),
+            SendOutcome::Throttled(_)
+        ));
+        assert!(matches!(
+            m("451", "4.3.0 Mail server temporarily rejected message"),
+            SendOutcome::Transient(_)
+        ));
     }
 
     #[test]

@@ -92,6 +92,11 @@ pub struct SubmissionRow {
     pub version_note: Option<String>,
     pub meets_minimum: bool,
     pub created_at: DateTime<Utc>,
+    /// The mail's Reply-To when it differs from From (shown to staff, never answered alone).
+    pub reply_to: Option<String>,
+    /// A later version from another sender domain than the current one: kept, not current,
+    /// until staff decide.
+    pub other_sender: bool,
 }
 
 impl SubmissionRow {
@@ -131,6 +136,8 @@ pub struct NewSubmission {
     pub version_note: Option<String>,
     pub meets_minimum: bool,
     pub created_at: DateTime<Utc>,
+    pub reply_to: Option<String>,
+    pub other_sender: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -249,6 +256,17 @@ pub struct OutboxRow {
     pub sent_at: Option<DateTime<Utc>>,
     pub bounced_at: Option<DateTime<Utc>>,
     pub bounce_reason: Option<String>,
+    /// JSON list of copy recipients (also in the envelope).
+    pub cc: String,
+}
+
+impl OutboxRow {
+    /// Every envelope recipient: the addressee and the copies.
+    pub fn envelope_recipients(&self) -> Vec<String> {
+        let mut all = vec![self.recipient.clone()];
+        all.extend(serde_json::from_str::<Vec<String>>(&self.cc).unwrap_or_default());
+        all
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +279,8 @@ pub struct NewOutbox<'a> {
     pub subject: &'a str,
     pub message_id: &'a str,
     pub raw: &'a [u8],
+    /// Copy recipients (also in the envelope); usually none.
+    pub cc: &'a [String],
     pub now: DateTime<Utc>,
 }
 
@@ -275,4 +295,16 @@ pub struct NewClaim<'a> {
     pub matched_terms: &'a [String],
     pub strength: f64,
     pub kind: &'a str,
+}
+
+/// A mail that could not be recorded (see `store::note_mail_failure`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailFailureRow {
+    pub mailbox: String,
+    pub uidvalidity: i64,
+    pub uid: String,
+    pub failures: i32,
+    pub last_error: Option<String>,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
 }

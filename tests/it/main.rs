@@ -10,6 +10,7 @@ mod digest;
 mod documents;
 mod faults;
 mod fuzz_regressions;
+mod hardening;
 mod helpers;
 mod imap;
 mod outbox;

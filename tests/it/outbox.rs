@@ -101,6 +101,7 @@ fn policy(worker: &str, sent_folder: Option<SentFolderCheck>) -> Policy {
         retry_base_secs: 1,
         claim_secs: CLAIM_SECS,
         sent_folder,
+        max_per_minute: 0,
     }
 }
 
@@ -126,6 +127,7 @@ async fn enqueue(db: &Db, t0: DateTime<Utc>) -> anyhow::Result<i64> {
     let added = store::enqueue(
         &mut tx,
         &store::NewOutbox {
+            cc: &[],
             key: "confirmation:crash-1",
             kind: "confirmation",
             submission_id: None,
