@@ -16,6 +16,7 @@ use std::path::Path;
 use chrono::{DateTime, TimeZone, Utc};
 use intake::assess::{self, claims::DocText, lexicon::Lexicon, municipality, pages};
 use intake::classify;
+use intake::clean;
 use intake::config::Config;
 use intake::consult;
 use intake::documents::{self, Document, Format, Limits, Status};
@@ -197,7 +198,8 @@ impl Harness {
     }
 
     /// (a) The whole analysis of a raw mail. Mirrors `pipeline::analyse` and
-    /// `analyse_nomination` stage by stage, with two differences: the nomination analysis runs
+    /// `analyse_nomination` stage by stage (and the cleaning `store` applies to what it writes),
+    /// with two differences: the nomination analysis runs
     /// for every kind of mail (the fuzzer need not first learn what a nomination looks like),
     /// and a partner reply is read as `consult::record_answer` reads it. A panic is caught where
     /// the pipeline catches it (its task per mail) and is a finding.
@@ -239,7 +241,12 @@ impl Harness {
             let _ = consult::reply::read_reply(facts.text.as_deref(), facts.html.as_deref());
         }
 
-        let docs = documents::from_mail(raw, &self.limits).await;
+        let mut docs = documents::from_mail(raw, &self.limits).await;
+        for d in &mut docs {
+            d.name = d.name.as_deref().map(|n| clean::line(n, clean::MAX_NAME));
+            d.path = clean::line(&d.path, 2 * clean::MAX_NAME);
+            let _ = clean::storable(&d.text);
+        }
         let roles = pages::roles(&docs);
         let _pages = pages::page_finding(&docs, &roles, call.max_pages);
         let _deadline = assess::deadline::check(arrived_at, call);
@@ -277,6 +284,9 @@ impl Harness {
             &call.principle.id,
             call.require_principle,
         );
+        for c in &claims {
+            let _ = clean::storable(&c.sentence);
+        }
         for d in &docs {
             let _ = documents::describe(d);
         }
