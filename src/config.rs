@@ -25,7 +25,7 @@ use crate::domain::EmailAddress;
 // Sections owned by other modules (switched to their types as they land).
 pub use crate::assess::municipality::Rules as MunicipalityRules;
 pub use crate::mailbox::imap::ImapSettings;
-pub use crate::outbox::transport::SmtpSettings;
+pub use crate::outbox::transport::{OutboxKind, SmtpSettings};
 
 /// A database URL fit to print: the password in the user part (`user:secret@host`) and any
 /// query parameter that carries a secret (`?password=`, `sslpassword`, `pass`, `pwd`, `token`,
@@ -207,15 +207,6 @@ pub struct DatabaseSettings {
 
 fn default_pool() -> u32 {
     5
-}
-
-/// How outgoing mail leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutboxKind {
-    /// Write each mail as a `.eml` file (embedded default).
-    File,
-    Smtp,
 }
 
 /// `[outbox]`

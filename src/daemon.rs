@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::mailbox::{Disposition, MailSource};
 use crate::outbox::transport::Transport;
-use crate::outbox::worker::{self, Policy, SentFolderCheck};
+use crate::outbox::worker::{self, Policy};
 use crate::pipeline::{self, Intake, Outcome, Position};
 use crate::store;
 
@@ -221,53 +221,16 @@ async fn mail_not_recorded<S: MailSource>(
     }
 }
 
-/// Identifies this process for leases and outbox claims.
-pub fn worker_id() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "intake".into());
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
-}
+pub use crate::app::worker_id;
 
-/// The outbox policy from the settings. An interrupted letter is looked up in
-/// `[outbox] sent_folder` only when the mailbox is IMAP (the same account's sent folder).
+/// The outbox policy of this app for a worker (see [`crate::app::OutboxSetup::policy`]).
 pub fn policy(intake: &Intake, worker_id: &str) -> Policy {
-    let settings = &intake.cfg.settings;
-    let sent_folder = match (
-        &settings.outbox.sent_folder,
-        settings.mailbox.kind,
-        &settings.mailbox.imap,
-    ) {
-        (Some(folder), crate::config::MailboxKind::Imap, Some(imap)) => Some(SentFolderCheck {
-            imap: imap.clone(),
-            folder: folder.clone(),
-        }),
-        _ => None,
-    };
-    Policy {
-        worker_id: worker_id.to_string(),
-        max_attempts: settings.outbox.max_attempts,
-        retry_base_secs: settings.outbox.retry_base_secs,
-        claim_secs: settings.outbox.claim_secs as i64,
-        sent_folder,
-        // A file outbox has no server to overload.
-        max_per_minute: match settings.outbox.kind {
-            crate::config::OutboxKind::Smtp => settings.outbox.max_per_minute,
-            crate::config::OutboxKind::File => 0,
-        },
-    }
+    intake.outbox.policy(worker_id)
 }
 
-/// Builds the transport of the settings.
-pub fn transport(intake: &Intake) -> anyhow::Result<Transport> {
-    let o = &intake.cfg.settings.outbox;
-    let kind = match o.kind {
-        crate::config::OutboxKind::File => "file",
-        crate::config::OutboxKind::Smtp => "smtp",
-    };
-    Transport::from_settings(kind, &o.dir, o.smtp.as_ref())
+/// The transport of this app.
+pub fn transport(intake: &Intake) -> anyhow::Result<Arc<Transport>> {
+    Ok(Arc::clone(&intake.outbox.transport))
 }
 
 /// Totals of a run, for the summary `intake run --once` prints.
@@ -289,8 +252,8 @@ pub async fn run<S: MailSource>(
     cancel: CancellationToken,
 ) -> anyhow::Result<RunSummary> {
     let me = worker_id();
-    let transport = Arc::new(transport(&intake)?);
-    let policy = Arc::new(policy(&intake, &me));
+    let transport = Arc::clone(&intake.outbox.transport);
+    let policy = Arc::new(intake.outbox.policy(&me));
     // The daemon sends letters in a task of its own, so delivery overlaps reading the mailbox;
     // `--once` sends inline, after reading, so that its summary is complete.
     let wake = Arc::new(Notify::new());
@@ -522,22 +485,18 @@ pub async fn queue_alert(
         heading: &alert.heading,
         paragraphs: &alert.paragraphs,
         steps: &alert.steps,
-        contact_address: &cfg.settings.mailbox.address,
+        contact_address: intake.letterhead.address(),
     };
     let (text, html) = intake.templates.render("alert", &ctx)?;
     let mut added = false;
     for to in &cfg.call.staff.recipients {
         let letter = crate::letters::Outgoing {
-            from_name: cfg.settings.mailbox.display_name.clone(),
-            from_address: cfg.settings.mailbox.address.clone(),
-            to: to.clone(),
             subject: alert.subject.clone(),
             text: text.clone(),
             html: html.clone(),
-            message_id: crate::letters::new_message_id(&cfg.settings.mailbox.address),
+            message_id: intake.letterhead.message_id("alert", &alert.key),
             automatic: true,
-            date: Some(now),
-            ..Default::default()
+            ..intake.letterhead.letter(to, now)
         };
         added |= crate::outbox::queue_letter(
             tx,

@@ -4,6 +4,7 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`app`] | the application built once from the configuration: database, templates, lexicon, letterhead, outbox |
 //! | [`config`] | runtime settings (`config/intake.toml`) and the call definition (`config/calls/*.toml`) |
 //! | [`domain`] | validated newtypes: e-mail address, reference, criterion, municipality code |
 //! | [`mailbox`] | where mail comes from: the [`mailbox::MailSource`] trait, Maildir and IMAP |
@@ -15,12 +16,16 @@
 //! | [`letters`] | the outgoing letters, rendered from templates in `config/templates/` |
 //! | [`outbox`] | delivery of outgoing mail (file or SMTP), exactly once per outbox key |
 //! | [`consult`] | consultation of the Alliance partners: requests, answers, reminders |
-//! | [`digest`] | staff digests, exports and the shortlist |
+//! | [`digest`] | staff digests and exports (the report) |
+//! | [`selection`] | shortlist proposal, decisions, ratification, decision letters |
+//! | [`actions`] | staff actions: one function each, one transaction with its audit event |
 //! | [`store`] | all SQL: SQLite (embedded default) and PostgreSQL |
 //! | [`pipeline`] | one mail from the mailbox to the database and the outbox |
 //! | [`daemon`] | the long-running loops and graceful shutdown |
 //! | [`cli`] | the `intake` command line |
 
+pub mod actions;
+pub mod app;
 pub mod assess;
 pub mod classify;
 pub mod clean;
@@ -36,4 +41,5 @@ pub mod mail;
 pub mod mailbox;
 pub mod outbox;
 pub mod pipeline;
+pub mod selection;
 pub mod store;

@@ -15,64 +15,22 @@
 
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::assess::{self, claims::DocText, municipality, pages};
 use crate::classify::{self, Classification};
-use crate::config::{Config, LatePolicy};
+use crate::config::LatePolicy;
 use crate::documents::{self, Document, Origin, Status};
-use crate::domain::{EmailAddress, MailKind, MessageStatus, Reference};
-use crate::letters::{self, ConfirmationContext, ConfirmationDoc, Outgoing, Templates};
+use crate::domain::{MailKind, MessageStatus, Reference};
+use crate::letters::{self, ConfirmationContext, ConfirmationDoc, Outgoing};
 use crate::mail::{self, MailFacts};
 use crate::mailbox::{Disposition, Fetched};
-use crate::store::{self, Db, NewClaim, NewDocument, NewMessage, NewSubmission, Tx};
+use crate::store::{self, NewClaim, NewDocument, NewMessage, NewSubmission, Tx};
 
-/// Everything the pipeline needs, built once at start-up.
-pub struct Intake {
-    pub cfg: Config,
-    pub db: Db,
-    pub templates: Templates,
-    pub lexicon: assess::lexicon::Lexicon,
-    pub own: Vec<EmailAddress>,
-}
-
-impl Intake {
-    /// Opens the database (migrating it), loads templates and the lexicon.
-    pub async fn open(cfg: Config) -> anyhow::Result<Arc<Intake>> {
-        let db = Db::connect(
-            &cfg.settings.database.url,
-            cfg.settings.database.max_connections,
-        )
-        .await?;
-        db.migrate().await?;
-        store::sync_call(&db, &cfg.call, Utc::now()).await?;
-        let templates = Templates::load(&cfg.settings.templates_dir)?;
-        let lexicon =
-            assess::lexicon::Lexicon::load(&cfg.call.lexicon_path).with_context(|| {
-                format!(
-                    "failed to load the lexicon {}",
-                    cfg.call.lexicon_path.display()
-                )
-            })?;
-        let mut own = Vec::new();
-        for a in std::iter::once(&cfg.settings.mailbox.address)
-            .chain(&cfg.settings.mailbox.other_addresses)
-        {
-            if let Some(a) = EmailAddress::parse(a) {
-                own.push(a);
-            }
-        }
-        Ok(Arc::new(Intake {
-            cfg,
-            db,
-            templates,
-            lexicon,
-            own,
-        }))
-    }
-}
+/// The application the pipeline runs in (kept under its old name while the modules move to
+/// [`crate::app::App`]).
+pub use crate::app::App as Intake;
 
 /// Where a mail is in the mailbox.
 #[derive(Debug, Clone)]
@@ -282,7 +240,7 @@ async fn analyse(
     let class = classify::classify(
         &facts,
         &classify::Context {
-            own_addresses: &intake.own,
+            own_addresses: intake.letterhead.own_addresses(),
             from_partner,
             has_consult_token: token.is_some(),
         },
@@ -558,7 +516,10 @@ async fn commit(
     Ok(outcome)
 }
 
-/// Links a bounce to the letter it returns, by the returned mail's Message-ID.
+/// Links a bounce to the letter it returns: by the returned mail's Message-ID (in the
+/// threading headers or the quoted headers), else by the recipient the delivery report names
+/// (`Final-Recipient`, `Original-Recipient`): the newest letter to that address in the last
+/// two weeks.
 async fn link_bounce(
     tx: &mut Tx,
     message_id: i64,
@@ -568,46 +529,57 @@ async fn link_bounce(
 ) -> anyhow::Result<()> {
     let text = String::from_utf8_lossy(&raw[..raw.len().min(512 * 1024)]);
     let mut candidates: Vec<String> = f.in_reply_to.iter().chain(&f.references).cloned().collect();
+    let mut recipients: Vec<String> = Vec::new();
     for line in text.lines() {
         let l = line.trim_start();
-        if let Some(head) = l.get(..11)
-            && head.eq_ignore_ascii_case("message-id:")
-        {
-            candidates.push(l[11..].trim().to_string());
+        if let Some(v) = header_value(l, "message-id:") {
+            candidates.extend(crate::clean::message_id(v));
+        }
+        for name in ["final-recipient:", "original-recipient:"] {
+            if let Some(v) = header_value(l, name) {
+                let addr = v.rsplit_once(';').map(|(_, a)| a).unwrap_or(v);
+                if let Some(a) = crate::domain::EmailAddress::parse(addr) {
+                    recipients.push(a.as_str().to_string());
+                }
+            }
         }
     }
     let reason = f.subject.clone();
-    for c in candidates {
-        let id = if c.starts_with('<') {
-            c.clone()
-        } else {
-            format!("<{c}>")
-        };
+    for c in candidates.iter().take(crate::clean::MAX_IDS) {
+        let id = format!("<{c}>");
         if let Some(row) = store::outbox_bounced(tx, &id, &reason, now).await? {
-            store::event(
-                tx,
-                now,
-                "intake",
-                "bounce",
-                None,
-                Some(message_id),
-                &format!("returns outbox row {row}"),
-            )
-            .await?;
-            return Ok(());
+            return bounce_event(tx, message_id, &format!("returns outbox row {row}"), now).await;
         }
     }
-    store::event(
-        tx,
-        now,
-        "intake",
-        "bounce",
-        None,
-        Some(message_id),
-        "returned letter not found",
-    )
-    .await?;
-    Ok(())
+    let since = now - chrono::Duration::days(14);
+    for r in recipients.iter().take(10) {
+        if let Some(row) = store::outbox_bounced_to(tx, r, since, &reason, now).await? {
+            return bounce_event(
+                tx,
+                message_id,
+                &format!("returns outbox row {row} (by recipient)"),
+                now,
+            )
+            .await;
+        }
+    }
+    bounce_event(tx, message_id, "returned letter not found", now).await
+}
+
+/// The value of a header line `name: value` (name compared without case), if `line` is one.
+fn header_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let head = line.get(..name.len())?;
+    head.eq_ignore_ascii_case(name)
+        .then(|| line[name.len()..].trim())
+}
+
+async fn bounce_event(
+    tx: &mut Tx,
+    message_id: i64,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    store::event(tx, now, "intake", "bounce", None, Some(message_id), detail).await
 }
 
 async fn store_nomination(
@@ -795,7 +767,7 @@ async fn store_nomination(
         let cc: Vec<String> = f
             .reply_to
             .iter()
-            .filter(|r| *r != &to && r.domain() == to.domain() && !intake.own.contains(r))
+            .filter(|r| *r != &to && r.domain() == to.domain() && !intake.letterhead.is_ours(r))
             .map(|r| r.as_str().to_string())
             .collect();
         let previous_ref = previous
@@ -808,11 +780,9 @@ async fn store_nomination(
         let subject = intake
             .templates
             .render_line(&call.letters.confirmation_subject, &ctx)?;
-        let msgid = format!(
-            "<confirmation.{}@{}>",
-            reference,
-            to_domain(&intake.cfg.settings.mailbox.address)
-        );
+        let msgid = intake
+            .letterhead
+            .message_id("confirmation", reference.as_str());
         let mut references = f
             .references
             .iter()
@@ -825,10 +795,6 @@ async fn store_nomination(
         let queued = crate::outbox::queue_reply(
             tx,
             &Outgoing {
-                from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                from_address: intake.cfg.settings.mailbox.address.clone(),
-                reply_to: None,
-                to: to.as_str().to_string(),
                 cc,
                 subject: subject.clone(),
                 text,
@@ -837,14 +803,13 @@ async fn store_nomination(
                 in_reply_to: parent,
                 references,
                 automatic: true,
-                date: Some(now),
-                ..Outgoing::default()
+                ..intake.letterhead.letter(to.as_str(), now)
             },
             &format!("confirmation:{reference}"),
             "confirmation",
             Some(submission_id),
             now,
-            reply_caps(intake),
+            intake.outbox.caps,
         )
         .await?;
         match queued {
@@ -970,21 +935,6 @@ fn safe_name(name: &str) -> String {
     crate::clean::line(name, crate::clean::MAX_NAME)
 }
 
-/// The caps on automatic replies from the settings.
-pub fn reply_caps(intake: &Intake) -> crate::outbox::ReplyCaps {
-    crate::outbox::ReplyCaps {
-        per_address_per_day: intake.cfg.settings.outbox.daily_cap_per_address,
-        total_per_day: intake.cfg.settings.outbox.daily_cap_total,
-    }
-}
-
-fn to_domain(address: &str) -> &str {
-    address
-        .rsplit_once('@')
-        .map(|(_, d)| d)
-        .unwrap_or("localhost")
-}
-
 fn role_str(r: &pages::Role) -> &'static str {
     match r {
         pages::Role::Letter => "letter",
@@ -1094,7 +1044,7 @@ fn confirmation_context(
         version_late: !n.deadline.on_time && !is_current,
         other_sender: false,
         decision_expected_nl: call.letters.decision_expected.clone(),
-        contact_address: intake.cfg.settings.mailbox.address.clone(),
+        contact_address: intake.letterhead.address().to_string(),
         signature: call.letters.signature.clone(),
     }
 }

@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::shortlist::Candidate;
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
@@ -270,7 +269,9 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         status: status_of(s).to_string(),
         problems,
         consultation,
-        decision: snap.decision_of(s.id).map(|d| d.decision.clone()),
+        decision: snap
+            .decision_of(s.id)
+            .map(|d| d.decision.as_str().to_string()),
     }
 }
 
@@ -590,6 +591,30 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
     out
 }
 
+/// One nomination as the shortlist sees it (staff overrides applied by the caller).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    pub reference: String,
+    pub municipality: String,
+    pub province: String,
+    /// Domain (theme) ids.
+    pub domains: Vec<String>,
+    /// Number of criteria met (after staff override).
+    pub criteria_met: usize,
+    /// The principle is met (after staff override).
+    pub principle: bool,
+    /// At least one partner objected.
+    pub has_objection: bool,
+    /// Staff recorded that the objection does not block this nomination.
+    pub objection_overridden: bool,
+    pub on_time: bool,
+    /// Not superseded by a newer version from the same municipality.
+    pub current: bool,
+    /// How convincing the letter is, higher is better (e.g. share of criteria met with
+    /// strong evidence, 0.0–1.0). Used only after coverage and balance.
+    pub strength: f64,
+}
+
 /// Score of a verdict for the shortlist's strength.
 fn verdict_score(v: &str) -> f64 {
     match v {
@@ -647,7 +672,7 @@ pub fn decision_counts(snap: &Snapshot) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for s in snap.submissions.iter().filter(|s| s.is_current) {
         if let Some(d) = snap.decision_of(s.id) {
-            *out.entry(d.decision.clone()).or_insert(0) += 1;
+            *out.entry(d.decision.as_str().to_string()).or_insert(0) += 1;
         }
     }
     out

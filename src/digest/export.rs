@@ -201,3 +201,32 @@ pub fn xlsx(
         .context("failed to freeze the header row")?;
     book.save_to_buffer().context("failed to write the xlsx")
 }
+
+/// File format of `intake export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// UTF-8 with BOM, `;`-separated: opens in columns in Dutch Excel.
+    Csv,
+    /// An Excel workbook with real dates, filters and a frozen header row.
+    Xlsx,
+}
+
+/// The export of every nomination (all versions, with their status) in `format`.
+pub async fn export_bytes(
+    app: &crate::app::App,
+    format: ExportFormat,
+) -> anyhow::Result<(Vec<u8>, usize)> {
+    let call = &app.cfg.call;
+    let snap = super::collect::Snapshot::load(&app.db).await?;
+    let rows = super::collect::nomination_rows(call, &snap, true);
+    let criteria: Vec<(String, String)> = call
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), c.title.clone()))
+        .collect();
+    let bytes = match format {
+        ExportFormat::Csv => csv(&rows, &criteria, call.time_zone),
+        ExportFormat::Xlsx => xlsx(&rows, &criteria, call.time_zone)?,
+    };
+    Ok((bytes, rows.len()))
+}

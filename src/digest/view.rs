@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::chart::Chart;
 use super::labels;
-use super::{DecisionLetterData, DigestData, NominationRow};
+use super::{DigestData, NominationRow};
 
 /// A label and a value, for "Gemeente: Utrecht" lines and two-column tables.
 #[derive(Debug, Clone, Serialize)]
@@ -492,37 +492,5 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
         summary,
         fields,
         problems: r.problems.clone(),
-    }
-}
-
-/// Context of the decision letters.
-#[derive(Debug, Clone, Serialize)]
-pub struct DecisionView {
-    pub call_title: String,
-    pub reference: String,
-    pub municipality: String,
-    pub arrived: String,
-    pub ratified: String,
-    pub ratified_by: Vec<String>,
-    pub selected_count: usize,
-    pub note: String,
-    pub contact_name: String,
-    pub contact_email: String,
-}
-
-impl DecisionView {
-    pub fn build(d: &DecisionLetterData) -> DecisionView {
-        DecisionView {
-            call_title: d.call_title.clone(),
-            reference: d.reference.clone(),
-            municipality: d.municipality.clone(),
-            arrived: labels::date(d.arrived_at, d.tz),
-            ratified: labels::date(d.ratified_at, d.tz),
-            ratified_by: d.ratified_by.clone(),
-            selected_count: d.selected_count,
-            note: d.note.clone().unwrap_or_default(),
-            contact_name: d.contact_name.clone(),
-            contact_email: d.contact_email.clone(),
-        }
     }
 }

@@ -797,6 +797,19 @@ pub async fn assessments_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<A
     .await)?)
 }
 
+/// [`assessments_of`] inside a transaction (to recompute the pre-assessment with its change).
+pub async fn assessments_of_tx(
+    tx: &mut Tx,
+    submission_id: i64,
+) -> anyhow::Result<Vec<AssessmentRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, AssessmentRow>(
+        "SELECT * FROM assessments WHERE submission_id = $1 ORDER BY criterion"
+    )
+    .bind(submission_id)
+    .fetch_all(c)
+    .await)?)
+}
+
 pub async fn versions_of(
     db: &Db,
     submission: &SubmissionRow,
@@ -1026,6 +1039,38 @@ pub async fn outbox_bounced(
     .await
     })?;
     Ok(row.map(|r| r.0))
+}
+
+/// Marks the newest sent, not yet bounced letter to `recipient` created after `since` as
+/// bounced (for a delivery report that names the recipient but not our Message-ID).
+pub async fn outbox_bounced_to(
+    tx: &mut Tx,
+    recipient: &str,
+    since: DateTime<Utc>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    let row: Option<(i64,)> = tx!(tx, |c| sqlx::query_as(
+        "SELECT id FROM outbox WHERE recipient = $1 AND created_at >= $2 AND bounced_at IS NULL
+         AND status <> 'failed' ORDER BY created_at DESC, id DESC LIMIT 1"
+    )
+    .bind(st(recipient))
+    .bind(since)
+    .fetch_optional(c)
+    .await)?;
+    let Some((id,)) = row else {
+        return Ok(None);
+    };
+    tx!(tx, |c| sqlx::query(
+        "UPDATE outbox SET bounced_at = $2, bounce_reason = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(now)
+    .bind(st(reason))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(Some(id))
 }
 
 pub async fn outbox_all(db: &Db) -> anyhow::Result<Vec<OutboxRow>> {

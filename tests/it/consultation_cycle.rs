@@ -811,7 +811,7 @@ async fn drain_at(
     let i = &cycle.intake;
     intake::outbox::drain_once(
         &i.db,
-        &intake::daemon::transport(i)?,
+        &i.outbox.transport,
         &intake::daemon::policy(i, "test-clock"),
         move || at,
     )

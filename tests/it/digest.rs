@@ -9,11 +9,11 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use intake::digest::shortlist::{Candidate, shortlist};
 use intake::digest::{
-    ConsultationRow, DecisionLetterData, DecisionLetterKind, DeliveryProblem, DigestData,
-    NominationRow, export, has_news, render, render_decision_letter,
+    ConsultationRow, DeliveryProblem, DigestData, NominationRow, export, has_news, render,
 };
+use intake::selection::letters::{DecisionLetterData, DecisionLetterKind, render_decision_letter};
+use intake::selection::shortlist::{Candidate, shortlist};
 
 fn templates() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/templates")
@@ -871,7 +871,7 @@ fn domain_ids() -> Vec<String> {
     domains().into_iter().map(|(id, _)| id).collect()
 }
 
-fn refs(picks: &[intake::digest::shortlist::Pick]) -> Vec<String> {
+fn refs(picks: &[intake::selection::shortlist::Pick]) -> Vec<String> {
     let mut r: Vec<String> = picks.iter().map(|p| p.reference.clone()).collect();
     r.sort();
     r

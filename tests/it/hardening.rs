@@ -539,7 +539,12 @@ mod sending {
             sink.ca_pem
         ))
         .unwrap();
-        Transport::from_settings("smtp", Path::new("unused"), Some(&settings)).unwrap()
+        Transport::from_settings(
+            intake::outbox::transport::OutboxKind::Smtp,
+            Path::new("unused"),
+            Some(&settings),
+        )
+        .unwrap()
     }
 
     fn policy(worker: &str, max_per_minute: u32) -> Policy {

@@ -55,7 +55,11 @@ impl Servers {
             self.secrets.path().join("smtp"),
             self.sink.ca_pem
         ))?;
-        Transport::from_settings("smtp", Path::new("unused"), Some(&settings))
+        Transport::from_settings(
+            intake::outbox::transport::OutboxKind::Smtp,
+            Path::new("unused"),
+            Some(&settings),
+        )
     }
 
     fn sent_folder(&self, folder: &str) -> anyhow::Result<SentFolderCheck> {

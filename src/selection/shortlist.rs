@@ -24,29 +24,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// One nomination as the shortlist sees it (staff overrides applied by the caller).
-#[derive(Debug, Clone, Serialize)]
-pub struct Candidate {
-    pub reference: String,
-    pub municipality: String,
-    pub province: String,
-    /// Domain (theme) ids.
-    pub domains: Vec<String>,
-    /// Number of criteria met (after staff override).
-    pub criteria_met: usize,
-    /// The principle is met (after staff override).
-    pub principle: bool,
-    /// At least one partner objected.
-    pub has_objection: bool,
-    /// Staff recorded that the objection does not block this nomination.
-    pub objection_overridden: bool,
-    pub on_time: bool,
-    /// Not superseded by a newer version from the same municipality.
-    pub current: bool,
-    /// How convincing the letter is, higher is better (e.g. share of criteria met with
-    /// strong evidence, 0.0–1.0). Used only after coverage and balance.
-    pub strength: f64,
-}
+pub use crate::digest::collect::Candidate;
 
 /// One proposed nomination with the reason it was chosen.
 #[derive(Debug, Clone, PartialEq, Serialize)]

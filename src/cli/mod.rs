@@ -17,6 +17,18 @@ use crate::config::{Config, MailboxKind};
 use crate::daemon;
 use crate::mailbox::{Fetched, imap::ImapSource, maildir::Maildir};
 use crate::pipeline::{self, Intake, Position};
+
+mod reports;
+mod staff;
+
+/// Exit code: wrong usage.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: configuration problems.
+pub const EXIT_CONFIG: u8 = 3;
+/// Exit code: not found.
+pub const EXIT_NOT_FOUND: u8 = 4;
+/// Exit code: refused because a step that must come first has not been done.
+pub const EXIT_REFUSED: u8 = 5;
 use crate::store;
 
 /// The e-mail intake of a call for nominations (VNG, Koplopers VN-Verdrag Handicap).
@@ -87,11 +99,14 @@ pub enum Command {
         #[arg(long, env = "USER", default_value = "staff")]
         by: String,
     },
-    /// Override the verdict on one criterion ("1", "2", "3" or "principle"): met, weak or not_found.
+    /// Override the advice on one criterion ("1", "2", "3" or "principle"): met (voldoet),
+    /// weak (deels) or not_found (niet gevonden). The pre-assessment follows.
+    /// Exit codes: 0 done, 1 failed, 2 unknown criterion, 4 no such nomination.
     Override {
         reference: String,
         criterion: String,
-        verdict: String,
+        #[arg(value_enum)]
+        verdict: crate::domain::Verdict,
         #[arg(long, required = true)]
         note: String,
         #[arg(long, env = "USER", default_value = "staff")]
@@ -145,7 +160,7 @@ pub enum Command {
     /// Exit codes: 0 done, 1 failed.
     Export {
         #[arg(long, value_enum)]
-        format: crate::digest::commands::ExportFormat,
+        format: crate::digest::export::ExportFormat,
         /// Where to write it; `-` for stdout.
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
@@ -166,7 +181,7 @@ pub enum Command {
         /// The reference, e.g. KVN-0007.
         reference: String,
         #[arg(value_enum)]
-        decision: crate::digest::commands::Decision,
+        decision: crate::domain::Decision,
         /// Why (for the audit log; never sent to the municipality).
         #[arg(long, required = true)]
         note: String,
@@ -291,15 +306,17 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             reference,
             code,
             by,
-        } => set_municipality(intake, &reference, &code, &by).await,
-        Command::MakeCurrent { reference, by } => make_current(intake, &reference, &by).await,
+        } => staff::set_municipality(intake, &reference, &code, &by).await,
+        Command::MakeCurrent { reference, by } => {
+            staff::make_current(intake, &reference, &by).await
+        }
         Command::Override {
             reference,
             criterion,
             verdict,
             note,
             by,
-        } => override_verdict(intake, &reference, &criterion, &verdict, &note, &by).await,
+        } => staff::override_criterion(intake, &reference, &criterion, verdict, &note, &by).await,
         Command::Consult {
             references,
             candidates,
@@ -311,36 +328,21 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             partner,
             note,
             by,
-        } => set_aside_objection(intake, &reference, &partner, &note, &by).await,
+        } => staff::set_aside_objection(intake, &reference, &partner, &note, &by).await,
         Command::Status => status(intake).await,
         Command::Digest { print, send, html } => {
-            crate::digest::commands::digest_command(
-                intake,
-                print,
-                send,
-                html.as_deref(),
-                Utc::now(),
-            )
-            .await
+            reports::digest(intake, print, send, html.as_deref(), Utc::now()).await
         }
-        Command::Export { format, output } => {
-            crate::digest::commands::export_command(intake, format, &output).await
-        }
-        Command::Shortlist { size } => {
-            crate::digest::commands::shortlist_command(intake, size).await
-        }
+        Command::Export { format, output } => reports::export(intake, format, &output).await,
+        Command::Shortlist { size } => staff::shortlist_command(intake, size).await,
         Command::Decide {
             reference,
             decision,
             note,
             by,
-        } => {
-            crate::digest::commands::decide_command(intake, &reference, decision, &note, &by).await
-        }
-        Command::Ratify { by, note } => {
-            crate::digest::commands::ratify_command(intake, &by, note.as_deref()).await
-        }
-        Command::Letters { send } => crate::digest::commands::letters_command(intake, send).await,
+        } => staff::decide_command(intake, &reference, decision, &note, &by).await,
+        Command::Ratify { by, note } => staff::ratify_command(intake, &by, note.as_deref()).await,
+        Command::Letters { send } => staff::letters_command(intake, send).await,
         Command::CheckConfig | Command::Extract { .. } | Command::Eval { .. } => {
             Ok(ExitCode::from(2))
         }
@@ -474,14 +476,7 @@ async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitC
             }
         }
     }
-    let me = daemon::worker_id();
-    let d = crate::outbox::drain_once(
-        &intake.db,
-        &daemon::transport(intake)?,
-        &daemon::policy(intake, &me),
-        Utc::now,
-    )
-    .await?;
+    let d = intake.send_now().await?;
     println!(
         "letters: {} sent, {} to retry, {} failed",
         d.sent, d.retried, d.failed
@@ -692,139 +687,6 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-async fn set_municipality(
-    intake: &Arc<Intake>,
-    reference: &str,
-    code: &str,
-    by: &str,
-) -> anyhow::Result<ExitCode> {
-    let Some(code) = crate::domain::MunicipalityCode::parse(code) else {
-        eprintln!("{code} is not a municipality code (GM and four digits)");
-        return Ok(ExitCode::from(2));
-    };
-    let Some(m) = Municipalities::embedded().by_code(code.as_str()) else {
-        eprintln!("no municipality with code {code}");
-        return Ok(ExitCode::from(4));
-    };
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    let mut tx = intake.db.begin().await?;
-    store::set_municipality(&mut tx, s.id, code.as_str(), by).await?;
-    store::event(
-        &mut tx,
-        Utc::now(),
-        by,
-        "set_municipality",
-        Some(s.id),
-        None,
-        &format!("{:?} → {}", s.municipality_code, code),
-    )
-    .await?;
-    tx.commit().await?;
-    println!("{}: gemeente is nu {} ({})", s.reference, m.name, code);
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn make_current(intake: &Arc<Intake>, reference: &str, by: &str) -> anyhow::Result<ExitCode> {
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    if s.is_current {
-        println!("{}: is al de geldende versie", s.reference);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut tx = intake.db.begin().await?;
-    let previous = match &s.municipality_code {
-        Some(code) => store::current_submission_for(&mut tx, code).await?,
-        None => store::current_submission_from(&mut tx, &s.sender).await?,
-    };
-    if let Some(p) = &previous {
-        store::set_current(&mut tx, p.id, false).await?;
-    }
-    store::set_current(&mut tx, s.id, true).await?;
-    let detail = match &previous {
-        Some(p) => format!(
-            "{} is de geldende versie in plaats van {}",
-            s.reference, p.reference
-        ),
-        None => format!("{} is de geldende versie", s.reference),
-    };
-    store::event(
-        &mut tx,
-        Utc::now(),
-        by,
-        "make_current",
-        Some(s.id),
-        None,
-        &detail,
-    )
-    .await?;
-    tx.commit().await?;
-    println!("{detail}");
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn override_verdict(
-    intake: &Arc<Intake>,
-    reference: &str,
-    criterion: &str,
-    verdict: &str,
-    note: &str,
-    by: &str,
-) -> anyhow::Result<ExitCode> {
-    if !["met", "weak", "not_found"].contains(&verdict) {
-        eprintln!("verdict must be met, weak or not_found");
-        return Ok(ExitCode::from(2));
-    }
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    let now = Utc::now();
-    let mut tx = intake.db.begin().await?;
-    if !store::override_assessment(&mut tx, s.id, criterion, verdict, note, by, now).await? {
-        eprintln!("{reference} has no criterion {criterion}");
-        return Ok(ExitCode::from(4));
-    }
-    store::event(
-        &mut tx,
-        now,
-        by,
-        "override",
-        Some(s.id),
-        None,
-        &format!("{criterion} → {verdict}: {note}"),
-    )
-    .await?;
-    tx.commit().await?;
-    // The pre-assessment follows the overrides.
-    let assessments = store::assessments_of(&intake.db, s.id).await?;
-    let call = &intake.cfg.call;
-    let met = assessments
-        .iter()
-        .filter(|a| a.criterion != call.principle.id && a.effective() == "met")
-        .count();
-    let principle = assessments
-        .iter()
-        .any(|a| a.criterion == call.principle.id && a.effective() == "met");
-    let meets = met >= call.minimum_criteria && (principle || !call.require_principle);
-    let mut tx = intake.db.begin().await?;
-    store::set_meets_minimum(&mut tx, s.id, meets).await?;
-    tx.commit().await?;
-    println!(
-        "{}: criterium {criterion} is nu {verdict}; voldoet aan minimum: {}",
-        s.reference,
-        if meets { "ja" } else { "nee" }
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
 async fn consult(
     intake: &Arc<Intake>,
     mut references: Vec<String>,
@@ -869,67 +731,18 @@ async fn consult(
         eprintln!("name references, or use --candidates");
         return Ok(ExitCode::from(2));
     }
-    let now = Utc::now();
-    for r in &references {
-        let n = crate::consult::request(intake, &r.to_uppercase(), now).await?;
-        println!("{r}: {n} partner request(s) queued");
+    match crate::actions::consult(intake, &references, Utc::now()).await {
+        Ok(done) => {
+            for (r, n) in done {
+                println!("{r}: {n} partner request(s) queued");
+            }
+        }
+        Err(e) => return staff::refusal(e),
     }
-    let me = daemon::worker_id();
-    let d = crate::outbox::drain_once(
-        &intake.db,
-        &daemon::transport(intake)?,
-        &daemon::policy(intake, &me),
-        Utc::now,
-    )
-    .await?;
+    let d = intake.send_now().await?;
     println!(
         "letters: {} sent, {} to retry, {} failed",
         d.sent, d.retried, d.failed
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn set_aside_objection(
-    intake: &Arc<Intake>,
-    reference: &str,
-    partner: &str,
-    note: &str,
-    by: &str,
-) -> anyhow::Result<ExitCode> {
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    let cons = store::consult::consultations_of(&intake.db, s.id).await?;
-    let Some(c) = cons.iter().find(|c| c.partner_id == partner) else {
-        eprintln!("{} has no consultation with partner {partner}", s.reference);
-        return Ok(ExitCode::from(4));
-    };
-    if c.verdict.as_deref() != Some("objection") {
-        eprintln!(
-            "{}: {partner} has not objected; nothing to set aside",
-            s.reference
-        );
-        return Ok(ExitCode::from(5));
-    }
-    let now = Utc::now();
-    let mut tx = intake.db.begin().await?;
-    store::digest::override_objection(&mut tx, c.id, &format!("{note} ({by})")).await?;
-    store::event(
-        &mut tx,
-        now,
-        by,
-        "objection_set_aside",
-        Some(s.id),
-        None,
-        &format!("{partner}: {note}"),
-    )
-    .await?;
-    tx.commit().await?;
-    println!(
-        "{}: objection of {partner} set aside; it stays on record",
-        s.reference
     );
     Ok(ExitCode::SUCCESS)
 }
