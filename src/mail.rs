@@ -52,13 +52,45 @@ pub struct MailFacts {
     /// The message's plain text (or HTML converted by mail-parser), for partner replies.
     pub text: Option<String>,
     pub html: Option<String>,
+    /// The mail is nested deeper than the limit: only its top-level headers were read.
+    pub too_deep: bool,
 }
 
-/// Reads the facts from raw bytes.
+/// Reads the facts from raw bytes, with the default nesting limit (see [`facts_within`]).
 pub fn facts(raw: &[u8]) -> MailFacts {
+    facts_within(
+        raw,
+        crate::documents::Limits::default().max_mime_depth as usize,
+    )
+}
+
+/// Reads the facts from raw bytes. A mail nested deeper than `max_depth` (multipart parts and
+/// attached messages) is never parsed whole: mail-parser builds and drops the whole tree
+/// recursively, which overflows the stack on a hostile mail. Its top-level headers are still
+/// read (they are parsed without descending), and `too_deep` says why there is no body.
+pub fn facts_within(raw: &[u8], max_depth: usize) -> MailFacts {
+    if crate::documents::mime_depth_exceeds(raw, max_depth) {
+        let Some(msg) = MessageParser::default().parse_headers(raw) else {
+            return MailFacts {
+                too_deep: true,
+                ..MailFacts::default()
+            };
+        };
+        let mut f = headers(&msg);
+        f.too_deep = true;
+        return f;
+    }
     let Some(msg) = MessageParser::default().parse(raw) else {
         return MailFacts::default();
     };
+    let mut f = headers(&msg);
+    f.text = msg.body_text(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
+    f.html = msg.body_html(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
+    f
+}
+
+/// The facts in a message's top-level headers.
+fn headers(msg: &mail_parser::Message<'_>) -> MailFacts {
     let mut f = MailFacts {
         parsed: true,
         ..MailFacts::default()
@@ -133,8 +165,6 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         f.report_type = Some(ct.attribute("report-type").unwrap_or("").to_lowercase());
     }
     f.authentication_results = raw_header("Authentication-Results");
-    f.text = msg.body_text(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
-    f.html = msg.body_html(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
     f
 }
 

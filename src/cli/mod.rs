@@ -81,7 +81,25 @@ pub enum Command {
         text: bool,
     },
     /// Score the claim extractor against labelled letters (the format of nominations-dev).
-    Eval { dir: PathBuf },
+    Eval {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Leave-out estimate: learn weights on K-1 parts of the letters, score the K-th.
+        #[arg(long, value_name = "K")]
+        cross_validate: Option<usize>,
+        /// Score the lexicon alone, without the learned weights.
+        #[arg(long)]
+        no_weights: bool,
+    },
+    /// Learn the weights on top of the lexicon from labelled letters and staff overrides, and
+    /// write them to the weights file the lexicon names.
+    Train {
+        /// Folders of labelled letters (default: the development letters and the tuning parts).
+        dirs: Vec<PathBuf>,
+        /// Do not learn from staff overrides in the database.
+        #[arg(long)]
+        no_db: bool,
+    },
     /// Set the municipality of a nomination (staff correction), e.g. GM0363.
     SetMunicipality {
         reference: String,
@@ -123,8 +141,16 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Per nomination, each partner's state and answer, objections first.
+    /// Per nomination, each partner's state and answer, objections first; then the answers
+    /// staff must settle.
     Consultations,
+    /// Settle a held or unclear partner answer: `accept` counts it, `reject` does not.
+    #[command(subcommand)]
+    Answer(staff::AnswerCommand),
+    /// Local contacts of a nomination (advisory councils, client councils, local members of
+    /// the partners): add, list, confirm or dismiss.
+    #[command(subcommand)]
+    Contacts(staff::ContactsCommand),
     /// Set a partner's objection aside (staff decision, audit-logged): the nomination can then
     /// be shortlisted. The objection itself stays on record.
     SetAsideObjection {
@@ -202,6 +228,14 @@ pub enum Command {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Internal: parse one document sent on stdin (the intake starts this itself, under
+    /// memory and CPU limits).
+    #[command(name = "document-worker", hide = true)]
+    DocumentWorker {
+        /// Process id of the intake that started it: the worker stops when it is gone.
+        #[arg(long)]
+        parent: u32,
+    },
     /// Send the letters to selected and not-selected municipalities through the outbox.
     ///
     /// Only after both office holders ratified; one letter per nomination, never twice.
@@ -261,23 +295,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             crate::documents::cli::extract_command(&files, text, &limits).await
         }
-        Command::Eval { dir } => {
+        Command::DocumentWorker { parent } => Ok(crate::documents::worker::serve(parent)),
+        Command::Eval {
+            dirs,
+            cross_validate,
+            no_weights,
+        } => {
             let cfg = match load(&cli.config) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            let lex = crate::assess::lexicon::Lexicon::load(&cfg.call.lexicon_path)?;
-            let report = crate::assess::eval::run_with(
-                &dir,
-                &lex,
-                &cfg.call.criterion_ids(),
-                &cfg.call.principle.id,
-                &cfg.settings.municipalities,
-                cfg.call.minimum_criteria,
-                cfg.call.require_principle,
-            )?;
-            println!("{report}");
-            Ok(ExitCode::SUCCESS)
+            crate::assess::train::eval_command(&cfg, &dirs, cross_validate, no_weights)
+        }
+        Command::Train { dirs, no_db } => {
+            let cfg = match load(&cli.config) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            crate::assess::train::train_command(&cfg, &dirs, !no_db).await
         }
         command => {
             let cfg = match load(&cli.config) {
@@ -323,6 +358,8 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             yes,
         } => consult(intake, references, candidates, yes).await,
         Command::Consultations => consultations(intake).await,
+        Command::Answer(cmd) => staff::answer(intake, cmd).await,
+        Command::Contacts(cmd) => staff::contacts(intake, cmd).await,
         Command::SetAsideObjection {
             reference,
             partner,
@@ -343,9 +380,11 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
         } => staff::decide_command(intake, &reference, decision, &note, &by).await,
         Command::Ratify { by, note } => staff::ratify_command(intake, &by, note.as_deref()).await,
         Command::Letters { send } => staff::letters_command(intake, send).await,
-        Command::CheckConfig | Command::Extract { .. } | Command::Eval { .. } => {
-            Ok(ExitCode::from(2))
-        }
+        Command::CheckConfig
+        | Command::Extract { .. }
+        | Command::Eval { .. }
+        | Command::Train { .. }
+        | Command::DocumentWorker { .. } => Ok(ExitCode::from(2)),
     }
 }
 
@@ -670,13 +709,9 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
         println!("  consultatie:");
         for c in cons {
             println!(
-                "    - {}: {}{}{}",
+                "    - {}: {}{}",
                 c.partner_id,
-                c.state,
-                c.verdict
-                    .as_deref()
-                    .map(|v| format!(" — {v}"))
-                    .unwrap_or_default(),
+                c.standing().label_nl(),
                 c.motivation
                     .as_deref()
                     .map(|m| format!(": «{}»", truncate(m, 120)))
@@ -750,6 +785,7 @@ async fn consult(
 async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     let all = store::consult::all_consultations(&intake.db).await?;
     let subs = store::submissions(&intake.db).await?;
+    let contacts = store::contacts::all_contacts(&intake.db).await?;
     let mut by_sub: Vec<(i64, Vec<store::consult::ConsultationRow>)> = Vec::new();
     for c in all {
         match by_sub.iter_mut().find(|(id, _)| *id == c.submission_id) {
@@ -760,7 +796,8 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     // Objections first.
     by_sub.sort_by_key(|(id, v)| {
         (
-            !v.iter().any(|c| c.verdict.as_deref() == Some("objection")),
+            !v.iter()
+                .any(|c| c.standing() == crate::domain::Standing::Objection),
             *id,
         )
     });
@@ -772,21 +809,11 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             municipality_name(s.and_then(|s| s.municipality_code.as_deref()))
         );
         for c in cons {
-            let partner = intake
-                .cfg
-                .call
-                .partners
-                .iter()
-                .find(|p| p.id == c.partner_id)
-                .map(|p| p.name.as_str())
-                .unwrap_or(&c.partner_id);
+            let partner = staff::partner_label(intake, &contacts, &c.partner_id);
             println!(
-                "  {:<40} {:<10} {}{}",
+                "  {:<40} {}{}",
                 partner,
-                c.state,
-                c.verdict
-                    .as_deref()
-                    .unwrap_or(if c.needs_reading { "needs reading" } else { "" }),
+                c.standing().label_nl(),
                 c.motivation
                     .as_deref()
                     .map(|m| format!(
@@ -795,6 +822,13 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
                     ))
                     .unwrap_or_default()
             );
+        }
+    }
+    let to_settle = staff::answers_to_settle_lines(intake).await?;
+    if !to_settle.is_empty() {
+        println!("\nTe beoordelen ({}):", to_settle.len());
+        for line in to_settle {
+            println!("  {line}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -852,6 +886,13 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         print!(" {kind}/{status} {n};");
     }
     println!();
+    let to_settle = staff::answers_to_settle_lines(intake).await?;
+    if !to_settle.is_empty() {
+        println!("partner answers to settle ({}):", to_settle.len());
+        for line in to_settle {
+            println!("  {line}");
+        }
+    }
     let unrecorded = store::open_mail_failures(&intake.db).await?;
     if !unrecorded.is_empty() {
         println!("mails that could not be recorded (still in the mailbox):");

@@ -57,6 +57,7 @@ fn manifest(dir: &std::path::Path) -> Vec<Row> {
 fn corpus_limits() -> Limits {
     Limits {
         timeout_secs_per_document: 10,
+        worker_path: Some(env!("CARGO_BIN_EXE_intake").into()),
         ..Limits::default()
     }
 }
@@ -260,6 +261,7 @@ async fn office_page_counts_are_exact_with_libreoffice_enabled() {
     let limits = Limits {
         libreoffice: true,
         timeout_secs_per_document: 120,
+        worker_path: Some(env!("CARGO_BIN_EXE_intake").into()),
         ..Limits::default()
     };
     let rows: Vec<Row> = manifest(&dir)

@@ -52,6 +52,11 @@ impl TestApp {
                 "INTAKE__OUTBOX__DIR".to_string(),
                 outbox.display().to_string(),
             ),
+            // The test binary is not an intake: documents are parsed by the built binary.
+            (
+                "INTAKE__DOCUMENTS__WORKER_PATH".to_string(),
+                env!("CARGO_BIN_EXE_intake").to_string(),
+            ),
         ];
         for (k, v) in extra {
             env.push((k.to_string(), v.to_string()));

@@ -12,6 +12,7 @@ mod faults;
 mod fuzz_regressions;
 mod hardening;
 mod helpers;
+mod hostile;
 mod imap;
 mod outbox;
 mod pipeline;
