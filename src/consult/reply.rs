@@ -592,8 +592,11 @@ pub fn html_to_text(html: &str) -> String {
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         if next_is_tag {
-            let end = tag_end(rest).map_or(html.len(), |e| pos + e + 1);
-            let inner = &lower[pos + 1..end.saturating_sub(1).max(pos + 1)];
+            // The tag's inside ends before its '>', or at the end of an unclosed tag (never one
+            // byte before the end: that may be inside a multi-byte character).
+            let (inner_end, end) =
+                tag_end(rest).map_or((html.len(), html.len()), |e| (pos + e, pos + e + 1));
+            let inner = &lower[pos + 1..inner_end.max(pos + 1)];
             pos = end;
             let closing = inner.starts_with('/');
             let name: String = inner

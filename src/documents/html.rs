@@ -24,7 +24,8 @@ pub fn html_to_text(html: &str) -> String {
             continue;
         }
         if rest.starts_with('<') {
-            let end = rest.find('>').unwrap_or(rest.len() - 1);
+            // An unclosed tag runs to the end (`rest` starts with '<', so 1 <= end).
+            let end = rest.find('>').unwrap_or(rest.len());
             let inner = &rest[1..end];
             rest = &rest[(end + 1).min(rest.len())..];
             let closing = inner.starts_with('/');
