@@ -457,15 +457,6 @@ pub struct Alert {
     pub steps: Vec<String>,
 }
 
-#[derive(serde::Serialize)]
-struct AlertContext<'a> {
-    call_title: &'a str,
-    heading: &'a str,
-    paragraphs: &'a [String],
-    steps: &'a [String],
-    contact_address: &'a str,
-}
-
 /// Queues `alert` to every staff recipient in `tx` (when `[alerts] mail_staff` is on). True
 /// when at least one letter was added.
 pub async fn queue_alert(
@@ -478,12 +469,12 @@ pub async fn queue_alert(
     if !cfg.settings.alerts.mail_staff {
         return Ok(false);
     }
-    let ctx = AlertContext {
-        call_title: &cfg.call.title,
-        heading: &alert.heading,
-        paragraphs: &alert.paragraphs,
-        steps: &alert.steps,
-        contact_address: intake.letterhead.address(),
+    let ctx = crate::letters::AlertContext {
+        call_title: cfg.call.title.clone(),
+        heading: alert.heading.clone(),
+        paragraphs: alert.paragraphs.clone(),
+        steps: alert.steps.clone(),
+        contact_address: intake.letterhead.address().to_string(),
     };
     let (text, html) = intake.templates.render("alert", &ctx)?;
     let mut added = false;

@@ -270,6 +270,23 @@ fn load(path: &Path) -> Result<Config, ExitCode> {
     })
 }
 
+/// Renders every template once with example data; prints each problem and returns exit code 3
+/// when there is one.
+fn check_templates(cfg: &Config) -> Option<ExitCode> {
+    let problems = match crate::letters::Templates::load(&cfg.settings.templates_dir) {
+        Ok(t) => crate::app::template_problems(&t),
+        Err(e) => vec![format!("{e:#}")],
+    };
+    if problems.is_empty() {
+        return None;
+    }
+    eprintln!("the templates have {} problem(s):", problems.len());
+    for p in problems {
+        eprintln!("  {p}");
+    }
+    Some(ExitCode::from(3))
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::CheckConfig => {
@@ -277,6 +294,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
+            if let Some(code) = check_templates(&cfg) {
+                return Ok(code);
+            }
             println!(
                 "configuration ok: call {:?}, deadline {} ({}), mailbox {:?}, database {}, outbox {:?}",
                 cfg.call.title,
