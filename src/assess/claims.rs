@@ -750,6 +750,8 @@ struct Candidate {
     min_score: f64,
     in_context: bool,
     is_principle: bool,
+    /// Residents with a disability or their organisation are the subject of the sentence.
+    residents_subject: bool,
     /// Named inputs of the learned model (see [`Features`]).
     named: Vec<(&'static str, f64)>,
 }
@@ -796,6 +798,8 @@ struct Actors {
     residents_act: bool,
     /// A resident group is named somewhere in the sentence.
     residents_named: bool,
+    /// Residents are the subject themselves (not only an agent or co-actor of the municipality).
+    residents_subject: bool,
     /// The municipality is the subject and no resident group is named.
     municipality_only: bool,
 }
@@ -828,6 +832,7 @@ fn actors(a: &Analysed, lex: &Lexicon, inherited: bool, residents_wrote: bool) -
     Actors {
         residents_act,
         residents_named: !res.is_empty() || inherited || we_act,
+        residents_subject: inherited || in_subject || we_act,
         municipality_only,
     }
 }
@@ -1155,6 +1160,7 @@ fn candidates(
             min_score: t.min_score.unwrap_or(th.evidence),
             in_context: in_ctx,
             is_principle: t.kind == TargetKind::Principle,
+            residents_subject: act.residents_subject,
         });
     }
     if let Some(c) = domain_candidate(a, lex, ctx, real - penalty, act) {
@@ -1215,6 +1221,7 @@ fn domain_candidate(
         min_score: dc.min_score.unwrap_or(th.evidence),
         in_context: in_ctx,
         is_principle: false,
+        residents_subject: act.residents_subject,
         named: vec![("domain", domain_score)],
     })
 }
@@ -1277,6 +1284,21 @@ fn sentence_claims(w: &Walked, sentence: &str, doc_index: usize, lex: &Lexicon) 
                 && *k == ClaimKind::Evidence
                 && practice
                 && *ratio < lex.thresholds.principle_beside_practice)
+        })
+        .collect();
+    // residents are the subject and the sentence shows their involvement: another criterion beside it
+    // (not the domain criterion) needs to be clearer than its bar by `criterion_beside_residents`
+    let involved = judged
+        .iter()
+        .any(|(c, k, _, _)| c.is_principle && *k == ClaimKind::Evidence && c.residents_subject);
+    let judged: Vec<(&Candidate, ClaimKind, f64, f64)> = judged
+        .into_iter()
+        .filter(|(c, k, _, ratio)| {
+            !(involved
+                && !c.is_principle
+                && c.domain.is_none()
+                && *k == ClaimKind::Evidence
+                && *ratio < lex.thresholds.criterion_beside_residents)
         })
         .collect();
     let competing: Vec<usize> = (0..judged.len())

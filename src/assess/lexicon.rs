@@ -63,6 +63,10 @@ pub struct Thresholds {
     /// Beside a practice in another domain the principle's score must reach this multiple of
     /// its bar (co-designing a footpath is not yet making policy together).
     pub principle_beside_practice: f64,
+    /// When residents act in a sentence that is evidence for the principle, another criterion
+    /// beside it (not the domain criterion) must reach this multiple of its bar: "the panel
+    /// wrote the inclusion agenda" is about who took part, not about the council's agenda.
+    pub criterion_beside_residents: f64,
 }
 
 impl Default for Thresholds {
@@ -83,6 +87,7 @@ impl Default for Thresholds {
             follow_up_max_words: 6,
             involvement_domain: None,
             principle_beside_practice: 1.0,
+            criterion_beside_residents: 1.0,
         }
     }
 }
