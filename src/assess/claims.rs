@@ -669,10 +669,25 @@ fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize, ignore_quoted: bo
         best[pi] = Some(best[pi].map_or(status, |b: u8| b.min(status)));
     }
     let mut s = Score::default();
+    // of the `once` terms only the heaviest clean match counts
+    let once_max = patterns
+        .iter()
+        .zip(&best)
+        .filter(|(p, b)| p.once && **b == Some(0))
+        .map(|(p, _)| p.weight)
+        .fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
+    let mut once_done = false;
     for (p, b) in patterns.iter().zip(best) {
         match b {
             Some(0) => {
-                s.pos += p.weight;
+                if p.once {
+                    if !once_done {
+                        s.pos += once_max.unwrap_or(0.0);
+                        once_done = true;
+                    }
+                } else {
+                    s.pos += p.weight;
+                }
                 if p.weight > 0.0 {
                     s.terms.push(p.raw.clone());
                 }
@@ -1584,6 +1599,23 @@ mod tests {
         let e = evidence(
             "Vandaag hebben wij in de gemeenteraad een motie ingediend over het VN-verdrag.\n",
         );
+        assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
+    }
+
+    #[test]
+    fn a_sentence_listing_several_resident_groups_counts_who_takes_part_once() {
+        let e = evidence(
+            "Ook de cliëntenraad is goed georganiseerd met een klankbordgroep van 150 cliënten.\n",
+        );
+        assert!(!e.iter().any(|(c, _)| c == "principle"), "{e:?}");
+    }
+
+    #[test]
+    fn a_panel_that_wrote_the_agenda_is_the_principle_not_criterion_1() {
+        let e = evidence(
+            "Het panel heeft meegeschreven aan de inclusieagenda en beoordeelt ieder jaar samen met de raad de voortgang.\n",
+        );
+        assert!(e.iter().any(|(c, _)| c == "principle"), "{e:?}");
         assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
     }
 

@@ -196,6 +196,10 @@ pub struct TargetFile {
     pub min_score: Option<f64>,
     /// Ignore words between quotation marks (names of plans such as "Venlo Voor Iedereen").
     pub ignore_quoted: bool,
+    /// Terms (as written under `terms`) of which only the heaviest match in a sentence counts:
+    /// names of the same kind of thing (a panel, a platform, an advisory council) do not add up
+    /// when a sentence lists several.
+    pub once: Vec<String>,
     /// Weight added when terms of several groups occur together (a decision verb with the
     /// council, residents who act with a verb of taking part, "ook" with another group of
     /// residents).
@@ -397,6 +401,8 @@ pub struct Pattern {
     /// The term as written in the lexicon.
     pub raw: String,
     pub weight: f64,
+    /// One of the target's `once` terms: of these only the heaviest match counts.
+    pub once: bool,
     pieces: Vec<Piece>,
 }
 
@@ -455,6 +461,7 @@ impl Pattern {
         Some(Pattern {
             raw: raw.to_string(),
             weight,
+            once: false,
             pieces,
         })
     }
@@ -768,7 +775,16 @@ impl Lexicon {
                 kind,
                 min_score: t.min_score,
                 ignore_quoted: t.ignore_quoted,
-                terms: compile_map(&t.terms, &what, &file.lemmas, problems),
+                terms: {
+                    for o in t.once.iter().filter(|o| !t.terms.contains_key(*o)) {
+                        problems.push(format!("{what}: once-term {o:?} is not among its terms"));
+                    }
+                    let mut terms = compile_map(&t.terms, &what, &file.lemmas, problems);
+                    for p in terms.iter_mut() {
+                        p.once = t.once.contains(&p.raw);
+                    }
+                    terms
+                },
                 headings: compile_map(&t.headings, &what, &file.lemmas, problems),
                 combos: t
                     .combos
