@@ -1260,6 +1260,12 @@ impl Candidate {
             Some(m) if !self.score.terms.is_empty() => {
                 let p = m.probability(&self.features());
                 let strength = (self.score.pos + self.bonus).max(0.0);
+                if lex.thresholds.model_veto_only {
+                    return match lexical {
+                        Some((ClaimKind::Evidence, _)) if p < m.threshold => None,
+                        other => other.map(|(kind, s)| (kind, s, s / self.min_score)),
+                    };
+                }
                 if p >= m.threshold {
                     Some((ClaimKind::Evidence, strength, p / m.threshold))
                 } else {

@@ -447,7 +447,10 @@ pub fn cross_validate(
         let test: Vec<LabelledLetter> = test.into_iter().map(|(_, l)| l.clone()).collect();
         let examples = super::train::examples_from_letters(&learn, &plain);
         let mut with_model = plain.clone();
-        with_model.model = Some(super::train::fit(&examples, super::train::Fit::default()));
+        with_model.model = Some(super::train::fit(
+            &examples,
+            super::train::Fit::for_lexicon(lex),
+        ));
         let rep = evaluate(&test, &with_model, call);
         match total.as_mut() {
             Some(t) => t.absorb(rep),

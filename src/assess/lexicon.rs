@@ -67,6 +67,14 @@ pub struct Thresholds {
     /// beside it (not the domain criterion) must reach this multiple of its bar: "the panel
     /// wrote the inclusion agenda" is about who took part, not about the council's agenda.
     pub criterion_beside_residents: f64,
+    /// Probability from which the learned model (`intake train`, `intake eval
+    /// --cross-validate`) takes a sentence as evidence.
+    pub model_threshold: f64,
+    /// L2 penalty of the learned model's fit.
+    pub model_l2: f64,
+    /// The learned model only vetoes: a sentence the terms take as evidence stays evidence
+    /// unless the model's probability is below `model_threshold`; it never adds evidence.
+    pub model_veto_only: bool,
 }
 
 impl Default for Thresholds {
@@ -88,6 +96,9 @@ impl Default for Thresholds {
             involvement_domain: None,
             principle_beside_practice: 1.0,
             criterion_beside_residents: 1.0,
+            model_threshold: 0.5,
+            model_l2: 0.02,
+            model_veto_only: false,
         }
     }
 }
