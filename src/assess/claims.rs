@@ -1626,6 +1626,22 @@ mod tests {
     }
 
     #[test]
+    fn zonder_advice_geen_ordinance_is_positive_for_the_principle() {
+        let k = kinds(
+            "De Participatieraad kreeg een formele rol: zonder positief advies van de raad gaat geen Wmo-verordening naar de gemeenteraad.\n",
+            "principle",
+        );
+        assert_eq!(k, vec![ClaimKind::Evidence]);
+    }
+
+    #[test]
+    fn changes_meant_for_all_residents_young_and_old_are_criterion_3() {
+        let e =
+            evidence("Alle veranderingen zijn bedoeld voor alle Roermondenaren, jong en oud.\n");
+        assert!(e.iter().any(|(c, _)| c == "3"), "{e:?}");
+    }
+
+    #[test]
     fn claims_carry_page_and_offset() {
         let text = "Inleiding.\n\nDe gemeenteraad heeft de inclusieagenda vastgesteld.\n";
         let starts = [12usize];
