@@ -14,7 +14,8 @@ use tokio_util::sync::CancellationToken;
 use crate::mailbox::{Disposition, MailSource};
 use crate::outbox::transport::Transport;
 use crate::outbox::worker::{self, Policy};
-use crate::pipeline::{self, Intake, Outcome, Position};
+use crate::app::App;
+use crate::pipeline::{self, Outcome, Position};
 use crate::store;
 
 /// What one look at the mailbox did.
@@ -56,7 +57,7 @@ const MAX_FAILURES_IN_A_ROW: usize = 3;
 /// Stops early (between mails) when `cancel` fires. One mail that cannot be recorded does not
 /// stop the others; see [`MAX_MAIL_FAILURES`].
 pub async fn poll_once<S: MailSource>(
-    intake: &Arc<Intake>,
+    intake: &Arc<App>,
     source: &mut S,
     cancel: &CancellationToken,
     letters_queued: Option<&Notify>,
@@ -150,7 +151,7 @@ pub async fn poll_once<S: MailSource>(
 /// of failures, which is about this mail and not the connection), and after
 /// [`MAX_MAIL_FAILURES`] move it to the quarantine folder unrecorded and alert staff.
 async fn mail_not_recorded<S: MailSource>(
-    intake: &Intake,
+    intake: &App,
     source: &mut S,
     pos: &Position,
     error: &anyhow::Error,
@@ -224,12 +225,12 @@ async fn mail_not_recorded<S: MailSource>(
 pub use crate::app::worker_id;
 
 /// The outbox policy of this app for a worker (see [`crate::app::OutboxSetup::policy`]).
-pub fn policy(intake: &Intake, worker_id: &str) -> Policy {
+pub fn policy(intake: &App, worker_id: &str) -> Policy {
     intake.outbox.policy(worker_id)
 }
 
 /// The transport of this app.
-pub fn transport(intake: &Intake) -> anyhow::Result<Arc<Transport>> {
+pub fn transport(intake: &App) -> anyhow::Result<Arc<Transport>> {
     Ok(Arc::clone(&intake.outbox.transport))
 }
 
@@ -246,7 +247,7 @@ pub struct RunSummary {
 
 /// Runs the daemon: poll, drain, remind, wait; until `cancel` (or after one round with `once`).
 pub async fn run<S: MailSource>(
-    intake: Arc<Intake>,
+    intake: Arc<App>,
     mut source: S,
     once: bool,
     cancel: CancellationToken,
@@ -363,7 +364,7 @@ pub async fn run<S: MailSource>(
 /// The daemon's letter sender: drains the outbox whenever woken, and at least every few
 /// seconds (for retries that fall due), until cancelled.
 async fn send_loop(
-    intake: Arc<Intake>,
+    intake: Arc<App>,
     transport: Arc<Transport>,
     policy: Arc<Policy>,
     wake: Arc<Notify>,
@@ -404,7 +405,7 @@ pub fn backoff(failures: u32) -> Duration {
 }
 
 /// After the configured time without a successful check, mail the staff once per failure period.
-async fn alert_if_unreachable(intake: &Intake, mailbox: &str) {
+async fn alert_if_unreachable(intake: &App, mailbox: &str) {
     let cfg = &intake.cfg;
     let Ok(Some(state)) = store::mailbox_state(&intake.db, mailbox).await else {
         return;
@@ -460,7 +461,7 @@ pub struct Alert {
 /// Queues `alert` to every staff recipient in `tx` (when `[alerts] mail_staff` is on). True
 /// when at least one letter was added.
 pub async fn queue_alert(
-    intake: &Intake,
+    intake: &App,
     tx: &mut store::Tx,
     alert: &Alert,
     now: chrono::DateTime<Utc>,

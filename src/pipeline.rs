@@ -28,8 +28,10 @@ use crate::mail::{self, MailFacts};
 use crate::mailbox::{Disposition, Fetched};
 use crate::store::{self, NewClaim, NewDocument, NewMessage, NewSubmission, Tx};
 
-/// The application the pipeline runs in (kept under its old name while the modules move to
-/// [`crate::app::App`]).
+use crate::app::App;
+
+/// The application under its first name, for code written before [`crate::app::App`] (the
+/// integration tests); new code names `App`.
 pub use crate::app::App as Intake;
 
 /// Where a mail is in the mailbox.
@@ -69,7 +71,7 @@ impl Outcome {
 
 /// A mail that was too large to load: recorded and quarantined unread.
 pub async fn record_oversized(
-    intake: &Intake,
+    intake: &App,
     pos: &Position,
     size: u64,
     now: DateTime<Utc>,
@@ -149,7 +151,7 @@ fn known(m: &store::MessageRow) -> Outcome {
 /// the reason and quarantined, and the next mail goes on. Only when even that record cannot be
 /// written is an error returned (the caller counts it and tells staff).
 pub async fn process(
-    intake: &Arc<Intake>,
+    intake: &Arc<App>,
     pos: &Position,
     fetched: Fetched,
     now: DateTime<Utc>,
@@ -223,7 +225,7 @@ struct NominationAnalysis {
 }
 
 async fn analyse(
-    intake: &Intake,
+    intake: &App,
     raw: &[u8],
     internal_date: Option<DateTime<Utc>>,
     file_time: Option<DateTime<Utc>>,
@@ -276,7 +278,7 @@ async fn analyse(
 }
 
 async fn analyse_nomination(
-    intake: &Intake,
+    intake: &App,
     raw: &[u8],
     facts: &MailFacts,
     arrived_at: DateTime<Utc>,
@@ -353,7 +355,7 @@ async fn analyse_nomination(
 }
 
 async fn quarantine(
-    intake: &Arc<Intake>,
+    intake: &Arc<App>,
     pos: &Position,
     raw: &Arc<Vec<u8>>,
     sha: &str,
@@ -381,7 +383,7 @@ async fn quarantine(
 
 /// Writes a quarantined mail: the raw bytes, the reason and, when given, the facts read from it.
 async fn record_quarantined(
-    intake: &Intake,
+    intake: &App,
     pos: &Position,
     raw: &[u8],
     sha: &str,
@@ -436,7 +438,7 @@ async fn record_quarantined(
 }
 
 async fn commit(
-    intake: &Intake,
+    intake: &App,
     pos: &Position,
     raw: &[u8],
     sha: &str,
@@ -604,7 +606,7 @@ async fn bounce_event(
 }
 
 async fn store_nomination(
-    intake: &Intake,
+    intake: &App,
     tx: &mut Tx,
     message_id: i64,
     a: &Analysis,
@@ -1005,7 +1007,7 @@ pub fn problem_nl(d: &Document) -> Option<String> {
 }
 
 fn confirmation_context(
-    intake: &Intake,
+    intake: &App,
     reference: &Reference,
     a: &Analysis,
     n: &NominationAnalysis,

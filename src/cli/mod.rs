@@ -16,7 +16,8 @@ use crate::assess::municipality::Municipalities;
 use crate::config::{Config, MailboxKind};
 use crate::daemon;
 use crate::mailbox::{Fetched, imap::ImapSource, maildir::Maildir};
-use crate::pipeline::{self, Intake, Position};
+use crate::app::App;
+use crate::pipeline::{self, Position};
 
 mod reports;
 mod staff;
@@ -339,7 +340,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            let intake = Intake::open(cfg).await?;
+            let intake = App::open(cfg).await?;
             let code = with_intake(&intake, command).await;
             intake.db.close().await;
             code
@@ -347,7 +348,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<ExitCode> {
+async fn with_intake(intake: &Arc<App>, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Migrate => {
             println!("database migrated ({})", intake.db.backend());
@@ -408,7 +409,7 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
     }
 }
 
-async fn run_daemon(intake: &Arc<Intake>, once: bool) -> anyhow::Result<ExitCode> {
+async fn run_daemon(intake: &Arc<App>, once: bool) -> anyhow::Result<ExitCode> {
     let cancel = CancellationToken::new();
     if !once {
         let c = cancel.clone();
@@ -494,7 +495,7 @@ pub const EXIT_MAILBOX_UNREADABLE: u8 = 6;
 /// `run --once` / `ingest`: at least one mail could not even be recorded.
 pub const EXIT_MAIL_NOT_RECORDED: u8 = 7;
 
-async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+async fn ingest(intake: &Arc<App>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let mut not_recorded = false;
     for path in files {
@@ -555,7 +556,7 @@ fn municipality_name(code: Option<&str>) -> String {
         .unwrap_or_else(|| "(onbekend)".into())
 }
 
-async fn submissions(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
+async fn submissions(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
     let tz = intake.cfg.call.time_zone;
     println!(
         "{:<9} {:<28} {:<17} {:<7} {:<6} {:<10} status",
@@ -590,7 +591,7 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode> {
+async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode> {
     let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
     else {
         eprintln!("no nomination {reference}");
@@ -760,7 +761,7 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
 }
 
 async fn consult(
-    intake: &Arc<Intake>,
+    intake: &Arc<App>,
     mut references: Vec<String>,
     candidates: bool,
     yes: bool,
@@ -819,7 +820,7 @@ async fn consult(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
+async fn consultations(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
     let all = store::consult::all_consultations(&intake.db).await?;
     let subs = store::submissions(&intake.db).await?;
     let contacts = store::contacts::all_contacts(&intake.db).await?;
@@ -871,7 +872,7 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
+async fn status(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
     let tz = intake.cfg.call.time_zone;
     println!("database: {}", intake.db.backend());
     for m in store::all_mailbox_states(&intake.db).await? {

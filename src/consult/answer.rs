@@ -24,7 +24,7 @@ use crate::assess::municipality::Municipalities;
 use crate::config::Partner;
 use crate::letters::Outgoing;
 use crate::mail::MailFacts;
-use crate::pipeline::Intake;
+use crate::app::App;
 use crate::store::consult::{self as cs, ConsultationRow, NewAnswer};
 use crate::store::{self, Tx};
 
@@ -135,7 +135,7 @@ pub fn plan(a: &AnswerFacts<'_>) -> Disposition {
 
 /// Finds the consultation an answer belongs to, and how.
 pub async fn find_consultation(
-    intake: &Intake,
+    intake: &App,
     tx: &mut Tx,
     f: &MailFacts,
 ) -> anyhow::Result<Option<(ConsultationRow, MatchBasis)>> {
@@ -205,7 +205,7 @@ pub fn read_answer(f: &MailFacts, ours: &[String]) -> (ReplyReading, Option<Auto
 /// Records a partner's answer, inside the pipeline's transaction. `evidence` is what
 /// [`auth::evidence`] found before the transaction (`None`: nothing could be collected).
 pub async fn record_answer(
-    intake: &Intake,
+    intake: &App,
     tx: &mut Tx,
     message_id: i64,
     f: &MailFacts,
@@ -373,7 +373,7 @@ struct Thanks<'a> {
 /// the daily cap of automatic replies (`[outbox] daily_cap_per_address`, `daily_cap_total`), so a
 /// loop or a flood of answers never becomes a flood of letters; the answers are still recorded.
 async fn queue_thanks(
-    intake: &Intake,
+    intake: &App,
     tx: &mut Tx,
     t: &Thanks<'_>,
     now: DateTime<Utc>,

@@ -21,7 +21,7 @@ use crate::domain::ConsultationState;
 
 use crate::assess::municipality::Municipalities;
 use crate::letters::{OutAttachment, Outgoing};
-use crate::pipeline::Intake;
+use crate::app::App;
 use crate::store::{self, consult as cs};
 
 fn verdict_nl(v: &str) -> String {
@@ -51,7 +51,7 @@ pub fn local_partner(
 /// Who is consulted on a nomination: the call's partners, then its confirmed local contacts
 /// that have an address.
 pub async fn consultees(
-    intake: &Intake,
+    intake: &App,
     submission_id: i64,
 ) -> anyhow::Result<Vec<crate::config::Partner>> {
     let mut out = intake.cfg.call.partners.clone();
@@ -67,7 +67,7 @@ pub async fn consultees(
 
 /// The one consulted under `partner_id` (a call partner, or `local-<id>`), inside `tx`.
 pub async fn consultee(
-    intake: &Intake,
+    intake: &App,
     tx: &mut crate::store::Tx,
     partner_id: &str,
 ) -> anyhow::Result<Option<crate::config::Partner>> {
@@ -89,7 +89,7 @@ pub async fn consultee(
 /// Sends a consultation request to every partner and confirmed local contact for one
 /// submission (idempotent per consultee). Returns how many requests were queued.
 pub async fn request(
-    intake: &Intake,
+    intake: &App,
     reference: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
@@ -254,7 +254,7 @@ pub fn answer_deadline(
 /// The automatic consultation modes: `on-intake` asks about every candidate as soon as it is
 /// stored; `after-deadline` asks about all of them once the deadline and grace have passed.
 /// Idempotent (a partner is asked once per candidate). Returns how many requests were queued.
-pub async fn auto_request(intake: &Intake, now: DateTime<Utc>) -> anyhow::Result<usize> {
+pub async fn auto_request(intake: &App, now: DateTime<Utc>) -> anyhow::Result<usize> {
     use crate::config::ConsultMode;
     let due = match intake.cfg.call.consultation.mode {
         ConsultMode::Manual => false,
@@ -272,7 +272,7 @@ pub async fn auto_request(intake: &Intake, now: DateTime<Utc>) -> anyhow::Result
 }
 
 /// Current, on-time, identified submissions that meet the pre-assessment and are not consulted.
-pub async fn candidates(intake: &Intake) -> anyhow::Result<Vec<store::SubmissionRow>> {
+pub async fn candidates(intake: &App) -> anyhow::Result<Vec<store::SubmissionRow>> {
     let all = store::submissions(&intake.db).await?;
     let consulted: std::collections::HashSet<i64> = cs::all_consultations(&intake.db)
         .await?
@@ -367,7 +367,7 @@ pub(crate) fn to_domain(a: &str) -> &str {
 /// Reminds partners who have not answered after the configured days, and closes
 /// consultations past their answer date with "no answer". Returns (reminded, closed).
 pub async fn remind_and_close(
-    intake: &Intake,
+    intake: &App,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(usize, usize)> {
     let call = &intake.cfg.call;

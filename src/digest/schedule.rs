@@ -19,7 +19,7 @@ use super::collect::{self, REPORTED_FAILURE, Snapshot};
 use super::{DigestData, RenderedDigest, has_news, render};
 use crate::config::local_to_utc;
 use crate::letters::{self, OutAttachment, Outgoing};
-use crate::pipeline::Intake;
+use crate::app::App;
 use crate::store::{self, NewOutbox, digest as sd};
 
 /// The local date (`YYYY-MM-DD`, in the call's time zone) and the instant of that date's
@@ -42,7 +42,7 @@ pub fn digest_moment(
 /// (`digest:<date>`) when one was queued, `None` otherwise (not due yet, already done today,
 /// disabled, or no news).
 pub async fn send_digest_if_due(
-    intake: &Intake,
+    intake: &App,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
     let settings = &intake.cfg.settings.digest;
@@ -93,7 +93,7 @@ pub async fn send_digest_if_due(
 /// transaction; false when that day was already recorded (nothing is queued then). The failed
 /// deliveries in `reported_failures` (outbox ids) are marked as reported in the audit log.
 pub async fn enqueue_digest(
-    intake: &Intake,
+    intake: &App,
     data: &DigestData,
     rendered: &RenderedDigest,
     key: &str,
