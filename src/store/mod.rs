@@ -10,6 +10,7 @@ pub mod consult;
 pub mod digest;
 pub mod outbox;
 mod rows;
+pub mod staff;
 
 pub use rows::*;
 

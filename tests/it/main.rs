@@ -18,3 +18,4 @@ mod pipeline;
 mod schedule;
 mod servers;
 mod smtp;
+mod web;
