@@ -710,11 +710,8 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
             println!(
                 "    - {}: {}{}{}",
                 c.partner_id,
-                c.state,
-                c.verdict
-                    .as_deref()
-                    .map(|v| format!(" — {v}"))
-                    .unwrap_or_default(),
+                c.standing().label_nl(),
+                "",
                 c.motivation
                     .as_deref()
                     .map(|m| format!(": «{}»", truncate(m, 120)))
@@ -798,7 +795,8 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     // Objections first.
     by_sub.sort_by_key(|(id, v)| {
         (
-            !v.iter().any(|c| c.verdict.as_deref() == Some("objection")),
+            !v.iter()
+                .any(|c| c.standing() == crate::domain::Standing::Objection),
             *id,
         )
     });
@@ -819,12 +817,9 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
                 .map(|p| p.name.as_str())
                 .unwrap_or(&c.partner_id);
             println!(
-                "  {:<40} {:<10} {}{}",
+                "  {:<40} {}{}",
                 partner,
-                c.state,
-                c.verdict
-                    .as_deref()
-                    .unwrap_or(if c.needs_reading { "needs reading" } else { "" }),
+                c.standing().label_nl(),
                 c.motivation
                     .as_deref()
                     .map(|m| format!(
