@@ -47,7 +47,7 @@ impl Role {
     pub fn label_nl(self) -> &'static str {
         match self {
             Role::Staff => "medewerker",
-            Role::OfficeHolder => "bestuurder (bekrachtigt)",
+            Role::OfficeHolder => "bestuurder",
             Role::ReadOnly => "alleen lezen",
         }
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Call;
 use crate::digest::NominationRow;
 use crate::digest::collect::{self, Snapshot};
-use crate::domain::{Decision, Verdict};
+use crate::domain::{Decision, Standing, Verdict};
 
 /// Where the consultation of one nomination stands, in one word (the worst state first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -143,15 +143,15 @@ pub fn items(call: &Call, snap: &Snapshot, all_versions: bool) -> Vec<Item> {
                 ConsultSummary::Done
             };
             for c in &cons {
-                match collect::consultation_state(c).as_str() {
-                    "needs_reading" => {
+                match c.standing() {
+                    Standing::NeedsReading => {
                         attention.push(format!(
                             "antwoord van {} niet herkend: lees het zelf",
                             partner(&c.partner_id)
                         ));
                         consultation = ConsultSummary::Unread;
                     }
-                    "objection" if c.staff_override.is_none() => {
+                    Standing::Objection if c.staff_override.is_none() => {
                         attention.push(format!(
                             "bezwaar van {}: beslis erover",
                             partner(&c.partner_id)
@@ -160,7 +160,7 @@ pub fn items(call: &Call, snap: &Snapshot, all_versions: bool) -> Vec<Item> {
                             consultation = ConsultSummary::Objection;
                         }
                     }
-                    "sent" | "reminded" if consultation == ConsultSummary::Done => {
+                    Standing::Sent | Standing::Reminded if consultation == ConsultSummary::Done => {
                         consultation = ConsultSummary::Open;
                     }
                     _ => {}

@@ -17,7 +17,7 @@ use crate::assess::municipality::Municipalities;
 use crate::config::Call;
 use crate::digest::collect::{self, Snapshot};
 use crate::digest::labels;
-use crate::domain::{Decision, Verdict};
+use crate::domain::{Decision, Standing, Verdict};
 use crate::store::{self, SubmissionRow, consult as cs};
 
 fn when(t: DateTime<Utc>, tz: Tz) -> String {
@@ -128,7 +128,7 @@ struct VersionView {
 struct AnswerView {
     received: String,
     from: String,
-    verdict: Option<String>,
+    verdict: Option<&'static str>,
     status: &'static str,
     motivation: String,
     hold_reason: Option<String>,
@@ -140,8 +140,10 @@ struct AnswerView {
 struct ConsultationView {
     partner_id: String,
     partner: String,
-    state: String,
-    state_code: String,
+    state: &'static str,
+    state_code: &'static str,
+    #[serde(skip)]
+    rank: u8,
     sent: String,
     answer_by: String,
     reminded: Option<String>,
@@ -472,7 +474,7 @@ pub async fn view(
     let mut consult_views = Vec::new();
     for c in &consultations {
         let answers = cs::answers_of(&app.db, c.id).await?;
-        let state_code = collect::consultation_state(c);
+        let standing = c.standing();
         consult_views.push(ConsultationView {
             partner_id: c.partner_id.clone(),
             partner: call
@@ -481,9 +483,10 @@ pub async fn view(
                 .find(|p| p.id == c.partner_id)
                 .map(|p| p.name.clone())
                 .unwrap_or_else(|| c.partner_id.clone()),
-            state: labels::consultation_state(&state_code),
-            can_set_aside: state_code == "objection" && c.staff_override.is_none(),
-            state_code,
+            state: standing.label_nl(),
+            can_set_aside: standing == Standing::Objection && c.staff_override.is_none(),
+            state_code: standing.as_str(),
+            rank: standing.rank(),
             sent: when(c.sent_at, tz),
             answer_by: labels::date(c.answer_by, tz),
             reminded: c.reminded_at.map(|t| when(t, tz)),
@@ -495,7 +498,7 @@ pub async fn view(
                 .map(|a| AnswerView {
                     received: when(a.received_at, tz),
                     from: a.from_address,
-                    verdict: a.verdict.map(|v| labels::consultation_state(&v)),
+                    verdict: a.verdict.map(|v| v.label_nl()),
                     status: a.status.label_nl(),
                     motivation: a.motivation,
                     hold_reason: a.hold_reason,
@@ -505,7 +508,7 @@ pub async fn view(
                 .collect(),
         });
     }
-    consult_views.sort_by_key(|c| labels::consultation_rank(&c.state_code));
+    consult_views.sort_by_key(|c| c.rank);
 
     let mut decisions: Vec<DecisionView> = snap
         .decisions

@@ -421,7 +421,7 @@ struct SettleView {
     from: String,
     received: String,
     status: &'static str,
-    verdict: Option<String>,
+    verdict: Option<&'static str>,
     reason: Option<String>,
     highlight: Option<String>,
     authentication: Option<String>,
@@ -431,8 +431,10 @@ struct SettleView {
 #[derive(Debug, Serialize)]
 struct PartnerState {
     partner: String,
-    state: String,
-    state_code: String,
+    state: &'static str,
+    state_code: &'static str,
+    #[serde(skip)]
+    rank: u8,
     changed: String,
     note: Option<String>,
     set_aside: bool,
@@ -484,7 +486,7 @@ async fn consultations_view(web: &Web) -> anyhow::Result<minijinja::Value> {
             from: a.answer.from_address,
             received: labels::date_time(a.answer.received_at, tz),
             status: a.answer.status.label_nl(),
-            verdict: a.answer.verdict.map(|v| labels::consultation_state(&v)),
+            verdict: a.answer.verdict.map(|v| v.label_nl()),
             reason: a.answer.hold_reason,
             highlight: a.answer.highlight,
             authentication: a.answer.authentication,
@@ -502,10 +504,12 @@ async fn consultations_view(web: &Web) -> anyhow::Result<minijinja::Value> {
                 .iter()
                 .filter(|c| c.submission_id == s.id)
                 .map(|c| {
-                    let code = collect::consultation_state(c);
+                    let standing = c.standing();
                     PartnerState {
                         partner: partner_name(&c.partner_id),
-                        state: labels::consultation_state(&code),
+                        state: standing.label_nl(),
+                        state_code: standing.as_str(),
+                        rank: standing.rank(),
                         changed: labels::date_time(
                             [Some(c.sent_at), c.reminded_at, c.answered_at, c.closed_at]
                                 .into_iter()
@@ -520,14 +524,13 @@ async fn consultations_view(web: &Web) -> anyhow::Result<minijinja::Value> {
                             .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
                             .filter(|m| !m.is_empty()),
                         set_aside: c.staff_override.is_some(),
-                        state_code: code,
                     }
                 })
                 .collect();
             if partners.is_empty() {
                 return None;
             }
-            partners.sort_by_key(|p| labels::consultation_rank(&p.state_code));
+            partners.sort_by_key(|p| p.rank);
             let summary = items
                 .iter()
                 .find(|i| i.row.reference == s.reference)

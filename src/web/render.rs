@@ -215,3 +215,24 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     }
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_template_of_the_shipped_config_parses() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates");
+        let env = environment(&dir).expect("the web templates load");
+        for name in TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_content_security_policy_allows_no_inline_code_and_no_framing() {
+        assert!(!CSP.contains("unsafe-inline") && !CSP.contains("unsafe-eval"));
+        assert!(CSP.contains("frame-ancestors 'none'"));
+        assert!(CSP.contains("script-src 'self'"));
+    }
+}

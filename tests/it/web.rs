@@ -186,6 +186,70 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
+/// A partner's answer to consultation `c`, as our receiving server delivers it: with its
+/// Authentication-Results (DMARC pass for the sender's domain) on top, the reply token in the
+/// address and subject, threaded on our request.
+fn partner_answer(c: &store::consult::ConsultationRow, from: &str, text: &str) -> Vec<u8> {
+    let domain = from.rsplit_once('@').map(|x| x.1).unwrap_or("example.org");
+    let n = rand::random::<u32>();
+    format!(
+        "Authentication-Results: mx.vng.nl; dkim=pass header.d={domain}; spf=pass smtp.mailfrom={domain}; dmarc=pass (p=reject) header.from={domain}\r\n\
+         Received: from mail.{domain} by mx.vng.nl with ESMTPS; Tue, 27 Mar 2018 12:00:00 +0200\r\n\
+         From: Partner <{from}>\r\nTo: Koplopers VNG <koplopers+c-{tok}@vng.nl>\r\n\
+         Subject: RE: Vraag om advies {tag}\r\nDate: Tue, 27 Mar 2018 12:00:00 +0200\r\n\
+         Message-ID: <web-answer-{n}@{domain}>\r\nIn-Reply-To: {msgid}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n",
+        tok = c.token.to_ascii_lowercase(),
+        tag = format_args!("[C-{}]", c.token.to_ascii_uppercase()),
+        msgid = c.request_msgid,
+    )
+    .into_bytes()
+}
+
+/// Consults the partners on `reference` and delivers three answers: an objection from
+/// Ieder(in) (with markup in its text), an unclear answer from the LFB, and an objection
+/// "from Per Saldo" sent from an address that is not theirs (held).
+async fn consult_with_answers(app: &TestApp, reference: &str) {
+    let queued = intake::consult::request(&app.intake, reference, chrono::Utc::now())
+        .await
+        .expect("consultation requests");
+    assert_eq!(queued, 5);
+    app.run_once().await;
+    let s = store::submission_by_reference(&app.intake.db, reference)
+        .await
+        .unwrap()
+        .unwrap();
+    let cons = store::consult::consultations_of(&app.intake.db, s.id)
+        .await
+        .unwrap();
+    let of = |p: &str| cons.iter().find(|c| c.partner_id == p).expect(p);
+    app.deliver(
+        "answer-iederin",
+        &partner_answer(
+            of("iederin"),
+            "consultatie@iederin.example.org",
+            "BEZWAAR\r\n\r\nDe gemeente heeft mensen met een beperking niet betrokken. <script>alert('partner')</script> <b>Echt niet</b>.",
+        ),
+    );
+    app.deliver(
+        "answer-lfb",
+        &partner_answer(
+            of("lfb"),
+            "consultatie@lfb.example.org",
+            "Hm, daar moeten we nog even over nadenken. Kunnen we even bellen?",
+        ),
+    );
+    app.deliver(
+        "answer-forged",
+        &partner_answer(
+            of("persaldo"),
+            "iemand@persaldo-nep.example.net",
+            "BEZWAAR\r\n\r\nNiet doen.",
+        ),
+    );
+    app.run_once().await;
+}
+
 /// One HTTP response.
 #[derive(Debug)]
 struct Reply {
@@ -617,7 +681,11 @@ De gemeente Zwolle heeft een inclusieagenda vastgesteld <script>alert('xss')</sc
 <img src=x onerror=alert(1)> Wij betrekken inwoners met een beperking bij al ons beleid.\r\n\
 \r\n\
 Met vriendelijke groet,\r\nGemeente Zwolle\r\n";
-    let ws = Workspace::start(false, &[("hostile", hostile.as_bytes())]).await;
+    let app = TestApp::sqlite().await;
+    app.deliver("hostile", hostile.as_bytes());
+    app.run_once().await;
+    consult_with_answers(&app, "KVN-0001").await;
+    let ws = Workspace::start_on(app, false, &[]).await;
     assert_eq!(ws.add_account("staf@vng.nl", "staff", None, PASSWORD), 0);
     let cookie = ws.sign_in("staf@vng.nl", PASSWORD).unwrap();
     let reference = ws.reference();
@@ -626,6 +694,27 @@ Met vriendelijke groet,\r\nGemeente Zwolle\r\n";
     assert!(!page.body.contains("<script>alert"), "unescaped script");
     assert!(!page.body.contains("<img src=x"), "unescaped img");
     assert!(!page.body.contains("<b>Zwolle</b>"), "unescaped subject");
+    assert!(
+        !page.body.contains("<b>Echt niet</b>"),
+        "unescaped partner answer"
+    );
+    assert!(
+        page.body.contains("&lt;b&gt;Echt niet&lt;&#x2f;b&gt;")
+            || page.body.contains("&lt;b&gt;Echt niet&lt;/b&gt;"),
+        "the partner's text is shown, escaped"
+    );
+    // The consultation board shows the answers that wait (unclear, held) with their text.
+    let board = ws.get("/raadpleging", &cookie);
+    assert_eq!(board.status, 200);
+    assert!(
+        board.body.contains("Kunnen we even bellen?"),
+        "the unclear answer's text"
+    );
+    assert!(board.body.contains("Niet doen."), "the held answer's text");
+    assert!(
+        !board.body.contains("<script>alert"),
+        "unescaped on the board"
+    );
     assert!(
         page.body.contains("&lt;script&gt;alert("),
         "the text is shown, escaped"
@@ -804,7 +893,12 @@ async fn the_workspace_signs_in_and_shows_nominations_on_postgresql_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_staff_member_reviews_decides_and_both_office_holders_ratify_in_chromium_with_no_axe_violations()
  {
-    let ws = Workspace::start(true, &[]).await;
+    let app = TestApp::sqlite().await;
+    app.copy_samples();
+    app.run_once().await;
+    // KVN-0009 was consulted: an objection to set aside, an unclear and a held answer to read.
+    consult_with_answers(&app, "KVN-0009").await;
+    let ws = Workspace::start_on(app, false, &[]).await;
     let holders = ws.app.intake.cfg.call.office_holders.clone();
     assert_eq!(holders.len(), 2);
     assert_eq!(
@@ -846,6 +940,7 @@ async fn a_new_staff_member_reviews_decides_and_both_office_holders_ratify_in_ch
         .env("HOLDER2_PASSWORD", PASSWORD)
         .env("READER_EMAIL", "lezer@vng.nl")
         .env("READER_PASSWORD", PASSWORD)
+        .env("OBJECTION_REF", "KVN-0009")
         .env("SCREENSHOTS", &shots)
         .output()
         .expect("node runs tests/web/e2e.mjs (npm ci --prefix tests/web)");
@@ -875,6 +970,19 @@ async fn a_new_staff_member_reviews_decides_and_both_office_holders_ratify_in_ch
     );
     let decisions = store::digest::all_decisions(db).await.unwrap();
     assert!(decisions.iter().all(|d| d.decided_by == "staf@vng.nl"));
+    let s = store::submission_by_reference(db, "KVN-0009")
+        .await
+        .unwrap()
+        .unwrap();
+    let cons = store::consult::consultations_of(db, s.id).await.unwrap();
+    let iederin = cons.iter().find(|c| c.partner_id == "iederin").unwrap();
+    assert!(
+        iederin
+            .staff_override
+            .as_deref()
+            .is_some_and(|n| n.contains("staf@vng.nl")),
+        "{iederin:?}"
+    );
     let letters = std::fs::read_dir(&ws.app.outbox)
         .unwrap()
         .filter_map(Result::ok)

@@ -196,6 +196,23 @@ async function staffFlow(browser) {
   await axe(page, 'raadpleging');
   await shot(page, '04-raadpleging');
   check((await page.locator('h2:has-text("Per voordracht")').count()) === 1, 'the consultation board shows the candidates');
+  const objectionRef = process.env.OBJECTION_REF;
+  if (objectionRef) {
+    // Held and unclear answers first, with their text; then the objection, set aside in place.
+    const waiting = await page.locator('h2:has-text("Wacht op een medewerker") + section, h2:has-text("Wacht op een medewerker") ~ section.card').count();
+    check(waiting >= 2, `answers that wait for staff are listed first (${waiting})`);
+    check((await page.locator('.answer-text').first().innerText()).length > 0, 'each waiting answer shows its text');
+    const boards = await page.locator('caption').allInnerTexts();
+    check(boards.length > 0 && boards[0].includes(objectionRef), 'the candidate with an unread answer or objection comes first');
+    await page.goto(`${BASE}/voordrachten/${objectionRef}`);
+    await axe(page, `voordracht met bezwaar ${objectionRef}`);
+    const aside = page.locator('details.act:has(summary:has-text("terzijde leggen"))').first();
+    await aside.locator('summary').click();
+    await aside.locator('textarea').fill('Browser-test: besproken met Ieder(in); het bezwaar gaat over een ander project.');
+    await Promise.all([page.waitForNavigation(), aside.locator('button').click()]);
+    check((await noticeText(page)).includes('Het bezwaar is terzijde gelegd'), 'setting an objection aside is confirmed');
+    check((await page.locator('.badge:has-text("bezwaar terzijde gelegd")').count()) === 1, 'the objection stays on record, marked as set aside');
+  }
 
   // Decide every current nomination: the first half selected, the rest reserve.
   for (const [i, r] of refs.entries()) {
