@@ -708,10 +708,9 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
         println!("  consultatie:");
         for c in cons {
             println!(
-                "    - {}: {}{}{}",
+                "    - {}: {}{}",
                 c.partner_id,
                 c.standing().label_nl(),
-                "",
                 c.motivation
                     .as_deref()
                     .map(|m| format!(": «{}»", truncate(m, 120)))
