@@ -106,9 +106,8 @@ pub async fn insert_account(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n =
-        tx!(tx, |c| {
-            sqlx::query(
+    let n = tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO staff_accounts (email, name, role, password_hash, failed_sign_ins, created_at)
          VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (email) DO NOTHING"
     )
@@ -120,7 +119,7 @@ pub async fn insert_account(
     .execute(c)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     Ok(n > 0)
 }
 
@@ -133,9 +132,8 @@ pub async fn replace_account(
     role: Role,
     password_hash: &str,
 ) -> anyhow::Result<bool> {
-    let n =
-        tx!(tx, |c| {
-            sqlx::query(
+    let n = tx!(tx, |c| {
+        sqlx::query(
         "UPDATE staff_accounts SET name = $2, role = $3, password_hash = $4, failed_sign_ins = 0,
              locked_until = NULL, disabled_at = NULL WHERE email = $1"
     )
@@ -146,7 +144,7 @@ pub async fn replace_account(
     .execute(c)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     if n > 0 {
         end_sessions_of_email(tx, email).await?;
     }
