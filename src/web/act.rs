@@ -14,10 +14,10 @@ use serde::Deserialize;
 
 use super::Web;
 use super::nomination::Notice;
-use super::pages::{nomination_page, ratification_page};
+use super::pages::{consultations_page, nomination_page, ratification_page};
 use super::session::{Form, Staff};
 use crate::actions::{self, ActionError};
-use crate::domain::{Decision, Verdict};
+use crate::domain::{Decision, PartnerVerdict, Verdict};
 use crate::store;
 
 /// A refusal of the core in the words staff read.
@@ -375,4 +375,249 @@ pub async fn send_letters(State(web): State<Arc<Web>>, form: Form<Empty>) -> Res
             ratification_page(&web, staff, &notice, status_of(&e)).await
         }
     }
+}
+
+/// Where an answer form came from: its answer's nomination page, or the consultation board.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Back {
+    #[default]
+    Raadpleging,
+    Voordracht,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AcceptForm {
+    /// `steun`, `bezwaar`, `geen-oordeel`, or empty: the verdict read from the answer.
+    oordeel: String,
+    toelichting: String,
+    /// For an answer that matched no consultation: the nomination and partner it is about.
+    voordracht: String,
+    partner: String,
+    van: Back,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RejectForm {
+    toelichting: String,
+    van: Back,
+}
+
+/// After settling an answer: back where the form was (only our own two pages; the
+/// reference comes from the database), or that page with the refusal.
+async fn after_answer(
+    web: &Web,
+    staff: &Staff,
+    back: Back,
+    reference: Option<&str>,
+    done: &str,
+    result: Result<actions::AnswerSettled, ActionError>,
+) -> Response {
+    match result {
+        Ok(a) if back == Back::Voordracht && !a.reference.is_empty() => Redirect::to(&format!(
+            "/voordrachten/{}?gedaan={done}#melding",
+            a.reference
+        ))
+        .into_response(),
+        Ok(_) => Redirect::to(&format!("/raadpleging?gedaan={done}#melding")).into_response(),
+        Err(ActionError::Other(e)) => web.internal_error(e, Some(staff)),
+        Err(e) => {
+            let notice = Notice {
+                done: None,
+                error: Some(refusal_nl(&e)),
+            };
+            match (back, reference) {
+                (Back::Voordracht, Some(r)) => {
+                    nomination_page(web, staff, r, &notice, status_of(&e)).await
+                }
+                _ => consultations_page(web, staff, &notice, status_of(&e)).await,
+            }
+        }
+    }
+}
+
+/// The nomination an answer belongs to, for showing a refusal on its page.
+async fn reference_of_answer(web: &Web, answer_id: i64) -> Option<String> {
+    let a = store::consult::answer_by_id(&web.app.db, answer_id)
+        .await
+        .ok()??;
+    let mut tx = web.app.db.begin().await.ok()?;
+    let c = store::consult::consultation_by_id_tx(&mut tx, a.consultation_id?)
+        .await
+        .ok()??;
+    store::submission_by_id_tx(&mut tx, c.submission_id)
+        .await
+        .ok()?
+        .map(|s| s.reference)
+}
+
+/// `POST /antwoorden/{id}/tellen`: a held or unclear answer counts, with the verdict staff
+/// read in it (or the one the intake read).
+pub async fn accept_answer(
+    State(web): State<Arc<Web>>,
+    Path(id): Path<i64>,
+    form: Form<AcceptForm>,
+) -> Response {
+    let staff = &form.staff;
+    if !staff.role().can_act() {
+        return web.forbidden(staff, "een antwoord laten tellen");
+    }
+    let d = &form.data;
+    let r = async {
+        let verdict = if d.oordeel.trim().is_empty() {
+            None
+        } else {
+            Some(
+                PartnerVerdict::from_staff_word(&d.oordeel)
+                    .ok_or_else(|| ActionError::Invalid("kies een oordeel".into()))?,
+            )
+        };
+        let link = match (d.voordracht.trim(), d.partner.trim()) {
+            ("", "") => None,
+            ("", _) | (_, "") => {
+                return Err(ActionError::Invalid(
+                    "kies bij een los antwoord zowel de voordracht als de partner".into(),
+                ));
+            }
+            (r, p) => Some((r, p)),
+        };
+        let note = crate::clean::line(&d.toelichting, 2000);
+        actions::accept_answer(
+            &web.app,
+            &staff.actor(),
+            id,
+            verdict,
+            link,
+            note.trim(),
+            Utc::now(),
+        )
+        .await
+    }
+    .await;
+    let reference = match &r {
+        Err(_) => reference_of_answer(&web, id).await,
+        Ok(_) => None,
+    };
+    after_answer(&web, staff, d.van, reference.as_deref(), "antwoord-telt", r).await
+}
+
+/// `POST /antwoorden/{id}/niet-tellen`: an answer does not count (with a reason).
+pub async fn reject_answer(
+    State(web): State<Arc<Web>>,
+    Path(id): Path<i64>,
+    form: Form<RejectForm>,
+) -> Response {
+    let staff = &form.staff;
+    if !staff.role().can_act() {
+        return web.forbidden(staff, "een antwoord niet laten tellen");
+    }
+    let d = &form.data;
+    let r = async {
+        let note = note(&d.toelichting)?;
+        actions::reject_answer(&web.app, &staff.actor(), id, &note, Utc::now()).await
+    }
+    .await;
+    let reference = match &r {
+        Err(_) => reference_of_answer(&web, id).await,
+        Ok(_) => None,
+    };
+    after_answer(
+        &web,
+        staff,
+        d.van,
+        reference.as_deref(),
+        "antwoord-telt-niet",
+        r,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    naam: String,
+    adres: String,
+    soort: String,
+}
+
+/// `POST /voordrachten/{reference}/contacten`: staff add a local contact (consulted with the
+/// next request for advice).
+pub async fn add_contact(
+    State(web): State<Arc<Web>>,
+    Path(reference): Path<String>,
+    form: Form<ContactForm>,
+) -> Response {
+    let staff = &form.staff;
+    if !staff.role().can_act() {
+        return web.forbidden(staff, "een lokale organisatie toevoegen");
+    }
+    let d = &form.data;
+    let r = actions::add_contact(
+        &web.app,
+        &staff.actor(),
+        &reference,
+        d.adres.trim(),
+        &d.naam,
+        d.soort.trim(),
+        Utc::now(),
+    )
+    .await;
+    after(&web, staff, &reference, "contact", r).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SettleContactForm {
+    /// `bevestigen` (with `adres`) or `afwijzen`.
+    actie: String,
+    adres: String,
+}
+
+/// `POST /voordrachten/{reference}/contacten/{id}`: confirm a proposed local contact with
+/// its address, or dismiss it.
+pub async fn settle_contact(
+    State(web): State<Arc<Web>>,
+    Path((reference, id)): Path<(String, i64)>,
+    form: Form<SettleContactForm>,
+) -> Response {
+    let staff = &form.staff;
+    if !staff.role().can_act() {
+        return web.forbidden(staff, "een lokale organisatie bevestigen");
+    }
+    let d = &form.data;
+    let r = async {
+        // The contact must belong to the nomination of the page it was settled on.
+        let s = actions::nomination(&web.app, &reference).await?;
+        match store::contacts::contact_by_id(&web.app.db, id).await? {
+            Some(c) if c.submission_id == s.id => {}
+            _ => {
+                return Err(ActionError::NotFound(format!(
+                    "contact {id} van {}",
+                    s.reference
+                )));
+            }
+        }
+        let address = match d.actie.as_str() {
+            "bevestigen" if d.adres.trim().is_empty() => {
+                return Err(ActionError::Invalid(
+                    "vul het e-mailadres in om te bevestigen".into(),
+                ));
+            }
+            "bevestigen" => Some(d.adres.trim()),
+            "afwijzen" => None,
+            _ => return Err(ActionError::Invalid("kies bevestigen of afwijzen".into())),
+        };
+        let done = if address.is_some() {
+            "contact-bevestigd"
+        } else {
+            "contact-afgewezen"
+        };
+        actions::settle_contact(&web.app, &staff.actor(), id, address, Utc::now()).await?;
+        Ok(done)
+    }
+    .await;
+    let done = r.as_ref().map(|d| *d).unwrap_or("contact");
+    after(&web, staff, &reference, done, r).await
 }

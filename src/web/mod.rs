@@ -208,6 +208,16 @@ pub fn router(web: Arc<Web>) -> Router {
             post(act::set_aside_objection),
         )
         .route("/voordrachten/{reference}/besluit", post(act::decide))
+        .route(
+            "/voordrachten/{reference}/contacten",
+            post(act::add_contact),
+        )
+        .route(
+            "/voordrachten/{reference}/contacten/{id}",
+            post(act::settle_contact),
+        )
+        .route("/antwoorden/{id}/tellen", post(act::accept_answer))
+        .route("/antwoorden/{id}/niet-tellen", post(act::reject_answer))
         .route("/voordrachten/{reference}/geldend", post(act::make_current))
         .route(
             "/voordrachten/{reference}/documenten/{index}",

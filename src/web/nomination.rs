@@ -12,12 +12,13 @@ use serde::Serialize;
 
 use super::Web;
 use super::letter::{self, Mark, Placed, Segment};
+use super::pages::consultee_name;
 use crate::assess::claims::ClaimKind;
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
 use crate::digest::collect::{self, Snapshot};
 use crate::digest::labels;
-use crate::domain::{Decision, Standing, Verdict};
+use crate::domain::{AnswerStatus, ContactStatus, Decision, Standing, Verdict};
 use crate::store::{self, SubmissionRow, consult as cs};
 
 fn when(t: DateTime<Utc>, tz: Tz) -> String {
@@ -126,6 +127,12 @@ struct VersionView {
 
 #[derive(Debug, Serialize)]
 struct AnswerView {
+    id: i64,
+    /// Held or unclear: staff settle it here.
+    can_settle: bool,
+    /// Always true here (the answer belongs to this consultation); the settle form asks no link.
+    linked: bool,
+    verdict_code: Option<&'static str>,
     received: String,
     from: String,
     verdict: Option<&'static str>,
@@ -152,6 +159,23 @@ struct ConsultationView {
     set_aside: Option<String>,
     can_set_aside: bool,
     answers: Vec<AnswerView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ContactView {
+    id: i64,
+    name: String,
+    address: Option<String>,
+    kind: String,
+    from_letter: bool,
+    sentence: Option<String>,
+    status: &'static str,
+    status_code: &'static str,
+    proposed: bool,
+    /// A consultation request went to it.
+    asked: bool,
+    by: String,
+    at: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -226,6 +250,10 @@ fn action_label(action: &str) -> String {
         "decision" => "besluit",
         "consult_requested" => "partners om advies gevraagd",
         "ratification" => "bekrachtiging",
+        "answer_accepted" => "antwoord telt mee",
+        "answer_rejected" => "antwoord telt niet",
+        "contact_added" => "lokale organisatie toegevoegd",
+        "contact_settled" => "lokale organisatie beoordeeld",
         other => other,
     }
     .to_string()
@@ -313,6 +341,7 @@ pub async fn view(
     let versions = store::versions_of(&app.db, &s).await?;
     let consultations = cs::consultations_of(&app.db, s.id).await?;
     let events = store::events_of(&app.db, s.id).await?;
+    let contacts = store::contacts::contacts_of(&app.db, s.id).await?;
 
     let mut ids: Vec<String> = call.criteria.iter().map(|c| c.id.clone()).collect();
     ids.push(call.principle.id.clone());
@@ -477,12 +506,7 @@ pub async fn view(
         let standing = c.standing();
         consult_views.push(ConsultationView {
             partner_id: c.partner_id.clone(),
-            partner: call
-                .partners
-                .iter()
-                .find(|p| p.id == c.partner_id)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| c.partner_id.clone()),
+            partner: consultee_name(call, &contacts, &c.partner_id),
             state: standing.label_nl(),
             can_set_aside: standing == Standing::Objection && c.staff_override.is_none(),
             state_code: standing.as_str(),
@@ -496,6 +520,10 @@ pub async fn view(
             answers: answers
                 .into_iter()
                 .map(|a| AnswerView {
+                    id: a.id,
+                    can_settle: matches!(a.status, AnswerStatus::Held | AnswerStatus::NeedsReading),
+                    linked: true,
+                    verdict_code: a.verdict.map(|v| v.as_str()),
                     received: when(a.received_at, tz),
                     from: a.from_address,
                     verdict: a.verdict.map(|v| v.label_nl()),
@@ -509,6 +537,38 @@ pub async fn view(
         });
     }
     consult_views.sort_by_key(|c| c.rank);
+
+    let contact_views: Vec<ContactView> = contacts
+        .iter()
+        .map(|c| {
+            let asked = consultations
+                .iter()
+                .any(|x| x.partner_id == c.consultee_id());
+            ContactView {
+                id: c.id,
+                name: c.name.clone(),
+                address: c.address.clone(),
+                kind: c.kind.clone(),
+                from_letter: c.source == "letter",
+                sentence: c
+                    .sentence
+                    .as_ref()
+                    .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" ")),
+                status: c.status.label_nl(),
+                status_code: c.status.as_str(),
+                proposed: c.status == ContactStatus::Proposed,
+                asked,
+                by: c.created_by.clone(),
+                at: when(c.created_at, tz),
+            }
+        })
+        .collect();
+    // Confirmed local contacts that were not asked yet: the consult button asks them (the
+    // request is idempotent per one consulted).
+    let contacts_to_ask = contact_views
+        .iter()
+        .filter(|c| c.status_code == ContactStatus::Confirmed.as_str() && !c.asked)
+        .count();
 
     let mut decisions: Vec<DecisionView> = snap
         .decisions
@@ -599,6 +659,10 @@ pub async fn view(
         versions => S(version_views),
         consultations => S(consult_views),
         consulted => S(!consultations.is_empty()),
+        contacts => S(contact_views),
+        contacts_to_ask => S(contacts_to_ask),
+        contact_kinds => S(crate::actions::CONTACT_KINDS),
+        verdicts => S(super::pages::verdict_choices()),
         partner_count => S(call.partners.len()),
         decisions => S(decisions),
         decision => S(decisions_first(&snap, &s)),

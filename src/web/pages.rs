@@ -19,7 +19,7 @@ use super::session::{Staff, encode_query};
 use crate::digest::collect::{self, Snapshot};
 use crate::digest::export::ExportFormat;
 use crate::digest::labels;
-use crate::domain::Decision;
+use crate::domain::{ContactStatus, Decision, PartnerVerdict};
 use crate::store::{self, consult as cs};
 
 /// `GET /`: the nominations.
@@ -262,6 +262,17 @@ pub fn done_message(code: &str) -> Option<String> {
             "geldend" => "Deze versie is nu de geldende versie.",
             "bekrachtigd" => "Uw bekrachtiging is vastgelegd.",
             "brieven" => "De besluitbrieven zijn in de verzendrij gezet en verstuurd.",
+            "antwoord-telt" => "Het antwoord telt nu mee voor de raadpleging.",
+            "antwoord-telt-niet" => {
+                "Het antwoord telt niet mee. Het blijft bewaard met uw toelichting."
+            }
+            "contact" => {
+                "De lokale organisatie is toegevoegd; zij krijgt het verzoek om advies bij de volgende raadpleging."
+            }
+            "contact-bevestigd" => {
+                "De lokale organisatie is bevestigd; zij krijgt het verzoek om advies bij de volgende raadpleging."
+            }
+            "contact-afgewezen" => "De lokale organisatie wordt niet geraadpleegd.",
             _ => return None,
         }
         .to_string(),
@@ -415,6 +426,10 @@ pub async fn original_mail(
 
 #[derive(Debug, Serialize)]
 struct SettleView {
+    id: i64,
+    /// Matched a consultation; otherwise staff name the nomination and partner.
+    linked: bool,
+    verdict_code: Option<&'static str>,
     reference: Option<String>,
     href: Option<String>,
     partner: Option<String>,
@@ -453,33 +468,88 @@ struct CandidateBoard {
 
 /// `GET /raadpleging`: answers that wait for staff (with their text) first, then per
 /// candidate each partner's state, objections and unread answers first.
-pub async fn consultations(State(web): State<Arc<Web>>, staff: Staff) -> Response {
-    match consultations_view(&web).await {
-        Ok(ctx) => web.page(
-            "web/consultations.html.j2",
-            "Raadpleging van de partners",
-            "raadpleging",
-            ctx,
-            Some(&staff),
-        ),
-        Err(e) => web.internal_error(e, Some(&staff)),
+pub async fn consultations(
+    State(web): State<Arc<Web>>,
+    staff: Staff,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let notice = Notice {
+        done: done_message(&q.gedaan),
+        error: None,
+    };
+    consultations_page(&web, &staff, &notice, StatusCode::OK).await
+}
+
+/// The consultation board with a notice and status (also after settling an answer).
+pub async fn consultations_page(
+    web: &Web,
+    staff: &Staff,
+    notice: &Notice,
+    status: StatusCode,
+) -> Response {
+    match consultations_view(web, notice).await {
+        Ok(ctx) => {
+            let mut resp = web.page(
+                "web/consultations.html.j2",
+                "Raadpleging van de partners",
+                "raadpleging",
+                ctx,
+                Some(staff),
+            );
+            if resp.status() == StatusCode::OK {
+                *resp.status_mut() = status;
+            }
+            resp
+        }
+        Err(e) => web.internal_error(e, Some(staff)),
     }
 }
 
-async fn consultations_view(web: &Web) -> anyhow::Result<minijinja::Value> {
+/// The name of one consulted: a partner of the call, or a local contact ("naam (lokaal)").
+pub fn consultee_name(
+    call: &crate::config::Call,
+    contacts: &[store::contacts::LocalContactRow],
+    id: &str,
+) -> String {
+    if let Some(p) = call.partners.iter().find(|p| p.id == id) {
+        return p.name.clone();
+    }
+    contacts
+        .iter()
+        .find(|c| c.consultee_id() == id)
+        .map(|c| format!("{} (lokaal)", c.name))
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// The verdicts staff choose from when an answer counts.
+#[derive(Debug, Serialize)]
+pub struct VerdictChoice {
+    value: &'static str,
+    label: &'static str,
+}
+
+pub fn verdict_choices() -> Vec<VerdictChoice> {
+    PartnerVerdict::ALL
+        .iter()
+        .map(|v| VerdictChoice {
+            value: v.as_str(),
+            label: v.label_nl(),
+        })
+        .collect()
+}
+
+async fn consultations_view(web: &Web, notice: &Notice) -> anyhow::Result<minijinja::Value> {
     let call = &web.app.cfg.call;
     let tz = call.time_zone;
-    let partner_name = |id: &str| {
-        call.partners
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let contacts = store::contacts::all_contacts(&web.app.db).await?;
+    let partner_name = |id: &str| consultee_name(call, &contacts, id);
     let settle: Vec<SettleView> = cs::answers_to_settle(&web.app.db)
         .await?
         .into_iter()
         .map(|a| SettleView {
+            id: a.answer.id,
+            linked: a.partner_id.is_some(),
+            verdict_code: a.answer.verdict.map(|v| v.as_str()),
             href: a.reference.as_ref().map(|r| format!("/voordrachten/{r}")),
             reference: a.reference,
             partner: a.partner_id.as_deref().map(partner_name),
@@ -527,6 +597,35 @@ async fn consultations_view(web: &Web) -> anyhow::Result<minijinja::Value> {
                     }
                 })
                 .collect();
+            // Local contacts not asked yet: proposed from the letter, confirmed, dismissed.
+            for c in contacts.iter().filter(|c| {
+                c.submission_id == s.id
+                    && !snap
+                        .consultations
+                        .iter()
+                        .any(|x| x.submission_id == s.id && x.partner_id == c.consultee_id())
+            }) {
+                let state = match c.status {
+                    ContactStatus::Proposed => "voorgesteld uit de brief: bevestig of wijs af",
+                    ContactStatus::Confirmed => "bevestigd, nog niet gevraagd",
+                    ContactStatus::Dismissed => "niet raadplegen",
+                };
+                partners.push(PartnerState {
+                    partner: format!("{} (lokaal)", c.name),
+                    state,
+                    state_code: match c.status {
+                        ContactStatus::Proposed => "contact_proposed",
+                        ContactStatus::Confirmed => "contact_confirmed",
+                        ContactStatus::Dismissed => "contact_dismissed",
+                    },
+                    rank: 50,
+                    changed: labels::date_time(c.created_at, tz),
+                    note: c.sentence.as_ref().map(|m| {
+                        format!("“{}”", m.split_whitespace().collect::<Vec<_>>().join(" "))
+                    }),
+                    set_aside: false,
+                });
+            }
             if partners.is_empty() {
                 return None;
             }
@@ -565,6 +664,9 @@ async fn consultations_view(web: &Web) -> anyhow::Result<minijinja::Value> {
         })
         .collect();
     Ok(minijinja::context! {
+        notice => S(notice),
+        verdicts => S(verdict_choices()),
+        partner_choices => S(call.partners.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>()),
         settle => S(settle),
         boards => S(boards),
         not_consulted => S(not_consulted),

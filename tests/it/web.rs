@@ -348,6 +348,10 @@ fn routes(reference: &str) -> (Vec<String>, Vec<String>) {
         "/voordrachten/{r}/bezwaar",
         "/voordrachten/{r}/besluit",
         "/voordrachten/{r}/geldend",
+        "/voordrachten/{r}/contacten",
+        "/voordrachten/{r}/contacten/1",
+        "/antwoorden/1/tellen",
+        "/antwoorden/1/niet-tellen",
         "/bekrachtiging",
         "/bekrachtiging/brieven",
     ];
@@ -740,6 +744,229 @@ Met vriendelijke groet,\r\nGemeente Zwolle\r\n";
             .unwrap_or("")
             .starts_with("attachment")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_settle_held_and_unclear_answers_and_local_contacts_in_the_workspace() {
+    let app = TestApp::sqlite().await;
+    app.deliver(
+        "gmail",
+        &std::fs::read(root().join("tests/fixtures/mail/unidentified-gmail.eml")).unwrap(),
+    );
+    app.run_once().await;
+    let reference = {
+        let subs = store::submissions(&app.intake.db).await.unwrap();
+        subs[0].reference.clone()
+    };
+    consult_with_answers(&app, &reference).await;
+    let ws = Workspace::start_on(app, false, &[]).await;
+    let db = &ws.app.intake.db;
+    assert_eq!(ws.add_account("staf@vng.nl", "staff", None, PASSWORD), 0);
+    assert_eq!(
+        ws.add_account("lezer@vng.nl", "read-only", None, PASSWORD),
+        0
+    );
+    let staff = ws.sign_in("staf@vng.nl", PASSWORD).expect("staff signs in");
+    let reader = ws
+        .sign_in("lezer@vng.nl", PASSWORD)
+        .expect("reader signs in");
+    let waiting = store::consult::answers_to_settle(db).await.unwrap();
+    let id_of = |text: &str| {
+        waiting
+            .iter()
+            .find(|t| t.answer.motivation.contains(text))
+            .map(|t| t.answer.id)
+            .unwrap_or_else(|| panic!("an answer to settle with {text:?}: {waiting:?}"))
+    };
+    let (unclear, held) = (id_of("even bellen"), id_of("Niet doen"));
+    // The board offers both settle forms per waiting answer, to staff only.
+    let board = ws.get("/raadpleging", &staff);
+    for id in [unclear, held] {
+        assert!(board.body.contains(&format!("/antwoorden/{id}/tellen")));
+        assert!(
+            board
+                .body
+                .contains(&format!("/antwoorden/{id}/niet-tellen"))
+        );
+    }
+    let read_board = ws.get("/raadpleging", &reader);
+    assert!(
+        !read_board.body.contains("/tellen\""),
+        "read-only sees settle forms"
+    );
+    let reader_token = ws.csrf(&reader);
+    let r = ws.post(
+        &format!("/antwoorden/{unclear}/tellen"),
+        &reader,
+        &format!("csrf={reader_token}&oordeel=steun"),
+    );
+    assert_eq!(r.status, 403, "read-only settled an answer");
+    let token = ws.csrf(&staff);
+    // Not counting an answer needs a reason; the board says so and nothing changes.
+    let r = ws.post(
+        &format!("/antwoorden/{held}/niet-tellen"),
+        &staff,
+        &format!("csrf={token}&toelichting=+&van=raadpleging"),
+    );
+    assert_eq!(r.status, 422, "{}", r.status);
+    assert!(
+        r.body.contains("vul een toelichting in"),
+        "the refusal is shown"
+    );
+    let r = ws.post(
+        &format!("/antwoorden/{held}/niet-tellen"),
+        &staff,
+        &format!(
+            "csrf={token}&toelichting={}&van=raadpleging",
+            enc("Niet door Per Saldo verstuurd.")
+        ),
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    assert_eq!(
+        r.header("location"),
+        Some("/raadpleging?gedaan=antwoord-telt-niet#melding")
+    );
+    let a = store::consult::answer_by_id(db, held)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.status, intake::domain::AnswerStatus::Rejected);
+    // The unclear answer counts as support, from the nomination page; back there.
+    let r = ws.post(
+        &format!("/antwoorden/{unclear}/tellen"),
+        &staff,
+        &format!(
+            "csrf={token}&oordeel=steun&toelichting={}&van=voordracht",
+            enc("Nagebeld: de LFB steunt.")
+        ),
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/voordrachten/{reference}?gedaan=antwoord-telt#melding").as_str())
+    );
+    let s = store::submission_by_reference(db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    let cons = store::consult::consultations_of(db, s.id).await.unwrap();
+    let lfb = cons.iter().find(|c| c.partner_id == "lfb").unwrap();
+    assert_eq!(lfb.standing(), intake::domain::Standing::Support);
+    // Settled once: a second try is refused in words, on the page it came from.
+    let r = ws.post(
+        &format!("/antwoorden/{unclear}/tellen"),
+        &staff,
+        &format!("csrf={token}&oordeel=steun&van=voordracht"),
+    );
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("Geweigerd"), "the refusal is shown");
+    let events = store::events_of(db, s.id).await.unwrap();
+    for action in ["answer_accepted", "answer_rejected"] {
+        let e = events
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("no {action} event"));
+        assert_eq!(e.actor, "staf@vng.nl");
+    }
+
+    // Local contacts: one proposed from the letter, one added by staff.
+    let proposed = {
+        let mut tx = db.begin().await.unwrap();
+        let id = store::contacts::insert_contact(
+            &mut tx,
+            &store::contacts::NewContact {
+                submission_id: s.id,
+                name: "Adviesraad Sociaal Domein <i>Utrecht</i>",
+                address: None,
+                kind: "adviesraad",
+                source: "letter",
+                sentence: Some("Wij werken samen met de Adviesraad Sociaal Domein."),
+                status: intake::domain::ContactStatus::Proposed,
+                created_by: "intake",
+                now: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+    let page = ws.get(&format!("/voordrachten/{reference}"), &staff);
+    assert!(page.body.contains(&format!("/contacten/{proposed}\"")));
+    assert!(
+        !page.body.contains("<i>Utrecht</i>"),
+        "unescaped contact name"
+    );
+    let base = format!("/voordrachten/{reference}/contacten");
+    let r = ws.post(
+        &format!("{base}/{proposed}"),
+        &reader,
+        &format!("csrf={reader_token}&actie=afwijzen"),
+    );
+    assert_eq!(r.status, 403, "read-only settled a contact");
+    let r = ws.post(
+        &format!("{base}/{proposed}"),
+        &staff,
+        &format!("csrf={token}&actie=bevestigen&adres="),
+    );
+    assert_eq!(r.status, 422, "confirmed without an address");
+    let r = ws.post(
+        &format!("/voordrachten/KVN-9999/contacten/{proposed}"),
+        &staff,
+        &format!("csrf={token}&actie=afwijzen"),
+    );
+    assert_eq!(r.status, 404, "settled through another nomination");
+    let r = ws.post(
+        &format!("{base}/{proposed}"),
+        &staff,
+        &format!("csrf={token}&actie=afwijzen"),
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    let c = store::contacts::contact_by_id(db, proposed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, intake::domain::ContactStatus::Dismissed);
+    let r = ws.post(
+        &base,
+        &staff,
+        &format!(
+            "csrf={token}&naam={}&adres={}&soort=wmo-raad",
+            enc("Wmo-raad Voorbeeld"),
+            enc("wmoraad@example.org")
+        ),
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    let page = ws.get(&format!("/voordrachten/{reference}"), &staff);
+    assert!(page.body.contains("Wmo-raad Voorbeeld"));
+    assert!(
+        page.body
+            .contains("Vraag ook 1 bevestigde lokale organisatie om advies"),
+        "the consult button asks the new contact"
+    );
+    let r = ws.post(
+        &format!("/voordrachten/{reference}/raadplegen"),
+        &staff,
+        &format!("csrf={token}"),
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    let cons = store::consult::consultations_of(db, s.id).await.unwrap();
+    assert_eq!(cons.len(), 6, "five partners and the local contact");
+    let board = ws.get("/raadpleging", &staff);
+    assert!(board.body.contains("Wmo-raad Voorbeeld (lokaal)"));
+    assert!(
+        board.body.contains("Adviesraad Sociaal Domein"),
+        "the dismissed one is listed"
+    );
+    let events = store::events_of(db, s.id).await.unwrap();
+    for action in ["contact_added", "contact_settled"] {
+        assert!(
+            events
+                .iter()
+                .any(|e| e.action == action && e.actor == "staf@vng.nl"),
+            "no {action} event by staf@vng.nl"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
