@@ -1210,6 +1210,20 @@ async fn a_new_staff_member_reviews_decides_and_both_office_holders_ratify_in_ch
             .is_some_and(|n| n.contains("staf@vng.nl")),
         "{iederin:?}"
     );
+    // The answers settled in the browser, and the local contact asked.
+    let lfb = cons.iter().find(|c| c.partner_id == "lfb").unwrap();
+    assert_eq!(lfb.standing(), intake::domain::Standing::Support);
+    assert!(
+        store::consult::answers_to_settle(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        cons.iter()
+            .any(|c| c.partner_id.starts_with(intake::domain::LOCAL_PREFIX)),
+        "{cons:?}"
+    );
     let letters = std::fs::read_dir(&ws.app.outbox)
         .unwrap()
         .filter_map(Result::ok)

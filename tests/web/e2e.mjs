@@ -212,6 +212,42 @@ async function staffFlow(browser) {
     await Promise.all([page.waitForNavigation(), aside.locator('button').click()]);
     check((await noticeText(page)).includes('Het bezwaar is terzijde gelegd'), 'setting an objection aside is confirmed');
     check((await page.locator('.badge:has-text("bezwaar terzijde gelegd")').count()) === 1, 'the objection stays on record, marked as set aside');
+
+    // Settle the waiting answers on the board: the unclear one counts as support, the held one not.
+    await page.goto(`${BASE}/raadpleging`);
+    const unclear = page.locator('section.card', { hasText: 'Kunnen we even bellen?' });
+    const accept = unclear.locator('details.act').nth(0);
+    await accept.locator('summary').click();
+    await accept.locator('input[value="support"]').check();
+    await accept.locator('textarea').fill('Browser-test: nagebeld, de partner steunt de voordracht.');
+    await axe(page, 'raadpleging (antwoord laten tellen)');
+    await shot(page, '04b-antwoord-laten-tellen');
+    await Promise.all([page.waitForNavigation(), accept.locator('button').click()]);
+    check((await noticeText(page)).includes('telt nu mee'), 'counting an unclear answer is confirmed');
+    const held = page.locator('section.card', { hasText: 'Niet doen.' });
+    const reject = held.locator('details.act').nth(1);
+    await reject.locator('summary').click();
+    await reject.locator('textarea').fill('Browser-test: niet door de partner zelf verstuurd.');
+    await Promise.all([page.waitForNavigation(), reject.locator('button').click()]);
+    check((await noticeText(page)).includes('telt niet mee'), 'not counting a held answer is confirmed');
+    check((await page.locator('section.card').count()) === 0, 'no answer waits any more');
+
+    // A local contact: added on the nomination page, then asked for advice.
+    await page.goto(`${BASE}/voordrachten/${objectionRef}`);
+    const add = page.locator('details.act:has(summary:has-text("lokale organisatie toevoegen"))');
+    await add.locator('summary').click();
+    await page.fill('#contact-naam', 'Adviesraad Sociaal Domein');
+    await page.fill('#contact-adres', 'adviesraad@example.org');
+    await page.selectOption('#contact-soort', 'adviesraad');
+    await Promise.all([page.waitForNavigation(), add.locator('button').click()]);
+    check((await noticeText(page)).includes('lokale organisatie is toegevoegd'), 'adding a local contact is confirmed');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Vraag ook 1 bevestigde lokale organisatie")')]);
+    check((await page.locator('h3:has-text("Adviesraad Sociaal Domein (lokaal)")').count()) === 1, 'the local contact is consulted like a partner');
+    await axe(page, `voordracht met lokale organisatie ${objectionRef}`);
+    await shot(page, '04c-lokale-organisatie');
+    await page.goto(`${BASE}/raadpleging`);
+    const localRows = await page.locator('th:has-text("Adviesraad Sociaal Domein (lokaal)")').count();
+    check(localRows >= 1, `the board lists the local contact (${localRows})`);
   }
 
   // Decide every current nomination: the first half selected, the rest reserve.
