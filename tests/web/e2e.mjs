@@ -27,7 +27,8 @@ const BASE = env('INTAKE_URL').replace(/\/$/, '');
 const SHOTS = process.env.SCREENSHOTS || 'target/web-screenshots';
 mkdirSync(SHOTS, { recursive: true });
 
-const summary = { axe: {}, checks: 0, failures: [] };
+const summary = { axe: {}, checks: 0, failures: [], seconds: 0 };
+const started = Date.now();
 
 function check(ok, what) {
   summary.checks += 1;
@@ -367,6 +368,7 @@ main()
     console.log(`FAIL ${e && e.stack ? e.stack : e}`);
   })
   .finally(() => {
+    summary.seconds = Math.round((Date.now() - started) / 1000);
     console.log(`SUMMARY ${JSON.stringify(summary)}`);
     process.exitCode = summary.failures.length === 0 && summary.checks > 0 ? 0 : 1;
   });
