@@ -351,7 +351,16 @@ pub async fn view(
     let assessments = store::assessments_of(&app.db, s.id).await?;
     let documents = store::documents_of(&app.db, s.id).await?;
     let texts = store::staff::document_texts(&app.db, s.id).await?;
-    let versions = store::versions_of(&app.db, &s).await?;
+    // The versions: every nomination from the same municipality or the same sender.
+    let mut versions: Vec<&SubmissionRow> = snap
+        .submissions
+        .iter()
+        .filter(|v| {
+            (s.municipality_code.is_some() && v.municipality_code == s.municipality_code)
+                || v.sender == s.sender
+        })
+        .collect();
+    versions.sort_by_key(|v| v.seq);
     let consultations = cs::consultations_of(&app.db, s.id).await?;
     let events = store::events_of(&app.db, s.id).await?;
     let contacts = store::contacts::contacts_of(&app.db, s.id).await?;
