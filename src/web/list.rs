@@ -401,6 +401,7 @@ mod tests {
                 status: "current".into(),
                 problems: vec![],
                 consultation: vec![],
+                local_contacts: vec![],
                 decision: None,
             },
             consultation: ConsultSummary::None,
