@@ -1,12 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages the tests need: Dovecot (IMAP), LibreOffice Writer (exact page
 # counts of Word/ODT files),
-# Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts) and openssl
-# (self-signed test certificates). Idempotent: installs only what is missing, quietly.
+# Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts), openssl
+# (self-signed test certificates), Chromium (the staff workspace's browser tests) and Node.js with
+# npm when no node is installed. Idempotent: installs only what is missing, quietly.
 # Needs root (or sudo) on Debian/Ubuntu.
 set -eu
 
-packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl libreoffice-writer-nogui"
+packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl libreoffice-writer-nogui chromium"
+# Node.js from any source will do (tests/web runs on node 18 or later).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages="$packages nodejs npm"
+fi
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Debian packages for the real Dovecot, SMTP
-# server and PostgreSQL they start on 127.0.0.1), then checks formatting, lints and runs every
-# test. The tests need nothing outside this repository: the corpus tests read the curated part
-# in tests/data/corpus. When the full external corpus is there (../shared/corpus, or
-# INTAKE_CORPUS), its corpus tests run once more on all of it.
+# server and PostgreSQL they start on 127.0.0.1, Chromium and the npm packages of the browser
+# tests), then checks formatting, lints and runs every test. The tests need nothing outside
+# this repository: the corpus tests read the curated part in tests/data/corpus. When the full
+# external corpus is there (../shared/corpus, or INTAKE_CORPUS), its corpus tests run once more
+# on all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+# The browser tests' npm packages (playwright-core, axe-core), as locked; only when they changed.
+if [ ! -d tests/web/node_modules ] || [ tests/web/package-lock.json -nt tests/web/node_modules/.package-lock.json ]; then
+    npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
+fi
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 INTAKE_CORPUS= cargo test --all-targets 2>&1

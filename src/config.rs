@@ -105,6 +105,8 @@ pub struct Settings {
     pub municipalities: MunicipalityRules,
     pub digest: DigestSettings,
     pub alerts: AlertSettings,
+    /// `[web]`: the staff workspace (`intake serve`).
+    pub web: crate::web::WebSettings,
     /// The call definition file, resolved against the config folder.
     pub call_path: PathBuf,
     /// The letter templates folder, resolved against the config folder.
@@ -612,6 +614,7 @@ impl Config {
             "municipalities",
             "digest",
             "alerts",
+            "web",
         ];
         for key in table.keys() {
             if !known.contains(&key.as_str()) {
@@ -631,6 +634,11 @@ impl Config {
             section(&table, "municipalities", &file, &mut problems, true);
         let digest: Option<DigestSettings> = section(&table, "digest", &file, &mut problems, true);
         let alerts: Option<AlertSettings> = section(&table, "alerts", &file, &mut problems, true);
+        let web: Option<crate::web::WebSettings> =
+            section(&table, "web", &file, &mut problems, true);
+        for (key, msg) in web.iter().flat_map(|w| w.problems()) {
+            problems.push(problem(&file, &format!("web.{key}"), &msg));
+        }
 
         let base = path.parent().unwrap_or(Path::new("."));
         let (call_path, templates_dir) = match &general {
@@ -727,6 +735,7 @@ impl Config {
                     municipalities,
                     digest,
                     alerts,
+                    web: web.unwrap_or_default(),
                     call_path,
                     templates_dir,
                 },

@@ -22,6 +22,7 @@
 //! | [`digest`] | staff digests and exports (the report) |
 //! | [`selection`] | shortlist proposal, decisions, ratification, decision letters |
 //! | [`actions`] | staff actions: one function each, one transaction with its audit event |
+//! | [`web`] | the staff workspace in the browser (`intake serve`): sign-in, pages, forms that call [`actions`] |
 //! | [`store`] | all SQL: SQLite (embedded default) and PostgreSQL |
 //! | [`pipeline`] | one mail from the mailbox to the database and the outbox |
 //! | [`daemon`] | the long-running loops and graceful shutdown |
@@ -48,3 +49,4 @@ pub mod outbox;
 pub mod pipeline;
 pub mod selection;
 pub mod store;
+pub mod web;

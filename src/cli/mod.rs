@@ -21,6 +21,7 @@ use crate::pipeline::{self, Position};
 
 mod reports;
 mod staff;
+mod web;
 
 /// Exit code: wrong usage.
 pub const EXIT_USAGE: u8 = 2;
@@ -247,6 +248,12 @@ pub enum Command {
         #[arg(long)]
         send: bool,
     },
+    /// The staff workspace in the browser (sign-in, review, consult, decide, ratify) on
+    /// `[web] bind`; behind a TLS reverse proxy in production.
+    Serve(web::ServeArgs),
+    /// Accounts of the staff workspace: add, list, disable.
+    #[command(subcommand)]
+    Staff(web::StaffCommand),
 }
 
 /// Sets up logging to stderr: fields, never mail content. `RUST_LOG` overrides the level.
@@ -401,6 +408,8 @@ async fn with_intake(intake: &Arc<App>, command: Command) -> anyhow::Result<Exit
         } => staff::decide_command(intake, &reference, decision, &note, &by).await,
         Command::Ratify { by, note } => staff::ratify_command(intake, &by, note.as_deref()).await,
         Command::Letters { send } => staff::letters_command(intake, send).await,
+        Command::Serve(args) => web::serve(intake, args).await,
+        Command::Staff(command) => web::staff(intake, command).await,
         Command::CheckConfig
         | Command::Extract { .. }
         | Command::Eval { .. }

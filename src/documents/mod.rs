@@ -407,6 +407,22 @@ pub async fn from_mail(raw: &[u8], limits: &Limits) -> Vec<Document> {
     extract_items(items, limits).await
 }
 
+/// The original bytes of the document of a raw mail found at `path` with this SHA-256 (as
+/// [`from_mail`] reported them), for staff to download; `None` when no part matches. The same
+/// bounded unpacking as [`from_mail`], without extraction.
+pub async fn original(raw: &[u8], path: &str, sha256: &str, limits: &Limits) -> Option<Vec<u8>> {
+    let raw = raw.to_vec();
+    let lim = limits.clone();
+    let items = guarded(limits, move || unpack::mail_items(&raw, &lim))
+        .await
+        .ok()?;
+    items
+        .into_iter()
+        .filter(|i| i.path == path)
+        .map(|i| Arc::unwrap_or_clone(i.bytes))
+        .find(|b| hex::encode(Sha256::digest(b)) == sha256)
+}
+
 /// Extracts one file given by name and content (for `intake extract FILE`); containers
 /// (.eml, .msg, winmail.dat, .zip) yield the container followed by what it holds.
 pub async fn from_file(name: &str, bytes: Vec<u8>, limits: &Limits) -> Vec<Document> {

@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod digest;
 pub mod outbox;
 mod rows;
+pub mod staff;
 
 pub use rows::*;
 

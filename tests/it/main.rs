@@ -19,3 +19,4 @@ mod pipeline;
 mod schedule;
 mod servers;
 mod smtp;
+mod web;

@@ -1,0 +1,309 @@
+//! The staff workspace in the browser (`intake serve`): server-rendered pages in Dutch over the
+//! same database as the daemon, for reviewing nominations, acting on them and ratifying the
+//! selection. It works without JavaScript; one small script only adds conveniences.
+//!
+//! | file | owns |
+//! |---|---|
+//! | [`account`] | roles, password hashing (argon2id), tokens, the lock-out rule |
+//! | `session` | cookies, the signed-in [`session::Staff`] extractor, CSRF-checked forms, sign-in and sign-out |
+//! | `render` | the page templates (`config/templates/web/`), the common page context, error pages |
+//! | `pages` | the pages that only read: nominations, consultation board, selection, ratification, export, digest, downloads |
+//! | `nomination` | the data of one nomination's page: findings, marked letter, documents, versions, answers, history |
+//! | `act` | the forms that change something: each calls one staff action of [`crate::actions`] |
+//! | [`letter`] | the letter text cut into segments with the evidence marks (pure) |
+//! | [`list`] | filters, order, attention and counts of the nominations table (pure) |
+//! | `assets` | the stylesheet and the small script, compiled in |
+//!
+//! Security design, in short: staff accounts with roles, passwords only as argon2id hashes;
+//! a session is a random 256-bit token in a `__Host-` cookie (Secure, HttpOnly, SameSite=Lax)
+//! of which the database keeps only the SHA-256, with an idle and an absolute expiry; a new
+//! token at every sign-in (no fixation); every form carries the session's CSRF token (the
+//! sign-in form a double-submit token) and a foreign `Origin` is refused; repeated failures
+//! lock the account for a while; sign-ins, failures and sign-outs are audit events. Pages
+//! send a strict Content-Security-Policy (no inline script or style), `nosniff`, no framing
+//! and `no-store`. Every text from outside is escaped by the template engine. Plain HTTP is
+//! meant for 127.0.0.1 only: production runs behind a TLS reverse proxy.
+//!
+//! This module must not hold rules of the call: it shows what the core computed and calls the
+//! core's staff actions. It never logs letter text, passwords or tokens.
+
+pub mod account;
+mod act;
+mod assets;
+pub mod letter;
+pub mod list;
+mod nomination;
+mod pages;
+mod render;
+mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+
+/// `[web]` in `config/intake.toml`: where `intake serve` listens and how sessions behave.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Address and port to listen on. Keep 127.0.0.1 and put a TLS reverse proxy in front; in a
+    /// container behind the proxy, 0.0.0.0 with an https `base_url`.
+    #[serde(default = "default_bind")]
+    pub bind: SocketAddr,
+    /// The address people open in their browser, scheme and host (and port), no path: the
+    /// proxy's `https://…` address in production. Forms from any other origin are refused.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// A session ends after this many minutes without a request.
+    #[serde(default = "default_idle")]
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after sign-in, used or not.
+    #[serde(default = "default_max_hours")]
+    pub session_max_hours: u32,
+    /// Failed sign-ins in a row that lock an account.
+    #[serde(default = "default_failures")]
+    pub max_failed_sign_ins: u32,
+    /// How long a locked account stays locked, in minutes.
+    #[serde(default = "default_lockout")]
+    pub lockout_minutes: u32,
+}
+
+fn default_bind() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_base_url() -> String {
+    "http://127.0.0.1:8080".into()
+}
+fn default_idle() -> u32 {
+    60
+}
+fn default_max_hours() -> u32 {
+    12
+}
+fn default_failures() -> u32 {
+    5
+}
+fn default_lockout() -> u32 {
+    15
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            bind: default_bind(),
+            base_url: default_base_url(),
+            session_idle_minutes: default_idle(),
+            session_max_hours: default_max_hours(),
+            max_failed_sign_ins: default_failures(),
+            lockout_minutes: default_lockout(),
+        }
+    }
+}
+
+impl WebSettings {
+    /// Problems with these settings as (key, message), for the configuration report.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match origin_of(&self.base_url) {
+            None => out.push((
+                "base_url",
+                "must be http:// or https:// with a host, and no path".to_string(),
+            )),
+            Some(o) if o.starts_with("http://") && !self.bind.ip().is_loopback() => out.push((
+                "base_url",
+                "plain http is only for a workspace bound to 127.0.0.1; put a TLS reverse proxy \
+                 in front and give its https:// address"
+                    .to_string(),
+            )),
+            Some(_) => {}
+        }
+        if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
+            out.push((
+                "session_idle_minutes",
+                "session times must be at least 1".to_string(),
+            ));
+        }
+        if self.max_failed_sign_ins == 0 || self.lockout_minutes == 0 {
+            out.push((
+                "max_failed_sign_ins",
+                "the lock-out needs at least 1 failure and 1 minute".to_string(),
+            ));
+        }
+        out
+    }
+}
+
+/// `scheme://host[:port]` of a base URL without path, query or user part; `None` otherwise.
+pub fn origin_of(base_url: &str) -> Option<String> {
+    let url = base_url.trim().trim_end_matches('/');
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") || rest.is_empty() {
+        return None;
+    }
+    let bad = |c: char| matches!(c, '/' | '?' | '#' | '@' | '\\') || c.is_whitespace();
+    if rest.chars().any(bad) {
+        return None;
+    }
+    Some(format!("{scheme}://{}", rest.to_ascii_lowercase()))
+}
+
+/// The workspace: the application, its settings and the page templates.
+pub struct Web {
+    pub app: Arc<App>,
+    pub settings: WebSettings,
+    /// `scheme://host[:port]` the browser uses (from `base_url`).
+    pub origin: String,
+    env: minijinja::Environment<'static>,
+    /// A hash to verify against when the account does not exist, so that a failed sign-in
+    /// takes the same time either way.
+    dummy_hash: String,
+}
+
+impl Web {
+    /// Loads the page templates from `<templates_dir>/web/` (every one must parse).
+    pub fn new(app: Arc<App>, settings: WebSettings) -> anyhow::Result<Arc<Web>> {
+        let origin = origin_of(&settings.base_url)
+            .with_context(|| format!("[web] base_url {:?} is not usable", settings.base_url))?;
+        let env = render::environment(&app.cfg.settings.templates_dir)?;
+        let dummy_hash = account::hash_password(&account::new_token())?;
+        Ok(Arc::new(Web {
+            app,
+            settings,
+            origin,
+            env,
+            dummy_hash,
+        }))
+    }
+}
+
+/// Every route of the workspace.
+pub fn router(web: Arc<Web>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route(
+            "/aanmelden",
+            get(session::sign_in_page).post(session::sign_in),
+        )
+        .route("/afmelden", post(session::sign_out))
+        .route("/voordrachten", get(pages::nominations))
+        .route("/voordrachten/{reference}", get(pages::nomination))
+        .route(
+            "/voordrachten/{reference}/gemeente",
+            post(act::set_municipality),
+        )
+        .route(
+            "/voordrachten/{reference}/beoordeling",
+            post(act::override_criterion),
+        )
+        .route("/voordrachten/{reference}/raadplegen", post(act::consult))
+        .route(
+            "/voordrachten/{reference}/bezwaar",
+            post(act::set_aside_objection),
+        )
+        .route("/voordrachten/{reference}/besluit", post(act::decide))
+        .route(
+            "/voordrachten/{reference}/contacten",
+            post(act::add_contact),
+        )
+        .route(
+            "/voordrachten/{reference}/contacten/{id}",
+            post(act::settle_contact),
+        )
+        .route("/antwoorden/{id}/tellen", post(act::accept_answer))
+        .route("/antwoorden/{id}/niet-tellen", post(act::reject_answer))
+        .route("/voordrachten/{reference}/geldend", post(act::make_current))
+        .route(
+            "/voordrachten/{reference}/documenten/{index}",
+            get(pages::document),
+        )
+        .route("/voordrachten/{reference}/mail", get(pages::original_mail))
+        .route("/raadpleging", get(pages::consultations))
+        .route("/selectie", get(pages::selection))
+        .route("/bekrachtiging", get(pages::ratification).post(act::ratify))
+        .route("/bekrachtiging/brieven", post(act::send_letters))
+        .route("/export", get(pages::export_page))
+        .route("/export/{file}", get(pages::export_file))
+        .route("/overzicht", get(pages::digest))
+        .route("/static/{file}", get(assets::file))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(render::security_headers))
+        .with_state(web)
+}
+
+/// Serves the workspace on `listener` until `cancel` fires; expired sessions are removed
+/// every few minutes meanwhile.
+pub async fn serve(
+    web: Arc<Web>,
+    listener: tokio::net::TcpListener,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let db = web.app.db.clone();
+    let sweeper_cancel = cancel.clone();
+    let sweeper = tokio::spawn(async move {
+        loop {
+            match crate::store::staff::end_expired_sessions(&db, chrono::Utc::now()).await {
+                Ok(n) if n > 0 => tracing::debug!(sessions = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "failed to remove expired sessions")
+                }
+            }
+            tokio::select! {
+                _ = sweeper_cancel.cancelled() => break,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(300)) => {}
+            }
+        }
+    });
+    let app = router(web);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await
+        .context("the workspace server failed");
+    sweeper.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_is_scheme_and_host_and_a_path_or_user_part_is_refused() {
+        assert_eq!(
+            origin_of("https://Intake.VNG.nl/").as_deref(),
+            Some("https://intake.vng.nl")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("https://vng.nl/intake"), None);
+        assert_eq!(origin_of("https://evil@vng.nl"), None);
+        assert_eq!(origin_of("ftp://vng.nl"), None);
+        assert_eq!(origin_of("vng.nl"), None);
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_the_workspace_listens_on_loopback() {
+        let local = WebSettings::default();
+        assert!(local.problems().is_empty());
+        let open = WebSettings {
+            bind: "0.0.0.0:8080".parse().unwrap(),
+            ..WebSettings::default()
+        };
+        assert_eq!(open.problems()[0].0, "base_url");
+        let proxied = WebSettings {
+            base_url: "https://intake.vng.nl".into(),
+            ..open
+        };
+        assert!(proxied.problems().is_empty());
+    }
+}
