@@ -11,10 +11,10 @@ use chrono::Utc;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::App;
 use crate::mailbox::{Disposition, MailSource};
 use crate::outbox::transport::Transport;
 use crate::outbox::worker::{self, Policy};
-use crate::app::App;
 use crate::pipeline::{self, Outcome, Position};
 use crate::store;
 

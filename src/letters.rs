@@ -29,7 +29,8 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Loads every `*.j2` file of `dir`.
+    /// Loads every `*.j2` file of `dir` and of its sub-folders one level down (the workspace's
+    /// pages in `web/`, named `web/<file>`).
     pub fn load(dir: &Path) -> anyhow::Result<Templates> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -46,26 +47,13 @@ impl Templates {
             .build()
             .context("failed to configure the template syntax")?;
         env.set_syntax(syntax);
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("failed to read templates in {}", dir.display()))?;
-        for entry in entries {
-            let path = entry?.path();
-            let Some(name) = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .map(str::to_string)
-            else {
-                continue;
-            };
-            if !name.ends_with(".j2") {
-                continue;
-            }
-            let source = std::fs::read_to_string(&path)
-                .with_context(|| format!("failed to read {}", path.display()))?;
-            env.add_template_owned(name.clone(), source)
-                .with_context(|| format!("template {} has a syntax error", path.display()))?;
-        }
+        add_folder(&mut env, dir, "")?;
         Ok(Templates { env })
+    }
+
+    /// The template `file` (e.g. `web/base.html.j2`), for callers that render it themselves.
+    pub fn get(&self, file: &str) -> anyhow::Result<minijinja::Template<'_, '_>> {
+        self.template(file)
     }
 
     /// Renders `<name>.txt.j2` and `<name>.html.j2`.
@@ -131,6 +119,41 @@ impl Templates {
             .render(minijinja::Value::from(minijinja::value::Serde(ctx)))
             .with_context(|| format!("failed to render {file}"))
     }
+}
+
+/// Adds the `*.j2` files of `dir` to `env` under `prefix` + file name, and those of its
+/// sub-folders when `prefix` is empty.
+fn add_folder(
+    env: &mut minijinja::Environment<'static>,
+    dir: &Path,
+    prefix: &str,
+) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("failed to read templates in {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if path.is_dir() {
+            if prefix.is_empty() {
+                add_folder(env, &path, &format!("{name}/"))?;
+            }
+            continue;
+        }
+        if !name.ends_with(".j2") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        env.add_template_owned(format!("{prefix}{name}"), source)
+            .with_context(|| format!("template {} has a syntax error", path.display()))?;
+    }
+    Ok(())
 }
 
 /// An attachment of an outgoing letter.

@@ -12,11 +12,11 @@ use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
+use crate::app::App;
 use crate::assess::municipality::Municipalities;
 use crate::config::{Config, MailboxKind};
 use crate::daemon;
 use crate::mailbox::{Fetched, imap::ImapSource, maildir::Maildir};
-use crate::app::App;
 use crate::pipeline::{self, Position};
 
 mod reports;

@@ -20,11 +20,11 @@ use super::auth::{self, Evidence};
 use super::automatic::{self, AutoHeaders, Automatic};
 use super::reply::{self, PartnerVerdict, ReplyReading};
 use super::{letters, token};
+use crate::app::App;
 use crate::assess::municipality::Municipalities;
 use crate::config::Partner;
 use crate::letters::Outgoing;
 use crate::mail::MailFacts;
-use crate::app::App;
 use crate::store::consult::{self as cs, ConsultationRow, NewAnswer};
 use crate::store::{self, Tx};
 

@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::ConsultationState;
 
+use crate::app::App;
 use crate::assess::municipality::Municipalities;
 use crate::letters::{OutAttachment, Outgoing};
-use crate::app::App;
 use crate::store::{self, consult as cs};
 
 fn verdict_nl(v: &str) -> String {
@@ -88,11 +88,7 @@ pub async fn consultee(
 
 /// Sends a consultation request to every partner and confirmed local contact for one
 /// submission (idempotent per consultee). Returns how many requests were queued.
-pub async fn request(
-    intake: &App,
-    reference: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
+pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let call = &intake.cfg.call;
     let s = store::submission_by_reference(&intake.db, reference)
         .await?
@@ -366,10 +362,7 @@ pub(crate) fn to_domain(a: &str) -> &str {
 
 /// Reminds partners who have not answered after the configured days, and closes
 /// consultations past their answer date with "no answer". Returns (reminded, closed).
-pub async fn remind_and_close(
-    intake: &App,
-    now: DateTime<Utc>,
-) -> anyhow::Result<(usize, usize)> {
+pub async fn remind_and_close(intake: &App, now: DateTime<Utc>) -> anyhow::Result<(usize, usize)> {
     let call = &intake.cfg.call;
     let mut reminded = 0;
     let mut closed = 0;

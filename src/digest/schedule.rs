@@ -17,9 +17,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 
 use super::collect::{self, REPORTED_FAILURE, Snapshot};
 use super::{DigestData, RenderedDigest, has_news, render};
+use crate::app::App;
 use crate::config::local_to_utc;
 use crate::letters::{self, OutAttachment, Outgoing};
-use crate::app::App;
 use crate::store::{self, NewOutbox, digest as sd};
 
 /// The local date (`YYYY-MM-DD`, in the call's time zone) and the instant of that date's

@@ -160,24 +160,23 @@ pub struct Web {
     pub settings: WebSettings,
     /// `scheme://host[:port]` the browser uses (from `base_url`).
     pub origin: String,
-    env: minijinja::Environment<'static>,
     /// A hash to verify against when the account does not exist, so that a failed sign-in
     /// takes the same time either way.
     dummy_hash: String,
 }
 
 impl Web {
-    /// Loads the page templates from `<templates_dir>/web/` (every one must parse).
+    /// The workspace on `app`; its page templates (`config/templates/web/`) are loaded with the
+    /// App's templates and must all be there.
     pub fn new(app: Arc<App>, settings: WebSettings) -> anyhow::Result<Arc<Web>> {
         let origin = origin_of(&settings.base_url)
             .with_context(|| format!("[web] base_url {:?} is not usable", settings.base_url))?;
-        let env = render::environment(&app.cfg.settings.templates_dir)?;
+        render::check(&app.templates)?;
         let dummy_hash = account::hash_password(&account::new_token())?;
         Ok(Arc::new(Web {
             app,
             settings,
             origin,
-            env,
             dummy_hash,
         }))
     }

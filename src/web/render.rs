@@ -28,11 +28,13 @@ pub const TEMPLATES: &[&str] = &[
     "web/digest.html.j2",
 ];
 
-/// The template environment of the workspace.
-pub fn environment(
-    templates_dir: &std::path::Path,
-) -> anyhow::Result<minijinja::Environment<'static>> {
-    crate::digest::environment(templates_dir, TEMPLATES)
+/// Checks that every page template is among the loaded templates (the App loads
+/// `config/templates/web/` with the letters, under the one template set-up).
+pub fn check(templates: &crate::letters::Templates) -> anyhow::Result<()> {
+    for name in TEMPLATES {
+        templates.get(name)?;
+    }
+    Ok(())
 }
 
 /// The signed-in person as pages see them.
@@ -116,7 +118,7 @@ impl Web {
             call_title => S(&self.app.cfg.call.title),
         };
         let ctx = minijinja::context! { ..ctx, ..shared };
-        let tmpl = self.env.get_template(template)?;
+        let tmpl = self.app.templates.get(template)?;
         Ok(tmpl.render(ctx)?)
     }
 
@@ -223,10 +225,8 @@ mod tests {
     #[test]
     fn every_page_template_of_the_shipped_config_parses() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates");
-        let env = environment(&dir).expect("the web templates load");
-        for name in TEMPLATES {
-            assert!(env.get_template(name).is_ok(), "{name}");
-        }
+        let templates = crate::letters::Templates::load(&dir).expect("the templates load");
+        check(&templates).expect("every page template is there");
     }
 
     #[test]
