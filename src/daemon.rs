@@ -239,6 +239,8 @@ pub struct RunSummary {
     pub poll: PollOutcome,
     /// The last error of a look at the mailbox that failed (the mailbox could not be read).
     pub mailbox_error: Option<String>,
+    /// The mailbox was not read because another intake holds its lease: who, and until when.
+    pub mailbox_busy: Option<(String, chrono::DateTime<Utc>)>,
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
@@ -298,6 +300,8 @@ pub async fn run<S: MailSource>(
                     alert_if_unreachable(&intake, &source.describe()).await;
                 }
             }
+        } else if once {
+            summary.mailbox_busy = store::lease_holder(&intake.db, "mailbox").await?;
         }
         // The daily digest (not in `--once` runs, whose output must not depend on the hour).
         if !once

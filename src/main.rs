@@ -11,7 +11,12 @@ fn main() -> std::process::ExitCode {
         // The document worker parses one document synchronously: no runtime, no logging.
         return intake::documents::worker::serve(parent);
     }
-    intake::cli::init_tracing(cli.verbose);
+    let daemon = cli.command.is_daemon();
+    intake::cli::logging::init(
+        cli.log_format,
+        intake::cli::logging::level(daemon, cli.verbose, cli.quiet),
+        daemon,
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -263,7 +263,7 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         arrived_at: s.arrived_at,
         on_time: s.on_time,
         pages: s.pages.and_then(|p| u32::try_from(p).ok()),
-        page_basis: s.page_basis.clone(),
+        page_basis: s.page_basis.as_deref().map(labels::page_basis),
         over_limit: s.over_by.is_some_and(|o| o > 0),
         verdicts: call
             .criteria

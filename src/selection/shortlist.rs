@@ -25,6 +25,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::digest::labels::count;
+
 pub use crate::digest::collect::Candidate;
 
 /// One proposed nomination with the reason it was chosen.
@@ -87,8 +89,9 @@ fn exclusion(c: &Candidate, minimum_criteria: usize, require_principle: bool) ->
     }
     if c.criteria_met < minimum_criteria {
         why.push(format!(
-            "voldoet aan {} criteria, minimaal {} nodig",
-            c.criteria_met, minimum_criteria
+            "voldoet aan {}, minimaal {} nodig",
+            count(c.criteria_met, "criterium", "criteria"),
+            minimum_criteria
         ));
     }
     if require_principle && !c.principle {
@@ -227,8 +230,8 @@ pub fn shortlist(
             why.push(format!("thema's: {}", c.domains.join(", ")));
         }
         why.push(format!(
-            "{} criteria, sterkte {}",
-            c.criteria_met,
+            "{}, sterkte {}",
+            count(c.criteria_met, "criterium", "criteria"),
             format_strength(c.strength)
         ));
         if c.has_objection && c.objection_overridden {
@@ -266,10 +269,10 @@ pub fn shortlist(
         .map(|i| {
             let c = eligible[i];
             let mut why = format!(
-                "reserve voor {} ({} gekozen daar); {} criteria, sterkte {}",
+                "reserve voor {} ({} gekozen daar); {}, sterkte {}",
                 c.province,
                 picks_in(&c.province),
-                c.criteria_met,
+                count(c.criteria_met, "criterium", "criteria"),
                 format_strength(c.strength)
             );
             if adds_theme(i) {

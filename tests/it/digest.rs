@@ -975,7 +975,7 @@ fn objections_exclude_unless_staff_overrode_them_and_every_exclusion_says_why() 
     assert!(why("A").contains("bezwaar"));
     assert!(why("C").contains("te laat"));
     assert!(why("D").contains("vervangen"));
-    assert!(why("E").contains("voldoet aan 1 criteria, minimaal 2"));
+    assert!(why("E").contains("voldoet aan 1 criterium, minimaal 2"));
     assert!(why("F").contains("principe"));
     assert!(s.objective.contains("maar 1 geschikte"), "{}", s.objective);
     // Without the principle requirement F is eligible.
