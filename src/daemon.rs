@@ -296,7 +296,12 @@ pub async fn run<S: MailSource>(
                 Err(e) => {
                     round_failed = true;
                     summary.mailbox_error = Some(format!("{e:#}"));
-                    tracing::error!(error = %format!("{e:#}"), attempt = failures + 1, "mailbox check failed");
+                    if once {
+                        // `run --once` reports it itself (exit 6, one line on stderr).
+                        tracing::info!(error = %format!("{e:#}"), "mailbox check failed");
+                    } else {
+                        tracing::error!(error = %format!("{e:#}"), attempt = failures + 1, "mailbox check failed");
+                    }
                     alert_if_unreachable(&intake, &source.describe()).await;
                 }
             }

@@ -23,6 +23,7 @@ use crate::daemon;
 use crate::mailbox::{Fetched, imap::ImapSource, maildir::Maildir};
 use crate::pipeline::{self, Intake, Position};
 
+mod check;
 mod init;
 pub mod logging;
 mod outbox;
@@ -92,12 +93,18 @@ pub enum Command {
     Show { reference: String },
     /// Apply the database migrations and exit.
     Migrate,
-    /// Check the configuration and report every problem, each with its file and key.
+    /// Check the configuration and report every problem, each with its file and key, and
+    /// whether the secrets it names are there.
     ///
-    /// Exit codes: 0 fine, 3 problems (or no configuration found).
+    /// Exit codes: 0 fine, 1 a --connect check failed, 3 problems, a missing secret, or no
+    /// configuration found.
     CheckConfig {
         /// The settings file to check (instead of --config / config/intake.toml).
         file: Option<PathBuf>,
+        /// Also log in to the mailbox and the mail server and reach the database (nothing is
+        /// read, moved or sent; a token command is run).
+        #[arg(long)]
+        connect: bool,
     },
     /// Write a commented configuration (settings, the shipped call as an example, the letter
     /// templates) into DIR/config/, refusing to overwrite anything.
@@ -401,22 +408,21 @@ fn load_or_shipped(given: Option<&Path>) -> Result<(Config, Option<init::Shipped
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let given = cli.config.as_deref();
     match cli.command {
-        Command::CheckConfig { file } => {
-            let cfg = match load(file.as_deref().or(given)) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            println!(
-                "configuration ok ({}): call {:?}, deadline {} ({}), mailbox {}, database {}, outbox {}",
-                cfg.settings.path.display(),
-                cfg.call.title,
-                cfg.call.deadline,
-                cfg.call.time_zone,
-                mailbox_summary(&cfg),
-                crate::config::redact_url(&cfg.settings.database.url),
-                outbox_summary(&cfg)
-            );
-            Ok(ExitCode::SUCCESS)
+        Command::CheckConfig { file, connect } => {
+            let given = file.as_deref().or(given);
+            match find_config(given) {
+                ConfigPath::Given(p) if !p.exists() => {
+                    eprintln!("{}", missing_config_message(&p, true));
+                    Ok(ExitCode::from(EXIT_CONFIG))
+                }
+                ConfigPath::Missing(p) => {
+                    eprintln!("{}", missing_config_message(&p, false));
+                    Ok(ExitCode::from(EXIT_CONFIG))
+                }
+                ConfigPath::Given(p) | ConfigPath::Default(p) => {
+                    check::check_config(&p, connect).await
+                }
+            }
         }
         Command::Init { dir } => init::init_command(dir.as_deref().unwrap_or(Path::new("."))),
         Command::Extract { files, text } => {
@@ -665,11 +671,15 @@ pub fn once_summary(summary: &daemon::RunSummary, outbox_dir: &Path) -> String {
         if p.failed > 0 {
             parts.push(format!("{} not recorded", p.failed));
         }
-        out.push_str(&format!(
-            "mailbox: {} read: {}",
-            count_en(new, "new mail", "new mails"),
-            parts.join(", ")
-        ));
+        if new == 0 {
+            out.push_str("mailbox: no new mail");
+        } else {
+            out.push_str(&format!(
+                "mailbox: {} read: {}",
+                count_en(new, "new mail", "new mails"),
+                parts.join(", ")
+            ));
+        }
         if p.already_stored > 0 {
             out.push_str(&format!(
                 " ({} stored before, only moved)",
@@ -777,6 +787,28 @@ fn local_time(intake: &Intake, t: chrono::DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// What became of one mail, for `intake ingest`.
+fn outcome_en(o: &pipeline::Outcome) -> String {
+    match o {
+        pipeline::Outcome::Nomination {
+            reference,
+            confirmation: true,
+        } => format!("nomination {reference}, confirmation queued"),
+        pipeline::Outcome::Nomination {
+            reference,
+            confirmation: false,
+        } => format!("nomination {reference}, no confirmation (see intake show {reference})"),
+        pipeline::Outcome::Duplicate { .. } => "duplicate of a mail stored before".to_string(),
+        pipeline::Outcome::AlreadyStored => "stored before".to_string(),
+        pipeline::Outcome::Stored { kind } => {
+            format!("stored ({}), no reply", kind.replace('_', " "))
+        }
+        pipeline::Outcome::Quarantined { reason } => {
+            format!("quarantined: {}", crate::clean::line(reason, 300))
+        }
+    }
+}
+
 /// `run --once`: the mailbox could not be read at all.
 pub const EXIT_MAILBOX_UNREADABLE: u8 = 6;
 /// `run --once` / `ingest`: at least one mail could not even be recorded.
@@ -819,7 +851,7 @@ async fn ingest(intake: &Arc<Intake>, files: &[PathBuf]) -> anyhow::Result<ExitC
         )
         .await;
         match outcome {
-            Ok(outcome) => println!("{}: {outcome:?}", path.display()),
+            Ok(outcome) => println!("{}: {}", path.display(), outcome_en(&outcome)),
             Err(e) => {
                 eprintln!("{}: could not be recorded: {e:#}", path.display());
                 not_recorded = true;
@@ -863,11 +895,7 @@ async fn submissions(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
                 .map(|p| format!("{p}{}", if s.over_by.is_some() { "!" } else { "" }))
                 .unwrap_or_else(|| "?".into()),
             if s.meets_minimum { "voldoet" } else { "-" },
-            if s.is_current {
-                "geldend".to_string()
-            } else {
-                "vervangen/laat".to_string()
-            }
+            crate::digest::labels::status(crate::digest::collect::status_of(&s))
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -19,7 +19,7 @@ pub enum StateFilter {
     Sent,
     /// Given up after the last attempt.
     Failed,
-    /// Sent, and a bounce came back.
+    /// Sent, and a bounce came back (undeliverable).
     Bounced,
 }
 
@@ -44,7 +44,7 @@ pub fn state_nl(o: &OutboxRow) -> String {
         other => other,
     };
     if o.bounced_at.is_some() {
-        format!("{base}, onbestelbaar teruggekomen")
+        "onbestelbaar".to_string()
     } else {
         base.to_string()
     }
@@ -105,10 +105,16 @@ pub async fn list(intake: &Arc<Intake>, state: Option<StateFilter>) -> anyhow::R
             truncate(&state_nl(o), 26),
             o.attempts
         );
-        if let Some(e) = o.last_error.as_deref().or(o.bounce_reason.as_deref()) {
+        if let Some(e) = &o.last_error {
             println!(
                 "    laatste fout: {}",
                 truncate(&crate::clean::line(e, 1000), 160)
+            );
+        }
+        if let Some(why) = o.bounced_at.and(o.bounce_reason.as_deref()) {
+            println!(
+                "    teruggekomen: {}",
+                truncate(&crate::clean::line(why, 1000), 160)
             );
         }
     }
@@ -293,7 +299,7 @@ mod tests {
         assert_eq!(state_nl(&row("failed", 12)), "mislukt");
         let mut bounced = row("sent", 1);
         bounced.bounced_at = Some(bounced.created_at);
-        assert_eq!(state_nl(&bounced), "verzonden, onbestelbaar teruggekomen");
+        assert_eq!(state_nl(&bounced), "onbestelbaar");
         assert!(StateFilter::Bounced.matches(&bounced));
         assert!(!StateFilter::Pending.matches(&bounced));
     }

@@ -95,14 +95,7 @@ pub async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitC
             .map(|n| format!(" ({n})"))
             .unwrap_or_default()
     );
-    println!(
-        "  geldend:      {}",
-        if s.is_current {
-            "ja"
-        } else {
-            "nee, er is een andere versie die telt"
-        }
-    );
+    println!("  status:       {}", labels::status(collect::status_of(&s)));
     println!("  documenten:");
     for d in store::documents_of(&intake.db, s.id).await? {
         let pages = match (d.pages, d.page_basis.as_deref()) {

@@ -190,8 +190,8 @@ fn domains_of(call: &Call, snap: &Snapshot, submission_id: i64) -> Vec<String> {
     out
 }
 
-/// `current`, `late` or `superseded`.
-fn status_of(s: &SubmissionRow) -> &'static str {
+/// `current`, `late` or `superseded` (Dutch: [`labels::status`]).
+pub fn status_of(s: &SubmissionRow) -> &'static str {
     if !s.is_current {
         "superseded"
     } else if !s.on_time {
