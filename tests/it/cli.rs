@@ -11,6 +11,11 @@ use crate::helpers::root;
 /// The binary in `dir`, with nothing from the caller's environment that would change what it
 /// does (no config path, no log filter, no overrides).
 fn intake(dir: &Path, args: &[&str]) -> Output {
+    intake_with(dir, args, &[])
+}
+
+/// As [`intake`], with `env` set.
+fn intake_with(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_intake"));
     c.args(args).current_dir(dir).env_remove("INTAKE_CONFIG");
     c.env_remove("RUST_LOG").env_remove("INTAKE_LOG_FORMAT");
@@ -19,6 +24,7 @@ fn intake(dir: &Path, args: &[&str]) -> Output {
             c.env_remove(k);
         }
     }
+    c.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     c.output().expect("the intake binary runs")
 }
 
@@ -392,6 +398,95 @@ fn an_unreachable_mailbox_gives_exit_6_and_a_one_line_reason() {
     );
     assert!(
         out(&o).starts_with("mailbox: could not be read\n"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_connect_logs_in_to_the_mailbox_and_the_mail_server_and_touches_nothing() {
+    let dovecot = crate::servers::Dovecot::start().unwrap();
+    let sink = crate::servers::SmtpSink::start().unwrap();
+    dovecot
+        .append("intake", "INBOX", &std::fs::read(zwolle()).unwrap(), None)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(intake(dir.path(), &["init"]).status.success());
+    let password = dir.path().join("imap-password");
+    std::fs::write(&password, "secret\n").unwrap();
+    let path = |p: &Path| p.display().to_string();
+    let env = |imap_password: &Path| {
+        vec![
+            ("INTAKE__MAILBOX__KIND", "imap".to_string()),
+            ("INTAKE__MAILBOX__IMAP__HOST", "127.0.0.1".into()),
+            (
+                "INTAKE__MAILBOX__IMAP__PORT",
+                dovecot.imaps_port.to_string(),
+            ),
+            ("INTAKE__MAILBOX__IMAP__TLS", "implicit".into()),
+            ("INTAKE__MAILBOX__IMAP__USERNAME", "intake".into()),
+            ("INTAKE__MAILBOX__IMAP__PASSWORD_FILE", path(imap_password)),
+            ("INTAKE__MAILBOX__IMAP__CA_FILE", path(&dovecot.ca_pem)),
+            ("INTAKE__MAILBOX__IMAP__CONNECT_TIMEOUT_SECS", "10".into()),
+            ("INTAKE__OUTBOX__KIND", "smtp".into()),
+            ("INTAKE__OUTBOX__SMTP__HOST", "127.0.0.1".into()),
+            ("INTAKE__OUTBOX__SMTP__PORT", sink.port.to_string()),
+            ("INTAKE__OUTBOX__SMTP__TLS", "starttls".into()),
+            ("INTAKE__OUTBOX__SMTP__USERNAME", "intake".into()),
+            ("INTAKE__OUTBOX__SMTP__AUTH", "xoauth2".into()),
+            (
+                "INTAKE__OUTBOX__SMTP__OAUTH_TOKEN_COMMAND",
+                "echo test-token".into(),
+            ),
+            ("INTAKE__OUTBOX__SMTP__CA_FILE", path(&sink.ca_pem)),
+        ]
+    };
+    let o = intake_with(dir.path(), &["check-config", "--connect"], &env(&password));
+    let text = out(&o);
+    assert!(o.status.success(), "{text}{}", err(&o));
+    let expected = [
+        format!(
+            "mailbox secret: ok, from file {}: present",
+            password.display()
+        ),
+        "mail server secret: ok, from the token command (oauth_token_command): present".into(),
+        format!(
+            "mailbox (imap intake at 127.0.0.1:{}): ok, read: 1 mail in the inbox (Verwerkt and \
+             Quarantaine are where processed mail goes)",
+            dovecot.imaps_port
+        ),
+        format!(
+            "outbox (smtp 127.0.0.1:{}): ok, connected and logged in; nothing sent",
+            sink.port
+        ),
+        "database (sqlite://var/intake.db): ok, created on the first run".into(),
+    ];
+    for line in &expected {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line:?} missing in:\n{text}"
+        );
+    }
+    assert_eq!(
+        dovecot.list_folder("intake", "INBOX").await.unwrap().len(),
+        1
+    );
+    assert!(sink.received().is_empty(), "nothing sent");
+    assert!(
+        !dir.path().join("var/intake.db").exists(),
+        "no database made"
+    );
+
+    let wrong = dir.path().join("wrong-password");
+    std::fs::write(&wrong, "not-it\n").unwrap();
+    let o = intake_with(dir.path(), &["check-config", "--connect"], &env(&wrong));
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains(&format!(
+            "mailbox (imap intake at 127.0.0.1:{}): FAILED: the IMAP server 127.0.0.1:{} refused the login of intake",
+            dovecot.imaps_port, dovecot.imaps_port
+        )),
         "{}",
         out(&o)
     );
