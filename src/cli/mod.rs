@@ -918,10 +918,10 @@ async fn consult(
     if candidates {
         let list = crate::consult::candidates(intake).await?;
         if list.is_empty() {
-            println!("no candidates to consult on");
+            println!("Geen kandidaten om de partners over te raadplegen.");
             return Ok(ExitCode::SUCCESS);
         }
-        println!("candidates:");
+        println!("Kandidaten:");
         for s in &list {
             println!(
                 "  {} {}",
@@ -933,9 +933,9 @@ async fn consult(
         if !yes {
             use std::io::{BufRead, Write};
             print!(
-                "send consultation requests to {} partner(s) for these {} nomination(s)? [j/N] ",
-                intake.cfg.call.partners.len(),
-                list.len()
+                "Consultatieverzoeken sturen aan {} over {}? [j/N] ",
+                crate::digest::labels::count(intake.cfg.call.partners.len(), "partner", "partners"),
+                crate::digest::labels::count(list.len(), "voordracht", "voordrachten")
             );
             std::io::stdout().flush()?;
             let mut line = String::new();
@@ -944,26 +944,29 @@ async fn consult(
                 line.trim().to_lowercase().as_str(),
                 "j" | "ja" | "y" | "yes"
             ) {
-                println!("nothing sent");
+                println!("Niets verstuurd.");
                 return Ok(ExitCode::SUCCESS);
             }
         }
     }
     if references.is_empty() {
-        eprintln!("name references, or use --candidates");
+        eprintln!("noem een of meer kenmerken, of gebruik --candidates");
         return Ok(ExitCode::from(2));
     }
     match crate::actions::consult(intake, &references, Utc::now()).await {
         Ok(done) => {
             for (r, n) in done {
-                println!("{r}: {n} partner request(s) queued");
+                println!(
+                    "{r}: {} klaargezet",
+                    crate::digest::labels::count(n, "verzoek", "verzoeken")
+                );
             }
         }
         Err(e) => return staff::refusal(e),
     }
     let d = intake.send_now().await?;
     println!(
-        "letters: {} sent, {} to retry, {} failed",
+        "Brieven: {} verzonden, {} later opnieuw, {} mislukt.",
         d.sent, d.retried, d.failed
     );
     Ok(ExitCode::SUCCESS)

@@ -211,11 +211,11 @@ pub async fn letters_command(app: &App, send: bool) -> anyhow::Result<ExitCode> 
         Err(e) => return refusal(e),
     };
     for (r, why) in &q.skipped {
-        eprintln!("{r}: no letter: {why}");
+        eprintln!("{r}: geen brief: {why}");
     }
     let d = app.send_now().await?;
     println!(
-        "letters queued: {} selected, {} not selected ({} queued before); sent now: {}, to retry: {}, failed: {}",
+        "Brieven klaargezet: {} gekozen, {} niet gekozen ({} al eerder); nu verzonden: {}, later opnieuw: {}, mislukt: {}.",
         q.selected, q.not_selected, q.already, d.sent, d.retried, d.failed
     );
     Ok(if q.skipped.is_empty() {
