@@ -269,7 +269,7 @@ pub async fn set_aside_objection(
                 s.reference
             ))
         })?;
-    if c.verdict.as_deref() != Some("objection") {
+    if c.verdict != Some(crate::domain::PartnerVerdict::Objection) {
         return Err(ActionError::Refused(format!(
             "{}: {partner} has not objected; nothing to set aside",
             s.reference

@@ -2,7 +2,7 @@
 //! with one Dutch label per state (the same words as the digest and the export).
 //!
 //! Only printing: the data comes from [`crate::store`], the labels from the states' own
-//! `label_nl` and [`crate::digest::labels`]. Text from outside (names, sentences) is cleaned
+//! `label_nl` (e.g. [`crate::domain::Standing`]) and [`crate::digest::labels`]. Text from outside (names, sentences) is cleaned
 //! before it is printed.
 
 use std::process::ExitCode;
@@ -14,6 +14,7 @@ use crate::assess::municipality::{Confidence, Municipalities};
 use crate::config::Call;
 use crate::digest::collect;
 use crate::digest::labels;
+use crate::domain::Standing;
 use crate::pipeline::Intake;
 use crate::store;
 
@@ -181,7 +182,7 @@ pub async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitC
             println!(
                 "    - {}: {}{}{}",
                 partner_name(call, &c.partner_id),
-                labels::consultation_state(&collect::consultation_state(&c)),
+                c.standing().label_nl(),
                 if c.staff_override.is_some() {
                     " (bezwaar door VNG opzij gezet)"
                 } else {
@@ -226,12 +227,7 @@ pub async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     // Objections first.
-    by_sub.sort_by_key(|(id, v)| {
-        (
-            !v.iter().any(|c| c.verdict.as_deref() == Some("objection")),
-            *id,
-        )
-    });
+    by_sub.sort_by_key(|(id, v)| (!v.iter().any(|c| c.standing() == Standing::Objection), *id));
     for (id, mut cons) in by_sub {
         let s = subs.iter().find(|s| s.id == id);
         println!(
@@ -239,12 +235,12 @@ pub async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             s.map(|s| s.reference.as_str()).unwrap_or("?"),
             municipality_name(s.and_then(|s| s.municipality_code.as_deref()))
         );
-        cons.sort_by_key(|c| labels::consultation_rank(&collect::consultation_state(c)));
+        cons.sort_by_key(|c| c.standing().rank());
         for c in cons {
             println!(
                 "  {:<40} {}{}{}",
                 truncate(&partner_name(call, &c.partner_id), 40),
-                labels::consultation_state(&collect::consultation_state(&c)),
+                c.standing().label_nl(),
                 if c.staff_override.is_some() {
                     " (opzij gezet door VNG)"
                 } else {

@@ -17,6 +17,8 @@ pub use answer::record_answer;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::ConsultationState;
+
 use crate::assess::municipality::Municipalities;
 use crate::letters::{OutAttachment, Outgoing};
 use crate::pipeline::Intake;
@@ -318,7 +320,7 @@ pub async fn remind_and_close(
     let mut reminded = 0;
     let mut closed = 0;
     for c in cs::all_consultations(&intake.db).await? {
-        if c.state != "sent" && c.state != "reminded" {
+        if c.state != ConsultationState::Sent && c.state != ConsultationState::Reminded {
             continue;
         }
         let mut tx = intake.db.begin().await?;
@@ -341,7 +343,7 @@ pub async fn remind_and_close(
             )
             .await?;
             closed += 1;
-        } else if c.state == "sent"
+        } else if c.state == ConsultationState::Sent
             && now
                 >= c.sent_at
                     + chrono::Duration::days(i64::from(call.consultation.reminder_after_days))

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
-use crate::domain::Verdict;
+use crate::domain::{Standing, Verdict};
 use crate::store::digest::{
     self as sd, DecisionRow, DocumentBrief, MessageBrief, OutboxBrief, RatificationRow,
 };
@@ -118,15 +118,9 @@ fn partner_name(call: &Call, id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
-/// The state of one consultation as the digest names it: the partner's verdict once answered.
-pub fn consultation_state(c: &consult::ConsultationRow) -> String {
-    match (c.state.as_str(), c.verdict.as_deref()) {
-        ("answered", _) if c.needs_reading => "needs_reading".to_string(),
-        ("answered", Some(v)) => v.to_string(),
-        ("answered", None) => "needs_reading".to_string(),
-        (_, Some(v)) if !c.needs_reading => v.to_string(),
-        (s, _) => s.to_string(),
-    }
+/// The state of one consultation as the digest names it (see [`consult::ConsultationRow::standing`]).
+pub fn consultation_state(c: &consult::ConsultationRow) -> crate::domain::Standing {
+    c.standing()
 }
 
 /// When the consultation last changed (request, reminder, answer or closing).
@@ -248,13 +242,13 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
     for p in s.non_a4_list() {
         problems.push(format!("geen A4: {p}"));
     }
-    let mut consultation: Vec<(String, String)> = snap
+    let mut consultation: Vec<(String, Standing)> = snap
         .consultations
         .iter()
         .filter(|c| c.submission_id == s.id)
         .map(|c| (partner_name(call, &c.partner_id), consultation_state(c)))
         .collect();
-    consultation.sort_by_key(|(_, st)| labels::consultation_rank(st));
+    consultation.sort_by_key(|(_, st)| st.rank());
     NominationRow {
         reference: s.reference.clone(),
         municipality,
@@ -523,12 +517,12 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             continue;
         };
         let partner = partner_name(call, &c.partner_id);
-        match consultation_state(c).as_str() {
-            "needs_reading" => out.push(format!(
+        match consultation_state(c) {
+            Standing::NeedsReading => out.push(format!(
                 "Lees het antwoord van {partner} over {} zelf: we konden het oordeel niet herkennen.",
                 s.reference
             )),
-            "objection" if c.staff_override.is_none() && s.is_current => out.push(format!(
+            Standing::Objection if c.staff_override.is_none() && s.is_current => out.push(format!(
                 "Beslis over het bezwaar van {partner} tegen {}.",
                 s.reference
             )),
@@ -645,7 +639,7 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
             let objections: Vec<&consult::ConsultationRow> = snap
                 .consultations
                 .iter()
-                .filter(|c| c.submission_id == s.id && consultation_state(c) == "objection")
+                .filter(|c| c.submission_id == s.id && consultation_state(c) == Standing::Objection)
                 .collect();
             Candidate {
                 reference: s.reference.clone(),
@@ -657,10 +651,9 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 has_objection: !objections.is_empty(),
                 objection_overridden: !objections.is_empty()
                     && objections.iter().all(|c| c.staff_override.is_some()),
-                unread_answer: snap
-                    .consultations
-                    .iter()
-                    .any(|c| c.submission_id == s.id && consultation_state(c) == "needs_reading"),
+                unread_answer: snap.consultations.iter().any(|c| {
+                    c.submission_id == s.id && consultation_state(c) == Standing::NeedsReading
+                }),
                 on_time: s.on_time,
                 current: s.is_current,
                 strength,

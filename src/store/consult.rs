@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, Tx, db, tx};
-use crate::consult::answer::{AnswerStatus, HoldReason};
+use crate::domain::{AnswerStatus, ConsultationState, HoldReason, PartnerVerdict, Standing};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConsultationRow {
@@ -11,8 +11,8 @@ pub struct ConsultationRow {
     pub submission_id: i64,
     pub partner_id: String,
     pub token: String,
-    pub state: String,
-    pub verdict: Option<String>,
+    pub state: crate::domain::ConsultationState,
+    pub verdict: Option<crate::domain::PartnerVerdict>,
     pub motivation: Option<String>,
     pub needs_reading: bool,
     pub request_msgid: String,
@@ -22,6 +22,28 @@ pub struct ConsultationRow {
     pub answered_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub staff_override: Option<String>,
+}
+
+impl ConsultationRow {
+    /// Where this consultation stands for staff: the verdict of the answer that counts, an
+    /// answer to read, or the state of the request.
+    pub fn standing(&self) -> Standing {
+        use ConsultationState as S;
+        let of = |v: PartnerVerdict| match v {
+            PartnerVerdict::Support => Standing::Support,
+            PartnerVerdict::Objection => Standing::Objection,
+            PartnerVerdict::NoOpinion => Standing::NoOpinion,
+        };
+        match (self.state, self.verdict) {
+            (S::Answered, _) if self.needs_reading => Standing::NeedsReading,
+            (S::Answered, Some(v)) => of(v),
+            (S::Answered, None) => Standing::NeedsReading,
+            (_, Some(v)) if !self.needs_reading => of(v),
+            (S::Sent, _) => Standing::Sent,
+            (S::Reminded, _) => Standing::Reminded,
+            (S::NoAnswer, _) => Standing::NoAnswer,
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -218,7 +240,7 @@ pub struct AnswerRow {
     pub message_id: i64,
     /// The sender's address as written in the From header.
     pub from_address: String,
-    pub verdict: Option<String>,
+    pub verdict: Option<PartnerVerdict>,
     pub motivation: String,
     /// Counted or needs reading: it set the consultation's state.
     pub accepted: bool,
@@ -269,7 +291,7 @@ impl TryFrom<AnswerRecord> for AnswerRow {
             consultation_id: r.consultation_id,
             message_id: r.message_id,
             from_address: r.from_address,
-            verdict: r.verdict,
+            verdict: r.verdict.as_deref().and_then(PartnerVerdict::parse),
             motivation: r.motivation,
             accepted: r.accepted,
             status,

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use intake::digest::{
     ConsultationRow, DeliveryProblem, DigestData, NominationRow, export, has_news, render,
 };
-use intake::domain::Verdict;
+use intake::domain::{Standing, Verdict};
 use intake::selection::letters::{DecisionLetterData, DecisionLetterKind, render_decision_letter};
 use intake::selection::shortlist::{Candidate, shortlist};
 
@@ -91,7 +91,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         domains: vec!["wonen".into(), "werk".into()],
         status: "current".into(),
         problems: vec![],
-        consultation: vec![("Ieder(in)".into(), "support".into())],
+        consultation: vec![("Ieder(in)".into(), Standing::Support)],
         decision: None,
     }
 }
@@ -154,7 +154,7 @@ fn sample() -> DigestData {
                 reference: "KVN-0001".into(),
                 municipality: Some("Utrecht".into()),
                 partner: "Ieder(in)".into(),
-                state: "support".into(),
+                state: Standing::Support,
                 changed_at: t(20, 16, 0),
                 note: None,
                 overridden: false,
@@ -163,7 +163,7 @@ fn sample() -> DigestData {
                 reference: "KVN-0002".into(),
                 municipality: Some("Súdwest-Fryslân".into()),
                 partner: "Mind-LPGGz".into(),
-                state: "objection".into(),
+                state: Standing::Objection,
                 changed_at: t(20, 17, 0),
                 note: Some("Geen ervaringsdeskundigen betrokken".into()),
                 overridden: false,
