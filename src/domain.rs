@@ -478,6 +478,39 @@ text_state!(ConsultationState {
     NoAnswer => "no_answer",
 });
 
+/// Where a local contact stands (`local_contacts.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactStatus {
+    /// Named in the letter; staff have not confirmed it (it usually has no address yet).
+    Proposed,
+    /// Confirmed by staff with an address: consulted like a partner.
+    Confirmed,
+    /// Staff decided not to consult it.
+    Dismissed,
+}
+
+text_state!(ContactStatus {
+    Proposed => "proposed",
+    Confirmed => "confirmed",
+    Dismissed => "dismissed",
+});
+
+impl ContactStatus {
+    /// The one Dutch label.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Self::Proposed => "voorgesteld (uit de brief)",
+            Self::Confirmed => "bevestigd",
+            Self::Dismissed => "niet raadplegen",
+        }
+    }
+}
+
+/// The prefix of a consultation's `partner_id` when the one consulted is a local contact:
+/// `local-<contact id>`.
+pub const LOCAL_PREFIX: &str = "local-";
+
 /// Where one consultation stands, as staff see it: asked, reminded, the verdict of the answer
 /// that counts, an answer to read, or closed without an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

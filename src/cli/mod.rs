@@ -189,8 +189,16 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Per nomination, each partner's state and answer, objections first.
+    /// Per nomination, each partner's state and answer, objections first; then the answers
+    /// staff must settle.
     Consultations,
+    /// Settle a held or unclear partner answer: `accept` counts it, `reject` does not.
+    #[command(subcommand)]
+    Answer(staff::AnswerCommand),
+    /// Local contacts of a nomination (advisory councils, client councils, local members of
+    /// the partners): add, list, confirm or dismiss.
+    #[command(subcommand)]
+    Contacts(staff::ContactsCommand),
     /// Set a partner's objection aside (staff decision, audit-logged): the nomination can then
     /// be shortlisted. The objection itself stays on record.
     SetAsideObjection {
@@ -525,6 +533,8 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             yes,
         } => consult(intake, references, candidates, yes).await,
         Command::Consultations => show::consultations(intake).await,
+        Command::Answer(cmd) => staff::answer(intake, cmd).await,
+        Command::Contacts(cmd) => staff::contacts(intake, cmd).await,
         Command::SetAsideObjection {
             reference,
             partner,
@@ -1024,6 +1034,13 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         print!(" {kind}/{status} {n};");
     }
     println!();
+    let to_settle = staff::answers_to_settle_lines(intake).await?;
+    if !to_settle.is_empty() {
+        println!("partner answers to settle ({}):", to_settle.len());
+        for line in to_settle {
+            println!("  {line}");
+        }
+    }
     let unrecorded = store::open_mail_failures(&intake.db).await?;
     if !unrecorded.is_empty() {
         println!("mails that could not be recorded (still in the mailbox):");

@@ -177,11 +177,12 @@ pub async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitC
     );
     let cons = store::consult::consultations_of(&intake.db, s.id).await?;
     if !cons.is_empty() {
+        let contacts = store::contacts::all_contacts(&intake.db).await?;
         println!("  consultatie:");
         for c in cons {
             println!(
                 "    - {}: {}{}{}",
-                partner_name(call, &c.partner_id),
+                super::staff::partner_label(intake, &contacts, &c.partner_id),
                 c.standing().label_nl(),
                 if c.staff_override.is_some() {
                     " (bezwaar door VNG opzij gezet)"
@@ -212,9 +213,10 @@ pub async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitC
 
 /// `intake consultations`: per nomination, each partner's state and answer, objections first.
 pub async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
-    let call = &intake.cfg.call;
     let all = store::consult::all_consultations(&intake.db).await?;
     let subs = store::submissions(&intake.db).await?;
+    let contacts = store::contacts::all_contacts(&intake.db).await?;
+    let to_settle = super::staff::answers_to_settle_lines(intake).await?;
     let mut by_sub: Vec<(i64, Vec<store::consult::ConsultationRow>)> = Vec::new();
     for c in all {
         match by_sub.iter_mut().find(|(id, _)| *id == c.submission_id) {
@@ -222,7 +224,7 @@ pub async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             None => by_sub.push((c.submission_id, vec![c])),
         }
     }
-    if by_sub.is_empty() {
+    if by_sub.is_empty() && to_settle.is_empty() {
         println!("Er zijn nog geen partners geraadpleegd (intake consult).");
         return Ok(ExitCode::SUCCESS);
     }
@@ -239,7 +241,10 @@ pub async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         for c in cons {
             println!(
                 "  {:<40} {}{}{}",
-                truncate(&partner_name(call, &c.partner_id), 40),
+                truncate(
+                    &super::staff::partner_label(intake, &contacts, &c.partner_id),
+                    40
+                ),
                 c.standing().label_nl(),
                 if c.staff_override.is_some() {
                     " (opzij gezet door VNG)"
@@ -253,15 +258,13 @@ pub async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    if !to_settle.is_empty() {
+        println!("\nTe beoordelen ({}):", to_settle.len());
+        for line in to_settle {
+            println!("  {line}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
-}
-
-fn partner_name(call: &Call, id: &str) -> String {
-    call.partners
-        .iter()
-        .find(|p| p.id == id)
-        .map(|p| p.name.clone())
-        .unwrap_or_else(|| id.to_string())
 }
 
 fn one_line(s: &str) -> String {

@@ -223,14 +223,11 @@ pub async fn record_answer(
     let headers = auto_headers(f);
     let objects = reading.objection.is_some();
     let consultation = found.as_ref().map(|(c, _)| c);
-    let partner = consultation.and_then(|c| {
-        intake
-            .cfg
-            .call
-            .partners
-            .iter()
-            .find(|p| p.id == c.partner_id)
-    });
+    let partner = match consultation {
+        Some(c) => super::consultee(intake, tx, &c.partner_id).await?,
+        None => None,
+    };
+    let partner = partner.as_ref();
     let disposition = plan(&AnswerFacts {
         matched: found.as_ref().map(|(_, b)| *b),
         partner,
@@ -386,7 +383,7 @@ async fn queue_thanks(
     };
     let c = t.consultation;
     let call = &intake.cfg.call;
-    let s = store::current_submission_by_id_tx(tx, c.submission_id).await?;
+    let s = store::submission_by_id_tx(tx, c.submission_id).await?;
     let reference = s.as_ref().map(|s| s.reference.clone()).unwrap_or_default();
     let municipality = s
         .as_ref()

@@ -331,6 +331,79 @@ pub async fn answers_of(db: &Db, consultation_id: i64) -> anyhow::Result<Vec<Ans
     .await)?)
 }
 
+/// One answer by its id.
+pub async fn answer_by_id(db: &Db, id: i64) -> anyhow::Result<Option<AnswerRow>> {
+    Ok(typed(db!(db, |p| sqlx::query_as::<_, AnswerRecord>(
+        select_answers!("id = $1")
+    )
+    .bind(id)
+    .fetch_all(p)
+    .await)?)?
+    .into_iter()
+    .next())
+}
+
+/// One consultation by its id, inside `tx`.
+pub async fn consultation_by_id_tx(
+    tx: &mut Tx,
+    id: i64,
+) -> anyhow::Result<Option<ConsultationRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The consultation of one nomination with one partner (or `local-<id>`).
+pub async fn consultation_of(
+    db: &Db,
+    submission_id: i64,
+    partner_id: &str,
+) -> anyhow::Result<Option<ConsultationRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations WHERE submission_id = $1 AND partner_id = $2"
+    )
+    .bind(submission_id)
+    .bind(partner_id)
+    .fetch_optional(p)
+    .await)?)
+}
+
+/// After staff rejected an answer: the consultation takes the verdict of its latest counted
+/// answer that has one, or, with none, goes back to waiting (`sent`, or `reminded` when a
+/// reminder went out).
+pub async fn restore_consultation(tx: &mut Tx, id: i64) -> anyhow::Result<()> {
+    let latest: Option<(String, String, DateTime<Utc>)> = tx!(tx, |c| sqlx::query_as(
+        "SELECT verdict, motivation, received_at FROM consultation_answers
+         WHERE consultation_id = $1 AND status = 'counted' AND verdict IS NOT NULL
+         ORDER BY id DESC LIMIT 1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?;
+    match latest {
+        Some((verdict, motivation, at)) => {
+            record_answer(tx, id, Some(&verdict), &motivation, at).await
+        }
+        None => {
+            tx!(tx, |c| {
+                sqlx::query(
+                "UPDATE consultations SET verdict = NULL, needs_reading = FALSE, answered_at = NULL,
+                   state = CASE WHEN reminded_at IS NULL THEN 'sent' ELSE 'reminded' END
+                 WHERE id = $1"
+            )
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            Ok(())
+        }
+    }
+}
+
 /// Every answer held for staff (not counted: unmatched, no token or thread, unregistered
 /// sender, not authenticated), oldest first. Receipts and notes are not held.
 pub async fn held_answers(db: &Db) -> anyhow::Result<Vec<AnswerRow>> {

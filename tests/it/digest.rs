@@ -859,6 +859,7 @@ fn cand(reference: &str, province: &str, domains: &[&str], strength: f64) -> Can
         has_objection: false,
         objection_overridden: false,
         unread_answer: false,
+        supporters: 0,
         on_time: true,
         current: true,
         strength,
@@ -867,6 +868,41 @@ fn cand(reference: &str, province: &str, domains: &[&str], strength: f64) -> Can
 
 fn provinces() -> Vec<String> {
     PROVINCES.iter().map(|p| p.to_string()).collect()
+}
+
+#[test]
+fn support_of_partners_counts_after_spread_and_before_strength() {
+    // Two candidates in the same province with the same theme: one place. The one with more
+    // support wins although its letter is weaker.
+    let mut strong = cand("KVN-0001", "Utrecht", &["wonen"], 0.9);
+    strong.supporters = 1;
+    let mut supported = cand("KVN-0002", "Utrecht", &["wonen"], 0.5);
+    supported.supporters = 3;
+    let other = cand("KVN-0003", "Zeeland", &["vervoer"], 0.1);
+    let s = shortlist(
+        &[strong, supported, other],
+        2,
+        2,
+        true,
+        &provinces(),
+        &["wonen".to_string(), "vervoer".to_string()],
+    );
+    let picked = refs(&s.picks);
+    assert!(
+        picked.contains(&"KVN-0003".to_string()),
+        "spread first: {picked:?}"
+    );
+    assert!(
+        picked.contains(&"KVN-0002".to_string()),
+        "then support: {picked:?}"
+    );
+    assert!(s.objective.contains("steun"), "{}", s.objective);
+    // The strength is still named in the explanation.
+    assert!(
+        s.picks.iter().any(|p| p.why.contains("3 steunbetuigingen")),
+        "{:?}",
+        s.picks
+    );
 }
 
 fn domain_ids() -> Vec<String> {
