@@ -196,6 +196,21 @@ pub async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitC
             );
         }
     }
+    let contacts = store::contacts::contacts_of(&intake.db, s.id).await?;
+    if !contacts.is_empty() {
+        println!("  lokale contacten (intake contacts list {}):", s.reference);
+        for c in contacts {
+            println!(
+                "    - {}{}: {}",
+                c.name,
+                c.address
+                    .as_deref()
+                    .map(|a| format!(" <{a}>"))
+                    .unwrap_or_default(),
+                c.status.label_nl()
+            );
+        }
+    }
     let decision = store::digest::all_decisions(&intake.db)
         .await?
         .into_iter()
@@ -240,10 +255,10 @@ pub async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         cons.sort_by_key(|c| c.standing().rank());
         for c in cons {
             println!(
-                "  {:<40} {}{}{}",
+                "  {:<50} {}{}{}",
                 truncate(
                     &super::staff::partner_label(intake, &contacts, &c.partner_id),
-                    40
+                    50
                 ),
                 c.standing().label_nl(),
                 if c.staff_override.is_some() {

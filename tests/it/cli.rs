@@ -240,6 +240,52 @@ fn a_letter_is_shown_as_the_municipality_received_it_and_the_outbox_lists_its_st
 }
 
 #[test]
+fn local_contacts_speak_dutch_and_name_the_next_command_and_an_unknown_answer_is_refused() {
+    let dir = initialised_with_a_nomination();
+    assert!(intake(dir.path(), &["run", "--once"]).status.success());
+    let proposed = intake(dir.path(), &["contacts", "list", "KVN-0001"]);
+    assert!(proposed.status.success(), "{}", err(&proposed));
+    let text = out(&proposed);
+    assert!(
+        text.contains("Adviesraad Sociaal Domein Zwolle [adviesraad] (geen adres) — voorgesteld (uit de brief)"),
+        "the letter's advisory council is proposed: {text}"
+    );
+    assert!(
+        text.contains("intake contacts confirm 1 ADRES   of   intake contacts dismiss 1"),
+        "{text}"
+    );
+    let confirm = intake(
+        dir.path(),
+        &["contacts", "confirm", "1", "adviesraad@zwolle.example"],
+    );
+    assert!(confirm.status.success(), "{}", err(&confirm));
+    assert_eq!(
+        out(&confirm),
+        "contact 1: Adviesraad Sociaal Domein Zwolle bevestigd (adviesraad@zwolle.example)\n"
+    );
+    let show = out(&intake(dir.path(), &["show", "KVN-0001"]));
+    assert!(
+        show.contains(
+            "  lokale contacten (intake contacts list KVN-0001):\n    \
+             - Adviesraad Sociaal Domein Zwolle <adviesraad@zwolle.example>: bevestigd\n"
+        ),
+        "{show}"
+    );
+    let consult = intake(dir.path(), &["consult", "KVN-0001", "--yes"]);
+    assert!(consult.status.success(), "{}", err(&consult));
+    let listing = out(&intake(dir.path(), &["consultations"]));
+    assert!(
+        listing.contains(
+            "  Adviesraad Sociaal Domein Zwolle (lokaal)          gevraagd, nog geen antwoord\n"
+        ),
+        "{listing}"
+    );
+    let unknown = intake(dir.path(), &["answer", "reject", "99", "--note", "spam"]);
+    assert_eq!(unknown.status.code(), Some(4), "{}", err(&unknown));
+    assert_eq!(out(&unknown), "");
+}
+
+#[test]
 fn text_logs_have_no_span_clutter_and_no_escapes_when_not_on_a_terminal() {
     let dir = initialised_with_a_nomination();
     let o = intake(dir.path(), &["-v", "run", "--once"]);
