@@ -984,33 +984,43 @@ async fn consult(
 
 async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     let tz = intake.cfg.call.time_zone;
+    let at = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
     println!("database: {}", intake.db.backend());
-    for m in store::all_mailbox_states(&intake.db).await? {
+    let mailboxes = store::all_mailbox_states(&intake.db).await?;
+    if mailboxes.is_empty() {
+        println!("mailbox: never read (intake run --once)");
+    }
+    for m in mailboxes {
         println!(
-            "mailbox {}: UIDVALIDITY {}, last UID {}",
+            "mailbox {}: last check that worked {}; UIDVALIDITY {}, last UID {}",
             m.mailbox,
+            m.last_success_at
+                .map(|t| at(t).to_string())
+                .unwrap_or_else(|| "never".into()),
             m.uidvalidity,
             m.last_uid.as_deref().unwrap_or("-")
-        );
-        println!(
-            "  last successful check: {}",
-            m.last_success_at
-                .map(|t| crate::letters::dutch_datetime(t, tz))
-                .unwrap_or_else(|| "never".into())
         );
         if let Some(since) = m.failing_since {
             println!(
                 "  FAILING since {}: {}",
-                crate::letters::dutch_datetime(since, tz),
+                at(since),
                 m.last_error.as_deref().unwrap_or("")
             );
         }
     }
-    print!("outbox:");
-    for (status, n) in store::outbox_counts(&intake.db).await? {
-        print!(" {status} {n};");
-    }
-    println!();
+    let counts = store::outbox_counts(&intake.db).await?;
+    println!(
+        "outbox: {}",
+        if counts.is_empty() {
+            "empty".to_string()
+        } else {
+            counts
+                .iter()
+                .map(|(status, n)| format!("{n} {status}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
     for o in store::outbox_all(&intake.db).await? {
         if o.status == "failed"
             || o.bounced_at.is_some()
@@ -1020,7 +1030,11 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
                 "  {} to {}: {}{}",
                 o.key,
                 o.recipient,
-                o.status,
+                if o.bounced_at.is_some() {
+                    "bounced"
+                } else {
+                    o.status.as_str()
+                },
                 o.last_error
                     .as_deref()
                     .or(o.bounce_reason.as_deref())
@@ -1029,11 +1043,19 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    print!("messages:");
-    for (kind, status, n) in store::message_counts(&intake.db).await? {
-        print!(" {kind}/{status} {n};");
-    }
-    println!();
+    let messages = store::message_counts(&intake.db).await?;
+    println!(
+        "mails: {}",
+        if messages.is_empty() {
+            "none yet".to_string()
+        } else {
+            messages
+                .iter()
+                .map(|(kind, status, n)| format!("{n} {} {status}", kind.replace('_', "-")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
     let to_settle = staff::answers_to_settle_lines(intake).await?;
     if !to_settle.is_empty() {
         println!("partner answers to settle ({}):", to_settle.len());
@@ -1050,7 +1072,7 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
                 f.mailbox,
                 f.uid,
                 f.failures,
-                crate::letters::dutch_datetime(f.last_at, tz),
+                at(f.last_at),
                 crate::clean::line(f.last_error.as_deref().unwrap_or(""), 300)
             );
         }

@@ -154,6 +154,15 @@ fn a_new_folder_runs_quietly_and_prints_a_summary_that_reads_well_in_a_file() {
          new references: KVN-0001\n\
          letters: 1 sent, 0 to retry, 0 failed (outbox: var/outbox)\n"
     );
+    let status = out(&intake(dir.path(), &["status"]));
+    assert!(
+        status.contains("\noutbox: 1 sent\nmails: 1 nomination processed\n"),
+        "{status}"
+    );
+    assert!(
+        status.contains("mailbox var/mailbox: last check that worked 20"),
+        "{status}"
+    );
     let again = intake(dir.path(), &["run", "--once"]);
     assert!(again.status.success());
     assert!(
