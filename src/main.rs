@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    quiet_when_the_reader_goes_away();
     let cli = intake::cli::Cli::parse();
     if let intake::cli::Command::DocumentWorker { parent } = cli.command {
         // The document worker parses one document synchronously: no runtime, no logging.
@@ -41,4 +42,24 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(1)
         }
     }
+}
+
+/// `intake outbox | head`: a reader that stops reading is the reader's choice, not a failure
+/// worth a panic report. The process ends as tools killed by SIGPIPE do (status 141); every
+/// other panic keeps the default report.
+fn quiet_when_the_reader_goes_away() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // The message is "failed printing to stdout: Broken pipe (os error 32)" (EPIPE).
+        if message.starts_with("failed printing to stdout") && message.contains("(os error 32)") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

@@ -67,6 +67,25 @@ fn extract_works_in_a_folder_without_any_configuration() {
 }
 
 #[test]
+fn a_reader_that_stops_reading_ends_the_command_quietly_with_status_141() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = root().join("tests/fixtures/documents/nomination.docx");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["extract", file.to_str().unwrap()])
+        .current_dir(dir.path())
+        .env_remove("RUST_BACKTRACE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // As `intake extract … | head -0`: the reader is gone before the first line is written.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(141), "{}", err(&o));
+    assert_eq!(err(&o), "", "no panic report");
+}
+
+#[test]
 fn eval_works_in_a_folder_without_configuration_on_the_shipped_call() {
     let dir = tempfile::tempdir().unwrap();
     let letters = root().join("tests/data/nominations-dev");
