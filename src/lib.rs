@@ -36,6 +36,7 @@ pub mod daemon;
 pub mod digest;
 pub mod documents;
 pub mod domain;
+pub mod html;
 pub mod letters;
 pub mod mail;
 pub mod mailbox;

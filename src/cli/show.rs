@@ -198,16 +198,21 @@ pub async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitC
     }
     let contacts = store::contacts::contacts_of(&intake.db, s.id).await?;
     if !contacts.is_empty() {
-        println!("  lokale contacten (intake contacts list {}):", s.reference);
-        for c in contacts {
+        println!(
+            "  lokale organisaties (intake contacts list {}):",
+            s.reference
+        );
+        for c in &contacts {
             println!(
-                "    - {}{}: {}",
+                "    - {} ({}, contact {}): {}{}",
                 c.name,
+                c.kind,
+                c.id,
+                c.status.label_nl(),
                 c.address
                     .as_deref()
-                    .map(|a| format!(" <{a}>"))
-                    .unwrap_or_default(),
-                c.status.label_nl()
+                    .map(|a| format!(", {a}"))
+                    .unwrap_or_default()
             );
         }
     }

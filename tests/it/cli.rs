@@ -294,8 +294,8 @@ fn local_contacts_speak_dutch_and_name_the_next_command_and_an_unknown_answer_is
     let show = out(&intake(dir.path(), &["show", "KVN-0001"]));
     assert!(
         show.contains(
-            "  lokale contacten (intake contacts list KVN-0001):\n    \
-             - Adviesraad Sociaal Domein Zwolle <adviesraad@zwolle.example>: bevestigd\n"
+            "  lokale organisaties (intake contacts list KVN-0001):\n    \
+             - Adviesraad Sociaal Domein Zwolle (adviesraad, contact 1): bevestigd, adviesraad@zwolle.example\n"
         ),
         "{show}"
     );
