@@ -34,6 +34,7 @@ fn main() -> std::process::ExitCode {
     runtime.shutdown_timeout(Duration::from_secs(2));
     match result {
         Ok(code) => code,
+        Err(e) if stdout_went_away(&e) => std::process::ExitCode::from(141),
         Err(e) => {
             eprintln!("error: {e}");
             for cause in e.chain().skip(1) {
@@ -62,4 +63,15 @@ fn quiet_when_the_reader_goes_away() {
         }
         default(info);
     }));
+}
+
+/// A command that writes with `writeln!` and `.context("failed to write to stdout")` (extract,
+/// export to `-`) and whose reader went away: the same quiet end as a panic of `println!`.
+/// A broken pipe anywhere else (a mail server's socket) stays an error.
+fn stdout_went_away(e: &anyhow::Error) -> bool {
+    e.to_string() == "failed to write to stdout"
+        && e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        })
 }
