@@ -27,6 +27,7 @@
 pub mod actions;
 pub mod app;
 pub mod assess;
+pub mod backoff;
 pub mod classify;
 pub mod clean;
 pub mod cli;

@@ -99,25 +99,10 @@ pub fn reply_bodies<'a>(
 /// Header-based detection (RFC 3834 `Auto-Submitted`) happens elsewhere.
 pub fn is_out_of_office(subject: &str, new_text: &str) -> bool {
     let subject = collapse_ws(&subject.to_lowercase());
-    const SUBJECT_MARKS: &[&str] = &[
-        "automatisch antwoord",
-        "automatisch bericht",
-        "automatische reactie",
-        "automatisch beantwoord",
-        "automatic reply",
-        "auto-reply",
-        "autoreply",
-        "auto reply",
-        "out of office",
-        "out-of-office",
-        "afwezig",
-        "niet aanwezig",
-        "niet op kantoor",
-        "met vakantie",
-        "vakantiemelding",
-        "abwesend",
-    ];
-    if SUBJECT_MARKS.iter().any(|m| subject.contains(m)) {
+    if crate::classify::AUTOMATIC_SUBJECTS
+        .iter()
+        .any(|m| subject.contains(m))
+    {
         return true;
     }
     let lines: Vec<String> = new_text.lines().map(str::to_string).collect();
