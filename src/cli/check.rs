@@ -129,11 +129,9 @@ pub async fn connections(cfg: &Config) -> Vec<Check> {
                 m.processed_folder.clone(),
                 m.quarantine_folder.clone(),
             ) {
-                Ok(mut source) => {
-                    let listed = source.list().await;
-                    source.disconnect().await;
-                    listed
-                }
+                // Dropping the source closes the connection (no LOGOUT: nothing was selected
+                // for writing, so nothing is lost).
+                Ok(mut source) => source.list().await,
                 Err(e) => Err(e),
             },
             None => Err(anyhow::anyhow!("[mailbox.imap] is missing")),
