@@ -240,6 +240,8 @@ pub struct RunSummary {
     pub poll: PollOutcome,
     /// The last error of a look at the mailbox that failed (the mailbox could not be read).
     pub mailbox_error: Option<String>,
+    /// The mailbox was not read because another intake holds its lease: who, and until when.
+    pub mailbox_busy: Option<(String, chrono::DateTime<Utc>)>,
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
@@ -295,10 +297,17 @@ pub async fn run<S: MailSource>(
                 Err(e) => {
                     round_failed = true;
                     summary.mailbox_error = Some(format!("{e:#}"));
-                    tracing::error!(error = %format!("{e:#}"), attempt = failures + 1, "mailbox check failed");
+                    if once {
+                        // `run --once` reports it itself (exit 6, one line on stderr).
+                        tracing::info!(error = %format!("{e:#}"), "mailbox check failed");
+                    } else {
+                        tracing::error!(error = %format!("{e:#}"), attempt = failures + 1, "mailbox check failed");
+                    }
                     alert_if_unreachable(&intake, &source.describe()).await;
                 }
             }
+        } else if once {
+            summary.mailbox_busy = store::lease_holder(&intake.db, "mailbox").await?;
         }
         // The daily digest (not in `--once` runs, whose output must not depend on the hour).
         if !once

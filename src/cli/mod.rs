@@ -1,6 +1,11 @@
 //! The `intake` command line: one subcommand per staff task. Each returns an exit code:
-//! 0 done, 1 failed (the cause chain is printed), 2 wrong usage, 3 configuration problems,
-//! 4 not found, 5 refused because an earlier step is missing (e.g. letters before ratification).
+//! 0 done, 1 failed (the cause chain is printed), 2 wrong usage, 3 configuration problems (or
+//! none found), 4 not found, 5 refused because an earlier step is missing (e.g. letters before
+//! ratification), 6 the mailbox could not be read, 7 a mail could not be recorded, 8 another
+//! intake holds the mailbox.
+//!
+//! The configuration is found here ([`find_config`]): commands that need no mailbox or database
+//! (`extract`, `eval`, `init`, `check-config FILE`) work in any directory.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,7 +24,12 @@ use crate::daemon;
 use crate::mailbox::{Fetched, imap::ImapSource, maildir::Maildir};
 use crate::pipeline::{self, Position};
 
+mod check;
+mod init;
+pub mod logging;
+mod outbox;
 mod reports;
+mod show;
 mod staff;
 mod web;
 
@@ -37,18 +47,25 @@ use crate::store;
 #[derive(Debug, Parser)]
 #[command(name = "intake", version, about)]
 pub struct Cli {
-    /// The settings file.
-    #[arg(
-        long,
-        short,
-        global = true,
-        env = "INTAKE_CONFIG",
-        default_value = "config/intake.toml"
-    )]
-    pub config: PathBuf,
-    /// More log output (-v: debug).
+    /// The settings file [default: config/intake.toml in the working directory].
+    #[arg(long, short, global = true, env = "INTAKE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output: -v information, -vv debug, -vvv everything. Without it, one-shot
+    /// commands log warnings and errors, the daemon (`run`) information too.
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Less log output: -q errors only, -qq none.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// Log format on stderr: text (for people) or json (one object per line, for log shipping).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "INTAKE_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: logging::LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,10 +73,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Watch the mailbox, process mail, send letters; stops cleanly on Ctrl-C or SIGTERM.
+    ///
+    /// With --once: exit codes 0 done, 6 the mailbox could not be read, 7 a mail could not be
+    /// recorded, 8 another intake holds the mailbox (after waiting up to lease_secs).
     Run {
         /// Process what is there, send what is due, print a summary and exit.
         #[arg(long)]
         once: bool,
+        /// With --once: when another intake holds the mailbox, do not wait for it (exit 8).
+        #[arg(long, requires = "once")]
+        no_wait: bool,
     },
     /// Run the pipeline on .eml files (as if they arrived in the mailbox), then send letters.
     Ingest {
@@ -72,8 +95,33 @@ pub enum Command {
     Show { reference: String },
     /// Apply the database migrations and exit.
     Migrate,
-    /// Check the configuration and report every problem.
-    CheckConfig,
+    /// Check the configuration and report every problem, each with its file and key, and
+    /// whether the secrets it names are there.
+    ///
+    /// Exit codes: 0 fine, 1 a --connect check failed, 3 problems, a missing secret, or no
+    /// configuration found.
+    CheckConfig {
+        /// The settings file to check (instead of --config / config/intake.toml).
+        file: Option<PathBuf>,
+        /// Also log in to the mailbox and the mail server and reach the database (nothing is
+        /// read, moved or sent; a token command is run).
+        #[arg(long)]
+        connect: bool,
+    },
+    /// Write a commented configuration (settings, the shipped call as an example, the letter
+    /// templates) into DIR/config/, refusing to overwrite anything.
+    ///
+    /// Exit codes: 0 written, 1 a file exists already or cannot be written.
+    Init {
+        /// Where to create config/ [default: the working directory].
+        dir: Option<PathBuf>,
+    },
+    /// List the outgoing letters: key, kind, addressee, state, attempts and the last error.
+    Outbox {
+        /// Only letters in this state.
+        #[arg(long, value_enum)]
+        state: Option<outbox::StateFilter>,
+    },
     /// Read documents (PDF, Word, ODT, RTF, mail) and report format, pages, paper size and problems.
     Extract {
         #[arg(required = true)]
@@ -238,15 +286,19 @@ pub enum Command {
         #[arg(long)]
         parent: u32,
     },
-    /// Send the letters to selected and not-selected municipalities through the outbox.
+    /// Send the letters to selected and not-selected municipalities through the outbox
+    /// (`--send`), or show a letter as it was sent (`letters show KEY|REF`).
     ///
     /// Only after both office holders ratified; one letter per nomination, never twice.
     /// Exit codes: 0 done, 1 failed or a letter could not be addressed, 2 --send missing,
-    /// 5 refused (not ratified by both, undecided nominations).
+    /// 4 no such letter, 5 refused (not ratified by both, undecided nominations).
+    #[command(args_conflicts_with_subcommands = true)]
     Letters {
         /// Queue and send the letters (without it nothing is done).
         #[arg(long)]
         send: bool,
+        #[command(subcommand)]
+        action: Option<LettersCommand>,
     },
     /// The staff workspace in the browser (sign-in, review, consult, decide, ratify) on
     /// `[web] bind`; behind a TLS reverse proxy in production.
@@ -256,70 +308,153 @@ pub enum Command {
     Staff(web::StaffCommand),
 }
 
-/// Sets up logging to stderr: fields, never mail content. `RUST_LOG` overrides the level.
-pub fn init_tracing(verbose: u8) {
-    let default = match verbose {
-        0 => "info,sqlx=warn,lopdf=error,pdf_extract=error",
-        1 => "debug,sqlx=warn",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// `intake letters …`
+#[derive(Debug, Subcommand)]
+pub enum LettersCommand {
+    /// Print a queued or sent letter (its text part) with its state: by outbox key (e.g.
+    /// confirmation:KVN-0007) or every letter about a nomination (e.g. KVN-0007).
+    Show {
+        /// An outbox key, or a reference.
+        #[arg(value_name = "KEY|REF")]
+        what: String,
+    },
 }
 
-fn load(path: &Path) -> Result<Config, ExitCode> {
-    Config::load(path).map_err(|e| {
+impl Command {
+    /// The long-running daemon (`run` without `--once`), which logs more by default.
+    pub fn is_daemon(&self) -> bool {
+        matches!(self, Command::Run { once: false, .. })
+    }
+}
+
+/// The default settings file, relative to the working directory.
+pub const DEFAULT_CONFIG: &str = "config/intake.toml";
+
+/// Where the settings come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigPath {
+    /// Named with `--config`, `INTAKE_CONFIG` or `check-config FILE`.
+    Given(PathBuf),
+    /// `config/intake.toml` in the working directory, which exists.
+    Default(PathBuf),
+    /// None given and `config/intake.toml` is not in the working directory.
+    Missing(PathBuf),
+}
+
+/// Finds the settings file: the one named, else `config/intake.toml` when it exists.
+pub fn find_config(given: Option<&Path>) -> ConfigPath {
+    match given {
+        Some(p) => ConfigPath::Given(p.to_path_buf()),
+        None => {
+            let p = PathBuf::from(DEFAULT_CONFIG);
+            if p.is_file() {
+                ConfigPath::Default(p)
+            } else {
+                ConfigPath::Missing(p)
+            }
+        }
+    }
+}
+
+/// What to say when a command needs a configuration and none is there: the file looked for,
+/// where, and how to make one.
+pub fn missing_config_message(path: &Path, given: bool) -> String {
+    let cwd = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| ".".into());
+    let looked = if given {
+        format!(
+            "{} (named with --config or INTAKE_CONFIG) does not exist",
+            path.display()
+        )
+    } else {
+        format!("{} not found in {cwd}", path.display())
+    };
+    format!(
+        "error: no configuration: {looked}.\n  \
+         This command needs one: run it in the folder that holds config/, or name the file with \
+         --config FILE.\n  \
+         To start one here: `intake init` writes a commented config/ (the shipped call as an \
+         example); then `intake check-config`."
+    )
+}
+
+/// Loads the configuration a command needs, or says why not (exit code 3).
+fn load(given: Option<&Path>) -> Result<Config, ExitCode> {
+    let path = match find_config(given) {
+        ConfigPath::Given(p) if !p.exists() => {
+            eprintln!("{}", missing_config_message(&p, true));
+            return Err(ExitCode::from(EXIT_CONFIG));
+        }
+        ConfigPath::Given(p) | ConfigPath::Default(p) => p,
+        ConfigPath::Missing(p) => {
+            eprintln!("{}", missing_config_message(&p, false));
+            return Err(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    Config::load(&path).map_err(|e| {
         eprintln!("{e}");
-        ExitCode::from(3)
+        ExitCode::from(EXIT_CONFIG)
     })
 }
 
-/// Renders every template once with example data; prints each problem and returns exit code 3
-/// when there is one.
-fn check_templates(cfg: &Config) -> Option<ExitCode> {
-    let problems = match crate::letters::Templates::load(&cfg.settings.templates_dir) {
-        Ok(t) => crate::app::template_problems(&t),
-        Err(e) => vec![format!("{e:#}")],
-    };
-    if problems.is_empty() {
-        return None;
+/// The configuration for a command that needs no mailbox or database: the one found, or else
+/// the shipped one (embedded in the binary), with a note on stderr.
+fn load_or_shipped(given: Option<&Path>) -> Result<(Config, Option<init::Shipped>), ExitCode> {
+    match find_config(given) {
+        ConfigPath::Missing(_) => {
+            let shipped = init::Shipped::materialise().map_err(|e| {
+                eprintln!("error: failed to prepare the shipped configuration: {e:#}");
+                ExitCode::from(1)
+            })?;
+            let cfg = Config::load(&shipped.settings_path()).map_err(|e| {
+                eprintln!("{e}");
+                ExitCode::from(EXIT_CONFIG)
+            })?;
+            eprintln!(
+                "note: no {DEFAULT_CONFIG} here; using the shipped configuration (call {:?})",
+                cfg.call.title
+            );
+            Ok((cfg, Some(shipped)))
+        }
+        _ => load(given).map(|c| (c, None)),
     }
-    eprintln!("the templates have {} problem(s):", problems.len());
-    for p in problems {
-        eprintln!("  {p}");
-    }
-    Some(ExitCode::from(3))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let given = cli.config.as_deref();
     match cli.command {
-        Command::CheckConfig => {
-            let cfg = match load(&cli.config) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            if let Some(code) = check_templates(&cfg) {
-                return Ok(code);
+        Command::CheckConfig { file, connect } => {
+            let given = file.as_deref().or(given);
+            match find_config(given) {
+                ConfigPath::Given(p) if !p.exists() => {
+                    eprintln!("{}", missing_config_message(&p, true));
+                    Ok(ExitCode::from(EXIT_CONFIG))
+                }
+                ConfigPath::Missing(p) => {
+                    eprintln!("{}", missing_config_message(&p, false));
+                    Ok(ExitCode::from(EXIT_CONFIG))
+                }
+                ConfigPath::Given(p) | ConfigPath::Default(p) => {
+                    check::check_config(&p, connect).await
+                }
             }
-            println!(
-                "configuration ok: call {:?}, deadline {} ({}), mailbox {:?}, database {}, outbox {:?}",
-                cfg.call.title,
-                cfg.call.deadline,
-                cfg.call.time_zone,
-                cfg.settings.mailbox.kind,
-                crate::config::redact_url(&cfg.settings.database.url),
-                cfg.settings.outbox.kind
-            );
-            Ok(ExitCode::SUCCESS)
         }
+        Command::Init { dir } => init::init_command(dir.as_deref().unwrap_or(Path::new("."))),
         Command::Extract { files, text } => {
-            let limits = match Config::load(&cli.config) {
-                Ok(c) => c.settings.documents,
-                Err(_) => crate::documents::Limits::default(),
+            let limits = match find_config(given) {
+                // A municipality checking a file has no configuration: the default limits.
+                ConfigPath::Missing(_) => crate::documents::Limits::default(),
+                ConfigPath::Given(p) | ConfigPath::Default(p) => match Config::load(&p) {
+                    Ok(c) => c.settings.documents,
+                    Err(_) => {
+                        eprintln!(
+                            "note: {} has problems (see `intake check-config`); using the default limits",
+                            p.display()
+                        );
+                        crate::documents::Limits::default()
+                    }
+                },
             };
             crate::documents::cli::extract_command(&files, text, &limits).await
         }
@@ -329,21 +464,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cross_validate,
             no_weights,
         } => {
-            let cfg = match load(&cli.config) {
+            let (cfg, _shipped) = match load_or_shipped(given) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
             crate::assess::train::eval_command(&cfg, &dirs, cross_validate, no_weights)
         }
         Command::Train { dirs, no_db } => {
-            let cfg = match load(&cli.config) {
+            let cfg = match load(given) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
             crate::assess::train::train_command(&cfg, &dirs, !no_db).await
         }
         command => {
-            let cfg = match load(&cli.config) {
+            let cfg = match load(given) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
@@ -355,16 +490,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// "maildir var/mailbox" or "imap intake@vng.nl at outlook.office365.com:993".
+fn mailbox_summary(cfg: &Config) -> String {
+    let m = &cfg.settings.mailbox;
+    match (m.kind, &m.imap) {
+        (MailboxKind::Imap, Some(i)) => format!("imap {} at {}:{}", i.username, i.host, i.port),
+        (MailboxKind::Imap, None) => "imap".to_string(),
+        (MailboxKind::Maildir, _) => format!("maildir {}", m.maildir_path.display()),
+    }
+}
+
+/// "file var/outbox" or "smtp smtp.office365.com:587".
+fn outbox_summary(cfg: &Config) -> String {
+    let o = &cfg.settings.outbox;
+    match (&o.kind, &o.smtp) {
+        (crate::config::OutboxKind::Smtp, Some(s)) => format!("smtp {}:{}", s.host, s.port),
+        (crate::config::OutboxKind::Smtp, None) => "smtp".to_string(),
+        (crate::config::OutboxKind::File, _) => format!("file {}", o.dir.display()),
+    }
+}
+
 async fn with_intake(intake: &Arc<App>, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Migrate => {
             println!("database migrated ({})", intake.db.backend());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { once } => run_daemon(intake, once).await,
+        Command::Run { once, no_wait } => run_daemon(intake, once, !no_wait).await,
         Command::Ingest { files } => ingest(intake, &files).await,
         Command::Submissions => submissions(intake).await,
-        Command::Show { reference } => show(intake, &reference).await,
+        Command::Show { reference } => show::show(intake, &reference).await,
         Command::SetMunicipality {
             reference,
             code,
@@ -385,7 +540,7 @@ async fn with_intake(intake: &Arc<App>, command: Command) -> anyhow::Result<Exit
             candidates,
             yes,
         } => consult(intake, references, candidates, yes).await,
-        Command::Consultations => consultations(intake).await,
+        Command::Consultations => show::consultations(intake).await,
         Command::Answer(cmd) => staff::answer(intake, cmd).await,
         Command::Contacts(cmd) => staff::contacts(intake, cmd).await,
         Command::SetAsideObjection {
@@ -407,10 +562,23 @@ async fn with_intake(intake: &Arc<App>, command: Command) -> anyhow::Result<Exit
             by,
         } => staff::decide_command(intake, &reference, decision, &note, &by).await,
         Command::Ratify { by, note } => staff::ratify_command(intake, &by, note.as_deref()).await,
-        Command::Letters { send } => staff::letters_command(intake, send).await,
+        Command::Letters {
+            action: Some(LettersCommand::Show { what }),
+            ..
+        } => outbox::show_letters(intake, &what).await,
+        Command::Letters { send: false, .. } => {
+            eprintln!(
+                "nothing done: `intake letters --send` queues and sends the decision letters; \
+                 `intake letters show KEY|REF` prints a letter"
+            );
+            Ok(ExitCode::from(EXIT_USAGE))
+        }
+        Command::Letters { send: true, .. } => staff::letters_command(intake, true).await,
+        Command::Outbox { state } => outbox::list(intake, state).await,
         Command::Serve(args) => web::serve(intake, args).await,
         Command::Staff(command) => web::staff(intake, command).await,
-        Command::CheckConfig
+        Command::CheckConfig { .. }
+        | Command::Init { .. }
         | Command::Extract { .. }
         | Command::Eval { .. }
         | Command::Train { .. }
@@ -418,7 +586,7 @@ async fn with_intake(intake: &Arc<App>, command: Command) -> anyhow::Result<Exit
     }
 }
 
-async fn run_daemon(intake: &Arc<App>, once: bool) -> anyhow::Result<ExitCode> {
+async fn run_daemon(intake: &Arc<App>, once: bool, wait: bool) -> anyhow::Result<ExitCode> {
     let cancel = CancellationToken::new();
     if !once {
         let c = cancel.clone();
@@ -427,6 +595,10 @@ async fn run_daemon(intake: &Arc<App>, once: bool) -> anyhow::Result<ExitCode> {
             tracing::info!("stop requested; finishing the current mail");
             c.cancel();
         });
+    }
+    if once && let Some(busy) = wait_for_mailbox(intake, wait).await? {
+        eprintln!("{}", mailbox_busy_message(intake, &busy));
+        return Ok(ExitCode::from(EXIT_MAILBOX_BUSY));
     }
     let m = &intake.cfg.settings.mailbox;
     let summary = match m.kind {
@@ -449,60 +621,218 @@ async fn run_daemon(intake: &Arc<App>, once: bool) -> anyhow::Result<ExitCode> {
             daemon::run(Arc::clone(intake), source, once, cancel).await?
         }
     };
-    if once {
-        let p = &summary.poll;
-        println!(
-            "processed {} mail(s): {} nomination(s), {} duplicate(s), {} other (auto-replies, bounces, partner answers), {} quarantined{}",
-            p.total() - p.already_stored,
-            p.nominations,
-            p.duplicates,
-            p.other,
-            p.quarantined,
-            if p.already_stored > 0 {
-                format!(", {} already stored", p.already_stored)
+    if !once {
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!(
+        "{}",
+        once_summary(&summary, &intake.cfg.settings.outbox.dir)
+    );
+    if let Some(busy) = &summary.mailbox_busy {
+        eprintln!("{}", mailbox_busy_message(intake, busy));
+        return Ok(ExitCode::from(EXIT_MAILBOX_BUSY));
+    }
+    if let Some(e) = &summary.mailbox_error {
+        eprintln!(
+            "error: the mailbox could not be read: {}",
+            crate::clean::line(e, 2000)
+        );
+        return Ok(ExitCode::from(EXIT_MAILBOX_UNREADABLE));
+    }
+    if summary.poll.failed > 0 {
+        eprintln!(
+            "error: {} could not be recorded; {} in the inbox and {} tried again (see `intake status`)",
+            count_en(summary.poll.failed, "mail", "mails"),
+            if summary.poll.failed == 1 {
+                "it stays"
+            } else {
+                "they stay"
+            },
+            if summary.poll.failed == 1 {
+                "is"
+            } else {
+                "are"
+            },
+        );
+        return Ok(ExitCode::from(EXIT_MAIL_NOT_RECORDED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "1 mail", "3 mails".
+fn count_en(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// What `run --once` prints on stdout: what it read, the new references, what it sent. Plain
+/// lines, readable in a terminal and in a file.
+pub fn once_summary(summary: &daemon::RunSummary, outbox_dir: &Path) -> String {
+    let p = &summary.poll;
+    let mut out = String::new();
+    if summary.mailbox_busy.is_some() {
+        out.push_str("mailbox: not read (in use by another intake)\n");
+    } else if summary.mailbox_error.is_some() {
+        out.push_str("mailbox: could not be read\n");
+    } else {
+        let new = p.total() - p.already_stored;
+        let mut parts = vec![
+            count_en(p.nominations, "nomination", "nominations"),
+            count_en(p.duplicates, "duplicate", "duplicates"),
+            format!(
+                "{} without a reply (auto-replies, bounces, list mail, partner answers)",
+                p.other
+            ),
+            format!("{} quarantined", p.quarantined),
+        ];
+        if p.failed > 0 {
+            parts.push(format!("{} not recorded", p.failed));
+        }
+        if new == 0 {
+            out.push_str("mailbox: no new mail");
+        } else {
+            out.push_str(&format!(
+                "mailbox: {} read: {}",
+                count_en(new, "new mail", "new mails"),
+                parts.join(", ")
+            ));
+        }
+        if p.already_stored > 0 {
+            out.push_str(&format!(
+                " ({} stored before, only moved)",
+                p.already_stored
+            ));
+        }
+        out.push('\n');
+    }
+    if !p.references.is_empty() {
+        let shown: Vec<&str> = p.references.iter().take(12).map(String::as_str).collect();
+        let more = p.references.len().saturating_sub(shown.len());
+        out.push_str(&format!(
+            "new references: {}{}\n",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
             } else {
                 String::new()
             }
-        );
-        if !p.references.is_empty() {
-            let shown: Vec<&str> = p.references.iter().take(12).map(String::as_str).collect();
-            let more = p.references.len().saturating_sub(shown.len());
-            println!(
-                "new references: {}{}",
-                shown.join(", "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
+        ));
+    }
+    out.push_str(&format!(
+        "letters: {} sent, {} to retry, {} failed (outbox: {})\n",
+        summary.sent,
+        summary.retried,
+        summary.failed,
+        outbox_dir.display()
+    ));
+    out
+}
+
+/// With `run --once`: when another intake holds the mailbox lease, say who and until when and
+/// wait (when `wait`) until it is free or has run out, at most `lease_secs`. `None`: the
+/// mailbox is free; `Some`: still held (holder, until).
+async fn wait_for_mailbox(
+    intake: &Arc<App>,
+    wait: bool,
+) -> anyhow::Result<Option<(String, chrono::DateTime<Utc>)>> {
+    let lease_secs = intake.cfg.settings.mailbox.lease_secs;
+    let started = std::time::Instant::now();
+    let limit = std::time::Duration::from_secs(lease_secs);
+    let mut told = false;
+    loop {
+        let now = Utc::now();
+        match store::lease_holder(&intake.db, "mailbox").await? {
+            Some((holder, until)) if until >= now => {
+                let waited = started.elapsed();
+                if !wait || waited >= limit {
+                    return Ok(Some((holder, until)));
                 }
-            );
-        }
-        println!(
-            "letters: {} sent, {} to retry, {} failed (outbox: {})",
-            summary.sent,
-            summary.retried,
-            summary.failed,
-            intake.cfg.settings.outbox.dir.display()
-        );
-        if let Some(e) = &summary.mailbox_error {
-            eprintln!("error: the mailbox could not be read: {e}");
-            return Ok(ExitCode::from(EXIT_MAILBOX_UNREADABLE));
-        }
-        if p.failed > 0 {
-            eprintln!(
-                "error: {} mail(s) could not be recorded; they stay in the inbox and are tried again (see `intake status`)",
-                p.failed
-            );
-            return Ok(ExitCode::from(EXIT_MAIL_NOT_RECORDED));
+                if !told {
+                    eprintln!(
+                        "the mailbox is in use by {} until {} (in {} s); waiting up to {lease_secs} s \
+                         for it (--no-wait: do not wait)",
+                        describe_holder(&holder),
+                        local_time(intake, until),
+                        (until - now).num_seconds().max(0) + 1
+                    );
+                    told = true;
+                }
+                let pause = std::time::Duration::from_millis(500).min(limit - waited);
+                tokio::time::sleep(pause).await;
+            }
+            _ => {
+                if told {
+                    eprintln!(
+                        "the mailbox is free after {} s; reading it",
+                        started.elapsed().as_secs()
+                    );
+                }
+                return Ok(None);
+            }
         }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// The one-line reason `run --once` gives when another intake holds the mailbox.
+fn mailbox_busy_message(intake: &App, (holder, until): &(String, chrono::DateTime<Utc>)) -> String {
+    format!(
+        "error: the mailbox is in use by {} until {}; nothing was read (another `intake run` is \
+         running, or one stopped without giving the mailbox up: then it is free at that time)",
+        describe_holder(holder),
+        local_time(intake, *until)
+    )
+}
+
+/// "another intake (process 4242 on host-a)" from a lease holder `host:pid:random`.
+pub fn describe_holder(holder: &str) -> String {
+    let parts: Vec<&str> = holder.rsplitn(3, ':').collect();
+    match parts.as_slice() {
+        [_, pid, host] if pid.chars().all(|c| c.is_ascii_digit()) && !pid.is_empty() => {
+            format!("another intake (process {pid} on {host})")
+        }
+        _ => format!("another intake ({holder})"),
+    }
+}
+
+/// A time for operators: "2018-03-21 23:59:59 CET", in the call's time zone.
+fn local_time(intake: &App, t: chrono::DateTime<Utc>) -> String {
+    t.with_timezone(&intake.cfg.call.time_zone)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
+/// What became of one mail, for `intake ingest`.
+fn outcome_en(o: &pipeline::Outcome) -> String {
+    match o {
+        pipeline::Outcome::Nomination {
+            reference,
+            confirmation: true,
+        } => format!("nomination {reference}, confirmation queued"),
+        pipeline::Outcome::Nomination {
+            reference,
+            confirmation: false,
+        } => format!("nomination {reference}, no confirmation (see intake show {reference})"),
+        pipeline::Outcome::Duplicate { .. } => "duplicate of a mail stored before".to_string(),
+        pipeline::Outcome::AlreadyStored => "stored before".to_string(),
+        pipeline::Outcome::Stored { kind } => {
+            format!("stored ({}), no reply", kind.replace('_', " "))
+        }
+        pipeline::Outcome::Quarantined { reason } => {
+            format!("quarantined: {}", crate::clean::line(reason, 300))
+        }
+    }
 }
 
 /// `run --once`: the mailbox could not be read at all.
 pub const EXIT_MAILBOX_UNREADABLE: u8 = 6;
 /// `run --once` / `ingest`: at least one mail could not even be recorded.
 pub const EXIT_MAIL_NOT_RECORDED: u8 = 7;
+/// `run --once`: another intake holds the mailbox (after waiting up to `lease_secs`, or at once
+/// with `--no-wait`); nothing was read.
+pub const EXIT_MAILBOX_BUSY: u8 = 8;
 
 async fn ingest(intake: &Arc<App>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut failed = false;
@@ -538,7 +868,7 @@ async fn ingest(intake: &Arc<App>, files: &[PathBuf]) -> anyhow::Result<ExitCode
         )
         .await;
         match outcome {
-            Ok(outcome) => println!("{}: {outcome:?}", path.display()),
+            Ok(outcome) => println!("{}: {}", path.display(), outcome_en(&outcome)),
             Err(e) => {
                 eprintln!("{}: could not be recorded: {e:#}", path.display());
                 not_recorded = true;
@@ -582,11 +912,7 @@ async fn submissions(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
                 .map(|p| format!("{p}{}", if s.over_by.is_some() { "!" } else { "" }))
                 .unwrap_or_else(|| "?".into()),
             if s.meets_minimum { "voldoet" } else { "-" },
-            if s.is_current {
-                "geldend".to_string()
-            } else {
-                "vervangen/laat".to_string()
-            }
+            crate::digest::labels::status(crate::digest::collect::status_of(&s))
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -600,175 +926,6 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode> {
-    let Some(s) = store::submission_by_reference(&intake.db, &reference.to_uppercase()).await?
-    else {
-        eprintln!("no nomination {reference}");
-        return Ok(ExitCode::from(4));
-    };
-    let call = &intake.cfg.call;
-    let tz = call.time_zone;
-    let m = s
-        .municipality_code
-        .as_deref()
-        .and_then(|c| Municipalities::embedded().by_code(c));
-    println!(
-        "{} — {}",
-        s.reference,
-        m.map(|m| format!("Gemeente {} ({})", m.name, m.province))
-            .unwrap_or_else(|| "gemeente onbekend".into())
-    );
-    println!(
-        "  afzender:   {} {}",
-        crate::clean::line(
-            s.sender_name.as_deref().unwrap_or(""),
-            crate::clean::MAX_NAME
-        ),
-        s.sender
-    );
-    if let Some(r) = &s.reply_to {
-        println!(
-            "  antwoord-aan: {r} (wijkt af van de afzender; de bevestiging ging naar de afzender)"
-        );
-    }
-    if s.other_sender {
-        println!(
-            "  LET OP:     deze versie kwam van een ander afzenderdomein; een medewerker beslist welke versie telt (intake make-current {})",
-            s.reference
-        );
-    }
-    println!(
-        "  herkenning: {} [{}]",
-        s.municipality_basis.as_deref().unwrap_or("-"),
-        s.municipality_confidence.as_deref().unwrap_or("-")
-    );
-    for f in s.flags() {
-        println!("  LET OP:     {f}");
-    }
-    println!(
-        "  ontvangen:  {} — {} (deadline {}, verschil {} s)",
-        crate::letters::dutch_datetime(s.arrived_at, tz),
-        if s.on_time { "op tijd" } else { "TE LAAT" },
-        crate::letters::dutch_datetime(s.deadline_at, tz),
-        s.deadline_diff_secs
-    );
-    println!("  pagina's:   {}", s.page_note.as_deref().unwrap_or("-"));
-    for p in s.non_a4_list() {
-        println!("  papier:     {p}");
-    }
-    println!(
-        "  versie:     {}{}",
-        s.version,
-        s.version_note
-            .as_deref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default()
-    );
-    println!("  geldend:    {}", if s.is_current { "ja" } else { "nee" });
-    println!("  documenten:");
-    for d in store::documents_of(&intake.db, s.id).await? {
-        println!(
-            "    - {} [{}; {}; {} pag. {}; {}{}]",
-            d.name
-                .as_deref()
-                .map(|n| crate::clean::line(n, crate::clean::MAX_NAME))
-                .unwrap_or_else(|| "tekst in de e-mail".into()),
-            d.format,
-            d.role,
-            d.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-            d.page_basis.as_deref().unwrap_or(""),
-            d.status,
-            d.reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        );
-    }
-    let claims = store::claims_of(&intake.db, s.id).await?;
-    println!("  beoordeling (advies; staf beslist):");
-    let mut ids: Vec<String> = call.criteria.iter().map(|c| c.id.clone()).collect();
-    ids.push(call.principle.id.clone());
-    let assessments = store::assessments_of(&intake.db, s.id).await?;
-    for id in ids {
-        let Some(a) = assessments.iter().find(|a| a.criterion == id) else {
-            continue;
-        };
-        let over = a
-            .staff_verdict
-            .as_ref()
-            .map(|v| {
-                format!(
-                    " → staf: {v} ({}, {})",
-                    a.staff_note.as_deref().unwrap_or(""),
-                    a.staff_by.as_deref().unwrap_or("")
-                )
-            })
-            .unwrap_or_default();
-        println!(
-            "    {} {}: {}{} — {}",
-            id,
-            call.criterion_title(&id),
-            a.machine_verdict,
-            over,
-            a.note
-        );
-        let ev: Vec<i64> = serde_json::from_str(&a.evidence).unwrap_or_default();
-        for c in claims.iter().filter(|c| ev.contains(&c.id)).take(4) {
-            let sentence: String = c.sentence.split_whitespace().collect::<Vec<_>>().join(" ");
-            println!(
-                "      «{}»{}{}",
-                truncate(&sentence, 160),
-                c.domain
-                    .as_deref()
-                    .map(|d| format!(" [{}]", call.domain_title(d)))
-                    .unwrap_or_default(),
-                if c.kind != "evidence" {
-                    format!(" ({})", c.kind)
-                } else {
-                    String::new()
-                }
-            );
-        }
-    }
-    println!(
-        "  voldoet aan minimum (2 van 3 + principe): {}",
-        if s.meets_minimum { "ja" } else { "nee" }
-    );
-    let cons = store::consult::consultations_of(&intake.db, s.id).await?;
-    let contacts = store::contacts::contacts_of(&intake.db, s.id).await?;
-    if !cons.is_empty() {
-        println!("  consultatie:");
-        for c in cons {
-            println!(
-                "    - {}: {}{}",
-                staff::partner_label(intake, &contacts, &c.partner_id),
-                c.standing().label_nl(),
-                c.motivation
-                    .as_deref()
-                    .map(|m| format!(": «{}»", truncate(m, 120)))
-                    .unwrap_or_default()
-            );
-        }
-    }
-    if !contacts.is_empty() {
-        println!("  lokale organisaties:");
-        for c in &contacts {
-            println!(
-                "    - {} ({}, contact {}): {}{}",
-                c.name,
-                c.kind,
-                c.id,
-                c.status.label_nl(),
-                c.address
-                    .as_deref()
-                    .map(|a| format!(", {a}"))
-                    .unwrap_or_default()
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 async fn consult(
     intake: &Arc<App>,
     mut references: Vec<String>,
@@ -778,10 +935,10 @@ async fn consult(
     if candidates {
         let list = crate::consult::candidates(intake).await?;
         if list.is_empty() {
-            println!("no candidates to consult on");
+            println!("Geen kandidaten om de partners over te raadplegen.");
             return Ok(ExitCode::SUCCESS);
         }
-        println!("candidates:");
+        println!("Kandidaten:");
         for s in &list {
             println!(
                 "  {} {}",
@@ -793,9 +950,9 @@ async fn consult(
         if !yes {
             use std::io::{BufRead, Write};
             print!(
-                "send consultation requests to {} partner(s) for these {} nomination(s)? [j/N] ",
-                intake.cfg.call.partners.len(),
-                list.len()
+                "Consultatieverzoeken sturen aan {} over {}? [j/N] ",
+                crate::digest::labels::count(intake.cfg.call.partners.len(), "partner", "partners"),
+                crate::digest::labels::count(list.len(), "voordracht", "voordrachten")
             );
             std::io::stdout().flush()?;
             let mut line = String::new();
@@ -804,112 +961,73 @@ async fn consult(
                 line.trim().to_lowercase().as_str(),
                 "j" | "ja" | "y" | "yes"
             ) {
-                println!("nothing sent");
+                println!("Niets verstuurd.");
                 return Ok(ExitCode::SUCCESS);
             }
         }
     }
     if references.is_empty() {
-        eprintln!("name references, or use --candidates");
+        eprintln!("noem een of meer kenmerken, of gebruik --candidates");
         return Ok(ExitCode::from(2));
     }
     match crate::actions::consult(intake, &references, Utc::now()).await {
         Ok(done) => {
             for (r, n) in done {
-                println!("{r}: {n} partner request(s) queued");
+                println!(
+                    "{r}: {} klaargezet",
+                    crate::digest::labels::count(n, "verzoek", "verzoeken")
+                );
             }
         }
         Err(e) => return staff::refusal(e),
     }
     let d = intake.send_now().await?;
     println!(
-        "letters: {} sent, {} to retry, {} failed",
+        "Brieven: {} verzonden, {} later opnieuw, {} mislukt.",
         d.sent, d.retried, d.failed
     );
     Ok(ExitCode::SUCCESS)
 }
 
-async fn consultations(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
-    let all = store::consult::all_consultations(&intake.db).await?;
-    let subs = store::submissions(&intake.db).await?;
-    let contacts = store::contacts::all_contacts(&intake.db).await?;
-    let mut by_sub: Vec<(i64, Vec<store::consult::ConsultationRow>)> = Vec::new();
-    for c in all {
-        match by_sub.iter_mut().find(|(id, _)| *id == c.submission_id) {
-            Some((_, v)) => v.push(c),
-            None => by_sub.push((c.submission_id, vec![c])),
-        }
-    }
-    // Objections first.
-    by_sub.sort_by_key(|(id, v)| {
-        (
-            !v.iter()
-                .any(|c| c.standing() == crate::domain::Standing::Objection),
-            *id,
-        )
-    });
-    for (id, cons) in by_sub {
-        let s = subs.iter().find(|s| s.id == id);
-        println!(
-            "{} {}",
-            s.map(|s| s.reference.as_str()).unwrap_or("?"),
-            municipality_name(s.and_then(|s| s.municipality_code.as_deref()))
-        );
-        for c in cons {
-            let partner = staff::partner_label(intake, &contacts, &c.partner_id);
-            println!(
-                "  {:<40} {}{}",
-                partner,
-                c.standing().label_nl(),
-                c.motivation
-                    .as_deref()
-                    .map(|m| format!(
-                        " — {}",
-                        truncate(&m.split_whitespace().collect::<Vec<_>>().join(" "), 100)
-                    ))
-                    .unwrap_or_default()
-            );
-        }
-    }
-    let to_settle = staff::answers_to_settle_lines(intake).await?;
-    if !to_settle.is_empty() {
-        println!("\nTe beoordelen ({}):", to_settle.len());
-        for line in to_settle {
-            println!("  {line}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 async fn status(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
     let tz = intake.cfg.call.time_zone;
+    let at = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
     println!("database: {}", intake.db.backend());
-    for m in store::all_mailbox_states(&intake.db).await? {
+    let mailboxes = store::all_mailbox_states(&intake.db).await?;
+    if mailboxes.is_empty() {
+        println!("mailbox: never read (intake run --once)");
+    }
+    for m in mailboxes {
         println!(
-            "mailbox {}: UIDVALIDITY {}, last UID {}",
+            "mailbox {}: last check that worked {}; UIDVALIDITY {}, last UID {}",
             m.mailbox,
+            m.last_success_at
+                .map(|t| at(t).to_string())
+                .unwrap_or_else(|| "never".into()),
             m.uidvalidity,
             m.last_uid.as_deref().unwrap_or("-")
-        );
-        println!(
-            "  last successful check: {}",
-            m.last_success_at
-                .map(|t| crate::letters::dutch_datetime(t, tz))
-                .unwrap_or_else(|| "never".into())
         );
         if let Some(since) = m.failing_since {
             println!(
                 "  FAILING since {}: {}",
-                crate::letters::dutch_datetime(since, tz),
+                at(since),
                 m.last_error.as_deref().unwrap_or("")
             );
         }
     }
-    print!("outbox:");
-    for (status, n) in store::outbox_counts(&intake.db).await? {
-        print!(" {status} {n};");
-    }
-    println!();
+    let counts = store::outbox_counts(&intake.db).await?;
+    println!(
+        "outbox: {}",
+        if counts.is_empty() {
+            "empty".to_string()
+        } else {
+            counts
+                .iter()
+                .map(|(status, n)| format!("{n} {status}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
     for o in store::outbox_all(&intake.db).await? {
         if o.status == "failed"
             || o.bounced_at.is_some()
@@ -919,7 +1037,11 @@ async fn status(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
                 "  {} to {}: {}{}",
                 o.key,
                 o.recipient,
-                o.status,
+                if o.bounced_at.is_some() {
+                    "bounced"
+                } else {
+                    o.status.as_str()
+                },
                 o.last_error
                     .as_deref()
                     .or(o.bounce_reason.as_deref())
@@ -928,11 +1050,19 @@ async fn status(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    print!("messages:");
-    for (kind, status, n) in store::message_counts(&intake.db).await? {
-        print!(" {kind}/{status} {n};");
-    }
-    println!();
+    let messages = store::message_counts(&intake.db).await?;
+    println!(
+        "mails: {}",
+        if messages.is_empty() {
+            "none yet".to_string()
+        } else {
+            messages
+                .iter()
+                .map(|(kind, status, n)| format!("{n} {} {status}", kind.replace('_', "-")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
     let to_settle = staff::answers_to_settle_lines(intake).await?;
     if !to_settle.is_empty() {
         println!("partner answers to settle ({}):", to_settle.len());
@@ -949,7 +1079,7 @@ async fn status(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
                 f.mailbox,
                 f.uid,
                 f.failures,
-                crate::letters::dutch_datetime(f.last_at, tz),
+                at(f.last_at),
                 crate::clean::line(f.last_error.as_deref().unwrap_or(""), 300)
             );
         }

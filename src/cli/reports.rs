@@ -29,7 +29,7 @@ pub async fn digest(
     if let Some(path) = html {
         std::fs::write(path, html_with_embedded_images(&rendered))
             .with_context(|| format!("failed to write {}", path.display()))?;
-        eprintln!("HTML written to {}", path.display());
+        eprintln!("HTML geschreven naar {}", path.display());
     }
     if print {
         println!("Onderwerp: {}\n", rendered.subject);
@@ -42,8 +42,12 @@ pub async fn digest(
             .await?;
         let d = app.send_now().await?;
         println!(
-            "digest queued for {} recipient(s); letters: {} sent, {} to retry, {} failed",
-            app.cfg.call.staff.recipients.len(),
+            "Overzicht klaargezet voor {}; brieven: {} verzonden, {} later opnieuw, {} mislukt.",
+            crate::digest::labels::count(
+                app.cfg.call.staff.recipients.len(),
+                "ontvanger",
+                "ontvangers"
+            ),
             d.sent,
             d.retried,
             d.failed
@@ -63,16 +67,11 @@ pub async fn export(app: &App, format: ExportFormat, output: &Path) -> anyhow::R
     } else {
         std::fs::write(output, &bytes)
             .with_context(|| format!("failed to write {}", output.display()))?;
-        eprintln!("{n} nomination(s) written to {}", output.display());
+        eprintln!(
+            "{} geschreven naar {}",
+            crate::digest::labels::count(n, "voordracht", "voordrachten"),
+            output.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
-
-// ---------------------------------------------------------------------------------------------
-// intake shortlist
-
-// ---------------------------------------------------------------------------------------------
-// intake decide / ratify
-
-// ---------------------------------------------------------------------------------------------
-// intake letters

@@ -219,11 +219,11 @@ pub async fn letters_command(app: &App, send: bool) -> anyhow::Result<ExitCode> 
         Err(e) => return refusal(e),
     };
     for (r, why) in &q.skipped {
-        eprintln!("{r}: no letter: {why}");
+        eprintln!("{r}: geen brief: {why}");
     }
     let d = app.send_now().await?;
     println!(
-        "letters queued: {} selected, {} not selected ({} queued before); sent now: {}, to retry: {}, failed: {}",
+        "Brieven klaargezet: {} gekozen, {} niet gekozen ({} al eerder); nu verzonden: {}, later opnieuw: {}, mislukt: {}.",
         q.selected, q.not_selected, q.already, d.sent, d.retried, d.failed
     );
     Ok(if q.skipped.is_empty() {
@@ -307,15 +307,22 @@ pub async fn answer(app: &App, cmd: AnswerCommand) -> anyhow::Result<ExitCode> {
     };
     match outcome {
         Ok(a) => {
+            let contacts = crate::store::contacts::all_contacts(&app.db).await?;
+            let who = partner_label(app, &contacts, &a.partner_id);
             match a.verdict {
                 Some(v) => println!(
-                    "antwoord {} telt nu voor {} bij {}: {}",
-                    a.answer_id,
-                    a.partner_id,
+                    "{}: antwoord {} van {who} telt nu als \"{}\"",
                     a.reference,
+                    a.answer_id,
                     v.label_nl()
                 ),
-                None => println!("antwoord {} telt niet", a.answer_id),
+                None if a.reference.is_empty() => {
+                    println!("antwoord {} telt niet mee", a.answer_id)
+                }
+                None => println!(
+                    "{}: antwoord {} van {who} telt niet mee; de consultatie gaat terug naar haar vorige stand (intake consultations)",
+                    a.reference, a.answer_id
+                ),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -408,6 +415,12 @@ pub async fn contacts(app: &App, cmd: ContactsCommand) -> anyhow::Result<ExitCod
                 );
                 if let Some(sentence) = &c.sentence {
                     println!("      «{sentence}»");
+                }
+                if c.status == crate::domain::ContactStatus::Proposed {
+                    println!(
+                        "      intake contacts confirm {} ADRES   of   intake contacts dismiss {}",
+                        c.id, c.id
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -194,8 +194,8 @@ fn domains_of(call: &Call, snap: &Snapshot, submission_id: i64) -> Vec<String> {
     out
 }
 
-/// `current`, `late` or `superseded`.
-fn status_of(s: &SubmissionRow) -> &'static str {
+/// `current`, `late` or `superseded` (Dutch: [`labels::status`]).
+pub fn status_of(s: &SubmissionRow) -> &'static str {
     if !s.is_current {
         "superseded"
     } else if !s.on_time {
@@ -272,7 +272,7 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         arrived_at: s.arrived_at,
         on_time: s.on_time,
         pages: s.pages.and_then(|p| u32::try_from(p).ok()),
-        page_basis: s.page_basis.clone(),
+        page_basis: s.page_basis.as_deref().map(labels::page_basis),
         over_limit: s.over_by.is_some_and(|o| o > 0),
         verdicts: call
             .criteria

@@ -48,6 +48,17 @@ pub fn consultation_rank(code: &str) -> u8 {
     }
 }
 
+/// Dutch label of how a page count was found (`exact`, `metadata`, `estimate`).
+pub fn page_basis(code: &str) -> String {
+    match code {
+        "exact" => "geteld",
+        "metadata" => "uit de metadata",
+        "estimate" => "geschat",
+        other => other,
+    }
+    .to_string()
+}
+
 /// `ja` or `nee`.
 pub fn yes_no(b: bool) -> String {
     if b { "ja" } else { "nee" }.to_string()
@@ -100,5 +111,8 @@ mod tests {
     fn unknown_codes_are_shown_as_they_are() {
         assert_eq!(consultation_state("objection"), "BEZWAAR");
         assert_eq!(consultation_state("maybe"), "maybe");
+        assert_eq!(page_basis("estimate"), "geschat");
+        assert_eq!(page_basis("exact"), "geteld");
+        assert_eq!(page_basis("metadata"), "uit de metadata");
     }
 }

@@ -45,7 +45,8 @@ pub struct NominationRow {
     pub arrived_at: DateTime<Utc>,
     pub on_time: bool,
     pub pages: Option<u32>,
-    /// How the page count was found, e.g. `pdf`, `odt meta`, `libreoffice`, `estimate`.
+    /// How the page count was found, in Dutch ([`labels::page_basis`]): `geteld`, `uit de
+    /// metadata`, `geschat`.
     pub page_basis: Option<String>,
     pub over_limit: bool,
     /// Verdict per criterion id, after staff override.

@@ -213,7 +213,14 @@ pub async fn resolve_secret(
             .map_err(|_| SecretError::Command("timed out after 60 s".into()))?
             .map_err(|e| SecretError::Command(e.to_string()))?;
         if !out.status.success() {
-            return Err(SecretError::Command(format!("exited with {}", out.status)));
+            // Its first line of stderr says why (a token command never prints the secret there).
+            let why = String::from_utf8_lossy(&out.stderr);
+            let why = crate::clean::line(why.lines().next().unwrap_or("").trim(), 300);
+            return Err(SecretError::Command(if why.is_empty() {
+                format!("exited with {}", out.status)
+            } else {
+                format!("exited with {}: {why}", out.status)
+            }));
         }
         let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         if token.is_empty() {

@@ -202,6 +202,19 @@ impl Transport {
         }
     }
 
+    /// Connects and logs in without sending anything (SMTP: EHLO, TLS, AUTH, NOOP); the file
+    /// transport has nothing to connect to. For `intake check-config --connect`.
+    pub async fn test_connection(&self) -> Result<(), String> {
+        match self {
+            Transport::File(_) => Ok(()),
+            Transport::Smtp(s) => match s.mailer().await?.test_connection().await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("the server did not answer NOOP".into()),
+                Err(e) => Err(e.to_string()),
+            },
+        }
+    }
+
     /// For logs and `intake status` (no secrets).
     pub fn describe(&self) -> String {
         match self {

@@ -26,6 +26,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::digest::labels::count;
+
 pub use crate::digest::collect::Candidate;
 
 /// One proposed nomination with the reason it was chosen.
@@ -92,7 +94,7 @@ fn exclusion(c: &Candidate, minimum_criteria: usize, require_principle: bool) ->
     if c.criteria_met < minimum_criteria {
         why.push(format!(
             "voldoet aan {}, minimaal {} nodig",
-            criteria_nl(c.criteria_met),
+            count(c.criteria_met, "criterium", "criteria"),
             minimum_criteria
         ));
     }
@@ -238,7 +240,7 @@ pub fn shortlist(
         }
         why.push(format!(
             "{}, {}, sterkte {}",
-            criteria_nl(c.criteria_met),
+            count(c.criteria_met, "criterium", "criteria"),
             support_nl(c.supporters),
             format_strength(c.strength)
         ));
@@ -277,10 +279,10 @@ pub fn shortlist(
         .map(|i| {
             let c = eligible[i];
             let mut why = format!(
-                "reserve voor {} ({} gekozen daar); {} criteria, sterkte {}",
+                "reserve voor {} ({} gekozen daar); {}, sterkte {}",
                 c.province,
                 picks_in(&c.province),
-                c.criteria_met,
+                count(c.criteria_met, "criterium", "criteria"),
                 format_strength(c.strength)
             );
             if adds_theme(i) {
@@ -317,7 +319,7 @@ pub fn shortlist(
          zodat dezelfde gegevens altijd hetzelfde voorstel geven. \
          Uitkomst: {} gekozen uit {} geschikte voordrachten; {} van {} provincies ({} met een geschikte voordracht); \
          {} van {} thema's ({} komen voor bij geschikte voordrachten).",
-        criteria_nl(minimum_criteria),
+        count(minimum_criteria, "criterium", "criteria"),
         picks.len(),
         eligible.len(),
         provinces_covered,
@@ -368,15 +370,6 @@ fn position(same: &[usize], i: usize, eligible: &[&Candidate]) -> usize {
 /// any difference in strength), then strength.
 fn value(c: &Candidate) -> i64 {
     c.supporters as i64 * 10_000 + milli(c.strength)
-}
-
-/// "1 criterium", "2 criteria".
-fn criteria_nl(n: usize) -> String {
-    if n == 1 {
-        "1 criterium".to_string()
-    } else {
-        format!("{n} criteria")
-    }
 }
 
 /// "geen steunbetuiging", "1 steunbetuiging", "3 steunbetuigingen".

@@ -219,6 +219,16 @@ pub async fn try_lease(
     Ok(rows > 0)
 }
 
+/// Who holds the lease `name` and until when, if anyone (the time may have passed already).
+pub async fn lease_holder(db: &Db, name: &str) -> anyhow::Result<Option<(String, DateTime<Utc>)>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, (String, DateTime<Utc>)>(
+        "SELECT holder, expires_at FROM leases WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_optional(p)
+    .await)?)
+}
+
 /// Gives a lease up (on clean shutdown), so another daemon can take over at once.
 pub async fn release_lease(db: &Db, name: &str, holder: &str) -> anyhow::Result<()> {
     db!(db, |p| sqlx::query(

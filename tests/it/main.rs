@@ -2,6 +2,7 @@
 //! PostgreSQL) are started by [`servers`] on 127.0.0.1; nothing here is a mock.
 
 mod assess;
+mod cli;
 mod consult;
 mod consultation_cycle;
 mod corpus;
