@@ -320,6 +320,8 @@ pub struct ConfirmationDoc {
     pub counted: bool,
     pub support_letter: bool,
     pub problem_nl: Option<String>,
+    /// A remark that asks nothing of the sender (a scan read by OCR).
+    pub note_nl: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -626,9 +626,10 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
     );
     println!("  geldend:    {}", if s.is_current { "ja" } else { "nee" });
     println!("  documenten:");
-    for d in store::documents_of(&intake.db, s.id).await? {
+    let documents = store::documents_of(&intake.db, s.id).await?;
+    for d in &documents {
         println!(
-            "    - {} [{}; {}; {} pag. {}; {}{}]",
+            "    - {} [{}; {}; {} pag. {}; {}{}{}]",
             d.name
                 .as_deref()
                 .map(|n| crate::clean::line(n, crate::clean::MAX_NAME))
@@ -637,6 +638,9 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
             d.role,
             d.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
             d.page_basis.as_deref().unwrap_or(""),
+            d.ocr_label_nl()
+                .map(|l| format!("{l}; "))
+                .unwrap_or_default(),
             d.status,
             d.reason
                 .as_deref()
@@ -644,6 +648,12 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
                 .unwrap_or_default()
         );
     }
+    // Claims found in OCR text are marked: a misread word can make or break one.
+    let from_ocr = |idx: i32| {
+        documents
+            .iter()
+            .any(|d| d.idx == idx && d.text_basis != "text")
+    };
     let claims = store::claims_of(&intake.db, s.id).await?;
     println!("  beoordeling (advies; staf beslist):");
     let mut ids: Vec<String> = call.criteria.iter().map(|c| c.id.clone()).collect();
@@ -676,7 +686,7 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
         for c in claims.iter().filter(|c| ev.contains(&c.id)).take(4) {
             let sentence: String = c.sentence.split_whitespace().collect::<Vec<_>>().join(" ");
             println!(
-                "      «{}»{}{}",
+                "      «{}»{}{}{}",
                 truncate(&sentence, 160),
                 c.domain
                     .as_deref()
@@ -686,6 +696,11 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
                     format!(" ({})", c.kind)
                 } else {
                     String::new()
+                },
+                if from_ocr(c.document_idx) {
+                    " (uit tekst via OCR)"
+                } else {
+                    ""
                 }
             );
         }

@@ -13,6 +13,8 @@
 //! Child side ([`serve`]): exits when the parent is gone, limits its own address space
 //! ([`Limits::worker_memory_mb`]) and CPU seconds with `setrlimit`, extracts the one
 //! document and answers. It never logs; its stderr is read only for the reason it died.
+//! The OCR programs it starts (`pdftoppm`, `tesseract`, `heif-convert`, see [`super::ocr`])
+//! inherit its limits and its process group.
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -66,6 +68,7 @@ pub(crate) async fn extract(format: Format, bytes: Arc<Vec<u8>>, limits: &Limits
         Err(failure) => {
             let what = match format {
                 Format::Pdf => "the PDF",
+                Format::Image => "the image",
                 _ => "the file",
             };
             let reason = match failure {
@@ -147,7 +150,8 @@ async fn run(format: Format, bytes: &[u8], limits: &Limits) -> Result<Extracted,
         .env("RUST_BACKTRACE", "0")
         .process_group(0)
         .kill_on_drop(true);
-    for var in ["PATH", "TMPDIR"] {
+    // Tesseract finds its models by TESSDATA_PREFIX when it is installed elsewhere.
+    for var in ["PATH", "TMPDIR", "TESSDATA_PREFIX"] {
         if let Some(value) = std::env::var_os(var) {
             command.env(var, value);
         }
