@@ -169,6 +169,34 @@ pub struct MailboxSettings {
     /// IMAP connection settings, when `kind = "imap"`.
     #[serde(default)]
     pub imap: Option<ImapSettings>,
+    /// Partner answers count only when the sender is authenticated (see `consult::auth`). The
+    /// authserv-id of our own receiving server: the first word of the `Authentication-Results`
+    /// header it adds (`mx.vng.nl` in `Authentication-Results: mx.vng.nl; dkim=pass …`); headers
+    /// with any other authserv-id are ignored. Microsoft 365 adds one without an authserv-id
+    /// (`Authentication-Results: spf=pass (sender IP is …) smtp.mailfrom=…; dkim=…`): then
+    /// `"microsoft-365"`. Required when the call has partners.
+    #[serde(default)]
+    pub trusted_authserv_id: Option<String>,
+    /// A partner answer without that header: verify its DKIM signature here with keys from
+    /// `dkim_keys_file`, then DNS (`dns`), from that file only (`pinned`), or not at all
+    /// (`off`: such answers are held for staff).
+    #[serde(default)]
+    pub verify_dkim: crate::consult::auth::DkimVerification,
+    /// DKIM key records used before DNS: a TOML file of `"selector._domainkey.domain" =
+    /// "v=DKIM1; k=rsa; p=…"` lines.
+    #[serde(default)]
+    pub dkim_keys_file: Option<PathBuf>,
+}
+
+impl MailboxSettings {
+    /// The settings `consult::auth` needs.
+    pub fn auth(&self) -> crate::consult::auth::AuthSettings<'_> {
+        crate::consult::auth::AuthSettings {
+            trusted_authserv_id: self.trusted_authserv_id.as_deref(),
+            verify_dkim: self.verify_dkim,
+            dkim_keys_file: self.dkim_keys_file.as_deref(),
+        }
+    }
 }
 
 fn default_from_name() -> String {
@@ -664,6 +692,9 @@ impl Config {
         if call.is_some() {
             check_templates(&templates_dir, &file, &mut problems);
         }
+        if let (Some(m), Some(c)) = (&mailbox, &call) {
+            check_answer_authentication(m, !c.partners.is_empty(), &file, &mut problems);
+        }
 
         match (
             general,
@@ -774,6 +805,52 @@ fn check_mailbox(m: &MailboxSettings, file: &str, problems: &mut Vec<Problem>) {
             file,
             "mailbox.quarantine_folder",
             "must differ from processed_folder",
+        ));
+    }
+}
+
+/// Partner answers are accepted (the call has partners): our receiving server's authserv-id
+/// must be known, and pinned DKIM keys must parse.
+fn check_answer_authentication(
+    m: &MailboxSettings,
+    answers_accepted: bool,
+    file: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let id = m
+        .trusted_authserv_id
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("");
+    if answers_accepted && id.is_empty() {
+        problems.push(problem(
+            file,
+            "mailbox.trusted_authserv_id",
+            "is missing: partner answers count only when our own receiving server authenticated \
+             the sender. Set it to the authserv-id of that server: open a partner's mail, show its \
+             headers and take the first word of the Authentication-Results header your server \
+             added (\"Authentication-Results: mx.vng.nl; dkim=pass …\" gives \"mx.vng.nl\"). \
+             Microsoft 365 adds one without an authserv-id, starting with \"spf=… \
+             smtp.mailfrom=…;\": then set \"microsoft-365\"",
+        ));
+    } else if id.contains(|c: char| c.is_whitespace() || c == ';' || c == '=') {
+        problems.push(problem(
+            file,
+            "mailbox.trusted_authserv_id",
+            "must be one word (the authserv-id), without spaces, ';' or '='",
+        ));
+    }
+    if let Some(path) = &m.dkim_keys_file
+        && let Err(e) = crate::consult::auth::load_pinned_keys(path)
+    {
+        problems.push(problem(file, "mailbox.dkim_keys_file", &one_line(&e)));
+    }
+    if m.verify_dkim == crate::consult::auth::DkimVerification::Pinned && m.dkim_keys_file.is_none()
+    {
+        problems.push(problem(
+            file,
+            "mailbox.dkim_keys_file",
+            "verify_dkim = \"pinned\" needs a dkim_keys_file",
         ));
     }
 }

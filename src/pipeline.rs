@@ -204,6 +204,8 @@ struct Analysis {
     arrival_source: mail::ArrivalSource,
     class: Classification,
     nomination: Option<NominationAnalysis>,
+    /// A partner answer's sender and authentication (DNS may be asked: outside the transaction).
+    answer: Option<crate::consult::auth::Evidence>,
 }
 
 struct NominationAnalysis {
@@ -216,6 +218,8 @@ struct NominationAnalysis {
     verdicts: Vec<assess::verdict::CriterionVerdict>,
     meets_minimum: bool,
     is_addendum: bool,
+    /// Local voices the letter names (advisory councils, panels): proposed to staff.
+    mentions: Vec<assess::organisations::Mention>,
 }
 
 async fn analyse(
@@ -256,12 +260,18 @@ async fn analyse(
     } else {
         None
     };
+    let answer = if class.kind == MailKind::PartnerReply {
+        Some(crate::consult::auth::evidence(&intake.cfg.settings.mailbox.auth(), raw).await)
+    } else {
+        None
+    };
     Ok(Analysis {
         facts,
         arrived_at,
         arrival_source,
         class,
         nomination,
+        answer,
     })
 }
 
@@ -326,7 +336,10 @@ async fn analyse_nomination(
     ]
     .iter()
     .any(|w| subject.contains(w));
+    let mentions =
+        assess::organisations::mentions(&texts.iter().map(|t| t.text).collect::<Vec<_>>());
     NominationAnalysis {
+        mentions,
         docs,
         roles,
         identification,
@@ -494,7 +507,9 @@ async fn commit(
                 store_nomination(intake, &mut tx, message_id, a, n, now).await?
             }
             (MailKind::PartnerReply, _) => {
-                crate::consult::record_answer(intake, &mut tx, message_id, f, now).await?;
+                let evidence = a.answer.as_ref();
+                crate::consult::record_answer(intake, &mut tx, message_id, f, evidence, now)
+                    .await?;
                 Outcome::Stored {
                     kind: "partner_reply",
                 }
@@ -740,9 +755,26 @@ async fn store_nomination(
             tx,
             submission_id,
             &v.criterion,
-            v.verdict.as_str(),
+            v.verdict,
             &evidence,
             &v.note,
+        )
+        .await?;
+    }
+    for m in &n.mentions {
+        store::contacts::insert_contact(
+            tx,
+            &store::contacts::NewContact {
+                submission_id,
+                name: &m.name,
+                address: None,
+                kind: m.kind,
+                source: "letter",
+                sentence: Some(&m.sentence),
+                status: crate::domain::ContactStatus::Proposed,
+                created_by: "intake",
+                now,
+            },
         )
         .await?;
     }

@@ -431,7 +431,10 @@ async fn overrides_from_db(cfg: &crate::config::Config) -> anyhow::Result<Vec<Ov
         for a in overridden {
             out.push(Override {
                 criterion: a.criterion,
-                staff_verdict: a.staff_verdict.unwrap_or_default(),
+                staff_verdict: a
+                    .staff_verdict
+                    .map(|v| v.as_str().to_string())
+                    .unwrap_or_default(),
                 staff_note: a.staff_note.unwrap_or_default(),
                 claims: claims.clone(),
             });

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
+use crate::domain::{Standing, Verdict};
 use crate::store::digest::{
     self as sd, DecisionRow, DocumentBrief, MessageBrief, OutboxBrief, RatificationRow,
 };
@@ -43,6 +44,10 @@ pub struct Snapshot {
     pub mailboxes: Vec<MailboxStateRow>,
     /// Outbox ids of failed deliveries a previous digest already reported.
     pub reported_failures: BTreeSet<i64>,
+    /// Local contacts of every nomination (proposed, confirmed, dismissed).
+    pub contacts: Vec<crate::store::contacts::LocalContactRow>,
+    /// Partner answers that wait for staff (held or unclear).
+    pub to_settle: Vec<consult::AnswerToSettle>,
 }
 
 impl Snapshot {
@@ -66,6 +71,8 @@ impl Snapshot {
             unlinked_bounces: sd::unlinked_bounces(db).await?,
             mailboxes: store::all_mailbox_states(db).await?,
             reported_failures,
+            contacts: crate::store::contacts::all_contacts(db).await?,
+            to_settle: consult::answers_to_settle(db).await?,
         })
     }
 
@@ -109,22 +116,21 @@ fn municipality_of(code: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-fn partner_name(call: &Call, id: &str) -> String {
-    call.partners
+/// A partner's name, or a local contact's as "naam (lokaal)".
+fn partner_name(call: &Call, snap: &Snapshot, id: &str) -> String {
+    if let Some(p) = call.partners.iter().find(|p| p.id == id) {
+        return p.name.clone();
+    }
+    snap.contacts
         .iter()
-        .find(|p| p.id == id)
-        .map(|p| p.name.clone())
+        .find(|c| c.consultee_id() == id)
+        .map(|c| format!("{} (lokaal)", c.name))
         .unwrap_or_else(|| id.to_string())
 }
 
-/// The state of one consultation as the digest names it: the partner's verdict once answered.
-pub fn consultation_state(c: &consult::ConsultationRow) -> String {
-    match (c.state.as_str(), c.verdict.as_deref()) {
-        ("answered", Some(v)) => v.to_string(),
-        ("answered", None) => "needs_reading".to_string(),
-        (_, Some(v)) if !c.needs_reading => v.to_string(),
-        (s, _) => s.to_string(),
-    }
+/// The state of one consultation as the digest names it (see [`consult::ConsultationRow::standing`]).
+pub fn consultation_state(c: &consult::ConsultationRow) -> crate::domain::Standing {
+    c.standing()
 }
 
 /// When the consultation last changed (request, reminder, answer or closing).
@@ -137,11 +143,11 @@ fn consultation_changed(c: &consult::ConsultationRow) -> DateTime<Utc> {
 }
 
 /// Effective verdict (after staff override) of one criterion of a submission.
-fn verdict_of(snap: &Snapshot, submission_id: i64, criterion: &str) -> String {
+fn verdict_of(snap: &Snapshot, submission_id: i64, criterion: &str) -> Verdict {
     snap.assessments_of(submission_id)
         .find(|a| a.criterion == criterion)
-        .map(|a| a.effective().to_string())
-        .unwrap_or_else(|| "not_found".to_string())
+        .map(|a| a.effective())
+        .unwrap_or(Verdict::NotFound)
 }
 
 /// Number of criteria met and whether the principle is met, after staff overrides.
@@ -149,16 +155,21 @@ fn criteria_met(call: &Call, snap: &Snapshot, submission_id: i64) -> (usize, boo
     let met = call
         .criteria
         .iter()
-        .filter(|c| verdict_of(snap, submission_id, &c.id) == "met")
+        .filter(|c| verdict_of(snap, submission_id, &c.id) == Verdict::Met)
         .count();
-    let principle = verdict_of(snap, submission_id, &call.principle.id) == "met";
+    let principle = verdict_of(snap, submission_id, &call.principle.id) == Verdict::Met;
     (met, principle)
 }
 
 /// The minimum of the call (criteria and, when required, the principle), after overrides.
 fn meets_minimum(call: &Call, snap: &Snapshot, submission_id: i64) -> bool {
     let (met, principle) = criteria_met(call, snap, submission_id);
-    met >= call.minimum_criteria && (principle || !call.require_principle)
+    crate::domain::meets_minimum(
+        met,
+        principle,
+        call.minimum_criteria,
+        call.require_principle,
+    )
 }
 
 /// Domains of a submission, in the call's order (unknown ids after them).
@@ -244,13 +255,18 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
     for p in s.non_a4_list() {
         problems.push(format!("geen A4: {p}"));
     }
-    let mut consultation: Vec<(String, String)> = snap
+    let mut consultation: Vec<(String, Standing)> = snap
         .consultations
         .iter()
         .filter(|c| c.submission_id == s.id)
-        .map(|c| (partner_name(call, &c.partner_id), consultation_state(c)))
+        .map(|c| {
+            (
+                partner_name(call, snap, &c.partner_id),
+                consultation_state(c),
+            )
+        })
         .collect();
-    consultation.sort_by_key(|(_, st)| labels::consultation_rank(st));
+    consultation.sort_by_key(|(_, st)| st.rank());
     NominationRow {
         reference: s.reference.clone(),
         municipality,
@@ -272,9 +288,7 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         status: status_of(s).to_string(),
         problems,
         consultation,
-        decision: snap
-            .decision_of(s.id)
-            .map(|d| d.decision.as_str().to_string()),
+        decision: snap.decision_of(s.id).map(|d| d.decision),
     }
 }
 
@@ -319,7 +333,7 @@ fn describe_letter(call: &Call, snap: &Snapshot, o: &OutboxBrief) -> String {
             .key
             .split(':')
             .nth(2)
-            .map(|p| format!(" ({})", partner_name(call, p)))
+            .map(|p| format!(" ({})", partner_name(call, snap, p)))
             .unwrap_or_default(),
         _ => String::new(),
     };
@@ -449,7 +463,7 @@ pub fn digest_data(
             Some(ConsultationRow {
                 reference: s.reference.clone(),
                 municipality: municipality_of(s.municipality_code.as_deref()).0,
-                partner: partner_name(call, &c.partner_id),
+                partner: partner_name(call, snap, &c.partner_id),
                 state,
                 changed_at: consultation_changed(c),
                 note,
@@ -516,21 +530,56 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             ));
         }
     }
+    // Objections first: they weigh heavily (partners and local contacts alike).
     for c in &snap.consultations {
         let Some(s) = snap.submission(c.submission_id) else {
             continue;
         };
-        let partner = partner_name(call, &c.partner_id);
-        match consultation_state(c).as_str() {
-            "needs_reading" => out.push(format!(
-                "Lees het antwoord van {partner} over {} zelf: we konden het oordeel niet herkennen.",
-                s.reference
-            )),
-            "objection" if c.staff_override.is_none() && s.is_current => out.push(format!(
-                "Beslis over het bezwaar van {partner} tegen {}.",
-                s.reference
+        let partner = partner_name(call, snap, &c.partner_id);
+        match consultation_state(c) {
+            // An answer to read is listed above, with the command that settles it.
+            Standing::Objection if c.staff_override.is_none() && s.is_current => out.push(format!(
+                "Beslis over het bezwaar van {partner} tegen {}: het weegt zwaar. Leg het alleen met reden terzijde: intake set-aside-objection {} {} --note ….",
+                s.reference, s.reference, c.partner_id
             )),
             _ => {}
+        }
+    }
+    for t in &snap.to_settle {
+        let a = &t.answer;
+        let about = match (&t.reference, &t.partner_id) {
+            (Some(r), Some(p)) => format!("over {r} van {}", partner_name(call, snap, p)),
+            _ => "dat bij geen consultatie past".to_string(),
+        };
+        let why = a
+            .hold_reason
+            .clone()
+            .unwrap_or_else(|| "het oordeel is niet duidelijk".to_string());
+        let objection = if a.highlight.is_some() {
+            " Let op: er staat een bezwaar in."
+        } else {
+            ""
+        };
+        out.push(format!(
+            "Beoordeel antwoord {} {about} (van {}): {why}.{objection} Telt het: intake answer accept {} --verdict steun|bezwaar|geen-oordeel; telt het niet: intake answer reject {} --note ….",
+            a.id, a.from_address, a.id, a.id
+        ));
+    }
+    for s in current.iter() {
+        let proposed = snap
+            .contacts
+            .iter()
+            .filter(|c| {
+                c.submission_id == s.id && c.status == crate::domain::ContactStatus::Proposed
+            })
+            .count();
+        if proposed > 0 {
+            out.push(format!(
+                "De brief van {} noemt {}. Bevestig met een adres of wijs af: intake contacts list {}.",
+                s.reference,
+                labels::count(proposed, "lokale organisatie", "lokale organisaties"),
+                s.reference
+            ));
         }
     }
     for s in current
@@ -610,21 +659,16 @@ pub struct Candidate {
     pub has_objection: bool,
     /// Staff recorded that the objection does not block this nomination.
     pub objection_overridden: bool,
+    /// A partner's latest answer could not be read: it blocks until staff settle it.
+    pub unread_answer: bool,
+    /// How many partners and local contacts support it (STEUN answers that count).
+    pub supporters: usize,
     pub on_time: bool,
     /// Not superseded by a newer version from the same municipality.
     pub current: bool,
     /// How convincing the letter is, higher is better (e.g. share of criteria met with
     /// strong evidence, 0.0–1.0). Used only after coverage and balance.
     pub strength: f64,
-}
-
-/// Score of a verdict for the shortlist's strength.
-fn verdict_score(v: &str) -> f64 {
-    match v {
-        "met" => 1.0,
-        "weak" => 0.5,
-        _ => 0.0,
-    }
 }
 
 /// The shortlist's view of every current nomination (staff overrides applied). Strength is the
@@ -644,13 +688,13 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 .collect();
             let strength = ids
                 .iter()
-                .map(|id| verdict_score(&verdict_of(snap, s.id, id)))
+                .map(|id| verdict_of(snap, s.id, id).score())
                 .sum::<f64>()
                 / ids.len().max(1) as f64;
             let objections: Vec<&consult::ConsultationRow> = snap
                 .consultations
                 .iter()
-                .filter(|c| c.submission_id == s.id && consultation_state(c) == "objection")
+                .filter(|c| c.submission_id == s.id && consultation_state(c) == Standing::Objection)
                 .collect();
             Candidate {
                 reference: s.reference.clone(),
@@ -662,6 +706,16 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 has_objection: !objections.is_empty(),
                 objection_overridden: !objections.is_empty()
                     && objections.iter().all(|c| c.staff_override.is_some()),
+                unread_answer: snap.consultations.iter().any(|c| {
+                    c.submission_id == s.id && consultation_state(c) == Standing::NeedsReading
+                }),
+                supporters: snap
+                    .consultations
+                    .iter()
+                    .filter(|c| {
+                        c.submission_id == s.id && consultation_state(c) == Standing::Support
+                    })
+                    .count(),
                 on_time: s.on_time,
                 current: s.is_current,
                 strength,

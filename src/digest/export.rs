@@ -75,11 +75,11 @@ fn cells(r: &NominationRow, criteria: &[(String, String)], tz: Tz) -> Vec<String
             r.verdicts
                 .iter()
                 .find(|(k, _)| k == id)
-                .map(|(_, v)| labels::verdict(v))
+                .map(|(_, v)| v.label_nl().to_string())
                 .unwrap_or_default(),
         );
     }
-    c.push(labels::verdict(&r.principle));
+    c.push(r.principle.label_nl().to_string());
     c.push(labels::yes_no(r.meets_minimum));
     c.push(r.domains.join(", "));
     c.push(labels::status(&r.status));
@@ -87,14 +87,13 @@ fn cells(r: &NominationRow, criteria: &[(String, String)], tz: Tz) -> Vec<String
     c.push(
         r.consultation
             .iter()
-            .map(|(p, s)| format!("{p}: {}", labels::consultation_state(s)))
+            .map(|(p, s)| format!("{p}: {}", s.label_nl()))
             .collect::<Vec<_>>()
             .join("; "),
     );
     c.push(
         r.decision
-            .as_deref()
-            .map(labels::decision)
+            .map(|d| d.label_nl().to_string())
             .unwrap_or_default(),
     );
     c

@@ -26,6 +26,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::domain::{Decision, Standing, Verdict};
+
 /// One nomination as the staff see it: the facts, the findings (after staff overrides) and the
 /// state of its consultation and decision. Filled by the store; every field is plain data.
 #[derive(Debug, Clone, Serialize)]
@@ -45,10 +47,10 @@ pub struct NominationRow {
     /// How the page count was found, e.g. `pdf`, `odt meta`, `libreoffice`, `estimate`.
     pub page_basis: Option<String>,
     pub over_limit: bool,
-    /// Verdict per criterion id: `met`, `weak` or `not_found`, after staff override.
-    pub verdicts: Vec<(String, String)>,
-    /// Verdict on the mandatory principle: `met`, `weak` or `not_found`.
-    pub principle: String,
+    /// Verdict per criterion id, after staff override.
+    pub verdicts: Vec<(String, Verdict)>,
+    /// Verdict on the mandatory principle, after staff override.
+    pub principle: Verdict,
     /// At least the minimum number of criteria and the principle are met.
     pub meets_minimum: bool,
     /// Domain (theme) ids, as in [`DigestData::domains`].
@@ -57,11 +59,10 @@ pub struct NominationRow {
     pub status: String,
     /// Problems found, in plain Dutch, e.g. "bijlage kon niet worden gelezen".
     pub problems: Vec<String>,
-    /// Per partner: `sent`, `reminded`, `support`, `objection`, `no_opinion`, `needs_reading`
-    /// or `no_answer`.
-    pub consultation: Vec<(String, String)>,
-    /// Staff decision, if any: `selected`, `reserve` or `rejected`.
-    pub decision: Option<String>,
+    /// Per partner (and local contact): where the consultation stands.
+    pub consultation: Vec<(String, Standing)>,
+    /// Staff decision, if any.
+    pub decision: Option<Decision>,
 }
 
 /// One partner's consultation of one nomination.
@@ -71,8 +72,7 @@ pub struct ConsultationRow {
     pub municipality: Option<String>,
     /// Partner name, e.g. "Ieder(in)".
     pub partner: String,
-    /// `sent`, `reminded`, `support`, `objection`, `no_opinion`, `needs_reading`, `no_answer`.
-    pub state: String,
+    pub state: Standing,
     /// When the state last changed (request sent, reminder sent, answer received).
     pub changed_at: DateTime<Utc>,
     /// Short motivation of an objection or support, as the partner wrote it. It goes to the

@@ -7,6 +7,7 @@
 //! commands give it.
 
 pub mod consult;
+pub mod contacts;
 pub mod digest;
 pub mod outbox;
 mod rows;
@@ -663,7 +664,7 @@ pub async fn insert_assessment(
     tx: &mut Tx,
     submission_id: i64,
     criterion: &str,
-    verdict: &str,
+    verdict: crate::domain::Verdict,
     evidence: &[i64],
     note: &str,
 ) -> anyhow::Result<()> {
@@ -687,7 +688,7 @@ pub async fn override_assessment(
     tx: &mut Tx,
     submission_id: i64,
     criterion: &str,
-    verdict: &str,
+    verdict: crate::domain::Verdict,
     note: &str,
     by: &str,
     now: DateTime<Utc>,
@@ -1103,10 +1104,7 @@ pub async fn outbox_by_key(db: &Db, key: &str) -> anyhow::Result<Option<OutboxRo
 }
 
 /// A submission by id, inside a transaction.
-pub async fn current_submission_by_id_tx(
-    tx: &mut Tx,
-    id: i64,
-) -> anyhow::Result<Option<SubmissionRow>> {
+pub async fn submission_by_id_tx(tx: &mut Tx, id: i64) -> anyhow::Result<Option<SubmissionRow>> {
     Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>(
         "SELECT * FROM submissions WHERE id = $1"
     )

@@ -232,11 +232,11 @@ pub struct ClaimRow {
 pub struct AssessmentRow {
     pub submission_id: i64,
     pub criterion: String,
-    pub machine_verdict: String,
+    pub machine_verdict: crate::domain::Verdict,
     /// JSON list of claim ids.
     pub evidence: String,
     pub note: String,
-    pub staff_verdict: Option<String>,
+    pub staff_verdict: Option<crate::domain::Verdict>,
     pub staff_note: Option<String>,
     pub staff_by: Option<String>,
     pub staff_at: Option<DateTime<Utc>>,
@@ -244,10 +244,8 @@ pub struct AssessmentRow {
 
 impl AssessmentRow {
     /// The verdict that counts: the staff override when there is one.
-    pub fn effective(&self) -> &str {
-        self.staff_verdict
-            .as_deref()
-            .unwrap_or(&self.machine_verdict)
+    pub fn effective(&self) -> crate::domain::Verdict {
+        self.staff_verdict.unwrap_or(self.machine_verdict)
     }
 }
 
