@@ -410,7 +410,7 @@ async fn findings(app: &TestApp, id: i64) -> (Vec<(String, String)>, Vec<String>
         .await
         .expect("assessments")
         .into_iter()
-        .map(|a| (a.criterion, a.machine_verdict))
+        .map(|a| (a.criterion, a.machine_verdict.as_str().to_string()))
         .collect();
     let mut claims: Vec<String> = store::claims_of(&app.intake.db, id)
         .await
