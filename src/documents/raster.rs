@@ -119,9 +119,10 @@ impl Gray {
             return 0.0;
         }
         let threshold = otsu(&small.pixels);
+        let (left, top, right, bottom) = small.sheet(threshold);
         let mut dark: Vec<(f64, f64)> = Vec::new();
-        for y in 0..small.height {
-            for x in 0..small.width {
+        for y in top..bottom {
+            for x in left..right {
                 if small.at(x, y) < threshold {
                     dark.push((f64::from(x), f64::from(y)));
                 }
@@ -166,6 +167,54 @@ impl Gray {
         };
         let coarse = best_in(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES, 0.5);
         best_in(coarse - 0.5, coarse + 0.5, 0.1)
+    }
+
+    /// The part of the image inside a dark frame (the table around a photographed sheet, the
+    /// black edge of a scanner lid), as (left, top, right, bottom), right and bottom exclusive:
+    /// the rows and then the columns that are mostly darker than `threshold` are cut off the
+    /// edges, and a few pixels more for the blurred edge of the sheet. Without it, the straight
+    /// edges of the frame outweigh the text lines when the skew is measured. The whole image
+    /// when there is no frame or nothing would be left.
+    fn sheet(&self, threshold: u8) -> (u32, u32, u32, u32) {
+        let (w, h) = (self.width, self.height);
+        let whole = (0, 0, w, h);
+        let dark = |x: u32, y: u32| self.at(x, y) < threshold;
+        let row_dark: Vec<u32> = (0..h)
+            .map(|y| (0..w).filter(|&x| dark(x, y)).count() as u32)
+            .collect();
+        let (Some(top), Some(last)) = (
+            row_dark.iter().position(|&c| c * 2 < w),
+            row_dark.iter().rposition(|&c| c * 2 < w),
+        ) else {
+            return whole;
+        };
+        let rows = last + 1 - top;
+        let col_dark: Vec<u32> = (0..w)
+            .map(|x| (top..=last).filter(|&y| dark(x, y as u32)).count() as u32)
+            .collect();
+        let (Some(left), Some(right)) = (
+            col_dark.iter().position(|&c| (c as usize) * 2 < rows),
+            col_dark.iter().rposition(|&c| (c as usize) * 2 < rows),
+        ) else {
+            return whole;
+        };
+        let (top, last) = (top as u32, last as u32);
+        let (left, right) = (left as u32, right as u32);
+        let framed = top > 0 || left > 0 || last + 1 < h || right + 1 < w;
+        if !framed {
+            return whole;
+        }
+        // A few pixels of the sheet's edge, blurred and turned, belong to the frame.
+        const EDGE: u32 = 3;
+        let (l, t) = (left + EDGE, top + EDGE);
+        let (r, b) = (
+            (right + 1).saturating_sub(EDGE),
+            (last + 1).saturating_sub(EDGE),
+        );
+        if r <= l + 20 || b <= t + 20 {
+            return whole;
+        }
+        (l, t, r, b)
     }
 
     /// The image turned by `degrees` counter-clockwise about its centre (bilinear, white
@@ -255,19 +304,28 @@ impl Gray {
             .collect();
         let grid = |x: u32, y: u32| smooth[(y.min(th - 1) * tw + x.min(tw - 1)) as usize];
         let half = f64::from(tile) / 2.0;
-        for y in 0..h {
-            // Tile centres around this row, for bilinear interpolation of the paper level.
-            let gy = ((f64::from(y) - half) / f64::from(tile)).max(0.0);
-            let (y0, fy) = (gy.floor() as u32, gy.fract());
-            for x in 0..w {
-                let gx = ((f64::from(x) - half) / f64::from(tile)).max(0.0);
-                let (x0, fx) = (gx.floor() as u32, gx.fract());
-                let top = grid(x0, y0) * (1.0 - fx) + grid(x0 + 1, y0) * fx;
-                let bottom = grid(x0, y0 + 1) * (1.0 - fx) + grid(x0 + 1, y0 + 1) * fx;
-                let level = top * (1.0 - fy) + bottom * fy;
-                let i = (y as usize) * (w as usize) + x as usize;
-                let v = f64::from(self.pixels[i]) * 255.0 / level;
-                self.pixels[i] = v.round().clamp(0.0, 255.0) as u8;
+        // Tile centres around a row or column, for bilinear interpolation of the paper level.
+        let around = |v: u32| {
+            let g = ((f64::from(v) - half) / f64::from(tile)).max(0.0);
+            (g.floor() as u32, g.fract())
+        };
+        let columns: Vec<(usize, f64)> = (0..w)
+            .map(|x| {
+                let (x0, fx) = around(x);
+                (x0 as usize, fx)
+            })
+            .collect();
+        let mut row_level = vec![0f64; tw as usize + 1];
+        for (y, row) in self.pixels.chunks_exact_mut(w as usize).enumerate() {
+            let (y0, fy) = around(y as u32);
+            for (tx, level) in row_level.iter_mut().enumerate() {
+                let tx = tx as u32;
+                *level = grid(tx, y0) * (1.0 - fy) + grid(tx, y0 + 1) * fy;
+            }
+            for (pixel, &(x0, fx)) in row.iter_mut().zip(&columns) {
+                let level = row_level[x0] * (1.0 - fx) + row_level[x0 + 1] * fx;
+                let v = f64::from(*pixel) * 255.0 / level;
+                *pixel = v.round().clamp(0.0, 255.0) as u8;
             }
         }
     }
@@ -276,6 +334,12 @@ impl Gray {
     /// corrected.
     pub(crate) fn deskew(&mut self) -> f64 {
         let skew = self.skew_degrees();
+        self.straighten(skew)
+    }
+
+    /// Turned back by `skew` degrees (as measured by [`Gray::skew_degrees`]) when that is
+    /// more than [`MIN_SKEW_DEGREES`]; returns the angle corrected.
+    pub(crate) fn straighten(&mut self, skew: f64) -> f64 {
         if skew.abs() >= MIN_SKEW_DEGREES {
             *self = self.rotated(-skew);
             skew
@@ -422,6 +486,29 @@ mod tests {
                 assert_eq!(corrected, 0.0);
             }
             assert!(page.skew_degrees().abs() <= 0.15, "{degrees}: still askew");
+        }
+    }
+
+    #[test]
+    fn a_page_askew_inside_a_dark_frame_is_measured_by_its_lines_not_the_frame() {
+        for degrees in [-3.0, 2.5] {
+            let page = lines(800, 1100, degrees);
+            // The sheet on a dark table, as a phone photographs it.
+            let (mx, my) = (70, 90);
+            let (w, h) = (page.width + 2 * mx, page.height + 2 * my);
+            let mut pixels = vec![60u8; (w * h) as usize];
+            for y in 0..page.height {
+                for x in 0..page.width {
+                    pixels[((y + my) * w + x + mx) as usize] = page.at(x, y);
+                }
+            }
+            let photo = Gray {
+                width: w,
+                height: h,
+                pixels,
+            };
+            let found = photo.skew_degrees();
+            assert!((found - degrees).abs() <= 0.15, "{degrees}: found {found}");
         }
     }
 

@@ -31,9 +31,11 @@ use super::{Extracted, Format, Limits, Status, extract_blocking};
 /// The hidden subcommand that runs the worker.
 pub const SUBCOMMAND: &str = "document-worker";
 
-/// Seconds a worker is given beyond the document's own time limit (start-up, answer), before
-/// it is killed.
-const GRACE_SECS: u64 = 2;
+/// Seconds a worker is given beyond the document's own time limit (start-up, answer, the
+/// step of a parser or of OCR's pixel work that was under way at the deadline), before it is
+/// killed: a worker that stops at its deadline answers with what it read (the page count, the
+/// pages OCR read) instead of being lost.
+const GRACE_SECS: u64 = 5;
 
 /// How much of the worker's stderr is kept to tell why it died.
 const STDERR_TAIL: usize = 16 * 1024;
