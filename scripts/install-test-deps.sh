@@ -1,12 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages the tests need: Dovecot (IMAP), LibreOffice Writer (exact page
 # counts of Word/ODT files),
-# Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts) and openssl
-# (self-signed test certificates). Idempotent: installs only what is missing, quietly.
+# Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts, pdftoppm
+# for OCR), openssl (self-signed test certificates), Tesseract with its Dutch model and
+# orientation detection (OCR of scans and photos) and libheif's tools (heif-convert reads
+# iPhone photos; the tests make one with heif-enc). Idempotent: installs only what is
+# missing, quietly.
 # Needs root (or sudo) on Debian/Ubuntu.
 set -eu
 
-packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl libreoffice-writer-nogui"
+packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl libreoffice-writer-nogui
+    tesseract-ocr tesseract-ocr-nld tesseract-ocr-osd libheif-examples"
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
