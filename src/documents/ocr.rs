@@ -311,21 +311,13 @@ fn read_gray(
 ) -> Result<PageText, RunError> {
     // The skew is measured before the light is evened out: a photo's dark table is then
     // still one dark frame, which the measurement leaves out.
-    // The pixel work takes a few tenths of a second a page (seconds in a debug build): the
-    // deadline is looked at between the steps, so that the worker answers in time.
-    let in_time = || {
-        if budget.expired() {
-            Err(RunError::Timeout)
-        } else {
-            Ok(())
-        }
-    };
+    // The pixel work takes a few tenths of a second a page (seconds in a debug build or on a
+    // busy machine): it stops at the deadline, so that the worker answers in time.
+    let until = Some(budget.deadline);
     let skew = page.skew_degrees();
-    in_time()?;
-    page.flatten();
-    in_time()?;
-    page.straighten(skew);
-    in_time()?;
+    if budget.expired() || !page.flatten(until) || page.straighten(skew, until).is_none() {
+        return Err(RunError::Timeout);
+    }
     let pgm = page.to_pgm();
     drop(page);
     let ocr = tesseract(tools, limits, dpi, None);

@@ -12,6 +12,7 @@
 //! Decoding is the `image` crate's (memory-safe Rust), with its allocation limit set.
 
 use std::io::Cursor;
+use std::time::Instant;
 
 /// A grey page image, one byte per pixel (0 black, 255 white), row by row.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,8 +219,8 @@ impl Gray {
     }
 
     /// The image turned by `degrees` counter-clockwise about its centre (bilinear, white
-    /// outside); the size stays.
-    pub(crate) fn rotated(&self, degrees: f64) -> Gray {
+    /// outside); the size stays. `None` when `until` passed first.
+    pub(crate) fn rotated(&self, degrees: f64, until: Option<Instant>) -> Option<Gray> {
         let (w, h) = (self.width, self.height);
         let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
         let (sin, cos) = degrees.to_radians().sin_cos();
@@ -232,6 +233,9 @@ impl Gray {
             }
         };
         for y in 0..h {
+            if passed(until, y) {
+                return None;
+            }
             let dy = f64::from(y) - cy;
             for x in 0..w {
                 let dx = f64::from(x) - cx;
@@ -245,23 +249,24 @@ impl Gray {
                 pixels.push((top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8);
             }
         }
-        Gray {
+        Some(Gray {
             width: w,
             height: h,
             pixels,
-        }
+        })
     }
 
     /// Evens out the light: every pixel divided by the brightness of the paper around it
     /// (the 90th percentile of its tile, smoothed over the neighbouring tiles), so that the
     /// shadowed corner of a phone photo is as white as the rest and one threshold fits the
-    /// whole page. An evenly lit scan stays as it was.
-    pub(crate) fn flatten(&mut self) {
+    /// whole page. An evenly lit scan stays as it was. `false` when `until` passed first (the
+    /// image is then partly evened out).
+    pub(crate) fn flatten(&mut self, until: Option<Instant>) -> bool {
         let (w, h) = (self.width, self.height);
         let tile = (w.max(h) / 30).max(16);
         let (tw, th) = (w.div_ceil(tile), h.div_ceil(tile));
         if tw < 2 || th < 2 {
-            return;
+            return true;
         }
         let mut paper = vec![0f64; (tw * th) as usize];
         for ty in 0..th {
@@ -317,6 +322,9 @@ impl Gray {
             .collect();
         let mut row_level = vec![0f64; tw as usize + 1];
         for (y, row) in self.pixels.chunks_exact_mut(w as usize).enumerate() {
+            if passed(until, y as u32) {
+                return false;
+            }
             let (y0, fy) = around(y as u32);
             for (tx, level) in row_level.iter_mut().enumerate() {
                 let tx = tx as u32;
@@ -328,6 +336,7 @@ impl Gray {
                 *pixel = v.round().clamp(0.0, 255.0) as u8;
             }
         }
+        true
     }
 
     /// Straightened when it is askew by more than [`MIN_SKEW_DEGREES`]; returns the angle
@@ -335,19 +344,26 @@ impl Gray {
     #[cfg(test)]
     pub(crate) fn deskew(&mut self) -> f64 {
         let skew = self.skew_degrees();
-        self.straighten(skew)
+        self.straighten(skew, None).unwrap_or(0.0)
     }
 
     /// Turned back by `skew` degrees (as measured by [`Gray::skew_degrees`]) when that is
-    /// more than [`MIN_SKEW_DEGREES`]; returns the angle corrected.
-    pub(crate) fn straighten(&mut self, skew: f64) -> f64 {
+    /// more than [`MIN_SKEW_DEGREES`]; returns the angle corrected, or `None` when `until`
+    /// passed first (the image is then as it was).
+    pub(crate) fn straighten(&mut self, skew: f64, until: Option<Instant>) -> Option<f64> {
         if skew.abs() >= MIN_SKEW_DEGREES {
-            *self = self.rotated(-skew);
-            skew
+            *self = self.rotated(-skew, until)?;
+            Some(skew)
         } else {
-            0.0
+            Some(0.0)
         }
     }
+}
+
+/// Whether the pixel loops stop at `row`: `until` has passed (looked at every 32 rows, a few
+/// milliseconds of work).
+fn passed(until: Option<Instant>, row: u32) -> bool {
+    row.is_multiple_of(32) && until.is_some_and(|u| Instant::now() >= u)
 }
 
 /// Otsu's threshold of grey values: the split that best separates ink from paper.
@@ -473,7 +489,8 @@ mod tests {
             height,
             pixels,
         }
-        .rotated(degrees)
+        .rotated(degrees, None)
+        .expect("no deadline")
     }
 
     #[test]
@@ -517,7 +534,7 @@ mod tests {
     fn uneven_light_is_evened_out_and_even_light_is_left_alone() {
         let mut page = lines(600, 800, 0.0);
         let even = page.clone();
-        page.flatten();
+        assert!(page.flatten(None));
         assert_eq!(page, even, "white paper stays white, ink stays ink");
         // Light falling off to 55 % towards the right.
         let mut shadowed = even.clone();
@@ -528,7 +545,7 @@ mod tests {
                     (f64::from(even.pixels[i]) * (1.0 - 0.45 * f64::from(x) / 600.0)) as u8;
             }
         }
-        shadowed.flatten();
+        assert!(shadowed.flatten(None));
         let paper_right = shadowed.at(590, 5);
         let ink_right = shadowed.at(500, 12);
         assert!(
