@@ -16,15 +16,23 @@ use lettre::message::header::{
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use serde::Serialize;
 
-/// The loaded templates.
+/// Every template of `config/templates/`, loaded once (the [`crate::app::App`] holds them): the
+/// one template set-up of the program. Its rules:
+/// - **strict**: a name the template uses that the context lacks is an error, not an empty
+///   string (`check-config` renders every template once with example data, so a typo is found
+///   before a letter is due);
+/// - HTML templates (`*.html.j2`) are auto-escaped, text templates are not;
+/// - `trim_blocks` and `lstrip_blocks`: a line holding only `{% … %}` leaves no trace in the
+///   output; `+%}` keeps the line break after a tag, `{%+` the indentation before it.
 pub struct Templates {
     env: minijinja::Environment<'static>,
 }
 
 impl Templates {
-    /// Loads every `*.j2` file of `dir`. HTML templates are auto-escaped.
+    /// Loads every `*.j2` file of `dir`.
     pub fn load(dir: &Path) -> anyhow::Result<Templates> {
         let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html.j2") {
                 minijinja::AutoEscape::Html
@@ -32,6 +40,12 @@ impl Templates {
                 minijinja::AutoEscape::None
             }
         });
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .context("failed to configure the template syntax")?;
+        env.set_syntax(syntax);
         let entries = std::fs::read_dir(dir)
             .with_context(|| format!("failed to read templates in {}", dir.display()))?;
         for entry in entries {
@@ -56,28 +70,66 @@ impl Templates {
 
     /// Renders `<name>.txt.j2` and `<name>.html.j2`.
     pub fn render(&self, name: &str, ctx: &impl Serialize) -> anyhow::Result<(String, String)> {
-        let text = self
-            .env
-            .get_template(&format!("{name}.txt.j2"))
-            .with_context(|| format!("template {name}.txt.j2 is missing"))?
-            .render(minijinja::value::Serde(ctx))
-            .with_context(|| format!("failed to render {name}.txt.j2"))?;
-        let html = self
-            .env
-            .get_template(&format!("{name}.html.j2"))
-            .with_context(|| format!("template {name}.html.j2 is missing"))?
-            .render(minijinja::value::Serde(ctx))
-            .with_context(|| format!("failed to render {name}.html.j2"))?;
+        let text = self.render_one(&format!("{name}.txt.j2"), ctx)?;
+        let html = self.render_one(&format!("{name}.html.j2"), ctx)?;
         Ok((text, html))
+    }
+
+    /// Renders a letter whose text template sets its subject (`{% set subject = … %}`): returns
+    /// (subject, text, html); the HTML template gets the subject as `subject`.
+    pub fn render_with_subject(
+        &self,
+        name: &str,
+        ctx: &impl Serialize,
+    ) -> anyhow::Result<(String, String, String)> {
+        let file = format!("{name}.txt.j2");
+        let base = minijinja::Value::from(minijinja::value::Serde(ctx));
+        let captured = self
+            .template(&file)?
+            .render_captured(&base)
+            .with_context(|| format!("failed to render {file}"))?;
+        let subject = captured
+            .state()
+            .lookup("subject")
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| v.to_string())
+            .with_context(|| format!("template {file} does not set a subject"))?;
+        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = captured.into_output();
+        let file = format!("{name}.html.j2");
+        let html = self
+            .template(&file)?
+            .render(minijinja::context! { subject => subject.clone(), ..base })
+            .with_context(|| format!("failed to render {file}"))?;
+        Ok((subject, text, html))
     }
 
     /// Renders a one-line template (a subject from the call config).
     pub fn render_line(&self, source: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
         let out = self
             .env
-            .render_str(source, minijinja::value::Serde(ctx))
+            .render_str(source, minijinja::Value::from(minijinja::value::Serde(ctx)))
             .context("failed to render a subject line")?;
         Ok(out.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    /// The names of the loaded template files, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.env.templates().map(|(n, _)| n.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    fn template(&self, file: &str) -> anyhow::Result<minijinja::Template<'_, '_>> {
+        self.env
+            .get_template(file)
+            .with_context(|| format!("template {file} is missing"))
+    }
+
+    fn render_one(&self, file: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
+        self.template(file)?
+            .render(minijinja::Value::from(minijinja::value::Serde(ctx)))
+            .with_context(|| format!("failed to render {file}"))
     }
 }
 
@@ -350,6 +402,86 @@ pub struct ConfirmationContext {
     pub decision_expected_nl: String,
     pub contact_address: String,
     pub signature: String,
+}
+
+impl ConfirmationContext {
+    /// A filled-in example with something in most sections (a late, too long nomination with an
+    /// unreadable attachment), for `check-config` and previews of the templates.
+    pub fn example() -> Self {
+        Self {
+            call_title: "Koplopers VN-Verdrag Handicap".into(),
+            reference: "KVN-0042".into(),
+            sender_name: Some("Jan Jansen".into()),
+            municipality: Some("gemeente Súdwest-Fryslân".into()),
+            received_nl: "22 maart 2018 om 09.30 uur".into(),
+            deadline_nl: "21 maart 2018 om 23.59 uur".into(),
+            on_time: false,
+            late_by_nl: Some("9 uur en 31 minuten".into()),
+            late_policy: "accept_flagged".into(),
+            documents: vec![
+                ConfirmationDoc {
+                    name: "voordracht.pdf".into(),
+                    kind_nl: "pdf".into(),
+                    pages_nl: "3 pagina's".into(),
+                    paper_nl: Some("A4".into()),
+                    counted: true,
+                    support_letter: false,
+                    problem_nl: None,
+                    note_nl: None,
+                },
+                ConfirmationDoc {
+                    name: "bijlage.docx".into(),
+                    kind_nl: "Word".into(),
+                    pages_nl: "aantal pagina's onbekend".into(),
+                    paper_nl: None,
+                    counted: false,
+                    support_letter: false,
+                    problem_nl: Some("het bestand is beveiligd met een wachtwoord".into()),
+                    note_nl: None,
+                },
+            ],
+            body_only: false,
+            counted_pages: Some(3),
+            max_pages: 2,
+            over_by: Some(1),
+            pages_estimated: false,
+            problems: vec!["Wij konden niet zien welke gemeente u bent.".into()],
+            supersedes: Some("KVN-0041".into()),
+            version_late: false,
+            other_sender: false,
+            decision_expected_nl: "mei 2018".into(),
+            contact_address: "koplopers@vng.nl".into(),
+            signature: "Team Koplopers, VNG".into(),
+        }
+    }
+}
+
+/// Context of `alert.txt.j2` / `alert.html.j2`: a problem staff must act on.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertContext {
+    pub call_title: String,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub steps: Vec<String>,
+    pub contact_address: String,
+}
+
+impl AlertContext {
+    /// A filled-in example, for `check-config` and previews of the templates.
+    pub fn example() -> Self {
+        Self {
+            call_title: "Koplopers VN-Verdrag Handicap".into(),
+            heading: "De mailbox kan niet worden gelezen".into(),
+            paragraphs: vec![
+                "Sinds 21 maart 2018 om 08.00 uur kan de intake de mailbox niet lezen.".into(),
+            ],
+            steps: vec![
+                "Kijk of het wachtwoord van de mailbox is veranderd.".into(),
+                "Start de intake daarna opnieuw.".into(),
+            ],
+            contact_address: "koplopers@vng.nl".into(),
+        }
+    }
 }
 
 #[cfg(test)]

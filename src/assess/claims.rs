@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::lexicon::{Lexicon, Pattern, TargetKind};
+use super::lexicon::{Combo, ComboWhen, Lexicon, Pattern, TargetKind};
 use super::text::{self, Token};
 
 /// The text of one document of a submission.
@@ -502,7 +502,11 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
         }
         if t.is_word {
             quoted.push(in_quote);
-            if words_in_clause > 0 && lex.clause_conjunctions.contains(&t.text) {
+            let relative = lex.relative_pronouns.contains(&t.text)
+                && words
+                    .last()
+                    .is_some_and(|w: &&Token| !lex.prepositions.contains(&w.text));
+            if words_in_clause > 0 && (lex.clause_conjunctions.contains(&t.text) || relative) {
                 current += 1;
                 words_in_clause = 0;
             }
@@ -563,13 +567,18 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
         if !lex.future_auxiliaries.contains(&w.text) {
             continue;
         }
+        // the infinitive closes the clause, or is followed only by a particle or preposition
+        // ("structureel toetsen op, ...")
         let c = clause[i];
-        let last = (i + 1..words.len()).take_while(|&j| clause[j] == c).last();
-        if let Some(j) = last {
+        let rest: Vec<usize> = (i + 1..words.len())
+            .take_while(|&j| clause[j] == c)
+            .collect();
+        let infinitive_at_end = rest.iter().rev().take(2).any(|&j| {
             let t = &words[j].text;
-            if t.ends_with("en") && t.chars().count() > 4 && !is_participle(t, lex) {
-                intention.insert(c);
-            }
+            t.ends_with("en") && t.chars().count() > 4 && !is_participle(t, lex)
+        });
+        if infinitive_at_end {
+            intention.insert(c);
         }
     }
     // "we zijn van plan om ... te betrekken": the `om` clause carries the intention on
@@ -660,10 +669,25 @@ fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize, ignore_quoted: bo
         best[pi] = Some(best[pi].map_or(status, |b: u8| b.min(status)));
     }
     let mut s = Score::default();
+    // of the `once` terms only the heaviest clean match counts
+    let once_max = patterns
+        .iter()
+        .zip(&best)
+        .filter(|(p, b)| p.once && **b == Some(0))
+        .map(|(p, _)| p.weight)
+        .fold(None, |m: Option<f64>, w| Some(m.map_or(w, |m| m.max(w))));
+    let mut once_done = false;
     for (p, b) in patterns.iter().zip(best) {
         match b {
             Some(0) => {
-                s.pos += p.weight;
+                if p.once {
+                    if !once_done {
+                        s.pos += once_max.unwrap_or(0.0);
+                        once_done = true;
+                    }
+                } else {
+                    s.pos += p.weight;
+                }
                 if p.weight > 0.0 {
                     s.terms.push(p.raw.clone());
                 }
@@ -741,6 +765,8 @@ struct Candidate {
     min_score: f64,
     in_context: bool,
     is_principle: bool,
+    /// Residents with a disability or their organisation are the subject of the sentence.
+    residents_subject: bool,
     /// Named inputs of the learned model (see [`Features`]).
     named: Vec<(&'static str, f64)>,
 }
@@ -787,36 +813,139 @@ struct Actors {
     residents_act: bool,
     /// A resident group is named somewhere in the sentence.
     residents_named: bool,
+    /// Residents are the subject themselves (not only an agent or co-actor of the municipality).
+    residents_subject: bool,
     /// The municipality is the subject and no resident group is named.
     municipality_only: bool,
 }
 
-fn actors(a: &Analysed, lex: &Lexicon, inherited: bool) -> Actors {
+fn actors(a: &Analysed, lex: &Lexicon, inherited: bool, residents_wrote: bool) -> Actors {
     let gap = lex.thresholds.gap_words;
     let words = &a.words;
-    let at = |pats: &[Pattern]| -> Vec<usize> {
-        pats.iter()
-            .flat_map(|p| p.find_all(words, gap))
-            .map(|(s, _)| s)
-            .collect()
+    let at = |pats: &[Pattern]| -> Vec<(usize, usize)> {
+        pats.iter().flat_map(|p| p.find_all(words, gap)).collect()
     };
     let res = at(&lex.residents);
     let muni = at(&lex.municipality_subjects);
-    let before = |i: usize, n: usize, w: &[&str]| {
-        (i.saturating_sub(n)..i).any(|j| w.contains(&words[j].text.as_str()))
-    };
+    let markers = at(&lex.agent_markers);
     // subject position: the opening words of the sentence (main clause, or after inversion);
-    // agent: `door X`; co-actor: `samen met X`, `in overleg met X`
+    // agent or co-actor: a resident group just after `door`, `samen met`, `op initiatief van`,
+    // ...; the letter's own "wij" when residents wrote it
     let subject_zone = 6;
-    let residents_act = inherited
-        || res
+    let in_subject = res.iter().any(|&(s, _)| s < subject_zone);
+    let marked = res
+        .iter()
+        .any(|&(s, _)| markers.iter().any(|&(_, me)| me <= s && s - me <= 3));
+    let we_act = residents_wrote
+        && words
             .iter()
-            .any(|&i| i < subject_zone || before(i, 3, &["door", "samen"]));
-    let municipality_only = res.is_empty() && !inherited && muni.iter().any(|&i| i < subject_zone);
+            .take(subject_zone)
+            .any(|w| lex.first_person.contains(&w.text));
+    let residents_act = inherited || in_subject || marked || we_act;
+    let municipality_only =
+        res.is_empty() && !inherited && !we_act && muni.iter().any(|&(s, _)| s < subject_zone);
     Actors {
         residents_act,
-        residents_named: !res.is_empty() || inherited,
+        residents_named: !res.is_empty() || inherited || we_act,
+        residents_subject: inherited || in_subject || we_act,
         municipality_only,
+    }
+}
+
+/// Whether residents with a disability (or their organisation) wrote the letter: one of its
+/// first sentences opens with an author marker (`wij zijn`, `als`, `namens`) followed closely by
+/// a resident group ("Wij zijn de Adviesraad van Meppel", "Als adviesraad steunen wij ...").
+fn written_by_residents(doc: &str, sents: &[Sent], lex: &Lexicon) -> bool {
+    let gap = lex.thresholds.gap_words;
+    sents.iter().filter(|s| !s.header).take(12).any(|s| {
+        let tokens = text::tokenize(&doc[s.start..s.end], s.start);
+        let words: Vec<&Token> = tokens.iter().filter(|t| t.is_word).collect();
+        let res: Vec<(usize, usize)> = lex
+            .residents
+            .iter()
+            .flat_map(|p| p.find_all(&words, gap))
+            .collect();
+        lex.author_markers
+            .iter()
+            .flat_map(|p| p.find_all(&words, gap))
+            .any(|(ms, me)| ms <= 1 && res.iter().any(|&(rs, _)| rs >= me && rs - me <= 3))
+    })
+}
+
+/// The weight of a target's combinations that hold in a sentence, as a [`Score`]: clean
+/// combinations add to `pos` and name themselves among the terms; a combination that holds only
+/// with words in negated or intended clauses adds to `neg` or `int`.
+fn score_combos(combos: &[Combo], a: &Analysed, gap: usize, act: Actors) -> Score {
+    let mut s = Score::default();
+    for c in combos {
+        let applies = match c.when {
+            ComboWhen::Always => true,
+            ComboWhen::ResidentsAct => act.residents_act,
+            ComboWhen::Realised => a.realised,
+        };
+        if !applies || c.groups.is_empty() {
+            continue;
+        }
+        // per group: the best status of its matches (0 clean, 1 negated, 2 intention); the
+        // groups must match different words ("portefeuillehouder" is not a holder and a
+        // portfolio at once)
+        let mut worst: u8 = 0;
+        let mut all = true;
+        let mut used = vec![false; a.words.len()];
+        for g in &c.groups {
+            let best = g
+                .iter()
+                .flat_map(|p| p.find_all_words(&a.words, gap))
+                .filter(|w| w.iter().all(|&i| !used[i]))
+                .map(|w| {
+                    let cl = a.clause[w[0]];
+                    let status = if a.negated.contains(&cl) {
+                        1
+                    } else if a.intention.contains(&cl) {
+                        2
+                    } else {
+                        0
+                    };
+                    (status, w)
+                })
+                .min_by_key(|(status, _)| *status);
+            match best {
+                Some((b, w)) => {
+                    worst = worst.max(b);
+                    w.iter().for_each(|&i| used[i] = true);
+                }
+                None => {
+                    all = false;
+                    break;
+                }
+            }
+        }
+        if !all {
+            continue;
+        }
+        match worst {
+            0 => {
+                s.pos += c.weight;
+                if c.weight > 0.0 {
+                    s.terms.push(c.name.clone());
+                }
+                s.clean_terms.push(c.name.clone());
+            }
+            1 if c.weight > 0.0 => s.neg += c.weight,
+            2 if c.weight > 0.0 => s.int += c.weight,
+            _ => {}
+        }
+    }
+    s
+}
+
+impl Score {
+    fn absorb(&mut self, o: Score) {
+        self.pos += o.pos;
+        self.neg += o.neg;
+        self.int += o.int;
+        self.terms.extend(o.terms);
+        self.clean_terms.extend(o.clean_terms);
     }
 }
 
@@ -846,7 +975,9 @@ fn walk(doc: &DocText, lex: &Lexicon) -> Vec<Walked> {
     let th = &lex.thresholds;
     let mut carry = Carry::default();
     let mut out = Vec::new();
-    for s in &segment_detailed(doc.text, lex) {
+    let sents = segment_detailed(doc.text, lex);
+    let residents_wrote = written_by_residents(doc.text, &sents, lex);
+    for s in &sents {
         if s.header {
             continue;
         }
@@ -865,7 +996,7 @@ fn walk(doc: &DocText, lex: &Lexicon) -> Vec<Walked> {
         }
         let follow_up =
             a.words.len() <= th.follow_up_max_words || lex.anaphora.contains(&a.words[0].text);
-        let act = actors(&a, lex, follow_up && carry.prev_residents);
+        let act = actors(&a, lex, follow_up && carry.prev_residents, residents_wrote);
         let mut ctx = carry.section.clone();
         ctx.extend(carry.unit_ctx.iter().cloned());
         // a follow-up gets the bonus of what the previous sentence was about, but that does not
@@ -1022,7 +1153,8 @@ fn candidates(
         .iter()
         .filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion)
     {
-        let sc = score_terms(&t.terms, a, gap, t.ignore_quoted);
+        let mut sc = score_terms(&t.terms, a, gap, t.ignore_quoted);
+        sc.absorb(score_combos(&t.combos, a, gap, act));
         let key = (t.kind, t.id.clone());
         let in_ctx = ctx.contains(&key);
         let ctx_bonus = in_ctx || inherited.contains(&key);
@@ -1043,9 +1175,10 @@ fn candidates(
             min_score: t.min_score.unwrap_or(th.evidence),
             in_context: in_ctx,
             is_principle: t.kind == TargetKind::Principle,
+            residents_subject: act.residents_subject,
         });
     }
-    if let Some(c) = domain_candidate(a, lex, ctx, real - penalty) {
+    if let Some(c) = domain_candidate(a, lex, ctx, real - penalty, act) {
         let mut c = c;
         let dscore = c.named.first().map(|x| x.1).unwrap_or(0.0);
         c.named = named(&c.score, c.in_context, dscore);
@@ -1061,11 +1194,13 @@ fn domain_candidate(
     lex: &Lexicon,
     ctx: &HashSet<Key>,
     bonus_base: f64,
+    act: Actors,
 ) -> Option<Candidate> {
     let th = &lex.thresholds;
     let gap = th.gap_words;
     let dc = lex.target(TargetKind::Criterion, &lex.domain_criterion)?;
-    let innov = score_terms(&dc.terms, a, gap, dc.ignore_quoted);
+    let mut innov = score_terms(&dc.terms, a, gap, dc.ignore_quoted);
+    innov.absorb(score_combos(&dc.combos, a, gap, act));
     let mut best: Option<(String, Score, f64, f64)> = None;
     for d in lex.targets.iter().filter(|t| t.kind == TargetKind::Domain) {
         let sc = score_terms(&d.terms, a, gap, d.ignore_quoted);
@@ -1101,6 +1236,7 @@ fn domain_candidate(
         min_score: dc.min_score.unwrap_or(th.evidence),
         in_context: in_ctx,
         is_principle: false,
+        residents_subject: act.residents_subject,
         named: vec![("domain", domain_score)],
     })
 }
@@ -1124,6 +1260,12 @@ impl Candidate {
             Some(m) if !self.score.terms.is_empty() => {
                 let p = m.probability(&self.features());
                 let strength = (self.score.pos + self.bonus).max(0.0);
+                if lex.thresholds.model_veto_only {
+                    return match lexical {
+                        Some((ClaimKind::Evidence, _)) if p < m.threshold => None,
+                        other => other.map(|(kind, s)| (kind, s, s / self.min_score)),
+                    };
+                }
                 if p >= m.threshold {
                     Some((ClaimKind::Evidence, strength, p / m.threshold))
                 } else {
@@ -1147,13 +1289,41 @@ fn sentence_claims(w: &Walked, sentence: &str, doc_index: usize, lex: &Lexicon) 
         .iter()
         .filter_map(|c| c.judge(lex).map(|(k, s, r)| (c, k, s, r)))
         .collect();
-    let has_domain_claim = judged
-        .iter()
-        .any(|(c, k, _, _)| c.domain.is_some() && *k == ClaimKind::Evidence);
-    let competing: Vec<usize> = (0..judged.len())
-        .filter(|&i| {
-            judged[i].1 == ClaimKind::Evidence && (!judged[i].0.is_principle || !has_domain_claim)
+    // the principle is about who took part, not about what was done: it stands beside any
+    // criterion; beside a practice in a domain other than involving residents ("samen met het
+    // panel ontworpen") it needs to be clearer than its bar by `principle_beside_practice`
+    let practice = judged.iter().any(|(c, k, _, _)| {
+        *k == ClaimKind::Evidence
+            && c.domain
+                .as_deref()
+                .is_some_and(|d| Some(d) != lex.thresholds.involvement_domain.as_deref())
+    });
+    let judged: Vec<(&Candidate, ClaimKind, f64, f64)> = judged
+        .into_iter()
+        .filter(|(c, k, _, ratio)| {
+            !(c.is_principle
+                && *k == ClaimKind::Evidence
+                && practice
+                && *ratio < lex.thresholds.principle_beside_practice)
         })
+        .collect();
+    // residents are the subject and the sentence shows their involvement: another criterion beside it
+    // (not the domain criterion) needs to be clearer than its bar by `criterion_beside_residents`
+    let involved = judged
+        .iter()
+        .any(|(c, k, _, _)| c.is_principle && *k == ClaimKind::Evidence && c.residents_subject);
+    let judged: Vec<(&Candidate, ClaimKind, f64, f64)> = judged
+        .into_iter()
+        .filter(|(c, k, _, ratio)| {
+            !(involved
+                && !c.is_principle
+                && c.domain.is_none()
+                && *k == ClaimKind::Evidence
+                && *ratio < lex.thresholds.criterion_beside_residents)
+        })
+        .collect();
+    let competing: Vec<usize> = (0..judged.len())
+        .filter(|&i| judged[i].1 == ClaimKind::Evidence && !judged[i].0.is_principle)
         .collect();
     let keep: Option<usize> = if competing.len() > 1 {
         let in_ctx: Vec<usize> = competing
@@ -1436,6 +1606,39 @@ mod tests {
             "Vandaag hebben wij in de gemeenteraad een motie ingediend over het VN-verdrag.\n",
         );
         assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
+    }
+
+    #[test]
+    fn a_sentence_listing_several_resident_groups_counts_who_takes_part_once() {
+        let e = evidence(
+            "Ook de cliëntenraad is goed georganiseerd met een klankbordgroep van 150 cliënten.\n",
+        );
+        assert!(!e.iter().any(|(c, _)| c == "principle"), "{e:?}");
+    }
+
+    #[test]
+    fn a_panel_that_wrote_the_agenda_is_the_principle_not_criterion_1() {
+        let e = evidence(
+            "Het panel heeft meegeschreven aan de inclusieagenda en beoordeelt ieder jaar samen met de raad de voortgang.\n",
+        );
+        assert!(e.iter().any(|(c, _)| c == "principle"), "{e:?}");
+        assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
+    }
+
+    #[test]
+    fn zonder_advice_geen_ordinance_is_positive_for_the_principle() {
+        let k = kinds(
+            "De Participatieraad kreeg een formele rol: zonder positief advies van de raad gaat geen Wmo-verordening naar de gemeenteraad.\n",
+            "principle",
+        );
+        assert_eq!(k, vec![ClaimKind::Evidence]);
+    }
+
+    #[test]
+    fn changes_meant_for_all_residents_young_and_old_are_criterion_3() {
+        let e =
+            evidence("Alle veranderingen zijn bedoeld voor alle Roermondenaren, jong en oud.\n");
+        assert!(e.iter().any(|(c, _)| c == "3"), "{e:?}");
     }
 
     #[test]

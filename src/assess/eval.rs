@@ -182,6 +182,40 @@ impl Accuracy {
     }
 }
 
+/// Letter-level verdicts against the labels of one criterion: how many letters got "met",
+/// "weak" and "not found", for letters labelled without (index 0) and with (index 1) evidence.
+/// "Weak" asks staff to check; a wrong "met" or "not found" is a confident mistake.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VerdictTable {
+    pub met: [usize; 2],
+    pub weak: [usize; 2],
+    pub not_found: [usize; 2],
+}
+
+impl VerdictTable {
+    fn add(&mut self, verdict: Verdict, gold: bool) {
+        let g = usize::from(gold);
+        match verdict {
+            Verdict::Met => self.met[g] += 1,
+            Verdict::Weak => self.weak[g] += 1,
+            Verdict::NotFound => self.not_found[g] += 1,
+        }
+    }
+
+    fn absorb(&mut self, o: &VerdictTable) {
+        for g in 0..2 {
+            self.met[g] += o.met[g];
+            self.weak[g] += o.weak[g];
+            self.not_found[g] += o.not_found[g];
+        }
+    }
+
+    /// Letters with a confident wrong verdict: "met" without evidence, "not found" with.
+    pub fn confident_wrong(&self) -> usize {
+        self.met[0] + self.not_found[1]
+    }
+}
+
 /// How one lexicon term (cue) did as part of predicted evidence.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CueCounts {
@@ -206,6 +240,9 @@ pub struct EvalReport {
     pub domain_criterion_any_domain: Counts,
     /// Letter-level accuracy per criterion id and the principle.
     pub letter_accuracy: Vec<(String, Accuracy)>,
+    /// Letter-level met / weak / not found against the labels, per criterion id and the
+    /// principle.
+    pub verdicts: Vec<(String, VerdictTable)>,
     pub pre_assessment: Accuracy,
     /// Letter-level domain counts (micro over letters).
     pub domains: Counts,
@@ -240,6 +277,10 @@ impl EvalReport {
             letter_accuracy: targets
                 .iter()
                 .map(|t| (t.to_string(), Accuracy::default()))
+                .collect(),
+            verdicts: targets
+                .iter()
+                .map(|t| (t.to_string(), VerdictTable::default()))
                 .collect(),
             ..EvalReport::default()
         }
@@ -295,6 +336,9 @@ impl EvalReport {
             .add(&o.domain_criterion_any_domain);
         for ((_, a), (_, oa)) in self.letter_accuracy.iter_mut().zip(&o.letter_accuracy) {
             a.absorb(oa);
+        }
+        for ((_, t), (_, ot)) in self.verdicts.iter_mut().zip(&o.verdicts) {
+            t.absorb(ot);
         }
         self.pre_assessment.absorb(&o.pre_assessment);
         self.domains.add(&o.domains);
@@ -403,7 +447,10 @@ pub fn cross_validate(
         let test: Vec<LabelledLetter> = test.into_iter().map(|(_, l)| l.clone()).collect();
         let examples = super::train::examples_from_letters(&learn, &plain);
         let mut with_model = plain.clone();
-        with_model.model = Some(super::train::fit(&examples, super::train::Fit::default()));
+        with_model.model = Some(super::train::fit(
+            &examples,
+            super::train::Fit::for_lexicon(lex),
+        ));
         let rep = evaluate(&test, &with_model, call);
         match total.as_mut() {
             Some(t) => t.absorb(rep),
@@ -616,20 +663,23 @@ fn score_letter_level(
 ) {
     let vs = verdicts(claims, lex, call.criteria, call.principle);
     let gold_met: Vec<String> = letter.label.criteria_met.iter().map(id_of).collect();
-    for (tid, acc) in rep.letter_accuracy.iter_mut() {
-        let predicted = vs
-            .iter()
-            .any(|v| v.criterion == *tid && v.verdict == Verdict::Met);
+    for ((tid, acc), (_, table)) in rep.letter_accuracy.iter_mut().zip(rep.verdicts.iter_mut()) {
+        let v = vs.iter().find(|v| v.criterion == *tid);
+        let verdict = v.map_or(Verdict::NotFound, |v| v.verdict);
+        let predicted = verdict == Verdict::Met;
         let gold = if tid == call.principle {
             letter.label.principle_nothing_about_us
         } else {
             gold_met.contains(tid)
         };
         acc.add(predicted == gold);
+        table.add(verdict, gold);
         if predicted != gold {
             rep.mistakes.push(format!(
-                "{}: letter-level {tid}: predicted {predicted}, labelled {gold}",
-                letter.id
+                "{}: letter-level {tid}: {} ({}), labelled {gold}",
+                letter.id,
+                verdict.as_str(),
+                v.map(|v| v.note.as_str()).unwrap_or("")
             ));
         }
     }
@@ -795,6 +845,25 @@ impl EvalReport {
             acc(f, id, a)?;
         }
         acc(f, "pre-assessment", &self.pre_assessment)?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "letter verdicts       met (labelled yes/no)  weak (yes/no)  not found (yes/no)  confident wrong"
+        )?;
+        for (id, t) in &self.verdicts {
+            writeln!(
+                f,
+                "  {:<18} {:>8} / {:<8}  {:>6} / {:<5}  {:>10} / {:<6}  {:>5}",
+                id,
+                t.met[1],
+                t.met[0],
+                t.weak[1],
+                t.weak[0],
+                t.not_found[1],
+                t.not_found[0],
+                t.confident_wrong()
+            )?;
+        }
         writeln!(f)?;
         let d = &self.domains;
         writeln!(

@@ -57,6 +57,24 @@ pub struct Thresholds {
     /// A sentence of at most this many words, or one that opens with an anaphor (`zij`, `dit`),
     /// is a follow-up: it inherits who acts and what the previous sentence was evidence for.
     pub follow_up_max_words: usize,
+    /// The domain of the domain criterion that is itself about involving residents
+    /// (`betrekken`): beside a claim in that domain the principle needs nothing extra.
+    pub involvement_domain: Option<String>,
+    /// Beside a practice in another domain the principle's score must reach this multiple of
+    /// its bar (co-designing a footpath is not yet making policy together).
+    pub principle_beside_practice: f64,
+    /// When residents act in a sentence that is evidence for the principle, another criterion
+    /// beside it (not the domain criterion) must reach this multiple of its bar: "the panel
+    /// wrote the inclusion agenda" is about who took part, not about the council's agenda.
+    pub criterion_beside_residents: f64,
+    /// Probability from which the learned model (`intake train`, `intake eval
+    /// --cross-validate`) takes a sentence as evidence.
+    pub model_threshold: f64,
+    /// L2 penalty of the learned model's fit.
+    pub model_l2: f64,
+    /// The learned model only vetoes: a sentence the terms take as evidence stays evidence
+    /// unless the model's probability is below `model_threshold`; it never adds evidence.
+    pub model_veto_only: bool,
 }
 
 impl Default for Thresholds {
@@ -75,6 +93,12 @@ impl Default for Thresholds {
             subject_bonus: 1.0,
             municipality_only_penalty: 0.5,
             follow_up_max_words: 6,
+            involvement_domain: None,
+            principle_beside_practice: 1.0,
+            criterion_beside_residents: 1.0,
+            model_threshold: 0.5,
+            model_l2: 0.02,
+            model_veto_only: false,
         }
     }
 }
@@ -133,6 +157,11 @@ pub struct CuesFile {
     pub participle_exclude: Vec<String>,
     /// Conjunctions that start a new clause (`maar`, `want`, `omdat`).
     pub clause_conjunctions: Vec<String>,
+    /// Relative pronouns that start a new clause (`die`), unless a preposition stands before
+    /// them (`om die agenda`: there they point).
+    pub relative_pronouns: Vec<String>,
+    /// Prepositions and conjunctions after which a relative pronoun points instead.
+    pub prepositions: Vec<String>,
     /// Phrases of a letter about itself (`deze brief`, `meld ... aan`): such a sentence loses
     /// `thresholds.meta_penalty` for every target.
     pub meta: Vec<String>,
@@ -154,6 +183,14 @@ pub struct SubjectsFile {
     pub residents: Vec<String>,
     /// The municipality and its organs (`gemeente`, `college`, `wethouder`, `wij`).
     pub municipality: Vec<String>,
+    /// Words just before a resident group that make it the one who acts (`door`, `samen met`,
+    /// `op initiatief van`, `na bezwaren van`).
+    pub agent_markers: Vec<String>,
+    /// First-person words (`wij`, `we`, `ons`): the residents act when they wrote the letter.
+    pub first_person: Vec<String>,
+    /// Openings by which a letter's writers say who they are (`wij zijn`, `als`, `namens`):
+    /// followed closely by a resident group in the first sentences, the letter is theirs.
+    pub author_markers: Vec<String>,
 }
 
 /// Terms of one criterion, domain or the principle.
@@ -170,6 +207,41 @@ pub struct TargetFile {
     pub min_score: Option<f64>,
     /// Ignore words between quotation marks (names of plans such as "Venlo Voor Iedereen").
     pub ignore_quoted: bool,
+    /// Terms (as written under `terms`) of which only the heaviest match in a sentence counts:
+    /// names of the same kind of thing (a panel, a platform, an advisory council) do not add up
+    /// when a sentence lists several.
+    pub once: Vec<String>,
+    /// Weight added when terms of several groups occur together (a decision verb with the
+    /// council, residents who act with a verb of taking part, "ook" with another group of
+    /// residents).
+    pub combos: Vec<ComboFile>,
+}
+
+/// When a combination counts beyond its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComboWhen {
+    /// Always.
+    #[default]
+    Always,
+    /// Residents with a disability or their organisation act in the sentence (subject, agent
+    /// after `door`, `samen met`, ..., or the letter's own "wij" when they wrote it).
+    ResidentsAct,
+    /// The sentence reports something done or running (see `cues.realisation`).
+    Realised,
+}
+
+/// A combination of term groups, as written in the lexicon.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComboFile {
+    /// Name shown among a claim's matched terms (`bewoners doen: schrijven, kiezen`).
+    pub name: String,
+    pub weight: f64,
+    /// Every group needs at least one matching term (outside negated or intended clauses).
+    pub all: Vec<Vec<String>>,
+    #[serde(default)]
+    pub when: ComboWhen,
 }
 
 /// The file as written by staff.
@@ -217,22 +289,104 @@ fn default_principle_id() -> String {
 /// One element of a compiled term.
 #[derive(Debug, Clone)]
 enum Piece {
-    Word {
-        text: String,
-        stem: String,
-        any_prefix: bool,
-        any_suffix: bool,
-        exact: bool,
-    },
+    Word(WordPiece),
     /// Up to this many words (`None`: the lexicon's `gap_words`).
     Gap(Option<usize>),
-    /// `~lemma`: any of these folded word forms (the lemma's inflections).
-    Forms(Vec<String>),
+    /// `~lemma`: any of these folded forms of the lemma; a form of several words is a separable
+    /// verb (`stelde vast`) whose words may stand apart in the sentence
+    /// (`stelde het plan in juni vast`), up to [`SEPARABLE_GAP`] words.
+    Forms(Vec<Vec<String>>),
+}
+
+/// Words that may stand between the parts of a separable verb (`stelde ... vast`).
+pub const SEPARABLE_GAP: usize = 12;
+
+/// One word of a term, with what matching needs worked out once at compile time.
+#[derive(Debug, Clone)]
+struct WordPiece {
+    text: String,
+    stem: String,
+    any_prefix: bool,
+    any_suffix: bool,
+    /// The stem without hyphens, less its last two letters: a word with the same stem opens
+    /// like this (a Dutch Snowball stem only drops endings and changes the last letter or two).
+    opening: String,
+    /// A word longer than this (in characters) is too far from the stem to count as a stem match
+    /// (Snowball over-stems: opening/openbare -> open).
+    max_chars: usize,
+    /// Whether a stem match is allowed at all (not `=exact`, more than three letters, a stem).
+    stem_match: bool,
+    /// Long enough (eight letters or more) to be matched when written apart in two or three words.
+    compound: bool,
+}
+
+impl WordPiece {
+    fn new(text: String, stem: String, any_prefix: bool, any_suffix: bool, exact: bool) -> Self {
+        let text_chars = text.chars().count();
+        let stem_letters: String = stem.chars().filter(|&c| c != '-').collect();
+        let n = stem_letters.chars().count().saturating_sub(2);
+        let opening: String = stem_letters.chars().take(n).collect();
+        let stem_chars = stem.chars().count();
+        WordPiece {
+            stem_match: !exact
+                && text_chars > 3
+                && !stem.is_empty()
+                && text_chars <= stem_chars + 3,
+            compound: !exact && text_chars >= 8,
+            max_chars: stem_chars + 3,
+            opening,
+            text,
+            stem,
+            any_prefix,
+            any_suffix,
+        }
+    }
+
+    /// Whether this piece matches a word with this folded text (hyphens inside the word are
+    /// ignored: `inclusie-agenda` is `inclusieagenda`); `word_stem` gives the word's stem and is
+    /// asked for only when a stem comparison is needed, since stemming is the costly part.
+    fn matches(&self, word: &str, word_stem: impl FnOnce(&str) -> String) -> bool {
+        let plain;
+        let word = if word.contains('-') {
+            plain = word.replace('-', "");
+            plain.as_str()
+        } else {
+            word
+        };
+        let text = self.text.as_str();
+        match (self.any_prefix, self.any_suffix) {
+            (true, true) => word.contains(text),
+            (true, false) => word.ends_with(text),
+            (false, true) => word.starts_with(text),
+            (false, false) => {
+                word == text
+                    || (self.stem_match
+                        && word.starts_with(self.opening.as_str())
+                        && word.chars().count() <= self.max_chars
+                        && word_stem(word) == self.stem)
+            }
+        }
+    }
+
+    /// Whether a compound written apart that opens with `first` (folded, without hyphens) can
+    /// still match this piece: a cheap test that spares joining and stemming.
+    fn may_open_with(&self, first: &str) -> bool {
+        match (self.any_prefix, self.any_suffix) {
+            (true, _) => true,
+            (false, true) => self.text.starts_with(first),
+            (false, false) => {
+                self.text.starts_with(first)
+                    || self.opening.starts_with(first)
+                    || first.starts_with(self.opening.as_str())
+            }
+        }
+    }
 }
 
 /// The word forms of a `~lemma` term: the forms listed for it in `[lemmas]`, the lemma itself and,
 /// for a verb in `-en`, the regular present, past and participle forms (`toetsen`: toets, toetst,
-/// toetste, toetsten, getoetst).
+/// toetste, toetsten, getoetst). A listed form of several words (`stelde vast`) is a separable
+/// verb.
 pub fn lemma_forms(lemma: &str, table: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let lemma = text::fold(lemma);
     let mut forms = vec![lemma.clone()];
@@ -258,6 +412,8 @@ pub struct Pattern {
     /// The term as written in the lexicon.
     pub raw: String,
     pub weight: f64,
+    /// One of the target's `once` terms: of these only the heaviest match counts.
+    pub once: bool,
     pieces: Vec<Piece>,
 }
 
@@ -280,7 +436,12 @@ impl Pattern {
                 continue;
             }
             if let Some(lemma) = part.strip_prefix('~') {
-                pieces.push(Piece::Forms(lemma_forms(lemma, lemmas)));
+                let forms = lemma_forms(lemma, lemmas)
+                    .iter()
+                    .map(|f| f.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                    .filter(|f: &Vec<String>| !f.is_empty())
+                    .collect();
+                pieces.push(Piece::Forms(forms));
                 continue;
             }
             let exact = part.starts_with('=');
@@ -296,18 +457,12 @@ impl Pattern {
             for (i, t) in toks.into_iter().enumerate() {
                 let ap = any_prefix && i == 0;
                 let asf = any_suffix && i + 1 == n;
-                pieces.push(Piece::Word {
-                    stem: t.stem,
-                    text: t.text,
-                    any_prefix: ap,
-                    any_suffix: asf,
-                    exact,
-                });
+                pieces.push(Piece::Word(WordPiece::new(t.text, t.stem, ap, asf, exact)));
             }
         }
         let has_word = pieces
             .iter()
-            .any(|p| matches!(p, Piece::Word { .. } | Piece::Forms(_)));
+            .any(|p| matches!(p, Piece::Word(_) | Piece::Forms(_)));
         if !has_word
             || matches!(pieces.first(), Some(Piece::Gap(_)))
             || matches!(pieces.last(), Some(Piece::Gap(_)))
@@ -317,47 +472,9 @@ impl Pattern {
         Some(Pattern {
             raw: raw.to_string(),
             weight,
+            once: false,
             pieces,
         })
-    }
-
-    /// Whether `piece` matches a word with this folded text and stem. Hyphens inside the word
-    /// are ignored (`inclusie-agenda` is `inclusieagenda`).
-    fn piece_matches(piece: &Piece, word: &str, word_stem: &str) -> bool {
-        let plain;
-        let word = if word.contains('-') {
-            plain = word.replace('-', "");
-            plain.as_str()
-        } else {
-            word
-        };
-        match piece {
-            Piece::Gap(_) => true,
-            Piece::Forms(forms) => forms.iter().any(|f| f == word),
-            Piece::Word {
-                text,
-                stem,
-                any_prefix,
-                any_suffix,
-                exact,
-            } => match (any_prefix, any_suffix) {
-                (true, true) => word.contains(text.as_str()),
-                (true, false) => word.ends_with(text.as_str()),
-                (false, true) => word.starts_with(text.as_str()),
-                (false, false) => {
-                    // Snowball over-stems (opening/openbare -> open): a stem match counts only
-                    // when neither word goes more than a short ending beyond the stem
-                    let near = |w: &str| w.chars().count() <= stem.chars().count() + 3;
-                    word == *text
-                        || (!exact
-                            && text.chars().count() > 3
-                            && !stem.is_empty()
-                            && word_stem == *stem
-                            && near(word)
-                            && near(text))
-                }
-            },
-        }
     }
 
     fn match_at(
@@ -385,24 +502,54 @@ impl Pattern {
                 }
                 None
             }
-            piece => {
+            Piece::Forms(forms) => {
+                let first = &words.get(ti)?.text;
+                for form in forms.iter().filter(|f| f[0] == *first) {
+                    let keep = hit.len();
+                    hit.push(ti);
+                    // the other words of a separable verb follow within SEPARABLE_GAP words
+                    let mut at = ti + 1;
+                    let mut whole = true;
+                    for part in &form[1..] {
+                        let limit = (at + SEPARABLE_GAP).min(words.len());
+                        match (at..limit).find(|&j| words[j].text == *part) {
+                            Some(j) => {
+                                hit.push(j);
+                                at = j + 1;
+                            }
+                            None => {
+                                whole = false;
+                                break;
+                            }
+                        }
+                    }
+                    if whole && let Some(end) = self.match_at(words, pi + 1, ti + 1, gap, hit) {
+                        // a separable verb's particle may come after the rest of the term
+                        return Some(end.max(at));
+                    }
+                    hit.truncate(keep);
+                }
+                None
+            }
+            Piece::Word(wp) => {
                 // one word, or a compound written apart in two or three words
                 // ("Inclusie Agenda" for `inclusieagenda`)
-                let max_parts = match piece {
-                    Piece::Word {
-                        text, exact: false, ..
-                    } if text.chars().count() >= 8 => 3,
-                    _ => 1,
-                };
+                let max_parts = if wp.compound { 3 } else { 1 };
                 let mut joined = String::new();
                 for k in 1..=max_parts {
                     let tok = words.get(ti + k - 1)?;
-                    joined.push_str(&tok.text);
                     let matched = if k == 1 {
-                        Self::piece_matches(piece, &tok.text, &tok.stem)
+                        wp.matches(&tok.text, |_| tok.stem.clone())
                     } else {
-                        Self::piece_matches(piece, &joined, &text::stem(&joined.replace('-', "")))
+                        if k == 2 && !wp.may_open_with(&joined) {
+                            break;
+                        }
+                        joined.push_str(&tok.text.replace('-', ""));
+                        wp.matches(&joined, text::stem)
                     };
+                    if k == 1 && wp.compound {
+                        joined.push_str(&tok.text.replace('-', ""));
+                    }
                     if !matched {
                         continue;
                     }
@@ -426,15 +573,33 @@ impl Pattern {
             .collect()
     }
 
+    /// A cheap test of the first word: a match can only start at a word that opens with the
+    /// first letter of the term's first word (or is one of its forms).
+    fn may_start(&self, tok: &Token) -> bool {
+        match self.pieces.first() {
+            Some(Piece::Word(wp)) if !wp.any_prefix => {
+                tok.text.as_bytes().first() == wp.text.as_bytes().first()
+            }
+            Some(Piece::Forms(forms)) => forms.iter().any(|f| f[0] == tok.text),
+            _ => true,
+        }
+    }
+
     /// All matches as the indices of the words that matched (gaps left out).
     pub fn find_all_words(&self, words: &[&Token], gap: usize) -> Vec<Vec<usize>> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
+            if !self.may_start(words[i]) {
+                i += 1;
+                continue;
+            }
             let mut hit = Vec::new();
             if let Some(end) = self.match_at(words, 0, i, gap, &mut hit)
                 && !hit.is_empty()
             {
+                // a separable verb's particle may stand after later words of the term
+                hit.sort_unstable();
                 out.push(hit);
                 i = end.max(i + 1);
             } else {
@@ -442,14 +607,6 @@ impl Pattern {
             }
         }
         out
-    }
-
-    /// Number of words (not gaps) in the term.
-    pub fn word_count(&self) -> usize {
-        self.pieces
-            .iter()
-            .filter(|p| matches!(p, Piece::Word { .. } | Piece::Forms(_)))
-            .count()
     }
 }
 
@@ -471,6 +628,16 @@ pub struct Target {
     pub ignore_quoted: bool,
     pub terms: Vec<Pattern>,
     pub headings: Vec<Pattern>,
+    pub combos: Vec<Combo>,
+}
+
+/// A compiled combination of term groups (see [`ComboFile`]).
+#[derive(Debug, Clone)]
+pub struct Combo {
+    pub name: String,
+    pub weight: f64,
+    pub groups: Vec<Vec<Pattern>>,
+    pub when: ComboWhen,
 }
 
 /// The compiled lexicon of a call.
@@ -495,12 +662,17 @@ pub struct Lexicon {
     pub participles: HashSet<String>,
     pub participle_exclude: HashSet<String>,
     pub clause_conjunctions: HashSet<String>,
+    pub relative_pronouns: HashSet<String>,
+    pub prepositions: HashSet<String>,
     pub meta: Vec<Pattern>,
     pub weak_sections: Vec<Pattern>,
     pub future_auxiliaries: HashSet<String>,
     pub anaphora: HashSet<String>,
     pub residents: Vec<Pattern>,
     pub municipality_subjects: Vec<Pattern>,
+    pub agent_markers: Vec<Pattern>,
+    pub first_person: HashSet<String>,
+    pub author_markers: Vec<Pattern>,
     /// The weights file named by the lexicon, resolved against the lexicon's folder.
     pub weights_path: Option<std::path::PathBuf>,
     /// `use_weights` of the lexicon file.
@@ -606,8 +778,46 @@ impl Lexicon {
                 kind,
                 min_score: t.min_score,
                 ignore_quoted: t.ignore_quoted,
-                terms: compile_map(&t.terms, &what, &file.lemmas, problems),
+                terms: {
+                    for o in t.once.iter().filter(|o| !t.terms.contains_key(*o)) {
+                        problems.push(format!("{what}: once-term {o:?} is not among its terms"));
+                    }
+                    let mut terms = compile_map(&t.terms, &what, &file.lemmas, problems);
+                    for p in terms.iter_mut() {
+                        p.once = t.once.contains(&p.raw);
+                    }
+                    terms
+                },
                 headings: compile_map(&t.headings, &what, &file.lemmas, problems),
+                combos: t
+                    .combos
+                    .iter()
+                    .map(|c| {
+                        if !c.weight.is_finite() || c.all.is_empty() {
+                            problems.push(format!(
+                                "{what}: combo {:?} needs a weight and at least one group",
+                                c.name
+                            ));
+                        }
+                        Combo {
+                            name: c.name.clone(),
+                            weight: if c.weight.is_finite() { c.weight } else { 0.0 },
+                            groups: c
+                                .all
+                                .iter()
+                                .map(|g| {
+                                    compile_list(
+                                        g,
+                                        &format!("{what} combo {}", c.name),
+                                        &file.lemmas,
+                                        problems,
+                                    )
+                                })
+                                .collect(),
+                            when: c.when,
+                        }
+                    })
+                    .collect(),
             });
         };
         for (id, t) in &file.criteria {
@@ -664,6 +874,8 @@ impl Lexicon {
             participles: fold_set(&c.participles),
             participle_exclude: fold_set(&c.participle_exclude),
             clause_conjunctions: fold_set(&c.clause_conjunctions),
+            relative_pronouns: fold_set(&c.relative_pronouns),
+            prepositions: fold_set(&c.prepositions),
             meta: compile_list(&c.meta, "cues.meta", &file.lemmas, &mut problems),
             weak_sections: compile_list(
                 &c.weak_sections,
@@ -682,6 +894,19 @@ impl Lexicon {
             municipality_subjects: compile_list(
                 &file.subjects.municipality,
                 "subjects.municipality",
+                &file.lemmas,
+                &mut problems,
+            ),
+            agent_markers: compile_list(
+                &file.subjects.agent_markers,
+                "subjects.agent_markers",
+                &file.lemmas,
+                &mut problems,
+            ),
+            first_person: fold_set(&file.subjects.first_person),
+            author_markers: compile_list(
+                &file.subjects.author_markers,
+                "subjects.author_markers",
                 &file.lemmas,
                 &mut problems,
             ),

@@ -195,6 +195,17 @@ pub struct Fit {
     pub threshold: f64,
 }
 
+impl Fit {
+    /// The fit with the threshold and penalty the lexicon sets.
+    pub fn for_lexicon(lex: &Lexicon) -> Fit {
+        Fit {
+            threshold: lex.thresholds.model_threshold,
+            l2: lex.thresholds.model_l2,
+            ..Fit::default()
+        }
+    }
+}
+
 impl Default for Fit {
     fn default() -> Self {
         Fit {
@@ -299,7 +310,7 @@ pub fn train(dirs: &[&Path], overrides: &[Override], lex: &Lexicon) -> anyhow::R
     }
     let mut examples = examples_from_letters(&letters, &terms_only(lex));
     examples.extend(examples_from_overrides(overrides, &terms_only(lex)));
-    let mut model = fit(&examples, Fit::default());
+    let mut model = fit(&examples, Fit::for_lexicon(lex));
     model.trained_on = dirs.iter().map(|d| d.display().to_string()).collect();
     model.trained_on.push(format!(
         "{} letters, {} staff overrides, {} examples",
@@ -470,6 +481,17 @@ mod tests {
         let t = m.target("1").unwrap();
         assert!(t.probability(&ex(&["motie"], 2.0, true).features) > 0.7);
         assert!(t.probability(&ex(&["plan"], 0.5, false).features) < 0.3);
+    }
+
+    #[test]
+    fn the_fit_takes_its_threshold_and_penalty_from_the_lexicon() {
+        let mut lex = Lexicon::for_tests();
+        lex.thresholds.model_threshold = 0.3;
+        lex.thresholds.model_l2 = 0.1;
+        let f = Fit::for_lexicon(&lex);
+        assert_eq!((f.threshold, f.l2), (0.3, 0.1));
+        let exs = vec![ex(&["motie"], 2.0, true), ex(&["plan"], 0.5, false)];
+        assert_eq!(fit(&exs, f).target("1").unwrap().threshold, 0.3);
     }
 
     #[test]

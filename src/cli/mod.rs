@@ -270,6 +270,23 @@ fn load(path: &Path) -> Result<Config, ExitCode> {
     })
 }
 
+/// Renders every template once with example data; prints each problem and returns exit code 3
+/// when there is one.
+fn check_templates(cfg: &Config) -> Option<ExitCode> {
+    let problems = match crate::letters::Templates::load(&cfg.settings.templates_dir) {
+        Ok(t) => crate::app::template_problems(&t),
+        Err(e) => vec![format!("{e:#}")],
+    };
+    if problems.is_empty() {
+        return None;
+    }
+    eprintln!("the templates have {} problem(s):", problems.len());
+    for p in problems {
+        eprintln!("  {p}");
+    }
+    Some(ExitCode::from(3))
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::CheckConfig => {
@@ -277,6 +294,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
+            if let Some(code) = check_templates(&cfg) {
+                return Ok(code);
+            }
             println!(
                 "configuration ok: call {:?}, deadline {} ({}), mailbox {:?}, database {}, outbox {:?}",
                 cfg.call.title,
@@ -720,16 +740,33 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
         if s.meets_minimum { "ja" } else { "nee" }
     );
     let cons = store::consult::consultations_of(&intake.db, s.id).await?;
+    let contacts = store::contacts::contacts_of(&intake.db, s.id).await?;
     if !cons.is_empty() {
         println!("  consultatie:");
         for c in cons {
             println!(
                 "    - {}: {}{}",
-                c.partner_id,
+                staff::partner_label(intake, &contacts, &c.partner_id),
                 c.standing().label_nl(),
                 c.motivation
                     .as_deref()
                     .map(|m| format!(": «{}»", truncate(m, 120)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !contacts.is_empty() {
+        println!("  lokale organisaties:");
+        for c in &contacts {
+            println!(
+                "    - {} ({}, contact {}): {}{}",
+                c.name,
+                c.kind,
+                c.id,
+                c.status.label_nl(),
+                c.address
+                    .as_deref()
+                    .map(|a| format!(", {a}"))
                     .unwrap_or_default()
             );
         }

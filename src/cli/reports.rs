@@ -25,8 +25,7 @@ pub async fn digest(
     let since = sd::last_sent_digest(&app.db).await?.map(|d| d.period_end);
     let snap = Snapshot::load(&app.db).await?;
     let data = collect::digest_data(&app.cfg.call, &snap, since, now);
-    let rendered =
-        render(&data, &app.cfg.settings.templates_dir).context("failed to render the digest")?;
+    let rendered = render(&data, &app.templates).context("failed to render the digest")?;
     if let Some(path) = html {
         std::fs::write(path, html_with_embedded_images(&rendered))
             .with_context(|| format!("failed to write {}", path.display()))?;

@@ -8,11 +8,7 @@
 //! and the templates: staff may reword a template freely, but only these names exist.
 //! This module only renders; it does not decide whom to write or when, and sends nothing.
 
-use std::path::Path;
-
-use anyhow::{Context, bail};
 use chrono::NaiveDate;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
 /// Names of the consultation letters (each a `.txt.j2` + `.html.j2` pair).
@@ -148,70 +144,6 @@ pub fn dutch_date(d: NaiveDate) -> String {
     crate::letters::dutch_calendar_date(d)
 }
 
-/// Renders `<name>.txt.j2` and `<name>.html.j2` from `env_dir` with `ctx`; HTML is
-/// auto-escaped, text is not. A name or field the template uses but the context lacks is an
-/// error, not an empty string.
-pub fn render(
-    env_dir: &Path,
-    name: &str,
-    ctx: &impl Serialize,
-) -> anyhow::Result<(String, String)> {
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-        bail!("invalid letter name {name:?}");
-    }
-    let json = serde_json::to_value(ctx).context("failed to serialise the letter context")?;
-    let value = to_template_value(json);
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|file| {
-        if file.ends_with(".html.j2") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
-    let mut rendered = Vec::with_capacity(2);
-    for ext in ["txt.j2", "html.j2"] {
-        let file = format!("{name}.{ext}");
-        let path = env_dir.join(&file);
-        let source = std::fs::read_to_string(&path)
-            .with_context(|| format!("failed to read template {}", path.display()))?;
-        env.add_template_owned(file.clone(), source)
-            .with_context(|| format!("failed to parse template {file}"))?;
-        let out = env
-            .get_template(&file)
-            .and_then(|t| t.render(&value))
-            .with_context(|| format!("failed to render template {file}"))?;
-        rendered.push(out);
-    }
-    let html = rendered.pop().unwrap_or_default();
-    let text = rendered.pop().unwrap_or_default();
-    Ok((text, html))
-}
-
-/// A JSON value as a template value (minijinja is built without its `serde` feature).
-fn to_template_value(v: serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Value::from(()),
-        J::Bool(b) => Value::from(b),
-        J::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Value::from(i),
-            (None, Some(f)) => Value::from(f),
-            (None, None) => Value::from(n.to_string()),
-        },
-        J::String(s) => Value::from(s),
-        J::Array(items) => {
-            Value::from(items.into_iter().map(to_template_value).collect::<Vec<_>>())
-        }
-        J::Object(map) => Value::from(
-            map.into_iter()
-                .map(|(k, v)| (k, to_template_value(v)))
-                .collect::<std::collections::BTreeMap<String, Value>>(),
-        ),
-    }
-}
-
 impl ConsultationContext {
     /// A filled-in example, for previews of the templates and tests.
     pub fn example() -> Self {
@@ -302,6 +234,8 @@ impl ThanksContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::letters::Templates;
+    use std::path::Path;
 
     #[test]
     fn dates_are_written_the_dutch_way() {
@@ -321,28 +255,10 @@ mod tests {
         assert!(start.ends_with('…'));
     }
 
-    #[test]
-    fn a_letter_name_with_a_path_is_refused() {
-        let dir = Path::new("config/templates");
-        let err = render(dir, "../secrets", &ThanksContext::example());
-        assert!(err.is_err());
-    }
-
-    #[test]
-    fn json_values_keep_their_shape_in_templates() {
-        let v = to_template_value(serde_json::json!({"a": [1, 2.5, null, true], "b": "x"}));
-        let mut env = Environment::new();
-        env.add_template(
-            "t",
-            "{{ a[0] + 1 }} {{ a[1] }} {{ a[2] is none }} {{ a[3] }} {{ b }}",
-        )
-        .ok();
-        let out = env.get_template("t").and_then(|t| t.render(&v)).ok();
-        assert_eq!(out.as_deref(), Some("2 2.5 True True x"));
-    }
-
-    fn templates() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates")
+    /// The shipped templates, loaded as the program loads them.
+    fn templates() -> Templates {
+        Templates::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates"))
+            .expect("templates load")
     }
 
     /// Checks a rendered HTML letter: Dutch, a table with header cells, headings in order
@@ -403,7 +319,9 @@ mod tests {
         for plain in [false, true] {
             let mut c = ConsultationContext::example();
             c.plain_language = plain;
-            let (text, html) = render(&dir, "consultation", &c).expect("consultation renders");
+            let (text, html) = dir
+                .render("consultation", &c)
+                .expect("consultation renders");
             check_text("consultation", &text);
             check_html("consultation", &html);
             for part in [&text, &html] {
@@ -435,7 +353,7 @@ mod tests {
 
             let mut r = ReminderContext::example();
             r.plain_language = plain;
-            let (text, html) = render(&dir, "reminder", &r).expect("reminder renders");
+            let (text, html) = dir.render("reminder", &r).expect("reminder renders");
             check_text("reminder", &text);
             check_html("reminder", &html);
             assert!(text.contains("Beste collega van Per Saldo,"));
@@ -447,7 +365,7 @@ mod tests {
                 t.plain_language = plain;
                 t.replaces_earlier = verdict.is_none();
                 t.verdict_nl = verdict.clone();
-                let (text, html) = render(&dir, "thanks", &t).expect("thanks renders");
+                let (text, html) = dir.render("thanks", &t).expect("thanks renders");
                 check_text("thanks", &text);
                 check_html("thanks", &html);
                 assert_eq!(text.contains("Uw antwoord: BEZWAAR"), verdict.is_some());
@@ -470,8 +388,7 @@ mod tests {
         struct Partial {
             partner_name: String,
         }
-        let err = render(
-            &templates(),
+        let err = templates().render(
             "thanks",
             &Partial {
                 partner_name: "LFB".into(),
@@ -482,7 +399,8 @@ mod tests {
 
     #[test]
     fn a_missing_template_is_an_error_naming_the_file() {
-        let err = render(&templates(), "nonexistent", &ThanksContext::example())
+        let err = templates()
+            .render("nonexistent", &ThanksContext::example())
             .err()
             .map(|e| format!("{e:#}"));
         assert!(err.is_some_and(|e| e.contains("nonexistent.txt.j2")));

@@ -13,11 +13,12 @@
 
 pub mod chart;
 pub mod collect;
+pub mod example;
 pub mod export;
 pub mod labels;
 pub mod schedule;
 
-use std::path::Path;
+use crate::letters::Templates;
 
 use base64::Engine as _;
 
@@ -61,6 +62,9 @@ pub struct NominationRow {
     pub problems: Vec<String>,
     /// Per partner (and local contact): where the consultation stands.
     pub consultation: Vec<(String, Standing)>,
+    /// Local organisations of the nomination not (yet) consulted: proposed from the letter or
+    /// dismissed, as "name: state".
+    pub local_contacts: Vec<String>,
     /// Staff decision, if any.
     pub decision: Option<Decision>,
 }
@@ -181,20 +185,14 @@ pub fn has_news(d: &DigestData) -> bool {
         || consultation_changed
 }
 
-/// Template names, relative to the templates directory.
-pub const DIGEST_TEXT: &str = "digest.txt.j2";
-pub const DIGEST_HTML: &str = "digest.html.j2";
-
-/// Render the digest mail from `digest.txt.j2` and `digest.html.j2` in `templates_dir`.
+/// Render the digest mail from `digest.txt.j2` and `digest.html.j2`.
 ///
 /// The text template sets the subject with `{% set subject = … %}`; the HTML template gets it
 /// as `subject`. Both get the same context (see [`view`]), so they carry the same content.
-pub fn render(d: &DigestData, templates_dir: &Path) -> anyhow::Result<RenderedDigest> {
+pub fn render(d: &DigestData, templates: &Templates) -> anyhow::Result<RenderedDigest> {
     let charts = chart::digest_charts(d).context("failed to draw the digest charts")?;
     let view = view::DigestView::build(d, &charts);
-    let env = environment(templates_dir, &[DIGEST_TEXT, DIGEST_HTML])?;
-    let (text, subject) = render_with_subject(&env, DIGEST_TEXT, &view, None)?;
-    let (html, _) = render_with_subject(&env, DIGEST_HTML, &view, Some(&subject))?;
+    let (subject, text, html) = templates.render_with_subject("digest", &view)?;
     let csv = export::csv(&d.all, &d.criteria, d.tz);
     let csv_name = format!(
         "voordrachten-{}.csv",
@@ -216,92 +214,6 @@ pub fn render(d: &DigestData, templates_dir: &Path) -> anyhow::Result<RenderedDi
         csv,
         csv_name,
     })
-}
-
-/// A template environment holding `names` read from `dir`, with HTML escaping for `*.html.j2`
-/// and strict undefined variables (a typo in a template is an error, not an empty string).
-pub(crate) fn environment(
-    dir: &Path,
-    names: &[&str],
-) -> anyhow::Result<minijinja::Environment<'static>> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html.j2") || name.ends_with(".html") {
-            minijinja::AutoEscape::Html
-        } else {
-            minijinja::AutoEscape::None
-        }
-    });
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-        .context("failed to configure the template syntax")?;
-    env.set_syntax(syntax);
-    for name in names {
-        let path = dir.join(name);
-        let source = std::fs::read_to_string(&path)
-            .with_context(|| format!("failed to read template {}", path.display()))?;
-        env.add_template_owned(name.to_string(), source)
-            .with_context(|| format!("failed to parse template {name}"))?;
-    }
-    Ok(env)
-}
-
-/// Render `name`; return the output and the `subject` the template set (or was given).
-pub(crate) fn render_with_subject<S: Serialize>(
-    env: &minijinja::Environment<'static>,
-    name: &str,
-    ctx: &S,
-    subject: Option<&str>,
-) -> anyhow::Result<(String, String)> {
-    let tmpl = env.get_template(name)?;
-    let json = serde_json::to_value(ctx).context("failed to prepare the template context")?;
-    let base = to_template_value(json);
-    let ctx = match subject {
-        Some(s) => minijinja::context! { subject => s, ..base },
-        None => base,
-    };
-    let captured = tmpl
-        .render_captured(ctx)
-        .with_context(|| format!("failed to render template {name}"))?;
-    let subject = match subject {
-        Some(s) => s.to_string(),
-        None => captured
-            .state()
-            .lookup("subject")
-            .filter(|v| !v.is_undefined() && !v.is_none())
-            .map(|v| v.to_string())
-            .with_context(|| format!("template {name} does not set a subject"))?,
-    };
-    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
-    Ok((captured.into_output(), subject))
-}
-
-/// Convert JSON to a template value (minijinja's own serde support is an optional feature
-/// that this crate does not enable).
-fn to_template_value(v: serde_json::Value) -> minijinja::Value {
-    use minijinja::Value;
-    match v {
-        serde_json::Value::Null => Value::from(()),
-        serde_json::Value::Bool(b) => Value::from(b),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Value::from(i),
-            (None, Some(f)) => Value::from(f),
-            (None, None) => Value::from(n.to_string()),
-        },
-        serde_json::Value::String(s) => Value::from(s),
-        serde_json::Value::Array(a) => {
-            Value::from(a.into_iter().map(to_template_value).collect::<Vec<_>>())
-        }
-        serde_json::Value::Object(o) => Value::from(
-            o.into_iter()
-                .map(|(k, v)| (k, to_template_value(v)))
-                .collect::<std::collections::BTreeMap<String, Value>>(),
-        ),
-    }
 }
 
 /// The digest HTML with its `cid:` images as `data:` URIs, so a saved file shows them.

@@ -67,8 +67,7 @@ pub async fn send_digest_if_due(
         }
         return Ok(None);
     }
-    let rendered =
-        render(&data, &intake.cfg.settings.templates_dir).context("failed to render the digest")?;
+    let rendered = render(&data, &intake.templates).context("failed to render the digest")?;
     let key = format!("digest:{for_date}");
     let failures: Vec<i64> = snap.unreported_failures().iter().map(|o| o.id).collect();
     let queued = enqueue_digest(

@@ -20,7 +20,7 @@ mod detect;
 mod doc;
 mod docx;
 mod estimate;
-mod html;
+use crate::html;
 mod message;
 mod ocr;
 mod odt;
@@ -40,9 +40,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
+pub use crate::html::html_to_text;
 pub use depth::mime_depth_exceeds;
 pub use detect::detect;
-pub use html::html_to_text;
 
 /// Resource limits for every parser of untrusted documents (`[documents]` in `config/intake.toml`).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, PartialEq)]

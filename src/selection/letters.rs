@@ -2,8 +2,6 @@
 //! `selected.{txt,html}.j2` and `not_selected.{txt,html}.j2`, queued once per nomination after
 //! both office holders ratified.
 
-use std::path::Path;
-
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -12,7 +10,7 @@ use serde::Serialize;
 use crate::actions::ActionError;
 use crate::app::App;
 use crate::digest::collect::{self, Snapshot};
-use crate::digest::{RenderedLetter, environment, labels, render_with_subject};
+use crate::digest::{RenderedLetter, labels};
 use crate::domain::Decision;
 use crate::letters::Outgoing;
 use crate::store;
@@ -61,15 +59,10 @@ pub struct DecisionLetterData {
 pub fn render_decision_letter(
     kind: DecisionLetterKind,
     data: &DecisionLetterData,
-    templates_dir: &Path,
+    templates: &crate::letters::Templates,
 ) -> anyhow::Result<RenderedLetter> {
-    let base = kind.template_base();
-    let text_name = format!("{base}.txt.j2");
-    let html_name = format!("{base}.html.j2");
-    let env = environment(templates_dir, &[&text_name, &html_name])?;
     let ctx = DecisionView::build(data);
-    let (text, subject) = render_with_subject(&env, &text_name, &ctx, None)?;
-    let (html, _) = render_with_subject(&env, &html_name, &ctx, Some(&subject))?;
+    let (subject, text, html) = templates.render_with_subject(kind.template_base(), &ctx)?;
     Ok(RenderedLetter {
         subject,
         text,
@@ -93,6 +86,22 @@ pub struct DecisionView {
 }
 
 impl DecisionView {
+    /// A filled-in example, for `check-config` and previews of the templates.
+    pub fn example() -> DecisionView {
+        DecisionView {
+            call_title: "Koplopers VN-Verdrag Handicap".into(),
+            reference: "KVN-0042".into(),
+            municipality: "Súdwest-Fryslân".into(),
+            arrived: "20 maart 2018".into(),
+            ratified: "15 mei 2018".into(),
+            ratified_by: vec!["A. de Vries".into(), "B. Jansen".into()],
+            selected_count: 25,
+            note: "Uw aanpak met het VN-panel sprak de commissie aan.".into(),
+            contact_name: "Team Koplopers".into(),
+            contact_email: "koplopers@vng.nl".into(),
+        }
+    }
+
     pub fn build(d: &DecisionLetterData) -> DecisionView {
         DecisionView {
             call_title: d.call_title.clone(),
@@ -206,7 +215,7 @@ pub async fn queue_decision_letters(
                 contact_email: app.letterhead.address().to_string(),
                 tz: call.time_zone,
             },
-            &app.cfg.settings.templates_dir,
+            &app.templates,
         )
         .with_context(|| format!("failed to render the letter for {}", s.reference))?;
         let kind_str = kind.template_base();

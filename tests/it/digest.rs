@@ -16,6 +16,11 @@ use intake::domain::{Standing, Verdict};
 use intake::selection::letters::{DecisionLetterData, DecisionLetterKind, render_decision_letter};
 use intake::selection::shortlist::{Candidate, shortlist};
 
+/// The shipped templates, loaded as the program loads them.
+fn loaded() -> intake::letters::Templates {
+    intake::letters::Templates::load(&templates()).expect("templates load")
+}
+
 fn templates() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/templates")
 }
@@ -92,6 +97,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         status: "current".into(),
         problems: vec![],
         consultation: vec![("Ieder(in)".into(), Standing::Support)],
+        local_contacts: vec![],
         decision: None,
     }
 }
@@ -205,7 +211,7 @@ fn html_text(html: &str) -> String {
 #[test]
 fn every_section_of_a_populated_digest_is_in_both_the_text_and_the_html() {
     let d = sample();
-    let r = render(&d, &templates()).unwrap();
+    let r = render(&d, &loaded()).unwrap();
     let html = html_text(&r.html);
     let expected = [
         // headings
@@ -275,7 +281,7 @@ fn every_section_of_a_populated_digest_is_in_both_the_text_and_the_html() {
 
 #[test]
 fn objections_are_listed_before_other_consultation_answers() {
-    let r = render(&sample(), &templates()).unwrap();
+    let r = render(&sample(), &loaded()).unwrap();
     for body in [r.text.clone(), html_text(&r.html)] {
         let section = &body[body.find("Raadpleging van de partners").unwrap()..];
         let objection = section.find("Mind-LPGGz").unwrap();
@@ -287,7 +293,7 @@ fn objections_are_listed_before_other_consultation_answers() {
 #[test]
 fn every_chart_is_an_inline_png_referenced_by_cid_with_the_same_alt_text() {
     let d = sample();
-    let r = render(&d, &templates()).unwrap();
+    let r = render(&d, &loaded()).unwrap();
     assert_eq!(r.images.len(), 3);
     for img in &r.images {
         assert_eq!(&img.png[..8], b"\x89PNG\r\n\x1a\n");
@@ -323,7 +329,7 @@ fn every_chart_is_an_inline_png_referenced_by_cid_with_the_same_alt_text() {
 #[test]
 fn the_digest_attaches_a_csv_of_all_nominations() {
     let d = sample();
-    let r = render(&d, &templates()).unwrap();
+    let r = render(&d, &loaded()).unwrap();
     assert_eq!(r.csv_name, "voordrachten-2018-03-21.csv");
     let rows = parse_csv(&r.csv);
     assert_eq!(rows.len(), 1 + d.all.len());
@@ -360,7 +366,7 @@ fn a_digest_without_new_nominations_says_so_in_plain_words() {
     let mut d = sample();
     d.new_nominations.clear();
     d.actions.clear();
-    let r = render(&d, &templates()).unwrap();
+    let r = render(&d, &loaded()).unwrap();
     for body in [r.text.clone(), html_text(&r.html)] {
         assert!(body.contains("Er zijn geen nieuwe voordrachten binnengekomen."));
         assert!(body.contains("Er is geen actie van u nodig."));
@@ -701,7 +707,7 @@ pub(crate) fn accessibility_problems(html: &str) -> Vec<String> {
 
 #[test]
 fn the_digest_html_passes_the_accessibility_checks() {
-    let r = render(&sample(), &templates()).unwrap();
+    let r = render(&sample(), &loaded()).unwrap();
     let problems = accessibility_problems(&r.html);
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(
@@ -748,7 +754,7 @@ fn the_accessibility_checker_finds_every_kind_of_problem_in_a_broken_page() {
 
 #[test]
 fn the_plain_text_alternative_has_no_markup() {
-    let r = render(&sample(), &templates()).unwrap();
+    let r = render(&sample(), &loaded()).unwrap();
     assert!(
         !r.text.contains("</") && !r.text.contains("<p"),
         "{}",
@@ -1134,7 +1140,7 @@ fn the_decision_letters_name_the_municipality_the_reference_and_the_ratification
         DecisionLetterKind::Selected,
         DecisionLetterKind::NotSelected,
     ] {
-        let l = render_decision_letter(kind, &letter(), &templates()).unwrap();
+        let l = render_decision_letter(kind, &letter(), &loaded()).unwrap();
         assert!(l.subject.contains("KVN-0042"), "{}", l.subject);
         for body in [l.text.clone(), html_text(&l.html)] {
             for s in [

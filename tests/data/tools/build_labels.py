@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """Builds labelled letters (<id>.txt + <id>.json, the format of tests/data/nominations-dev) from
-a source file of blocks, and splits them ONCE into a tuning part and a held part by hashing the id.
+source files of blocks, and puts each text in a tuning part or a held part.
 
-Usage: build_labels.py SOURCE OUTDIR   (writes OUTDIR/tune/ and OUTDIR/held/ and OUTDIR/SPLIT.tsv)
+Usage: build_labels.py OUTDIR SOURCE:PART [SOURCE:PART ...]
+       (writes OUTDIR/tune/, OUTDIR/held/ and OUTDIR/SPLIT.tsv)
+
+PART says where the texts of SOURCE go:
+  hash  the split of round one: sha256 of the id, first byte modulo 5 < 3 goes to tuning
+  tune  all to tuning (round one's texts once their held part had been measured)
+  held  all to the held part (a new held set, written and frozen before tuning)
+A text built into one part is removed from the other, so moving a source leaves no stale copy.
 
 Source format (UTF-8):
 
@@ -26,8 +33,7 @@ A label's sentence is matched in the text with flexible whitespace and `>` quote
 hard-wrapped and quoted sentences can be written on one line; the stored label text is the exact
 span of the text. Every label must match exactly once.
 
-The split is a pure function of the id (sha256, first byte modulo 5 < 3: tuning), fixed before any
-tuning, and written to SPLIT.tsv.
+SPLIT.tsv records, per text, its part now, its source file and what the round-one hash split said.
 """
 import csv
 import hashlib
@@ -40,7 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GEMEENTEN = os.path.join(HERE, "..", "..", "..", "data", "gemeenten.csv")
 
 
-def part_of(ident):
+def hash_part(ident):
     return "tune" if hashlib.sha256(ident.encode()).digest()[0] % 5 < 3 else "held"
 
 
@@ -158,26 +164,38 @@ def build(block, gemeenten):
 
 
 def main():
-    source, outdir = sys.argv[1], sys.argv[2]
+    if len(sys.argv) < 3:
+        sys.exit("usage: build_labels.py OUTDIR SOURCE:PART [SOURCE:PART ...]")
+    outdir = sys.argv[1]
     gemeenten = load_gemeenten()
     rows = []
     seen = set()
-    for block in parse(source):
-        if block["id"] in seen:
-            sys.exit(f"duplicate id {block['id']}")
-        seen.add(block["id"])
-        slug, text, label = build(block, gemeenten)
-        part = part_of(block["id"])
-        d = os.path.join(outdir, part)
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, slug + ".txt"), "w", encoding="utf-8") as f:
-            f.write(text)
-        with open(os.path.join(d, slug + ".json"), "w", encoding="utf-8") as f:
-            json.dump(label, f, ensure_ascii=False, indent=1)
-            f.write("\n")
-        rows.append((block["id"], part, len(label["sentences"]), len(label["distractors"])))
+    for arg in sys.argv[2:]:
+        source, _, rule = arg.rpartition(":")
+        if rule not in ("hash", "tune", "held") or not source:
+            sys.exit(f"{arg}: expected SOURCE:hash, SOURCE:tune or SOURCE:held")
+        for block in parse(source):
+            if block["id"] in seen:
+                sys.exit(f"duplicate id {block['id']}")
+            seen.add(block["id"])
+            slug, text, label = build(block, gemeenten)
+            part = hash_part(block["id"]) if rule == "hash" else rule
+            other = "held" if part == "tune" else "tune"
+            for ext in (".txt", ".json"):
+                stale = os.path.join(outdir, other, slug + ext)
+                if os.path.exists(stale):
+                    os.remove(stale)
+            d = os.path.join(outdir, part)
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, slug + ".txt"), "w", encoding="utf-8") as f:
+                f.write(text)
+            with open(os.path.join(d, slug + ".json"), "w", encoding="utf-8") as f:
+                json.dump(label, f, ensure_ascii=False, indent=1)
+                f.write("\n")
+            rows.append((block["id"], part, os.path.basename(source), hash_part(block["id"]),
+                         len(label["sentences"]), len(label["distractors"])))
     with open(os.path.join(outdir, "SPLIT.tsv"), "w", encoding="utf-8") as f:
-        f.write("id\tpart\tlabels\tdistractors\n")
+        f.write("id\tpart\tsource\tround_one_hash\tlabels\tdistractors\n")
         for r in rows:
             f.write("\t".join(str(x) for x in r) + "\n")
     tune = sum(1 for r in rows if r[1] == "tune")
