@@ -1,13 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages the tests need: Dovecot (IMAP), LibreOffice Writer (exact page
 # counts of Word/ODT files),
-# Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts), openssl
-# (self-signed test certificates), Chromium (the staff workspace's browser tests) and Node.js with
-# npm when no node is installed. Idempotent: installs only what is missing, quietly.
+# Python aiosmtpd (SMTP sink), PostgreSQL, poppler-utils (pdfinfo for page counts, pdftoppm
+# for OCR), openssl (self-signed test certificates), Tesseract with its Dutch model and
+# orientation detection (OCR of scans and photos), libheif's tools (heif-convert reads iPhone
+# photos; the tests make one with heif-enc), Chromium (the staff workspace's browser tests) and
+# Node.js with npm when no node is installed. Idempotent: installs only what is missing, quietly.
 # Needs root (or sudo) on Debian/Ubuntu.
 set -eu
 
-packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl libreoffice-writer-nogui chromium"
+packages="dovecot-imapd python3-aiosmtpd postgresql poppler-utils openssl libreoffice-writer-nogui
+    chromium tesseract-ocr tesseract-ocr-nld tesseract-ocr-osd libheif-examples"
 # Node.js from any source will do (tests/web runs on node 18 or later).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     packages="$packages nodejs npm"

@@ -395,6 +395,8 @@ pub struct ConfirmationDoc {
     pub counted: bool,
     pub support_letter: bool,
     pub problem_nl: Option<String>,
+    /// A remark that asks nothing of the sender (a scan read by OCR).
+    pub note_nl: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -448,6 +450,7 @@ impl ConfirmationContext {
                     counted: true,
                     support_letter: false,
                     problem_nl: None,
+                    note_nl: None,
                 },
                 ConfirmationDoc {
                     name: "bijlage.docx".into(),
@@ -457,6 +460,7 @@ impl ConfirmationContext {
                     counted: false,
                     support_letter: false,
                     problem_nl: Some("het bestand is beveiligd met een wachtwoord".into()),
+                    note_nl: None,
                 },
             ],
             body_only: false,

@@ -310,7 +310,7 @@ async fn analyse_nomination(
     let texts: Vec<DocText> = docs
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.status == Status::Ok && !d.text.trim().is_empty())
+        .filter(|(_, d)| d.status.has_text() && !d.text.trim().is_empty())
         .map(|(i, d)| DocText {
             index: i,
             text: &d.text,
@@ -717,6 +717,8 @@ async fn store_nomination(
                 is_a4: d.paper.as_ref().map(|p| p.is_a4()),
                 status: d.status.as_str(),
                 reason: d.reason.as_deref(),
+                text_basis: d.text_basis.as_str(),
+                ocr_confidence: d.ocr_confidence.map(f64::from),
                 role: role_str(role),
                 chars: d.text.chars().count() as i64,
                 text: &d.text,
@@ -987,7 +989,8 @@ fn role_str(r: &pages::Role) -> &'static str {
 pub fn problem_nl(d: &Document) -> Option<String> {
     Some(
         match d.status {
-            Status::Ok => return None,
+            // OCR read it (a person checks poorly readable text): nothing to send again.
+            Status::Ok | Status::PoorlyReadable => return None,
             Status::ScanWithoutText => {
                 "Dit is een scan of foto zonder tekst. Wij kunnen de tekst niet lezen. Wilt u de brief ook sturen als pdf met tekst of als Word-bestand?"
             }
@@ -1004,6 +1007,21 @@ pub fn problem_nl(d: &Document) -> Option<String> {
         }
         .to_string(),
     )
+}
+
+/// The Dutch sentence for a scan or photo whose text was read by OCR (no action needed).
+pub fn note_nl(d: &Document) -> Option<String> {
+    match d.status {
+        Status::PoorlyReadable => Some(
+            "Dit is een scan of foto. Wij hebben de tekst gelezen met tekstherkenning. De tekst is niet overal goed leesbaar. Een medewerker van de VNG leest uw brief daarom zelf na. U hoeft niets te doen."
+                .to_string(),
+        ),
+        Status::Ok if d.text_basis.is_ocr() => Some(
+            "Dit is een scan of foto. Wij hebben de tekst gelezen met tekstherkenning. U hoeft geen ander bestand te sturen."
+                .to_string(),
+        ),
+        _ => None,
+    }
 }
 
 fn confirmation_context(
@@ -1043,6 +1061,7 @@ fn confirmation_context(
             counted: matches!(r, pages::Role::Letter),
             support_letter: matches!(r, pages::Role::SupportLetter),
             problem_nl: problem_nl(d),
+            note_nl: note_nl(d),
         })
         .collect();
     let municipality = n

@@ -6,7 +6,7 @@
 //! Pure: works on extracted [`Document`]s; the support-letter cues are plain Dutch, not tied to
 //! one call.
 
-use crate::documents::{Document, Format, Origin, PageBasis, Status};
+use crate::documents::{Document, Format, Origin, PageBasis};
 
 use super::text;
 
@@ -106,7 +106,9 @@ const REFERENCE_CUES: &[&str] = &[
 ];
 
 fn readable(doc: &Document) -> bool {
-    doc.status == Status::Ok && !doc.format.is_container() && doc.format != Format::Image
+    doc.status.has_text()
+        && !doc.format.is_container()
+        && (doc.format != Format::Image || doc.text_basis.is_ocr())
 }
 
 /// The role of every document, in the same order.
@@ -294,7 +296,7 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::documents::Paper;
+    use crate::documents::{Paper, Status};
 
     fn doc(origin: Origin, name: Option<&str>, text: &str, pages: Option<u32>) -> Document {
         Document {
@@ -315,6 +317,8 @@ mod tests {
             paper: pages.map(|_| Paper::A4),
             status: Status::Ok,
             reason: None,
+            text_basis: crate::documents::TextBasis::Text,
+            ocr_confidence: None,
         }
     }
 

@@ -98,14 +98,19 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
     );
     println!("  status:       {}", labels::status(collect::status_of(&s)));
     println!("  documenten:");
-    for d in store::documents_of(&intake.db, s.id).await? {
+    let documents = store::documents_of(&intake.db, s.id).await?;
+    for d in &documents {
         let pages = match (d.pages, d.page_basis.as_deref()) {
             (Some(p), Some(b)) => format!(", {} ({})", pages_nl(p), labels::page_basis(b)),
             (Some(p), None) => format!(", {}", pages_nl(p)),
             (None, _) => String::new(),
         };
+        let ocr = d
+            .ocr_label_nl()
+            .map(|l| format!(", {l}"))
+            .unwrap_or_default();
         println!(
-            "    - {}: {}, {}{pages}, {}{}",
+            "    - {}: {}, {}{pages}{ocr}, {}{}",
             d.name
                 .as_deref()
                 .map(|n| crate::clean::line(n, crate::clean::MAX_NAME))
@@ -119,6 +124,12 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
                 .unwrap_or_default()
         );
     }
+    // Claims found in OCR text are marked: a misread word can make or break one.
+    let from_ocr = |idx: i32| {
+        documents
+            .iter()
+            .any(|d| d.idx == idx && d.text_basis != "text")
+    };
     let claims = store::claims_of(&intake.db, s.id).await?;
     println!("  beoordeling (advies; de staf beslist):");
     let assessments = store::assessments_of(&intake.db, s.id).await?;
@@ -152,7 +163,7 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
             let sentence: String = c.sentence.split_whitespace().collect::<Vec<_>>().join(" ");
             let kind = ClaimKind::parse(&c.kind);
             println!(
-                "      «{}»{}{}",
+                "      «{}»{}{}{}",
                 truncate(&crate::clean::line(&sentence, 1000), 160),
                 c.domain
                     .as_deref()
@@ -162,6 +173,11 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
                     Some(ClaimKind::Evidence) => String::new(),
                     Some(k) => format!(" ({})", k.label_nl()),
                     None => format!(" ({})", c.kind),
+                },
+                if from_ocr(c.document_idx) {
+                    " (uit tekst via OCR)"
+                } else {
+                    ""
                 }
             );
         }

@@ -208,6 +208,7 @@ pub fn status_of(s: &SubmissionRow) -> &'static str {
 /// Dutch label of a document status.
 fn document_problem(d: &DocumentBrief) -> String {
     let what = match d.status.as_str() {
+        "poorly_readable" => "slecht leesbaar: controleer de tekst",
         "scan_without_text" => "scan zonder tekst",
         "protected" => "beveiligd met een wachtwoord",
         "unreadable" => "kon niet worden gelezen",
@@ -225,15 +226,17 @@ fn document_problem(d: &DocumentBrief) -> String {
 pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> NominationRow {
     let (municipality, province) = municipality_of(s.municipality_code.as_deref());
     let mut problems = Vec::new();
-    for d in snap
-        .documents
-        .iter()
-        .filter(|d| d.submission_id == s.id && d.status != "ok")
-    {
+    for d in snap.documents.iter().filter(|d| d.submission_id == s.id) {
+        let ocr = crate::store::ocr_label_nl(&d.text_basis, d.ocr_confidence);
+        let problem = match (d.status.as_str(), ocr) {
+            ("ok", None) => continue,
+            ("ok", Some(ocr)) => ocr,
+            (_, None) => document_problem(d),
+            (_, Some(ocr)) => format!("{}; {ocr}", document_problem(d)),
+        };
         problems.push(format!(
-            "bijlage {}: {}",
+            "bijlage {}: {problem}",
             d.name.as_deref().unwrap_or("tekst in de e-mail"),
-            document_problem(d)
         ));
     }
     if let Some(over) = s.over_by.filter(|o| *o > 0) {

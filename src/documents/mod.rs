@@ -22,8 +22,10 @@ mod docx;
 mod estimate;
 use crate::html;
 mod message;
+mod ocr;
 mod odt;
 mod pdf;
+mod raster;
 mod rtf;
 mod tnef;
 mod unpack;
@@ -96,6 +98,33 @@ pub struct Limits {
     pub libreoffice_path: Option<PathBuf>,
     /// Seconds one LibreOffice rendering may take before the estimate is used instead.
     pub libreoffice_timeout_secs: u64,
+    /// Read PDF pages without a text layer and images (JPEG, PNG, TIFF, HEIC, ...) with
+    /// Tesseract OCR: `auto` when `tesseract` is installed, `off` never. It runs in the
+    /// document worker under its limits; a page takes about 2 s of one core.
+    pub ocr: OcrMode,
+    /// Tesseract language model(s), e.g. `nld` or `nld+eng` (Debian: `tesseract-ocr-nld`).
+    pub ocr_language: String,
+    /// Resolution (dots per inch) at which PDF pages are rendered for OCR; pages larger than
+    /// A3 get less, so that a page image stays within 20 million pixels.
+    pub ocr_dpi: u32,
+    /// Pages of one document read by OCR (a letter has two); the page count stays exact.
+    pub ocr_max_pages: u32,
+    /// Tesseract's mean word confidence (percent) below which OCR text is "poorly readable":
+    /// it is still used, and staff are asked to check it.
+    pub ocr_min_confidence: u32,
+    /// The `tesseract` executable; `None` looks for it on PATH.
+    pub tesseract_path: Option<PathBuf>,
+}
+
+/// Whether scans and photos are read with OCR (`[documents] ocr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrMode {
+    /// Used when Tesseract is installed.
+    #[default]
+    Auto,
+    /// Never: scans stay "scan without text".
+    Off,
 }
 
 impl Default for Limits {
@@ -119,6 +148,12 @@ impl Default for Limits {
             libreoffice: false,
             libreoffice_path: None,
             libreoffice_timeout_secs: 60,
+            ocr: OcrMode::Auto,
+            ocr_language: "nld".to_string(),
+            ocr_dpi: 300,
+            ocr_max_pages: 10,
+            ocr_min_confidence: 70,
+            tesseract_path: None,
         }
     }
 }
@@ -217,7 +252,11 @@ impl PageBasis {
 pub enum Status {
     /// Text (possibly empty for a blank document) and pages were read.
     Ok,
-    /// A PDF or image without a text layer: a scan. The sender is asked for a text file.
+    /// Text read by OCR from a scan or photo whose mean word confidence is below
+    /// [`Limits::ocr_min_confidence`]: the text is used, and staff are asked to check it.
+    PoorlyReadable,
+    /// A PDF or image without a text layer (and no text that OCR could read): a scan. The
+    /// sender is asked for a text file.
     ScanWithoutText,
     /// Encrypted with a password we do not have.
     Protected,
@@ -234,12 +273,48 @@ impl Status {
     pub fn as_str(&self) -> &'static str {
         match self {
             Status::Ok => "ok",
+            Status::PoorlyReadable => "poorly_readable",
             Status::ScanWithoutText => "scan_without_text",
             Status::Protected => "protected",
             Status::Unreadable => "unreadable",
             Status::Unsupported => "unsupported",
             Status::TooLarge => "too_large",
         }
+    }
+
+    /// Whether the document's text can be used (read normally, or by OCR even if poorly).
+    pub fn has_text(&self) -> bool {
+        matches!(self, Status::Ok | Status::PoorlyReadable)
+    }
+}
+
+/// Where a document's text came from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum TextBasis {
+    /// The document's own characters (text layer, Word/ODT text, mail text).
+    #[default]
+    Text,
+    /// Read by OCR from page images (a scan, a photo).
+    Ocr,
+    /// Some pages from the text layer, the pages without one read by OCR.
+    Mixed,
+}
+
+impl TextBasis {
+    /// Stable lowercase name, used in the database.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TextBasis::Text => "text",
+            TextBasis::Ocr => "ocr",
+            TextBasis::Mixed => "mixed",
+        }
+    }
+
+    /// Whether OCR read (part of) the text.
+    pub fn is_ocr(&self) -> bool {
+        !matches!(self, TextBasis::Text)
     }
 }
 
@@ -315,9 +390,14 @@ pub struct Document {
     pub page_basis: Option<PageBasis>,
     pub paper: Option<Paper>,
     pub status: Status,
-    /// Specific reason in plain English when `status` is not `Ok`, or why the text was cut
-    /// (then also with `Ok`); never document text.
+    /// Specific reason in plain English when `status` is not `Ok`, or why the text was cut or
+    /// OCR did not read every page (then also with `Ok`); never document text.
     pub reason: Option<String>,
+    /// Where the text came from: the document's own characters or OCR.
+    pub text_basis: TextBasis,
+    /// Tesseract's mean word confidence over the words OCR read, in percent (0–100);
+    /// `None` when OCR read nothing.
+    pub ocr_confidence: Option<f32>,
 }
 
 /// What one extractor found; the parts of a [`Document`] that depend on its content (also
@@ -333,6 +413,12 @@ pub(crate) struct Extracted {
     pub reason: Option<String>,
     /// Whether the page count should be estimated from the text when none was found.
     pub estimate_pages: bool,
+    /// Where the text came from.
+    #[serde(default)]
+    pub text_basis: TextBasis,
+    /// Mean word confidence of the OCR text, in percent.
+    #[serde(default)]
+    pub ocr_confidence: Option<f32>,
 }
 
 impl Extracted {
@@ -525,8 +611,11 @@ async fn extract_item(item: Item, limits: &Limits) -> Document {
     } = item;
     let extracted = match preset {
         Some(done) => done,
-        // Parsers of complex formats run in a worker process under memory and CPU limits.
-        None if in_worker(format) => worker::extract(format, Arc::clone(&bytes), limits).await,
+        // Parsers of complex formats, and OCR, run in a worker process under memory and CPU
+        // limits.
+        None if in_worker(format, limits) => {
+            worker::extract(format, Arc::clone(&bytes), limits).await
+        }
         None => {
             let lim = limits.clone();
             let data = Arc::clone(&bytes);
@@ -552,12 +641,14 @@ async fn extract_item(item: Item, limits: &Limits) -> Document {
 }
 
 /// Formats whose parsers (lopdf and pdf-extract, ZIP and XML, CFB, RTF) get a worker process:
-/// they can run away on hostile input. Text, HTML and images are read in-process.
-fn in_worker(format: Format) -> bool {
-    matches!(
-        format,
-        Format::Pdf | Format::Docx | Format::Docm | Format::Odt | Format::Doc | Format::Rtf
-    )
+/// they can run away on hostile input; so do images when OCR is on (Tesseract and Leptonica
+/// read them). Text and HTML are read in-process.
+fn in_worker(format: Format, limits: &Limits) -> bool {
+    match format {
+        Format::Pdf | Format::Docx | Format::Docm | Format::Odt | Format::Doc | Format::Rtf => true,
+        Format::Image => limits.ocr != OcrMode::Off,
+        _ => false,
+    }
 }
 
 /// Runs `work` on the blocking pool under `catch_unwind` and the per-document deadline.
@@ -601,10 +692,7 @@ pub(crate) fn extract_blocking(format: Format, bytes: &[u8], limits: &Limits) ->
         Format::Rtf => rtf::extract(bytes, &budget),
         Format::Html => Extracted::text(html::html_to_text(&decode_text(bytes))),
         Format::Text => Extracted::text(decode_text(bytes)),
-        Format::Image => Extracted::failed(
-            Status::ScanWithoutText,
-            "an image (photo or scan) has no text layer",
-        ),
+        Format::Image => ocr::read_image(bytes, limits, &budget),
         Format::Other => Extracted::failed(Status::Unsupported, detect::describe_unknown(bytes)),
         Format::Zip | Format::Tnef | Format::Message => Extracted::default(),
     }
@@ -637,10 +725,16 @@ fn finish(
     if ex.pages.is_none() {
         ex.page_basis = None;
     }
-    let mut reason = if status == Status::Ok {
+    // An OCR reading keeps its notes (pages it did not read) also when it is fine.
+    let mut reason = if status == Status::Ok && !ex.text_basis.is_ocr() {
         None
     } else {
         ex.reason
+    };
+    let ocr_confidence = if ex.text_basis.is_ocr() {
+        ex.ocr_confidence
+    } else {
+        None
     };
     if let (Some(at), kept) = char_cut(&ex.text, limits.max_text_chars) {
         truncate_text(&mut ex.text, &mut ex.page_starts, at);
@@ -660,6 +754,8 @@ fn finish(
         paper: ex.paper,
         status,
         reason,
+        text_basis: ex.text_basis,
+        ocr_confidence,
     }
 }
 
@@ -711,14 +807,27 @@ pub fn describe(doc: &Document) -> String {
         .map(|p| p.label())
         .unwrap_or_else(|| "paper unknown".to_string());
     let chars = doc.text.chars().filter(|c| !c.is_whitespace()).count();
+    let ocr = match (doc.text_basis, doc.ocr_confidence) {
+        (TextBasis::Text, _) => String::new(),
+        (basis, confidence) => format!(
+            " ({}, confidence {})",
+            if basis == TextBasis::Mixed {
+                "partly by OCR"
+            } else {
+                "by OCR"
+            },
+            confidence.map_or("unknown".to_string(), |c| format!("{} %", c.round()))
+        ),
+    };
     let mut line = format!(
-        "{}: {} ({}), {}, {}, {} characters, {}",
+        "{}: {} ({}), {}, {}, {} characters{}, {}",
         doc.path,
         doc.format.as_str(),
         doc.format.label_nl(),
         pages,
         paper,
         chars,
+        ocr,
         doc.status.as_str()
     );
     if let Some(reason) = &doc.reason {

@@ -1,6 +1,7 @@
 //! PDF: page count and first-page size with lopdf (inherited MediaBox, /Rotate), text per page
-//! with pdf-extract. Empty-password encryption is opened; a real password gives `Protected`;
-//! no text on any page gives `ScanWithoutText`.
+//! with pdf-extract. Empty-password encryption is opened; a real password gives `Protected`.
+//! Pages without a text layer are read by OCR ([`super::ocr`]) when it is available; no text
+//! on any page, from either, gives `ScanWithoutText`.
 //!
 //! Runs inside the guarded blocking task of [`super::guarded`]; the text output device below
 //! also stops pdf-extract at the deadline and at the text budget.
@@ -8,7 +9,8 @@
 use lopdf::{Dictionary, Object, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
-use super::{Budget, Extracted, Limits, PageBasis, Paper, Status};
+use super::ocr::{self, PageText, PdfPage};
+use super::{Budget, Extracted, Limits, PageBasis, Paper, Status, TextBasis};
 
 /// Stack for the thread that runs lopdf and pdf-extract: both recurse over the structure of
 /// the file, and a debug build needs far more than the 2 MiB of a pool thread. It runs in the
@@ -70,23 +72,26 @@ fn extract_on_big_stack(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extra
     let mut failures = 0u32;
     let mut stopped = false;
     let mut last_error = None;
-    let tree_pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    for page in tree_pages {
+    let tree = doc.get_pages();
+    // Each page tried: its number and where its text lies in `out.text`.
+    let mut segments: Vec<(u32, usize, usize)> = Vec::new();
+    for (&page, &id) in &tree {
         if out.pages_seen >= limits.max_pages || budget.expired() {
             stopped = budget.expired();
             break;
         }
-        if let Some(id) = doc.get_pages().get(&page)
-            && let Err(why) = safe_for_pdf_extract(&doc, *id)
-        {
+        if let Err(why) = safe_for_pdf_extract(&doc, id) {
             failures += 1;
             last_error = Some(why.to_string());
+            segments.push((page, out.text.len(), out.text.len()));
             continue;
         }
         // One page that breaks pdf-extract (a panic or an error) loses only that page.
+        let start = out.text.len();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pdf_extract::output_doc_page(&doc, &mut out, page)
         }));
+        segments.push((page, start, out.text.len()));
         match result {
             Ok(Ok(())) => {}
             Ok(Err(OutputError::FormatError(_))) => {
@@ -107,6 +112,29 @@ fn extract_on_big_stack(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extra
         text, page_starts, ..
     } = out;
     let has_text = text.chars().any(|c| !c.is_whitespace());
+    // Pages without a text layer (or whose text could not be read) go to OCR, one at a time.
+    let blank: Vec<PdfPage> = segments
+        .iter()
+        .filter(|(_, start, end)| text[*start..*end].trim().is_empty())
+        .map(|&(number, ..)| PdfPage {
+            number,
+            paper: tree.get(&number).and_then(|id| page_size(&doc, *id)),
+        })
+        .collect();
+    let mut ocr_note = None;
+    if !(blank.is_empty() || stopped && budget.expired()) {
+        match ocr::tools(limits) {
+            Ok(tools) => {
+                let reading = ocr::read_pdf_pages(bytes, &blank, &tools, limits, budget);
+                match with_ocr(&text, &segments, reading, count, paper, limits) {
+                    Ok(ex) => return ex,
+                    Err(problems) if !problems.is_empty() => ocr_note = Some(problems.join("; ")),
+                    Err(_) => {}
+                }
+            }
+            Err(why) => ocr_note = Some(why),
+        }
+    }
     let mut ex = Extracted {
         text: if has_text { text } else { String::new() },
         page_starts: if has_text { page_starts } else { Vec::new() },
@@ -131,11 +159,87 @@ fn extract_on_big_stack(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extra
     } else {
         ex.status = Some(Status::ScanWithoutText);
         ex.reason = Some(format!(
-            "the PDF has no text layer on any of its {count} page{} (a scan or images only)",
-            if count == 1 { "" } else { "s" }
+            "the PDF has no text layer on any of its {count} page{} (a scan or images only){}",
+            if count == 1 { "" } else { "s" },
+            match (&ocr_note, blank.is_empty()) {
+                (Some(why), _) => format!("; {why}"),
+                (None, false) => "; OCR found no text on them".to_string(),
+                (None, true) => String::new(),
+            }
         ));
     }
     ex
+}
+
+/// The extraction of a PDF some of whose pages were read by OCR; when OCR found no usable
+/// text, the problems it met (the caller reports the PDF as it was). Pages keep their order; a page OCR
+/// read too unsurely is left out when other pages have a text layer (it is a picture), and
+/// makes the document poorly readable when all text came from OCR.
+fn with_ocr(
+    text: &str,
+    segments: &[(u32, usize, usize)],
+    reading: ocr::Reading,
+    count: u32,
+    paper: Option<Paper>,
+    limits: &Limits,
+) -> Result<Extracted, Vec<String>> {
+    let ocr::Reading {
+        pages: read,
+        mut problems,
+    } = reading;
+    let layer_pages = segments
+        .iter()
+        .filter(|(_, s, e)| !text[*s..*e].trim().is_empty())
+        .count();
+    let mut used = PageText::default();
+    let mut by_ocr: Vec<(u32, &PageText)> = Vec::new();
+    for (number, page) in &read {
+        if page.empty(limits) || (layer_pages > 0 && page.poor(limits)) {
+            if page.words > 0 && layer_pages > 0 {
+                problems.push(format!(
+                    "page {number} has no text layer and OCR found no reliable text on it"
+                ));
+            }
+            continue;
+        }
+        used.add(page);
+        by_ocr.push((*number, page));
+    }
+    if by_ocr.is_empty() {
+        // Nothing usable: the PDF is what it was (its text layer, or a scan without text).
+        return Err(problems);
+    }
+    let mut out = String::new();
+    let mut page_starts = Vec::new();
+    for (i, (number, start, end)) in segments.iter().enumerate() {
+        let page = match by_ocr.iter().find(|(n, _)| n == number) {
+            Some((_, p)) => p.text.as_str(),
+            None => text[*start..*end].trim_matches('\n'),
+        };
+        if i > 0 {
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            page_starts.push(out.len());
+        }
+        out.push_str(page);
+    }
+    let mut ex = Extracted {
+        text: out,
+        page_starts,
+        pages: Some(count),
+        page_basis: Some(PageBasis::Exact),
+        paper,
+        text_basis: if layer_pages > 0 {
+            TextBasis::Mixed
+        } else {
+            TextBasis::Ocr
+        },
+        ocr_confidence: used.confidence(),
+        ..Extracted::default()
+    };
+    ocr::judge(&mut ex, &used, problems, limits);
+    Ok(ex)
 }
 
 /// pdf-extract follows `/Parent` links and Form XObjects recursively without a cycle check;

@@ -13,6 +13,8 @@
 //! Child side ([`serve`]): exits when the parent is gone, limits its own address space
 //! ([`Limits::worker_memory_mb`]) and CPU seconds with `setrlimit`, extracts the one
 //! document and answers. It never logs; its stderr is read only for the reason it died.
+//! The OCR programs it starts (`pdftoppm`, `tesseract`, `heif-convert`, see [`super::ocr`])
+//! inherit its limits and its process group.
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -29,9 +31,11 @@ use super::{Extracted, Format, Limits, Status, extract_blocking};
 /// The hidden subcommand that runs the worker.
 pub const SUBCOMMAND: &str = "document-worker";
 
-/// Seconds a worker is given beyond the document's own time limit (start-up, answer), before
-/// it is killed.
-const GRACE_SECS: u64 = 2;
+/// Seconds a worker is given beyond the document's own time limit (start-up, answer, the
+/// step of a parser or of OCR's pixel work that was under way at the deadline), before it is
+/// killed: a worker that stops at its deadline answers with what it read (the page count, the
+/// pages OCR read) instead of being lost.
+const GRACE_SECS: u64 = 5;
 
 /// How much of the worker's stderr is kept to tell why it died.
 const STDERR_TAIL: usize = 16 * 1024;
@@ -66,6 +70,7 @@ pub(crate) async fn extract(format: Format, bytes: Arc<Vec<u8>>, limits: &Limits
         Err(failure) => {
             let what = match format {
                 Format::Pdf => "the PDF",
+                Format::Image => "the image",
                 _ => "the file",
             };
             let reason = match failure {
@@ -147,7 +152,8 @@ async fn run(format: Format, bytes: &[u8], limits: &Limits) -> Result<Extracted,
         .env("RUST_BACKTRACE", "0")
         .process_group(0)
         .kill_on_drop(true);
-    for var in ["PATH", "TMPDIR"] {
+    // Tesseract finds its models by TESSDATA_PREFIX when it is installed elsewhere.
+    for var in ["PATH", "TMPDIR", "TESSDATA_PREFIX"] {
         if let Some(value) = std::env::var_os(var) {
             command.env(var, value);
         }

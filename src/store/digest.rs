@@ -81,6 +81,9 @@ pub struct DocumentBrief {
     pub status: String,
     pub reason: Option<String>,
     pub role: String,
+    /// `text`, `ocr` or `mixed`.
+    pub text_basis: String,
+    pub ocr_confidence: Option<f64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,8 +176,8 @@ pub async fn evidence_domains(db: &Db) -> anyhow::Result<Vec<(i64, String)>> {
 /// Every document that belongs to a submission, without its text.
 pub async fn all_documents(db: &Db) -> anyhow::Result<Vec<DocumentBrief>> {
     Ok(db!(db, |p| sqlx::query_as::<_, DocumentBrief>(
-        "SELECT submission_id, idx, name, format, status, reason, role FROM documents
-         WHERE submission_id IS NOT NULL ORDER BY submission_id, idx"
+        "SELECT submission_id, idx, name, format, status, reason, role, text_basis, ocr_confidence
+         FROM documents WHERE submission_id IS NOT NULL ORDER BY submission_id, idx"
     )
     .fetch_all(p)
     .await)?)

@@ -577,8 +577,9 @@ pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result
     let row: (i64,) = tx!(tx, |c| {
         sqlx::query_as(
         "INSERT INTO documents (submission_id, message_id, idx, origin, name, path, format, bytes, sha256, pages, page_basis,
-            paper_w_pt, paper_h_pt, is_a4, status, reason, role, chars, text)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+            paper_w_pt, paper_h_pt, is_a4, status, reason, role, chars, text, text_basis, ocr_confidence)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         RETURNING id",
     )
     .bind(d.submission_id)
     .bind(d.message_id)
@@ -599,6 +600,8 @@ pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result
     .bind(d.role)
     .bind(d.chars)
     .bind(st(d.text))
+    .bind(d.text_basis)
+    .bind(d.ocr_confidence)
     .fetch_one(c)
     .await
     })?;
@@ -747,7 +750,8 @@ pub async fn documents_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<Doc
     Ok(db!(db, |p| {
         sqlx::query_as::<_, DocumentRow>(
         "SELECT id, submission_id, message_id, idx, origin, name, path, format, bytes, sha256, pages, page_basis, paper_w_pt,
-                paper_h_pt, is_a4, status, reason, role, chars FROM documents WHERE submission_id = $1 ORDER BY idx"
+                paper_h_pt, is_a4, status, reason, role, chars, text_basis, ocr_confidence
+         FROM documents WHERE submission_id = $1 ORDER BY idx"
     )
     .bind(submission_id)
     .fetch_all(p)

@@ -163,6 +163,31 @@ pub struct DocumentRow {
     pub reason: Option<String>,
     pub role: String,
     pub chars: i64,
+    /// `text`, `ocr` or `mixed` (see `documents::TextBasis`).
+    pub text_basis: String,
+    /// Tesseract's mean word confidence (percent) of OCR text.
+    pub ocr_confidence: Option<f64>,
+}
+
+impl DocumentRow {
+    /// "tekst via OCR (betrouwbaarheid 91 %)" for a document read (partly) by OCR.
+    pub fn ocr_label_nl(&self) -> Option<String> {
+        ocr_label_nl(&self.text_basis, self.ocr_confidence)
+    }
+}
+
+/// "tekst via OCR (betrouwbaarheid 91 %)", "tekst deels via OCR (...)", or `None` for text
+/// that was not read by OCR.
+pub fn ocr_label_nl(text_basis: &str, confidence: Option<f64>) -> Option<String> {
+    let what = match text_basis {
+        "ocr" => "tekst via OCR",
+        "mixed" => "tekst deels via OCR",
+        _ => return None,
+    };
+    Some(match confidence {
+        Some(c) => format!("{what} (betrouwbaarheid {} %)", c.round() as i64),
+        None => what.to_string(),
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +208,8 @@ pub struct NewDocument<'a> {
     pub is_a4: Option<bool>,
     pub status: &'a str,
     pub reason: Option<&'a str>,
+    pub text_basis: &'a str,
+    pub ocr_confidence: Option<f64>,
     pub role: &'a str,
     pub chars: i64,
     pub text: &'a str,
