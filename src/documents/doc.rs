@@ -124,6 +124,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
         text: text.replace('\u{c}', "\n"),
         pages: Some(pages),
         page_basis: Some(basis),
+        page_estimate: Some(estimated),
         paper,
         ..Extracted::default()
     }

@@ -135,6 +135,7 @@ fn extract_inner(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<Extra
         text: text.replace('\u{c}', "\n"),
         pages: Some(pages),
         page_basis: Some(basis),
+        page_estimate: Some(estimated),
         paper,
         ..Extracted::default()
     })

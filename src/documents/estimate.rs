@@ -1,14 +1,11 @@
 //! Page counts for documents without pages of their own: a layout model of the text on the
-//! document's paper (A4 when unknown) with default margins and a default font, and — when
-//! enabled and installed — an exact count from a LibreOffice headless rendering.
+//! document's paper (A4 when unknown) with default margins and a default font. An exact count
+//! comes from a LibreOffice rendering instead ([`super::libreoffice`]) where it is available.
 //!
 //! The model's constants were calibrated against the LibreOffice page counts of the office
 //! documents in the shared corpus (see tests/it/corpus.rs).
 
-use std::path::PathBuf;
-use std::time::Duration;
-
-use super::{Format, Limits, Paper};
+use super::Paper;
 
 /// Margin on every side, in points (Word's and LibreOffice's defaults lie between 2 and 2.54 cm).
 const MARGIN_PT: f64 = 66.0;
@@ -47,86 +44,6 @@ pub(crate) fn pages(text: &str, paper: &Paper) -> u32 {
         total = total.saturating_add(used as u32);
     }
     total.max(1)
-}
-
-/// One LibreOffice at a time: it shares a profile lock and is memory hungry.
-static LIBREOFFICE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn soffice(limits: &Limits) -> Option<PathBuf> {
-    if let Some(p) = &limits.libreoffice_path {
-        return p.exists().then(|| p.clone());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| [dir.join("soffice"), dir.join("libreoffice")])
-        .find(|p| p.is_file())
-}
-
-/// Exact page count from a LibreOffice PDF rendering; `None` when it is not installed, fails
-/// or takes too long (the caller keeps its estimate).
-pub(crate) async fn libreoffice_pages(
-    bytes: &[u8],
-    format: Format,
-    limits: &Limits,
-) -> Option<u32> {
-    let exe = soffice(limits)?;
-    let _one = LIBREOFFICE.lock().await;
-    let dir = tempdir()?;
-    let ext = match format {
-        Format::Docx => "docx",
-        Format::Docm => "docm",
-        Format::Odt => "odt",
-        Format::Doc => "doc",
-        _ => "rtf",
-    };
-    let input = dir.join(format!("document.{ext}"));
-    tokio::fs::write(&input, bytes).await.ok()?;
-    let mut cmd = tokio::process::Command::new(exe);
-    cmd.arg("--headless")
-        .arg("--norestore")
-        .arg("--nolockcheck")
-        .arg("--convert-to")
-        .arg("pdf")
-        .arg("--outdir")
-        .arg(&dir)
-        .arg(&input)
-        .env("HOME", &dir)
-        .env(
-            "UserInstallation",
-            format!("file://{}", dir.join("profile").display()),
-        )
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            dir.join("profile").display()
-        ))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let secs = limits.libreoffice_timeout_secs.max(1);
-    let status = tokio::time::timeout(Duration::from_secs(secs), cmd.status()).await;
-    let pages = match status {
-        Ok(Ok(s)) if s.success() => {
-            let pdf = tokio::fs::read(dir.join("document.pdf")).await.ok()?;
-            lopdf::Document::load_mem(&pdf)
-                .ok()
-                .map(|d| d.get_pages().len() as u32)
-                .filter(|&n| n > 0)
-        }
-        _ => None,
-    };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    pages
-}
-
-fn tempdir() -> Option<PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "intake-lo-{}-{}",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    std::fs::create_dir_all(&dir).ok()?;
-    Some(dir)
 }
 
 #[cfg(test)]

@@ -48,13 +48,11 @@ fn extract_inner(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<Extra
     let meta_pages = pkg
         .text("meta.xml")?
         .and_then(|m| meta_page_count(&m, budget));
+    let estimated = estimate::pages(&body, &paper.unwrap_or(Paper::A4));
     let (pages, basis) = match meta_pages {
         Some(n) => (n, PageBasis::Metadata),
         None if soft_breaks > 0 => (soft_breaks + 1, PageBasis::Metadata),
-        None => (
-            estimate::pages(&body, &paper.unwrap_or(Paper::A4)),
-            PageBasis::Estimate,
-        ),
+        None => (estimated, PageBasis::Estimate),
     };
     let mut text = body;
     if !header_footer.is_empty() {
@@ -65,6 +63,7 @@ fn extract_inner(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<Extra
         text,
         pages: Some(pages),
         page_basis: Some(basis),
+        page_estimate: Some(estimated),
         paper,
         ..Extracted::default()
     })
