@@ -487,7 +487,15 @@ async fn submissions(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             s.arrived_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
             if s.on_time { "ja" } else { "NEE" },
             s.pages
-                .map(|p| format!("{p}{}", if s.over_by.is_some() { "!" } else { "" }))
+                .map(|p| {
+                    // "?": controleer lengte (too unsure to judge), "!": over the limit.
+                    let mark = match (&s.page_uncertain, s.over_by) {
+                        (Some(_), _) => "?",
+                        (None, Some(_)) => "!",
+                        (None, None) => "",
+                    };
+                    format!("{p}{mark}")
+                })
                 .unwrap_or_else(|| "?".into()),
             if s.meets_minimum { "voldoet" } else { "-" },
             if s.is_current {

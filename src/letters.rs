@@ -334,6 +334,10 @@ pub struct ConfirmationContext {
     pub max_pages: u32,
     pub over_by: Option<u32>,
     pub pages_estimated: bool,
+    /// The count is too unsure to judge the limit on: the letter says a person checks the length.
+    pub pages_uncertain: bool,
+    /// `exact`, `metadata` or `estimate` (the weakest basis of the counted documents).
+    pub pages_basis: Option<String>,
     pub problems: Vec<String>,
     pub supersedes: Option<String>,
     pub version_late: bool,

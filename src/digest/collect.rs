@@ -226,7 +226,14 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
             document_problem(d)
         ));
     }
-    if let Some(over) = s.over_by.filter(|o| *o > 0) {
+    if s.page_uncertain.is_some() {
+        problems.push(format!(
+            "controleer lengte: {} pagina's ({}), te onzeker om over de grens van {} te oordelen",
+            s.pages.unwrap_or(0),
+            s.page_basis.as_deref().unwrap_or("onbekend"),
+            call.max_pages
+        ));
+    } else if let Some(over) = s.over_by.filter(|o| *o > 0) {
         problems.push(format!(
             "{} pagina's, {over} meer dan de {} toegestaan",
             s.pages.unwrap_or(0),
@@ -258,7 +265,8 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         on_time: s.on_time,
         pages: s.pages.and_then(|p| u32::try_from(p).ok()),
         page_basis: s.page_basis.clone(),
-        over_limit: s.over_by.is_some_and(|o| o > 0),
+        over_limit: s.over_by.is_some_and(|o| o > 0) && s.page_uncertain.is_none(),
+        page_check: s.page_uncertain.is_some(),
         verdicts: call
             .criteria
             .iter()
@@ -522,10 +530,10 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             s.reference, s.reference
         ));
     }
-    for s in current
-        .iter()
-        .filter(|s| s.over_by.is_some_and(|o| o > 0) && snap.decision_of(s.id).is_none())
-    {
+    for s in current.iter().filter(|s| {
+        (s.over_by.is_some_and(|o| o > 0) || s.page_uncertain.is_some())
+            && snap.decision_of(s.id).is_none()
+    }) {
         out.push(format!(
             "Kijk of de paginatelling van {} klopt ({} pagina's, maximaal {}).",
             s.reference,

@@ -44,6 +44,9 @@ pub struct NominationRow {
     /// How the page count was found, e.g. `pdf`, `odt meta`, `libreoffice`, `estimate`.
     pub page_basis: Option<String>,
     pub over_limit: bool,
+    /// The page count is too unsure to judge the limit on: staff check the length
+    /// ("controleer lengte"); `over_limit` is then false.
+    pub page_check: bool,
     /// Verdict per criterion id: `met`, `weak` or `not_found`, after staff override.
     pub verdicts: Vec<(String, String)>,
     /// Verdict on the mandatory principle: `met`, `weak` or `not_found`.

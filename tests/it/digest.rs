@@ -80,6 +80,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         pages: Some(2),
         page_basis: Some("pdf".to_string()),
         over_limit: false,
+        page_check: false,
         verdicts: vec![
             ("participatie".into(), "met".into()),
             ("inclusief_beleid".into(), "weak".into()),

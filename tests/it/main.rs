@@ -12,6 +12,7 @@ mod faults;
 mod helpers;
 mod imap;
 mod outbox;
+mod pages;
 mod pipeline;
 mod schedule;
 mod servers;
