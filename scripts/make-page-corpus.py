@@ -42,18 +42,26 @@ PAGE_WEIGHTS = {1: 3, 2: 5, 3: 5, 4: 2, 5: 1, 6: 1, 7: 1, 8: 1}
 
 
 def words_from_repo():
+    """Dutch words from the letters in tests/fixtures/letters and the text parts of the sample
+    mails in examples/mailbox (never from encoded attachments)."""
+    import email
+    import email.policy
     text = []
     for p in sorted((ROOT / "tests/fixtures/letters").glob("*.txt")):
         text.append(p.read_text(encoding="utf-8"))
     for p in sorted((ROOT / "examples/mailbox").rglob("*")):
-        if p.is_file() and not p.name.startswith(".") and p.suffix != ".md":
-            raw = p.read_bytes()
-            head, _, body = raw.partition(b"\n\n")
-            if b"base64" not in head:
-                text.append(body.decode("utf-8", "replace"))
-    words = re.findall(r"[A-Za-zëéïöüèáó'-]{2,}", "\n".join(text))
-    words = [w for w in words if not w.startswith(("http", "Content", "boundary"))]
-    if len(words) < 200:
+        if not p.is_file() or p.name.startswith(".") or p.suffix == ".md":
+            continue
+        msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for part in msg.walk():
+            if part.get_content_type() == "text/plain":
+                try:
+                    text.append(part.get_content())
+                except (LookupError, ValueError):
+                    pass
+    words = [w for w in re.findall(r"[A-Za-zëéïöüèáó'-]{2,18}", "\n".join(text))
+             if re.search(r"[aeiouyëéïöü]", w.lower()) and not w.startswith(("http", "'", "-"))]
+    if len(words) < 500:
         sys.exit("too few words found in tests/fixtures/letters and examples/mailbox")
     return words
 

@@ -103,12 +103,19 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
     let (main, notes) = split_at_char(&raw, ccp_text);
     let body = clean(main);
     let notes = clean(notes);
-    let paper = if word97 {
-        table.as_deref().and_then(|t| section_paper(&word, t))
+    let (paper, margins) = if word97 {
+        table
+            .as_deref()
+            .and_then(|t| section_page(&word, t))
+            .unwrap_or((None, None))
     } else {
-        None
+        (None, None)
     };
-    let estimated = estimate::pages(&body, &paper.unwrap_or(Paper::A4));
+    let layout = estimate::Layout {
+        margins_pt: margins,
+        ..estimate::Layout::default()
+    };
+    let estimated = estimate::pages_with(&body, &paper.unwrap_or(Paper::A4), &layout);
     let stat =
         stream(&mut cf, "/\u{5}SummaryInformation", limits).and_then(|s| summary_page_count(&s));
     let mut text = super::rtf::tidy(&body);
@@ -233,8 +240,12 @@ fn clean(s: &str) -> String {
     out.replace("\t\n", "\n")
 }
 
-/// Page size of the first section: sprms sXaPage (0xB01F) and sYaPage (0xB020) in its SEPX.
-fn section_paper(word: &[u8], table: &[u8]) -> Option<Paper> {
+/// Page size and margins (top, right, bottom, left) of the first section: sprms sXaPage
+/// (0xB01F), sYaPage (0xB020), sDxaLeft (0xB021), sDxaRight (0xB022), sDyaTop (0x9023) and
+/// sDyaBottom (0x9024) in its SEPX.
+type SectionPage = (Option<Paper>, Option<[f64; 4]>);
+
+fn section_page(word: &[u8], table: &[u8]) -> Option<SectionPage> {
     let fc = u32_at(word, 0x00CA)? as usize;
     let lcb = u32_at(word, 0x00CE)? as usize;
     let plc = table.get(fc..fc.checked_add(lcb)?)?;
@@ -253,6 +264,7 @@ fn section_paper(word: &[u8], table: &[u8]) -> Option<Paper> {
     let cb = u16_at(word, fc_sepx)? as usize;
     let grpprl = word.get(fc_sepx + 2..fc_sepx + 2 + cb)?;
     let (mut w, mut h) = (None, None);
+    let (mut top, mut right, mut bottom, mut left) = (None, None, None, None);
     let mut p = 0;
     while p + 2 <= grpprl.len() {
         let op = u16_at(grpprl, p)?;
@@ -267,14 +279,34 @@ fn section_paper(word: &[u8], table: &[u8]) -> Option<Paper> {
         match op {
             0xB01F => w = u16_at(grpprl, p),
             0xB020 => h = u16_at(grpprl, p),
+            0xB021 => left = u16_at(grpprl, p),
+            0xB022 => right = u16_at(grpprl, p),
+            // Top and bottom are signed (negative: exact, not moved by a header).
+            0x9023 => top = u16_at(grpprl, p).map(|v| (v as i16).unsigned_abs()),
+            0x9024 => bottom = u16_at(grpprl, p).map(|v| (v as i16).unsigned_abs()),
             _ => {}
         }
         p += size;
     }
-    Some(Paper {
-        width_pt: f64::from(w?) / 20.0,
-        height_pt: f64::from(h?) / 20.0,
-    })
+    let pt = |v: u16| f64::from(v) / 20.0;
+    let paper = match (w, h) {
+        (Some(w), Some(h)) => Some(Paper {
+            width_pt: pt(w),
+            height_pt: pt(h),
+        }),
+        _ => None,
+    };
+    // Word's defaults for a side the section does not set: 1 inch top and bottom, 1.25 inch
+    // left and right.
+    let margins = (top.is_some() || left.is_some()).then(|| {
+        [
+            pt(top.unwrap_or(1440)),
+            pt(right.unwrap_or(1800)),
+            pt(bottom.unwrap_or(1440)),
+            pt(left.unwrap_or(1800)),
+        ]
+    });
+    Some((paper, margins))
 }
 
 /// PIDSI_PAGECOUNT (14) from a SummaryInformation property set, when positive.

@@ -506,12 +506,14 @@ fn finish(
     mut ex: Extracted,
 ) -> Document {
     let status = ex.status.unwrap_or(Status::Ok);
-    if status == Status::Ok && ex.estimate_pages && ex.page_estimate.is_none() {
+    if status == Status::Ok && ex.estimate_pages {
         let paper = ex.paper.unwrap_or(Paper::A4);
         let estimated = if origin == Origin::Body && ex.text.trim().is_empty() {
             0
         } else {
-            estimate::pages(&ex.text, &paper)
+            // RTF estimates with its own layout; plain text and HTML with the defaults.
+            ex.page_estimate
+                .unwrap_or_else(|| estimate::pages(&ex.text, &paper))
         };
         ex.page_estimate = Some(estimated);
         if ex.pages.is_none() {
