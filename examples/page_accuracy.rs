@@ -125,13 +125,24 @@ async fn main() {
         eprintln!("usage: page_accuracy [--libreoffice] [--max-pages N] [--misses] MANIFEST.tsv…");
         std::process::exit(2);
     }
+    // The document worker is the `intake` binary beside this example's folder
+    // (target/debug/intake for target/debug/examples/page_accuracy): build it first.
+    let worker = std::env::current_exe()
+        .ok()
+        .and_then(|e| Some(e.parent()?.parent()?.join("intake")))
+        .filter(|p| p.is_file());
+    let Some(worker) = worker else {
+        eprintln!("the intake binary is not built beside this example: cargo build --bin intake");
+        std::process::exit(2);
+    };
     let without = Limits {
         libreoffice: LibreOffice::Off,
+        worker_path: Some(worker),
         ..Limits::default()
     };
     let with = Limits {
         libreoffice: LibreOffice::On,
-        ..Limits::default()
+        ..without.clone()
     };
     let mut table: BTreeMap<(&str, String), Tally> = BTreeMap::new();
     let mut missed = Vec::new();

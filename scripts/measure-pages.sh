@@ -25,7 +25,7 @@ for a in "$@"; do
 done
 CORPUS="${INTAKE_CORPUS:-../shared/corpus}"
 
-cargo build --quiet --example page_accuracy
+cargo build --quiet --bin intake --example page_accuracy
 BIN=target/debug/examples/page_accuracy
 
 if [ -z "$KEEP" ] || [ ! -f var/page-corpus/MANIFEST.tsv ]; then

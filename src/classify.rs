@@ -4,6 +4,13 @@
 //! Pure: decides from [`MailFacts`] and what the caller knows (our addresses, whether the sender
 //! is a partner or the mail carries a consultation token). RFC 3834: never answer a mail whose
 //! `Auto-Submitted` is anything but `no`, list mail, bounces, or our own mail.
+//!
+//! Mail from a partner or with a consultation token is a partner reply even when it looks
+//! automatic: the consultation decides (`consult::automatic`), so a receipt is stored beside its
+//! consultation without counting, and a real answer sent from a ticket system still counts. It
+//! never gets an automatic reply for being automatic. Other mail that only says it is a receipt
+//! ("Wij hebben uw e-mail ontvangen en reageren binnen vijf werkdagen") with an automatic-reply
+//! header is an auto-reply, not a nomination.
 
 use crate::domain::{EmailAddress, MailKind};
 use crate::mail::MailFacts;
@@ -82,26 +89,6 @@ pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
         );
     }
 
-    let auto_submitted = f
-        .auto_submitted
-        .as_deref()
-        .is_some_and(|v| !v.starts_with("no"));
-    let auto_subject = AUTO_SUBJECTS
-        .iter()
-        .any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
-    let auto_precedence = matches!(f.precedence.as_deref(), Some("auto_reply"));
-    // X-Auto-Response-Suppress alone is set by Outlook on ordinary mail too; count it only with a
-    // subject that says it is automatic.
-    if auto_submitted
-        || auto_precedence
-        || (auto_subject && (f.autoreply_headers || f.auto_submitted.is_none()))
-    {
-        return no_reply(
-            MailKind::AutoReply,
-            "een automatisch antwoord (RFC 3834) krijgt geen antwoord",
-        );
-    }
-
     if report.is_some() {
         return no_reply(
             MailKind::Other,
@@ -125,6 +112,13 @@ pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
         };
     }
 
+    if says_automatic(f, &subject) {
+        return no_reply(
+            MailKind::AutoReply,
+            "een automatisch antwoord (RFC 3834) krijgt geen antwoord",
+        );
+    }
+
     if f.is_list || matches!(f.precedence.as_deref(), Some("list" | "bulk" | "junk")) {
         return no_reply(
             MailKind::Other,
@@ -144,6 +138,40 @@ pub fn classify(f: &MailFacts, ctx: &Context<'_>) -> Classification {
         kind: MailKind::Nomination,
         no_reply_reason: None,
     }
+}
+
+/// RFC 3834 headers, an automatic subject ("Automatisch antwoord: …") or a receipt. The
+/// X-Auto-Response-Suppress header alone is set by Outlook on ordinary mail too: it counts only
+/// with a subject or receipt wording that says the mail is automatic.
+fn says_automatic(f: &MailFacts, subject: &str) -> bool {
+    let auto_submitted = f
+        .auto_submitted
+        .as_deref()
+        .is_some_and(|v| !v.starts_with("no"));
+    let auto_subject = AUTO_SUBJECTS
+        .iter()
+        .any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
+    let auto_precedence = matches!(f.precedence.as_deref(), Some("auto_reply"));
+    auto_submitted
+        || auto_precedence
+        || (f.autoreply_headers && is_receipt(f))
+        || (auto_subject && (f.autoreply_headers || f.auto_submitted.is_none()))
+}
+
+/// Receipt wording in the subject or the first lines of the text: only the markers no
+/// nomination uses ("ontvangstbevestiging", "reageren binnen vijf werkdagen"), asked only of
+/// mail with an automatic-reply header.
+fn is_receipt(f: &MailFacts) -> bool {
+    let text: String = f
+        .text
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with('>'))
+        .take(15)
+        .collect::<Vec<_>>()
+        .join("\n");
+    crate::consult::automatic::says_it_is_a_receipt(&f.subject, &text)
 }
 
 fn no_reply(kind: MailKind, why: &str) -> Classification {
@@ -199,6 +227,44 @@ mod tests {
         assert_eq!(kind(m), MailKind::Other);
         let m = "From: a@ede.nl\r\nPrecedence: bulk\r\nSubject: Info\r\n\r\nx\r\n";
         assert_eq!(kind(m), MailKind::Other);
+    }
+
+    #[test]
+    fn a_receipt_with_only_a_suppress_header_is_an_auto_reply_not_a_nomination() {
+        let m = "From: info@ede.nl\r\nSubject: RE: Ontvangen: uw voordracht\r\nX-Auto-Response-Suppress: All\r\n\r\nWij hebben uw e-mail ontvangen en reageren binnen vijf werkdagen.\r\n";
+        assert_eq!(kind(m), MailKind::AutoReply);
+        // Outlook sets the header on ordinary mail: a nomination stays a nomination.
+        let m = "From: a@ede.nl\r\nSubject: Voordracht Ede\r\nX-Auto-Response-Suppress: All\r\n\r\nHierbij onze voordracht. Wij hebben uw oproep ontvangen en gelezen.\r\n";
+        assert_eq!(kind(m), MailKind::Nomination);
+    }
+
+    #[test]
+    fn partner_mail_goes_to_the_consultation_even_when_it_says_it_is_automatic() {
+        let own = [EmailAddress::parse("koplopers@vng.nl").unwrap()];
+        let m = "From: info@lfb.nl\r\nSubject: Automatisch antwoord: Vraag\r\nAuto-Submitted: auto-replied\r\n\r\nIk ben afwezig.\r\n";
+        let c = classify(
+            &facts(m.as_bytes()),
+            &Context {
+                own_addresses: &own,
+                from_partner: true,
+                has_consult_token: false,
+            },
+        );
+        assert_eq!(c.kind, MailKind::PartnerReply);
+        let bounce = "From: MAILER-DAEMON@mx.lfb.nl\r\nReturn-Path: <>\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\n[C-ABCDEFGHJK]\r\n";
+        let c = classify(
+            &facts(bounce.as_bytes()),
+            &Context {
+                own_addresses: &own,
+                from_partner: false,
+                has_consult_token: true,
+            },
+        );
+        assert_eq!(
+            c.kind,
+            MailKind::Bounce,
+            "a bounce of a consultation letter stays a bounce"
+        );
     }
 
     #[test]

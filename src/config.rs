@@ -25,7 +25,54 @@ use crate::domain::EmailAddress;
 // Sections owned by other modules (switched to their types as they land).
 pub use crate::assess::municipality::Rules as MunicipalityRules;
 pub use crate::mailbox::imap::ImapSettings;
-pub use crate::outbox::transport::SmtpSettings;
+pub use crate::outbox::transport::{OutboxKind, SmtpSettings};
+
+/// A database URL fit to print: the password in the user part (`user:secret@host`) and any
+/// query parameter that carries a secret (`?password=`, `sslpassword`, `pass`, `pwd`, `token`,
+/// `secret`) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            // The authority ends at the first '/'; its user part at the last '@' before that.
+            let (authority, path) = match rest.find('/') {
+                Some(i) => rest.split_at(i),
+                None => (rest, ""),
+            };
+            match authority.rsplit_once('@') {
+                Some((user, host)) => {
+                    let user = match user.split_once(':') {
+                        Some((name, _)) => format!("{name}:***"),
+                        None => user.to_string(),
+                    };
+                    format!("{scheme}://{user}@{host}{path}")
+                }
+                None => base.to_string(),
+            }
+        }
+        None => base.to_string(),
+    };
+    let Some(query) = query else {
+        return base;
+    };
+    let secret = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        ["password", "pass", "pwd", "token", "secret", "sslpassword"]
+            .iter()
+            .any(|s| k == *s || k.ends_with(s))
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if secret(k) => format!("{k}=***"),
+            _ => p.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", params.join("&"))
+}
 
 /// One problem found in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +169,34 @@ pub struct MailboxSettings {
     /// IMAP connection settings, when `kind = "imap"`.
     #[serde(default)]
     pub imap: Option<ImapSettings>,
+    /// Partner answers count only when the sender is authenticated (see `consult::auth`). The
+    /// authserv-id of our own receiving server: the first word of the `Authentication-Results`
+    /// header it adds (`mx.vng.nl` in `Authentication-Results: mx.vng.nl; dkim=pass …`); headers
+    /// with any other authserv-id are ignored. Microsoft 365 adds one without an authserv-id
+    /// (`Authentication-Results: spf=pass (sender IP is …) smtp.mailfrom=…; dkim=…`): then
+    /// `"microsoft-365"`. Required when the call has partners.
+    #[serde(default)]
+    pub trusted_authserv_id: Option<String>,
+    /// A partner answer without that header: verify its DKIM signature here with keys from
+    /// `dkim_keys_file`, then DNS (`dns`), from that file only (`pinned`), or not at all
+    /// (`off`: such answers are held for staff).
+    #[serde(default)]
+    pub verify_dkim: crate::consult::auth::DkimVerification,
+    /// DKIM key records used before DNS: a TOML file of `"selector._domainkey.domain" =
+    /// "v=DKIM1; k=rsa; p=…"` lines.
+    #[serde(default)]
+    pub dkim_keys_file: Option<PathBuf>,
+}
+
+impl MailboxSettings {
+    /// The settings `consult::auth` needs.
+    pub fn auth(&self) -> crate::consult::auth::AuthSettings<'_> {
+        crate::consult::auth::AuthSettings {
+            trusted_authserv_id: self.trusted_authserv_id.as_deref(),
+            verify_dkim: self.verify_dkim,
+            dkim_keys_file: self.dkim_keys_file.as_deref(),
+        }
+    }
 }
 
 fn default_from_name() -> String {
@@ -162,15 +237,6 @@ fn default_pool() -> u32 {
     5
 }
 
-/// How outgoing mail leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutboxKind {
-    /// Write each mail as a `.eml` file (embedded default).
-    File,
-    Smtp,
-}
-
 /// `[outbox]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -185,9 +251,19 @@ pub struct OutboxSettings {
     /// First retry delay; doubles per attempt (with jitter), capped at one hour.
     #[serde(default = "default_retry")]
     pub retry_base_secs: u64,
-    /// At most this many automatic letters per recipient address per day (loop protection).
+    /// At most this many automatic replies (confirmations, thank-yous) per recipient address
+    /// per 24 hours (loop protection).
     #[serde(default = "default_cap")]
     pub daily_cap_per_address: u32,
+    /// At most this many automatic replies to anyone per 24 hours (flood protection: forged
+    /// mail from many addresses must not make us send to all of them).
+    #[serde(default = "default_cap_total")]
+    pub daily_cap_total: u32,
+    /// At most this many letters per minute, counted over every running daemon (Microsoft 365
+    /// accepts about 30 a minute from one mailbox and answers more with a 4.x.x throttling reply).
+    /// 0: no limit. Not applied to the file outbox.
+    #[serde(default = "default_per_minute")]
+    pub max_per_minute: u32,
     /// How long a worker owns a row it is sending; after a crash another worker (or the restarted
     /// one) may take the row over once this has passed.
     #[serde(default = "default_claim")]
@@ -219,6 +295,12 @@ fn default_retry() -> u64 {
 }
 fn default_cap() -> u32 {
     10
+}
+fn default_cap_total() -> u32 {
+    500
+}
+fn default_per_minute() -> u32 {
+    25
 }
 
 /// `[digest]`
@@ -610,6 +692,9 @@ impl Config {
         if call.is_some() {
             check_templates(&templates_dir, &file, &mut problems);
         }
+        if let (Some(m), Some(c)) = (&mailbox, &call) {
+            check_answer_authentication(m, !c.partners.is_empty(), &file, &mut problems);
+        }
 
         match (
             general,
@@ -720,6 +805,52 @@ fn check_mailbox(m: &MailboxSettings, file: &str, problems: &mut Vec<Problem>) {
             file,
             "mailbox.quarantine_folder",
             "must differ from processed_folder",
+        ));
+    }
+}
+
+/// Partner answers are accepted (the call has partners): our receiving server's authserv-id
+/// must be known, and pinned DKIM keys must parse.
+fn check_answer_authentication(
+    m: &MailboxSettings,
+    answers_accepted: bool,
+    file: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let id = m
+        .trusted_authserv_id
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("");
+    if answers_accepted && id.is_empty() {
+        problems.push(problem(
+            file,
+            "mailbox.trusted_authserv_id",
+            "is missing: partner answers count only when our own receiving server authenticated \
+             the sender. Set it to the authserv-id of that server: open a partner's mail, show its \
+             headers and take the first word of the Authentication-Results header your server \
+             added (\"Authentication-Results: mx.vng.nl; dkim=pass …\" gives \"mx.vng.nl\"). \
+             Microsoft 365 adds one without an authserv-id, starting with \"spf=… \
+             smtp.mailfrom=…;\": then set \"microsoft-365\"",
+        ));
+    } else if id.contains(|c: char| c.is_whitespace() || c == ';' || c == '=') {
+        problems.push(problem(
+            file,
+            "mailbox.trusted_authserv_id",
+            "must be one word (the authserv-id), without spaces, ';' or '='",
+        ));
+    }
+    if let Some(path) = &m.dkim_keys_file
+        && let Err(e) = crate::consult::auth::load_pinned_keys(path)
+    {
+        problems.push(problem(file, "mailbox.dkim_keys_file", &one_line(&e)));
+    }
+    if m.verify_dkim == crate::consult::auth::DkimVerification::Pinned && m.dkim_keys_file.is_none()
+    {
+        problems.push(problem(
+            file,
+            "mailbox.dkim_keys_file",
+            "verify_dkim = \"pinned\" needs a dkim_keys_file",
         ));
     }
 }
@@ -948,6 +1079,30 @@ fn section<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted_wherever_they_are() {
+        assert_eq!(
+            redact_url("postgres://intake:geheim@db.example.org:5432/intake"),
+            "postgres://intake:***@db.example.org:5432/intake"
+        );
+        assert_eq!(
+            redact_url("postgres://intake@db/intake?sslmode=require&password=geheim"),
+            "postgres://intake@db/intake?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_url("postgresql://db/intake?user=x&sslpassword=a&Password=b"),
+            "postgresql://db/intake?user=x&sslpassword=***&Password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://u:p@ss@host/db"),
+            "postgres://u:***@host/db"
+        );
+        assert_eq!(
+            redact_url("sqlite://var/intake.db"),
+            "sqlite://var/intake.db"
+        );
+    }
 
     fn shipped() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("config/intake.toml")

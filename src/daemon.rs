@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::mailbox::{Disposition, MailSource};
 use crate::outbox::transport::Transport;
-use crate::outbox::worker::{self, Policy, SentFolderCheck};
+use crate::outbox::worker::{self, Policy};
 use crate::pipeline::{self, Intake, Outcome, Position};
 use crate::store;
 
@@ -25,18 +25,36 @@ pub struct PollOutcome {
     pub duplicates: usize,
     pub quarantined: usize,
     pub already_stored: usize,
+    /// Mails that could not even be recorded this time (left in the inbox, retried next time,
+    /// moved to the quarantine folder after [`MAX_MAIL_FAILURES`] attempts).
+    pub failed: usize,
     /// References of the nominations stored.
     pub references: Vec<String>,
 }
 
 impl PollOutcome {
     pub fn total(&self) -> usize {
-        self.nominations + self.other + self.duplicates + self.quarantined + self.already_stored
+        self.nominations
+            + self.other
+            + self.duplicates
+            + self.quarantined
+            + self.already_stored
+            + self.failed
     }
 }
 
+/// After this many failed attempts to record one mail, it is moved to the quarantine folder
+/// unrecorded (it stays there, nothing is lost) and staff are alerted, so it cannot hold up the
+/// mail behind it.
+pub const MAX_MAIL_FAILURES: i64 = 3;
+
+/// After this many mails in a row could not be recorded, the look at the mailbox ends: the
+/// cause is then the connection or the database, not the mails.
+const MAX_FAILURES_IN_A_ROW: usize = 3;
+
 /// Processes everything now in the inbox, oldest first, acknowledging each after its commit.
-/// Stops early (between mails) when `cancel` fires.
+/// Stops early (between mails) when `cancel` fires. One mail that cannot be recorded does not
+/// stop the others; see [`MAX_MAIL_FAILURES`].
 pub async fn poll_once<S: MailSource>(
     intake: &Arc<Intake>,
     source: &mut S,
@@ -64,6 +82,7 @@ pub async fn poll_once<S: MailSource>(
         Utc::now(),
     )
     .await?;
+    let mut in_a_row = 0;
     for item in &listing.items {
         if cancel.is_cancelled() {
             break;
@@ -74,10 +93,36 @@ pub async fn poll_once<S: MailSource>(
             uid: item.uid.clone(),
         };
         let outcome = if item.size > intake.cfg.settings.mailbox.max_message_bytes {
-            pipeline::record_oversized(intake, &pos, item.size, Utc::now()).await?
+            pipeline::record_oversized(intake, &pos, item.size, Utc::now()).await
         } else {
-            let fetched = source.fetch(&item.uid).await?;
-            pipeline::process(intake, &pos, fetched, Utc::now()).await?
+            match source.fetch(&item.uid).await {
+                // The listing said it fits; the bytes decide.
+                Ok(fetched)
+                    if fetched.raw.len() as u64 > intake.cfg.settings.mailbox.max_message_bytes =>
+                {
+                    let size = fetched.raw.len() as u64;
+                    drop(fetched);
+                    pipeline::record_oversized(intake, &pos, size, Utc::now()).await
+                }
+                Ok(fetched) => pipeline::process(intake, &pos, fetched, Utc::now()).await,
+                Err(e) => Err(e.context("failed to fetch the mail")),
+            }
+        };
+        let outcome = match outcome {
+            Ok(o) => {
+                in_a_row = 0;
+                o
+            }
+            Err(e) => {
+                out.failed += 1;
+                in_a_row += 1;
+                let counted = in_a_row == 1;
+                mail_not_recorded(intake, source, &pos, &e, counted).await;
+                if in_a_row >= MAX_FAILURES_IN_A_ROW {
+                    return Err(e.context("several mails in a row could not be recorded"));
+                }
+                continue;
+            }
         };
         match &outcome {
             Outcome::Nomination { reference, .. } => {
@@ -101,54 +146,99 @@ pub async fn poll_once<S: MailSource>(
     Ok(out)
 }
 
-/// Identifies this process for leases and outbox claims.
-pub fn worker_id() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "intake".into());
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
+/// A mail could not be recorded: count the attempt (when `counted`: the first failure of a run
+/// of failures, which is about this mail and not the connection), and after
+/// [`MAX_MAIL_FAILURES`] move it to the quarantine folder unrecorded and alert staff.
+async fn mail_not_recorded<S: MailSource>(
+    intake: &Intake,
+    source: &mut S,
+    pos: &Position,
+    error: &anyhow::Error,
+    counted: bool,
+) {
+    let now = Utc::now();
+    let error_text = format!("{error:#}");
+    tracing::error!(uid = %pos.uid, error = %error_text, "a mail could not be recorded; it stays in the inbox");
+    if !counted {
+        return;
+    }
+    let failures = match store::note_mail_failure(
+        &intake.db,
+        &pos.mailbox,
+        pos.uidvalidity,
+        &pos.uid,
+        &error_text,
+        now,
     )
-}
-
-/// The outbox policy from the settings. An interrupted letter is looked up in
-/// `[outbox] sent_folder` only when the mailbox is IMAP (the same account's sent folder).
-pub fn policy(intake: &Intake, worker_id: &str) -> Policy {
-    let settings = &intake.cfg.settings;
-    let sent_folder = match (
-        &settings.outbox.sent_folder,
-        settings.mailbox.kind,
-        &settings.mailbox.imap,
-    ) {
-        (Some(folder), crate::config::MailboxKind::Imap, Some(imap)) => Some(SentFolderCheck {
-            imap: imap.clone(),
-            folder: folder.clone(),
-        }),
-        _ => None,
+    .await
+    {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!(uid = %pos.uid, error = %format!("{e:#}"), "failed to count the failed attempt");
+            return;
+        }
     };
-    Policy {
-        worker_id: worker_id.to_string(),
-        max_attempts: settings.outbox.max_attempts,
-        retry_base_secs: settings.outbox.retry_base_secs,
-        claim_secs: settings.outbox.claim_secs as i64,
-        sent_folder,
+    if failures < MAX_MAIL_FAILURES {
+        return;
+    }
+    let moved = source.ack(&pos.uid, Disposition::Quarantine).await;
+    let where_now = match &moved {
+        Ok(()) => format!(
+            "Hij staat nu in de map {} van de mailbox.",
+            intake.cfg.settings.mailbox.quarantine_folder
+        ),
+        Err(_) => "Hij staat nog in de inbox; het verplaatsen lukte ook niet.".to_string(),
+    };
+    tracing::error!(uid = %pos.uid, failures, moved = moved.is_ok(), "a mail could not be recorded after repeated attempts; moved to quarantine unrecorded; staff alerted");
+    let alert = Alert {
+        key: format!(
+            "alert:unrecorded:{}:{}:{}",
+            pos.mailbox, pos.uidvalidity, pos.uid
+        ),
+        subject: "Let op: een e-mail in de intake kon niet worden verwerkt".into(),
+        heading: "Een e-mail kon niet worden verwerkt".into(),
+        paragraphs: vec![
+            format!(
+                "Een e-mail in de mailbox (nummer {} in {}) kon na {failures} pogingen niet worden opgeslagen. {where_now}",
+                pos.uid, pos.mailbox
+            ),
+            format!("Laatste fout: {error_text}"),
+            "De e-mails daarna worden gewoon verwerkt. Deze e-mail heeft nog geen bevestiging gekregen.".into(),
+        ],
+        steps: vec![
+            "Open de e-mail in de mailbox en kijk wie hem stuurde. Is het een voordracht, neem dan contact op met de afzender.".into(),
+            "Vraag de beheerder naar de fout; `intake status` toont de e-mails die niet konden worden opgeslagen.".into(),
+        ],
+    };
+    let queued = async {
+        let mut tx = intake.db.begin().await?;
+        queue_alert(intake, &mut tx, &alert, now).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = queued {
+        tracing::error!(error = %format!("{e:#}"), "failed to queue the alert to staff");
     }
 }
 
-/// Builds the transport of the settings.
-pub fn transport(intake: &Intake) -> anyhow::Result<Transport> {
-    let o = &intake.cfg.settings.outbox;
-    let kind = match o.kind {
-        crate::config::OutboxKind::File => "file",
-        crate::config::OutboxKind::Smtp => "smtp",
-    };
-    Transport::from_settings(kind, &o.dir, o.smtp.as_ref())
+pub use crate::app::worker_id;
+
+/// The outbox policy of this app for a worker (see [`crate::app::OutboxSetup::policy`]).
+pub fn policy(intake: &Intake, worker_id: &str) -> Policy {
+    intake.outbox.policy(worker_id)
+}
+
+/// The transport of this app.
+pub fn transport(intake: &Intake) -> anyhow::Result<Arc<Transport>> {
+    Ok(Arc::clone(&intake.outbox.transport))
 }
 
 /// Totals of a run, for the summary `intake run --once` prints.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
     pub poll: PollOutcome,
+    /// The last error of a look at the mailbox that failed (the mailbox could not be read).
+    pub mailbox_error: Option<String>,
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
@@ -162,8 +252,8 @@ pub async fn run<S: MailSource>(
     cancel: CancellationToken,
 ) -> anyhow::Result<RunSummary> {
     let me = worker_id();
-    let transport = Arc::new(transport(&intake)?);
-    let policy = Arc::new(policy(&intake, &me));
+    let transport = Arc::clone(&intake.outbox.transport);
+    let policy = Arc::new(intake.outbox.policy(&me));
     // The daemon sends letters in a task of its own, so delivery overlaps reading the mailbox;
     // `--once` sends inline, after reading, so that its summary is complete.
     let wake = Arc::new(Notify::new());
@@ -192,15 +282,18 @@ pub async fn run<S: MailSource>(
             .await
             {
                 Ok(p) => {
+                    summary.mailbox_error = None;
                     summary.poll.nominations += p.nominations;
                     summary.poll.other += p.other;
                     summary.poll.duplicates += p.duplicates;
                     summary.poll.quarantined += p.quarantined;
                     summary.poll.already_stored += p.already_stored;
+                    summary.poll.failed += p.failed;
                     summary.poll.references.extend(p.references);
                 }
                 Err(e) => {
                     round_failed = true;
+                    summary.mailbox_error = Some(format!("{e:#}"));
                     tracing::error!(error = %format!("{e:#}"), attempt = failures + 1, "mailbox check failed");
                     alert_if_unreachable(&intake, &source.describe()).await;
                 }
@@ -279,9 +372,14 @@ async fn send_loop(
     let mut failures: u32 = 0;
     loop {
         let pause = match worker::drain_once(&intake.db, &transport, &policy, Utc::now).await {
-            Ok(_) => {
+            Ok(d) => {
                 failures = 0;
-                Duration::from_secs(5)
+                // Rate limit or throttling pause: wait until sending may go on (at most 5 s
+                // at a time, so new letters and the cancellation are still seen).
+                d.paused_until
+                    .and_then(|u| (u - Utc::now()).to_std().ok())
+                    .unwrap_or(Duration::from_secs(5))
+                    .clamp(Duration::from_millis(200), Duration::from_secs(5))
             }
             Err(e) => {
                 failures += 1;
@@ -321,60 +419,96 @@ async fn alert_if_unreachable(intake: &Intake, mailbox: &str) {
         return;
     }
     tracing::error!(mailbox, since = %since, "mailbox unreachable beyond the alert limit; staff alerted");
-    if !cfg.settings.alerts.mail_staff {
-        return;
-    }
-    let now = Utc::now();
-    let text = format!(
-        "De mailbox van {} is niet bereikbaar sinds {}.\n\nLaatste fout: {}\n\nNieuwe voordrachten worden pas verwerkt als de mailbox weer werkt. Er gaat geen post verloren: alles blijft in de mailbox staan.\n",
-        cfg.call.title,
-        crate::letters::dutch_datetime(since, cfg.call.time_zone),
-        state.last_error.as_deref().unwrap_or("onbekend")
-    );
-    let html = format!(
-        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Mailbox niet bereikbaar</title></head><body><h1>Mailbox niet bereikbaar</h1><p>{}</p></body></html>",
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace("\n\n", "</p><p>")
-    );
+    let alert = Alert {
+        key: format!("alert:mailbox:{}", since.timestamp()),
+        subject: "Let op: de mailbox van de intake is niet bereikbaar".into(),
+        heading: "Mailbox niet bereikbaar".into(),
+        paragraphs: vec![
+            format!(
+                "De mailbox van {} is niet bereikbaar sinds {}.",
+                cfg.call.title,
+                crate::letters::dutch_datetime(since, cfg.call.time_zone)
+            ),
+            format!(
+                "Laatste fout: {}",
+                state.last_error.as_deref().unwrap_or("onbekend")
+            ),
+            "Nieuwe voordrachten worden pas verwerkt als de mailbox weer werkt. Er gaat geen post verloren: alles blijft in de mailbox staan.".into(),
+        ],
+        steps: vec!["Vraag de beheerder van de mailbox of het wachtwoord, de server of de verbinding is veranderd. Met `intake status` ziet u de laatste fout.".into()],
+    };
     let Ok(mut tx) = intake.db.begin().await else {
         return;
     };
+    if let Err(e) = queue_alert(intake, &mut tx, &alert, Utc::now()).await {
+        tracing::error!(error = %format!("{e:#}"), "failed to queue the alert to staff");
+        return;
+    }
+    let _ = store::mailbox_alerted(&mut tx, mailbox, Utc::now()).await;
+    let _ = tx.commit().await;
+}
+
+/// A warning to the staff recipients of the call, rendered from `alert.{txt,html}.j2`.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    /// Unique per occasion: the same key never mails twice.
+    pub key: String,
+    pub subject: String,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub steps: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct AlertContext<'a> {
+    call_title: &'a str,
+    heading: &'a str,
+    paragraphs: &'a [String],
+    steps: &'a [String],
+    contact_address: &'a str,
+}
+
+/// Queues `alert` to every staff recipient in `tx` (when `[alerts] mail_staff` is on). True
+/// when at least one letter was added.
+pub async fn queue_alert(
+    intake: &Intake,
+    tx: &mut store::Tx,
+    alert: &Alert,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let cfg = &intake.cfg;
+    if !cfg.settings.alerts.mail_staff {
+        return Ok(false);
+    }
+    let ctx = AlertContext {
+        call_title: &cfg.call.title,
+        heading: &alert.heading,
+        paragraphs: &alert.paragraphs,
+        steps: &alert.steps,
+        contact_address: intake.letterhead.address(),
+    };
+    let (text, html) = intake.templates.render("alert", &ctx)?;
+    let mut added = false;
     for to in &cfg.call.staff.recipients {
-        let msgid = crate::letters::new_message_id(&cfg.settings.mailbox.address);
-        let Ok(raw) = crate::letters::build(&crate::letters::Outgoing {
-            from_name: cfg.settings.mailbox.display_name.clone(),
-            from_address: cfg.settings.mailbox.address.clone(),
-            to: to.clone(),
-            subject: "Let op: de mailbox van de intake is niet bereikbaar".into(),
+        let letter = crate::letters::Outgoing {
+            subject: alert.subject.clone(),
             text: text.clone(),
             html: html.clone(),
-            message_id: msgid.clone(),
+            message_id: intake.letterhead.message_id("alert", &alert.key),
             automatic: true,
-            date: Some(now),
-            ..Default::default()
-        }) else {
-            continue;
+            ..intake.letterhead.letter(to, now)
         };
-        let _ = store::enqueue(
-            &mut tx,
-            &store::NewOutbox {
-                key: &format!("alert:mailbox:{}:{}", since.timestamp(), to),
-                kind: "alert",
-                submission_id: None,
-                recipient: to,
-                sender: &cfg.settings.mailbox.address,
-                subject: "Let op: de mailbox van de intake is niet bereikbaar",
-                message_id: &msgid,
-                raw: &raw,
-                now,
-            },
+        added |= crate::outbox::queue_letter(
+            tx,
+            &letter,
+            &format!("{}:{to}", alert.key),
+            "alert",
+            None,
+            now,
         )
-        .await;
+        .await?;
     }
-    let _ = store::mailbox_alerted(&mut tx, mailbox, now).await;
-    let _ = tx.commit().await;
+    Ok(added)
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.

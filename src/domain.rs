@@ -21,7 +21,7 @@ impl EmailAddress {
             && local.len() <= 64
             && !local
                 .chars()
-                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',');
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',');
         let ok_domain = !domain.is_empty()
             && domain.len() <= 253
             && !domain.starts_with('.')
@@ -159,6 +159,160 @@ impl MessageStatus {
     }
 }
 
+/// Implements `as_str`/`parse` round trips and the database mapping (a TEXT column holding
+/// `as_str`) for a closed set of states, so rows carry the enum, not a string.
+macro_rules! text_state {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The word stored in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text),+
+                }
+            }
+
+            /// The state stored as `s`, if it is one.
+            pub fn parse(s: &str) -> Option<$ty> {
+                match s {
+                    $($text => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl sqlx::Type<sqlx::Sqlite> for $ty {
+            fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+                <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+            }
+            fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
+            }
+        }
+
+        impl sqlx::Type<sqlx::Postgres> for $ty {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <String as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for $ty {
+            fn decode(
+                value: sqlx::sqlite::SqliteValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <String as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+                $ty::parse(&s).ok_or_else(|| format!("unknown {} {s:?}", stringify!($ty)).into())
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $ty {
+            fn decode(
+                value: sqlx::postgres::PgValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <String as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
+                $ty::parse(&s).ok_or_else(|| format!("unknown {} {s:?}", stringify!($ty)).into())
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for $ty {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Sqlite as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<sqlx::Sqlite>>::encode(self.as_str().to_string(), buf)
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Postgres> for $ty {
+            fn encode_by_ref(
+                &self,
+                buf: &mut sqlx::postgres::PgArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<sqlx::Postgres>>::encode(self.as_str(), buf)
+            }
+        }
+    };
+}
+
+/// The advice on one criterion (or the principle): found with evidence, partly, or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Clear evidence: a concrete, existing fact.
+    Met,
+    /// Evidence that is thin, only intended, or uncertain: a person should look.
+    Weak,
+    /// No evidence found.
+    NotFound,
+}
+
+text_state!(Verdict { Met => "met", Weak => "weak", NotFound => "not_found" });
+
+impl Verdict {
+    /// The one Dutch label staff and partners read.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Verdict::Met => "voldoet",
+            Verdict::Weak => "deels (controleer)",
+            Verdict::NotFound => "niet gevonden",
+        }
+    }
+
+    /// Its weight in a letter's strength: met 1, weak ½, not found 0.
+    pub fn score(self) -> f64 {
+        match self {
+            Verdict::Met => 1.0,
+            Verdict::Weak => 0.5,
+            Verdict::NotFound => 0.0,
+        }
+    }
+}
+
+/// The pre-assessment, the call's selection threshold, in one place: at least `minimum`
+/// criteria met and (when required) the principle met. Only `met` counts; `weak` is for a
+/// person to judge.
+pub fn meets_minimum(
+    criteria_met: usize,
+    principle_met: bool,
+    minimum: usize,
+    require_principle: bool,
+) -> bool {
+    criteria_met >= minimum && (principle_met || !require_principle)
+}
+
+/// A staff decision on one nomination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Chosen as a koploper.
+    Selected,
+    /// Not chosen now; first in line if a selected one drops out.
+    Reserve,
+    /// Not chosen.
+    Rejected,
+}
+
+text_state!(Decision { Selected => "selected", Reserve => "reserve", Rejected => "rejected" });
+
+impl Decision {
+    /// The one Dutch label.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Decision::Selected => "gekozen",
+            Decision::Reserve => "reserve",
+            Decision::Rejected => "niet gekozen",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +337,29 @@ mod tests {
             "GM0363"
         );
         assert!(MunicipalityCode::parse("GM363").is_none());
+    }
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip_through_their_stored_words() {
+        for v in [Verdict::Met, Verdict::Weak, Verdict::NotFound] {
+            assert_eq!(Verdict::parse(v.as_str()), Some(v));
+        }
+        for d in [Decision::Selected, Decision::Reserve, Decision::Rejected] {
+            assert_eq!(Decision::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(Decision::parse("gekozen"), None);
+    }
+
+    #[test]
+    fn the_pre_assessment_needs_the_minimum_and_the_principle() {
+        assert!(meets_minimum(2, true, 2, true));
+        assert!(!meets_minimum(2, false, 2, true));
+        assert!(meets_minimum(2, false, 2, false));
+        assert!(!meets_minimum(1, true, 2, true));
     }
 }

@@ -103,6 +103,8 @@ pub struct Outgoing {
     pub from_address: String,
     pub reply_to: Option<String>,
     pub to: String,
+    /// Copy recipients (also put in the envelope by the outbox).
+    pub cc: Vec<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -167,6 +169,9 @@ pub fn build(o: &Outgoing) -> anyhow::Result<Vec<u8>> {
         .message_id(Some(o.message_id.clone()));
     if let Some(d) = o.date {
         b = b.date(d.into());
+    }
+    for cc in &o.cc {
+        b = b.cc(cc.parse().context("a copy address is not valid")?);
     }
     if let Some(r) = &o.reply_to {
         b = b.reply_to(r.parse().context("the reply-to address is not valid")?);
@@ -341,6 +346,9 @@ pub struct ConfirmationContext {
     pub problems: Vec<String>,
     pub supersedes: Option<String>,
     pub version_late: bool,
+    /// There is already a nomination for this municipality from another sender domain: staff
+    /// decide which version counts.
+    pub other_sender: bool,
     pub decision_expected_nl: String,
     pub contact_address: String,
     pub signature: String,

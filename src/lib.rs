@@ -4,24 +4,31 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`app`] | the application built once from the configuration: database, templates, lexicon, letterhead, outbox |
 //! | [`config`] | runtime settings (`config/intake.toml`) and the call definition (`config/calls/*.toml`) |
 //! | [`domain`] | validated newtypes: e-mail address, reference, criterion, municipality code |
 //! | [`mailbox`] | where mail comes from: the [`mailbox::MailSource`] trait, Maildir and IMAP |
 //! | [`mail`] | parsing one raw mail with mail-parser into the facts the pipeline needs |
+//! | [`clean`] | text from outside made safe to store and show: no control characters, capped lengths |
 //! | [`classify`] | which kind of mail this is (nomination, auto-reply, bounce, partner reply, other) |
 //! | [`documents`] | text, page count and paper size of every document in a mail |
 //! | [`assess`] | deadline, page limit, municipality, claims per criterion and verdicts |
 //! | [`letters`] | the outgoing letters, rendered from templates in `config/templates/` |
 //! | [`outbox`] | delivery of outgoing mail (file or SMTP), exactly once per outbox key |
 //! | [`consult`] | consultation of the Alliance partners: requests, answers, reminders |
-//! | [`digest`] | staff digests, exports and the shortlist |
+//! | [`digest`] | staff digests and exports (the report) |
+//! | [`selection`] | shortlist proposal, decisions, ratification, decision letters |
+//! | [`actions`] | staff actions: one function each, one transaction with its audit event |
 //! | [`store`] | all SQL: SQLite (embedded default) and PostgreSQL |
 //! | [`pipeline`] | one mail from the mailbox to the database and the outbox |
 //! | [`daemon`] | the long-running loops and graceful shutdown |
 //! | [`cli`] | the `intake` command line |
 
+pub mod actions;
+pub mod app;
 pub mod assess;
 pub mod classify;
+pub mod clean;
 pub mod cli;
 pub mod config;
 pub mod consult;
@@ -34,4 +41,5 @@ pub mod mail;
 pub mod mailbox;
 pub mod outbox;
 pub mod pipeline;
+pub mod selection;
 pub mod store;

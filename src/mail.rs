@@ -7,7 +7,16 @@
 use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 
+use crate::clean;
 use crate::domain::EmailAddress;
+
+/// Most recipients kept from To, Cc, Delivered-To and X-Original-To.
+const MAX_RECIPIENTS: usize = 100;
+/// Longest header value kept for the automatic-mail and authentication checks (characters).
+const MAX_HEADER_CHARS: usize = 8_000;
+/// Longest body text kept in the facts (characters): far more than any answer or letter; the
+/// documents stage reads the mail again under its own limits.
+const MAX_BODY_CHARS: usize = 200_000;
 
 /// What the pipeline knows about a mail from its headers.
 #[derive(Debug, Clone, Default)]
@@ -43,26 +52,55 @@ pub struct MailFacts {
     /// The message's plain text (or HTML converted by mail-parser), for partner replies.
     pub text: Option<String>,
     pub html: Option<String>,
+    /// The mail is nested deeper than the limit: only its top-level headers were read.
+    pub too_deep: bool,
 }
 
-/// Reads the facts from raw bytes.
+/// Reads the facts from raw bytes, with the default nesting limit (see [`facts_within`]).
 pub fn facts(raw: &[u8]) -> MailFacts {
+    facts_within(
+        raw,
+        crate::documents::Limits::default().max_mime_depth as usize,
+    )
+}
+
+/// Reads the facts from raw bytes. A mail nested deeper than `max_depth` (multipart parts and
+/// attached messages) is never parsed whole: mail-parser builds and drops the whole tree
+/// recursively, which overflows the stack on a hostile mail. Its top-level headers are still
+/// read (they are parsed without descending), and `too_deep` says why there is no body.
+pub fn facts_within(raw: &[u8], max_depth: usize) -> MailFacts {
+    if crate::documents::mime_depth_exceeds(raw, max_depth) {
+        let Some(msg) = MessageParser::default().parse_headers(raw) else {
+            return MailFacts {
+                too_deep: true,
+                ..MailFacts::default()
+            };
+        };
+        let mut f = headers(&msg);
+        f.too_deep = true;
+        return f;
+    }
     let Some(msg) = MessageParser::default().parse(raw) else {
         return MailFacts::default();
     };
+    let mut f = headers(&msg);
+    f.text = msg.body_text(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
+    f.html = msg.body_html(0).map(|t| clean::text(&t, MAX_BODY_CHARS));
+    f
+}
+
+/// The facts in a message's top-level headers.
+fn headers(msg: &mail_parser::Message<'_>) -> MailFacts {
     let mut f = MailFacts {
         parsed: true,
         ..MailFacts::default()
     };
-    f.message_id = msg
-        .message_id()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+    f.message_id = msg.message_id().and_then(clean::message_id);
     if let Some(a) = msg.from().and_then(|a| a.first()) {
         f.from = a.address().and_then(EmailAddress::parse);
         f.from_name = a
             .name()
-            .map(|n| n.trim().to_string())
+            .map(|n| clean::line(n, clean::MAX_NAME))
             .filter(|n| !n.is_empty());
     }
     f.reply_to = msg
@@ -72,20 +110,22 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         .and_then(EmailAddress::parse);
     for addr in msg.to().into_iter().chain(msg.cc()) {
         for a in addr.iter() {
-            if let Some(x) = a.address() {
-                f.recipients.push(x.to_lowercase());
+            if let Some(x) = a.address()
+                && f.recipients.len() < MAX_RECIPIENTS
+            {
+                f.recipients.push(clean::line(x, 320).to_lowercase());
             }
         }
     }
     for name in ["Delivered-To", "X-Original-To"] {
         for (h, v) in msg.headers_raw() {
-            if h.eq_ignore_ascii_case(name) {
+            if h.eq_ignore_ascii_case(name) && f.recipients.len() < MAX_RECIPIENTS {
                 f.recipients
-                    .push(v.trim().trim_matches(['<', '>']).to_lowercase());
+                    .push(clean::line(v.trim().trim_matches(['<', '>']), 320).to_lowercase());
             }
         }
     }
-    f.subject = msg.subject().unwrap_or("").trim().to_string();
+    f.subject = clean::line(msg.subject().unwrap_or(""), clean::MAX_SUBJECT);
     f.date = msg
         .date()
         .and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
@@ -94,12 +134,12 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         .next()
         .and_then(|r| r.date)
         .and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
-    f.in_reply_to = id_list(msg.in_reply_to());
-    f.references = id_list(msg.references());
+    f.in_reply_to = clean::message_ids(&id_list(msg.in_reply_to()));
+    f.references = clean::message_ids(&id_list(msg.references()));
     let raw_header = |name: &str| {
         msg.headers_raw()
             .find(|(h, _)| h.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim().to_lowercase())
+            .map(|(_, v)| clean::text(v.trim(), MAX_HEADER_CHARS).to_lowercase())
     };
     f.auto_submitted = raw_header("Auto-Submitted");
     f.precedence = raw_header("Precedence");
@@ -125,8 +165,6 @@ pub fn facts(raw: &[u8]) -> MailFacts {
         f.report_type = Some(ct.attribute("report-type").unwrap_or("").to_lowercase());
     }
     f.authentication_results = raw_header("Authentication-Results");
-    f.text = msg.body_text(0).map(|t| t.into_owned());
-    f.html = msg.body_html(0).map(|t| t.into_owned());
     f
 }
 

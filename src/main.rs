@@ -1,10 +1,16 @@
 //! The `intake` binary: parses the command line, sets up logging and hands over to
 //! [`intake::cli::run`]. Everything else lives in the library.
 
+use std::time::Duration;
+
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = intake::cli::Cli::parse();
+    if let intake::cli::Command::DocumentWorker { parent } = cli.command {
+        // The document worker parses one document synchronously: no runtime, no logging.
+        return intake::documents::worker::serve(parent);
+    }
     intake::cli::init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -16,7 +22,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    match runtime.block_on(intake::cli::run(cli)) {
+    let result = runtime.block_on(intake::cli::run(cli));
+    // A blocking task that never returns (a parser stuck past its deadline) must not keep
+    // the process alive: dropping the runtime would wait for it forever.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");

@@ -15,64 +15,22 @@
 
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::assess::{self, claims::DocText, municipality, pages};
 use crate::classify::{self, Classification};
-use crate::config::{Config, LatePolicy};
+use crate::config::LatePolicy;
 use crate::documents::{self, Document, Origin, Status};
-use crate::domain::{EmailAddress, MailKind, MessageStatus, Reference};
-use crate::letters::{self, ConfirmationContext, ConfirmationDoc, Outgoing, Templates};
+use crate::domain::{MailKind, MessageStatus, Reference};
+use crate::letters::{self, ConfirmationContext, ConfirmationDoc, Outgoing};
 use crate::mail::{self, MailFacts};
 use crate::mailbox::{Disposition, Fetched};
-use crate::store::{self, Db, NewClaim, NewDocument, NewMessage, NewSubmission, Tx};
+use crate::store::{self, NewClaim, NewDocument, NewMessage, NewSubmission, Tx};
 
-/// Everything the pipeline needs, built once at start-up.
-pub struct Intake {
-    pub cfg: Config,
-    pub db: Db,
-    pub templates: Templates,
-    pub lexicon: assess::lexicon::Lexicon,
-    pub own: Vec<EmailAddress>,
-}
-
-impl Intake {
-    /// Opens the database (migrating it), loads templates and the lexicon.
-    pub async fn open(cfg: Config) -> anyhow::Result<Arc<Intake>> {
-        let db = Db::connect(
-            &cfg.settings.database.url,
-            cfg.settings.database.max_connections,
-        )
-        .await?;
-        db.migrate().await?;
-        store::sync_call(&db, &cfg.call, Utc::now()).await?;
-        let templates = Templates::load(&cfg.settings.templates_dir)?;
-        let lexicon =
-            assess::lexicon::Lexicon::load(&cfg.call.lexicon_path).with_context(|| {
-                format!(
-                    "failed to load the lexicon {}",
-                    cfg.call.lexicon_path.display()
-                )
-            })?;
-        let mut own = Vec::new();
-        for a in std::iter::once(&cfg.settings.mailbox.address)
-            .chain(&cfg.settings.mailbox.other_addresses)
-        {
-            if let Some(a) = EmailAddress::parse(a) {
-                own.push(a);
-            }
-        }
-        Ok(Arc::new(Intake {
-            cfg,
-            db,
-            templates,
-            lexicon,
-            own,
-        }))
-    }
-}
+/// The application the pipeline runs in (kept under its old name while the modules move to
+/// [`crate::app::App`]).
+pub use crate::app::App as Intake;
 
 /// Where a mail is in the mailbox.
 #[derive(Debug, Clone)]
@@ -121,10 +79,14 @@ pub async fn record_oversized(
     {
         return Ok(known(&existing));
     }
-    let reason = format!(
-        "mail of {size} bytes is larger than the limit of {} bytes; not read",
-        intake.cfg.settings.mailbox.max_message_bytes
-    );
+    let reason = if size == u64::MAX {
+        "the mail server did not tell the size of this mail; not read".to_string()
+    } else {
+        format!(
+            "mail of {size} bytes is larger than the limit of {} bytes; not read",
+            intake.cfg.settings.mailbox.max_message_bytes
+        )
+    };
     let sha = hex::encode(Sha256::digest(format!(
         "oversized:{}:{}:{}",
         pos.mailbox, pos.uidvalidity, pos.uid
@@ -139,7 +101,7 @@ pub async fn record_oversized(
             message_id: None,
             sha256: &sha,
             raw: None,
-            size: size as i64,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
             from_address: None,
             from_name: None,
             subject: None,
@@ -181,6 +143,11 @@ fn known(m: &store::MessageRow) -> Outcome {
 }
 
 /// Processes one fetched mail: everything up to and including the commit.
+///
+/// Reading, assessing and writing all run in a task of their own, so a panic anywhere in them
+/// (a parser, a reader of partner answers, a bounce) is caught here: the mail is then stored with
+/// the reason and quarantined, and the next mail goes on. Only when even that record cannot be
+/// written is an error returned (the caller counts it and tells staff).
 pub async fn process(
     intake: &Arc<Intake>,
     pos: &Position,
@@ -197,56 +164,37 @@ pub async fn process(
     let raw = Arc::new(fetched.raw);
     let sha = hex::encode(Sha256::digest(raw.as_slice()));
 
-    // Read and assess in a task of its own: a panic becomes a quarantine reason.
     let task = {
         let intake = Arc::clone(intake);
         let raw = Arc::clone(&raw);
-        let internal_date = fetched.internal_date;
-        let file_time = fetched.file_time;
-        tokio::spawn(async move { analyse(&intake, &raw, internal_date, file_time, now).await })
+        let pos = pos.clone();
+        let sha = sha.clone();
+        tokio::spawn(async move {
+            let analysis = analyse(&intake, &raw, fetched.internal_date, fetched.file_time, now)
+                .await
+                .map_err(Failure::Processing)?;
+            commit(&intake, &pos, &raw, &sha, &analysis, now)
+                .await
+                .map_err(Failure::Storing)
+        })
     };
-    let analysis = match task.await {
-        Ok(Ok(a)) => a,
-        Ok(Err(e)) => {
-            return quarantine(
-                intake,
-                pos,
-                &raw,
-                &sha,
-                now,
-                &format!("could not be processed: {e:#}"),
-            )
-            .await;
+    let reason = match task.await {
+        Ok(Ok(outcome)) => return Ok(outcome),
+        Ok(Err(Failure::Processing(e))) => format!("could not be processed: {e:#}"),
+        Ok(Err(Failure::Storing(e))) => {
+            tracing::error!(error = %format!("{e:#}"), "failed to store a processed mail; quarantining it");
+            format!("could not be stored: {e:#}")
         }
-        Err(e) if e.is_panic() => {
-            return quarantine(
-                intake,
-                pos,
-                &raw,
-                &sha,
-                now,
-                "could not be processed: a parser failed (panic caught)",
-            )
-            .await;
-        }
+        Err(e) if e.is_panic() => "could not be processed: a parser failed (panic caught)".into(),
         Err(e) => return Err(e.into()),
     };
+    quarantine(intake, pos, &raw, &sha, now, &reason).await
+}
 
-    match commit(intake, pos, &raw, &sha, &analysis, now).await {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "failed to store a processed mail; quarantining it");
-            quarantine(
-                intake,
-                pos,
-                &raw,
-                &sha,
-                now,
-                &format!("could not be stored: {e:#}"),
-            )
-            .await
-        }
-    }
+/// Why the guarded part of [`process`] failed.
+enum Failure {
+    Processing(anyhow::Error),
+    Storing(anyhow::Error),
 }
 
 /// The result of reading and assessing one mail, before anything is written.
@@ -256,6 +204,8 @@ struct Analysis {
     arrival_source: mail::ArrivalSource,
     class: Classification,
     nomination: Option<NominationAnalysis>,
+    /// A partner answer's sender and authentication (DNS may be asked: outside the transaction).
+    answer: Option<crate::consult::auth::Evidence>,
 }
 
 struct NominationAnalysis {
@@ -277,7 +227,13 @@ async fn analyse(
     file_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Analysis> {
-    let facts = mail::facts(raw);
+    let max_depth = intake.cfg.settings.documents.max_mime_depth as usize;
+    let facts = mail::facts_within(raw, max_depth);
+    if facts.too_deep {
+        anyhow::bail!(
+            "the mail is nested more than {max_depth} levels deep (multipart parts and attached messages); it was not opened"
+        );
+    }
     let (arrived_at, arrival_source) = mail::arrival(internal_date, &facts, file_time, now);
     let recipients: Vec<&str> = facts.recipients.iter().map(String::as_str).collect();
     let token = crate::consult::token::find_token(
@@ -292,7 +248,7 @@ async fn analyse(
     let class = classify::classify(
         &facts,
         &classify::Context {
-            own_addresses: &intake.own,
+            own_addresses: intake.letterhead.own_addresses(),
             from_partner,
             has_consult_token: token.is_some(),
         },
@@ -302,12 +258,18 @@ async fn analyse(
     } else {
         None
     };
+    let answer = if class.kind == MailKind::PartnerReply {
+        Some(crate::consult::auth::evidence(&intake.cfg.settings.mailbox.auth(), raw).await)
+    } else {
+        None
+    };
     Ok(Analysis {
         facts,
         arrived_at,
         arrival_source,
         class,
         nomination,
+        answer,
     })
 }
 
@@ -318,7 +280,12 @@ async fn analyse_nomination(
     arrived_at: DateTime<Utc>,
 ) -> NominationAnalysis {
     let call = &intake.cfg.call;
-    let docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
+    let mut docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
+    // File names come from the sender: cleaned once, before any finding, letter or row uses them.
+    for d in &mut docs {
+        d.name = d.name.as_deref().map(safe_name);
+        d.path = crate::clean::line(&d.path, 2 * crate::clean::MAX_NAME);
+    }
     let roles = pages::roles(&docs);
     let page_finding = pages::page_finding(&docs, &roles, call.max_pages);
     let deadline = assess::deadline::check(arrived_at, call);
@@ -381,16 +348,45 @@ async fn analyse_nomination(
 }
 
 async fn quarantine(
+    intake: &Arc<Intake>,
+    pos: &Position,
+    raw: &Arc<Vec<u8>>,
+    sha: &str,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> anyhow::Result<Outcome> {
+    let reason = crate::clean::text(reason, 2_000);
+    // Facts are read again in a task of their own: this path must not fail on the mail itself.
+    let facts = {
+        let raw = Arc::clone(raw);
+        tokio::spawn(async move { mail::facts(&raw) })
+            .await
+            .unwrap_or_default()
+    };
+    match record_quarantined(intake, pos, raw, sha, now, &reason, Some(&facts)).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            // Whatever in the facts the database refused, the bare record holds none of it.
+            tracing::error!(error = %format!("{e:#}"), "failed to record a quarantined mail with its facts; recording it bare");
+            let bare = format!("{reason} (recorded without its headers: {e:#})");
+            record_quarantined(intake, pos, raw, sha, now, &bare, None).await
+        }
+    }
+}
+
+/// Writes a quarantined mail: the raw bytes, the reason and, when given, the facts read from it.
+async fn record_quarantined(
     intake: &Intake,
     pos: &Position,
     raw: &[u8],
     sha: &str,
     now: DateTime<Utc>,
     reason: &str,
+    facts: Option<&MailFacts>,
 ) -> anyhow::Result<Outcome> {
-    // Facts are read again defensively: this path must not fail on the mail itself.
-    let facts = std::panic::catch_unwind(|| mail::facts(raw)).unwrap_or_default();
-    let (arrived_at, src) = mail::arrival(None, &facts, None, now);
+    let empty = MailFacts::default();
+    let f = facts.unwrap_or(&empty);
+    let (arrived_at, src) = mail::arrival(None, f, None, now);
     let mut tx = intake.db.begin().await?;
     let id = store::insert_message(
         &mut tx,
@@ -398,14 +394,14 @@ async fn quarantine(
             mailbox: &pos.mailbox,
             uidvalidity: pos.uidvalidity,
             uid: &pos.uid,
-            message_id: facts.message_id.as_deref(),
+            message_id: f.message_id.as_deref(),
             sha256: sha,
             raw: Some(raw),
             size: raw.len() as i64,
-            from_address: facts.from.as_ref().map(|a| a.as_str()),
-            from_name: facts.from_name.as_deref(),
-            subject: Some(&facts.subject),
-            date_header: facts.date,
+            from_address: f.from.as_ref().map(|a| a.as_str()),
+            from_name: f.from_name.as_deref(),
+            subject: facts.map(|f| f.subject.as_str()),
+            date_header: f.date,
             arrived_at,
             arrival_source: src.as_str(),
             kind: "other",
@@ -506,7 +502,9 @@ async fn commit(
                 store_nomination(intake, &mut tx, message_id, a, n, now).await?
             }
             (MailKind::PartnerReply, _) => {
-                crate::consult::record_answer(intake, &mut tx, message_id, f, now).await?;
+                let evidence = a.answer.as_ref();
+                crate::consult::record_answer(intake, &mut tx, message_id, f, evidence, now)
+                    .await?;
                 Outcome::Stored {
                     kind: "partner_reply",
                 }
@@ -534,7 +532,10 @@ async fn commit(
     Ok(outcome)
 }
 
-/// Links a bounce to the letter it returns, by the returned mail's Message-ID.
+/// Links a bounce to the letter it returns: by the returned mail's Message-ID (in the
+/// threading headers or the quoted headers), else by the recipient the delivery report names
+/// (`Final-Recipient`, `Original-Recipient`): the newest letter to that address in the last
+/// two weeks.
 async fn link_bounce(
     tx: &mut Tx,
     message_id: i64,
@@ -544,46 +545,57 @@ async fn link_bounce(
 ) -> anyhow::Result<()> {
     let text = String::from_utf8_lossy(&raw[..raw.len().min(512 * 1024)]);
     let mut candidates: Vec<String> = f.in_reply_to.iter().chain(&f.references).cloned().collect();
+    let mut recipients: Vec<String> = Vec::new();
     for line in text.lines() {
         let l = line.trim_start();
-        if let Some(head) = l.get(..11)
-            && head.eq_ignore_ascii_case("message-id:")
-        {
-            candidates.push(l[11..].trim().to_string());
+        if let Some(v) = header_value(l, "message-id:") {
+            candidates.extend(crate::clean::message_id(v));
+        }
+        for name in ["final-recipient:", "original-recipient:"] {
+            if let Some(v) = header_value(l, name) {
+                let addr = v.rsplit_once(';').map(|(_, a)| a).unwrap_or(v);
+                if let Some(a) = crate::domain::EmailAddress::parse(addr) {
+                    recipients.push(a.as_str().to_string());
+                }
+            }
         }
     }
     let reason = f.subject.clone();
-    for c in candidates {
-        let id = if c.starts_with('<') {
-            c.clone()
-        } else {
-            format!("<{c}>")
-        };
+    for c in candidates.iter().take(crate::clean::MAX_IDS) {
+        let id = format!("<{c}>");
         if let Some(row) = store::outbox_bounced(tx, &id, &reason, now).await? {
-            store::event(
-                tx,
-                now,
-                "intake",
-                "bounce",
-                None,
-                Some(message_id),
-                &format!("returns outbox row {row}"),
-            )
-            .await?;
-            return Ok(());
+            return bounce_event(tx, message_id, &format!("returns outbox row {row}"), now).await;
         }
     }
-    store::event(
-        tx,
-        now,
-        "intake",
-        "bounce",
-        None,
-        Some(message_id),
-        "returned letter not found",
-    )
-    .await?;
-    Ok(())
+    let since = now - chrono::Duration::days(14);
+    for r in recipients.iter().take(10) {
+        if let Some(row) = store::outbox_bounced_to(tx, r, since, &reason, now).await? {
+            return bounce_event(
+                tx,
+                message_id,
+                &format!("returns outbox row {row} (by recipient)"),
+                now,
+            )
+            .await;
+        }
+    }
+    bounce_event(tx, message_id, "returned letter not found", now).await
+}
+
+/// The value of a header line `name: value` (name compared without case), if `line` is one.
+fn header_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let head = line.get(..name.len())?;
+    head.eq_ignore_ascii_case(name)
+        .then(|| line[name.len()..].trim())
+}
+
+async fn bounce_event(
+    tx: &mut Tx,
+    message_id: i64,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    store::event(tx, now, "intake", "bounce", None, Some(message_id), detail).await
 }
 
 async fn store_nomination(
@@ -608,31 +620,33 @@ async fn store_nomination(
         None => store::current_submission_from(tx, &sender).await?,
     };
     let on_time = n.deadline.on_time;
-    let (version, supersedes, is_current, version_note) = match &previous {
-        None => (1, None, true, None),
-        Some(p) if on_time || !p.on_time => {
-            store::set_current(tx, p.id, false).await?;
-            let note = format!(
-                "vervangt {}{}",
-                p.reference,
-                if n.is_addendum {
-                    " (aanvulling of correctie)"
-                } else {
-                    ""
-                }
-            );
-            (p.version + 1, Some(p.id), true, Some(note))
-        }
-        Some(p) => (
-            p.version + 1,
-            Some(p.id),
-            false,
-            Some(format!(
-                "nieuwe versie na de deadline; {} blijft de geldende versie",
-                p.reference
-            )),
-        ),
-    };
+    let plan = plan_version(
+        previous.as_ref(),
+        &sender,
+        n.identification.code.as_deref(),
+        on_time,
+        n.is_addendum,
+        &intake.cfg.settings.municipalities,
+    );
+    if plan.replaces_previous
+        && let Some(p) = &previous
+    {
+        store::set_current(tx, p.id, false).await?;
+    }
+    let VersionPlan {
+        version,
+        supersedes,
+        is_current,
+        note: version_note,
+        other_sender,
+        ..
+    } = plan;
+    // Reply-To is shown to staff when it differs from From; letters go to From.
+    let reply_to = f
+        .reply_to
+        .as_ref()
+        .filter(|r| Some(*r) != f.from.as_ref())
+        .map(|r| r.as_str().to_string());
 
     let seq = store::next_seq(tx).await?;
     let reference = Reference::new(&call.reference_prefix, seq);
@@ -667,11 +681,14 @@ async fn store_nomination(
             version_note: version_note.clone(),
             meets_minimum: n.meets_minimum,
             created_at: now,
+            reply_to: reply_to.clone(),
+            other_sender,
         },
     )
     .await?;
 
     for (i, (d, role)) in n.docs.iter().zip(&n.roles).enumerate() {
+        let name = d.name.as_deref().map(safe_name);
         store::insert_document(
             tx,
             &NewDocument {
@@ -682,7 +699,7 @@ async fn store_nomination(
                     Origin::Body => "body",
                     Origin::Attachment => "attachment",
                 },
-                name: d.name.as_deref(),
+                name: name.as_deref(),
                 path: &d.path,
                 format: d.format.as_str(),
                 bytes: d.bytes as i64,
@@ -732,7 +749,7 @@ async fn store_nomination(
             tx,
             submission_id,
             &v.criterion,
-            v.verdict.as_str(),
+            v.verdict,
             &evidence,
             &v.note,
         )
@@ -759,67 +776,75 @@ async fn store_nomination(
     )
     .await?;
 
-    // The confirmation, unless this mail may not be answered or the address hit its daily cap.
+    // The confirmation goes to From (never to a Reply-To alone: anyone can set one); a
+    // Reply-To in the sender's own domain gets a copy. Not when this mail may not be answered,
+    // nor past the caps on automatic replies.
     let mut confirmation = false;
-    let recipient = f.reply_to.clone().or_else(|| f.from.clone());
-    if let (None, Some(to)) = (&a.class.no_reply_reason, recipient) {
-        let since = now - chrono::Duration::days(1);
-        let sent_today = store::letters_to_since(tx, to.as_str(), since).await?;
-        if sent_today >= i64::from(intake.cfg.settings.outbox.daily_cap_per_address) {
-            store::event(
-                tx,
-                now,
-                "intake",
-                "no_confirmation",
-                Some(submission_id),
-                Some(message_id),
-                "daily cap for this address reached",
-            )
-            .await?;
-        } else {
-            let previous_ref = previous.as_ref().map(|p| p.reference.clone());
-            let ctx = confirmation_context(intake, &reference, a, n, previous_ref, is_current);
-            let (text, html) = intake.templates.render("confirmation", &ctx)?;
-            let subject = intake
-                .templates
-                .render_line(&call.letters.confirmation_subject, &ctx)?;
-            let msgid = format!(
-                "<confirmation.{}@{}>",
-                reference,
-                to_domain(&intake.cfg.settings.mailbox.address)
-            );
-            let mut references = f
-                .references
-                .iter()
-                .map(|r| format!("<{r}>"))
-                .collect::<Vec<_>>();
-            let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
-            if let Some(p) = &parent {
-                references.push(p.clone());
+    if let (None, Some(to)) = (&a.class.no_reply_reason, f.from.clone()) {
+        let cc: Vec<String> = f
+            .reply_to
+            .iter()
+            .filter(|r| *r != &to && r.domain() == to.domain() && !intake.letterhead.is_ours(r))
+            .map(|r| r.as_str().to_string())
+            .collect();
+        let previous_ref = previous
+            .as_ref()
+            .filter(|_| !other_sender)
+            .map(|p| p.reference.clone());
+        let mut ctx = confirmation_context(intake, &reference, a, n, previous_ref, is_current);
+        ctx.other_sender = other_sender;
+        let (text, html) = intake.templates.render("confirmation", &ctx)?;
+        let subject = intake
+            .templates
+            .render_line(&call.letters.confirmation_subject, &ctx)?;
+        let msgid = intake
+            .letterhead
+            .message_id("confirmation", reference.as_str());
+        let mut references = f
+            .references
+            .iter()
+            .map(|r| format!("<{r}>"))
+            .collect::<Vec<_>>();
+        let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
+        if let Some(p) = &parent {
+            references.push(p.clone());
+        }
+        let queued = crate::outbox::queue_reply(
+            tx,
+            &Outgoing {
+                cc,
+                subject: subject.clone(),
+                text,
+                html,
+                message_id: msgid.clone(),
+                in_reply_to: parent,
+                references,
+                automatic: true,
+                ..intake.letterhead.letter(to.as_str(), now)
+            },
+            &format!("confirmation:{reference}"),
+            "confirmation",
+            Some(submission_id),
+            now,
+            intake.outbox.caps,
+        )
+        .await?;
+        match queued {
+            crate::outbox::Queued::Added => confirmation = true,
+            crate::outbox::Queued::Exists => {}
+            crate::outbox::Queued::Capped(why) => {
+                tracing::warn!(reference = %reference, "confirmation not sent: cap reached");
+                store::event(
+                    tx,
+                    now,
+                    "intake",
+                    "no_confirmation",
+                    Some(submission_id),
+                    Some(message_id),
+                    &why,
+                )
+                .await?;
             }
-            confirmation = crate::outbox::queue_letter(
-                tx,
-                &Outgoing {
-                    from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                    from_address: intake.cfg.settings.mailbox.address.clone(),
-                    reply_to: None,
-                    to: to.as_str().to_string(),
-                    subject: subject.clone(),
-                    text,
-                    html,
-                    message_id: msgid.clone(),
-                    in_reply_to: parent,
-                    references,
-                    automatic: true,
-                    date: Some(now),
-                    ..Outgoing::default()
-                },
-                &format!("confirmation:{reference}"),
-                "confirmation",
-                Some(submission_id),
-                now,
-            )
-            .await?;
         }
     }
     tracing::info!(reference = %reference, on_time, confirmation, "nomination stored");
@@ -829,11 +854,102 @@ async fn store_nomination(
     })
 }
 
-fn to_domain(address: &str) -> &str {
-    address
-        .rsplit_once('@')
-        .map(|(_, d)| d)
-        .unwrap_or("localhost")
+/// How a new nomination relates to the current one of the same municipality (or sender).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionPlan {
+    pub version: i32,
+    /// The submission this one follows (id), if any.
+    pub supersedes: Option<i64>,
+    /// Whether this one becomes the current version.
+    pub is_current: bool,
+    /// Whether the previous one stops being current.
+    pub replaces_previous: bool,
+    /// A later version from another sender domain: kept, not current; staff decide.
+    pub other_sender: bool,
+    /// Dutch note for staff.
+    pub note: Option<String>,
+}
+
+/// Decides the version of a new nomination (pure). A later mail replaces the current version
+/// only when it is on time (or the current one was late too) and it comes from the same sender
+/// domain or a domain that speaks for the municipality (`[municipalities]` rules): anyone can
+/// write "Aanvulling voordracht gemeente Ede", only Ede can replace Ede's letter. Otherwise it
+/// is kept beside the current one and flagged for staff.
+pub fn plan_version(
+    previous: Option<&store::SubmissionRow>,
+    sender: &str,
+    municipality: Option<&str>,
+    on_time: bool,
+    is_addendum: bool,
+    rules: &municipality::Rules,
+) -> VersionPlan {
+    let Some(p) = previous else {
+        return VersionPlan {
+            version: 1,
+            supersedes: None,
+            is_current: true,
+            replaces_previous: false,
+            other_sender: false,
+            note: None,
+        };
+    };
+    let domain_of = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_lowercase());
+    let new_domain = domain_of(sender);
+    let same_domain = new_domain.is_some() && new_domain == domain_of(&p.sender);
+    let speaks_for = match (&new_domain, municipality) {
+        (Some(d), Some(code)) => rules.domain_speaks_for(d, code),
+        _ => false,
+    };
+    let base = VersionPlan {
+        version: p.version + 1,
+        supersedes: Some(p.id),
+        is_current: false,
+        replaces_previous: false,
+        other_sender: false,
+        note: None,
+    };
+    if !(same_domain || speaks_for) {
+        return VersionPlan {
+            other_sender: true,
+            note: Some(format!(
+                "nieuwe versie van een ander afzenderdomein ({}) dan {} ({}); {} blijft de geldende versie tot een medewerker beslist",
+                new_domain.as_deref().unwrap_or("onbekend"),
+                p.reference,
+                domain_of(&p.sender).as_deref().unwrap_or("onbekend"),
+                p.reference
+            )),
+            ..base
+        };
+    }
+    if on_time || !p.on_time {
+        let note = format!(
+            "vervangt {}{}",
+            p.reference,
+            if is_addendum {
+                " (aanvulling of correctie)"
+            } else {
+                ""
+            }
+        );
+        return VersionPlan {
+            is_current: true,
+            replaces_previous: true,
+            note: Some(note),
+            ..base
+        };
+    }
+    VersionPlan {
+        note: Some(format!(
+            "nieuwe versie na de deadline; {} blijft de geldende versie",
+            p.reference
+        )),
+        ..base
+    }
+}
+
+/// A file name as it may appear in a letter, the database and a terminal.
+fn safe_name(name: &str) -> String {
+    crate::clean::line(name, crate::clean::MAX_NAME)
 }
 
 fn role_str(r: &pages::Role) -> &'static str {
@@ -891,7 +1007,8 @@ fn confirmation_context(
         .map(|(d, r)| ConfirmationDoc {
             name: d
                 .name
-                .clone()
+                .as_deref()
+                .map(safe_name)
                 .unwrap_or_else(|| "tekst in de e-mail".into()),
             kind_nl: if d.origin == Origin::Body {
                 "tekst in de e-mail".into()
@@ -947,8 +1064,9 @@ fn confirmation_context(
         problems,
         supersedes: previous,
         version_late: !n.deadline.on_time && !is_current,
+        other_sender: false,
         decision_expected_nl: call.letters.decision_expected.clone(),
-        contact_address: intake.cfg.settings.mailbox.address.clone(),
+        contact_address: intake.letterhead.address().to_string(),
         signature: call.letters.signature.clone(),
     }
 }

@@ -93,6 +93,8 @@ pub(crate) struct Sent {
     pub bullet: bool,
     /// The line is a mail or letter header (`Onderwerp: ...`).
     pub header: bool,
+    /// The unit is a table cell or a "Label: text" line.
+    pub item: bool,
 }
 
 const BULLETS: &[char] = &[
@@ -160,6 +162,7 @@ fn marker_len(s: &str) -> Option<(usize, bool)> {
     None
 }
 
+#[derive(Clone, Copy)]
 struct Line {
     /// Byte range of the content (after quote markers, marker and indentation; trimmed).
     start: usize,
@@ -168,6 +171,51 @@ struct Line {
     bullet: bool,
     numbered: bool,
     header: bool,
+    /// A cell of a table row (`| a | b |` or tab-separated): a unit of its own.
+    cell: bool,
+    /// Opens with a short label and a colon (`Vervoer: ...`): starts a new unit.
+    labelled: bool,
+}
+
+/// Whether `s` opens with a short label and a colon (`Vervoer: de buurtbus ...`): one to four
+/// words, the first capitalised, and text after the colon.
+fn starts_with_label(s: &str) -> bool {
+    let Some(colon) = s.find(':') else {
+        return false;
+    };
+    let (label, rest) = (&s[..colon], &s[colon + 1..]);
+    let words = label.split_whitespace().count();
+    (1..=4).contains(&words)
+        && label.chars().next().is_some_and(char::is_uppercase)
+        && label
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '(' || c == ')')
+        && rest.starts_with(' ')
+        && rest.trim().chars().count() > 3
+}
+
+/// Byte ranges `[a, b)` of the non-empty cells of a table row: `| a | b |` rows and
+/// tab-separated columns. `None` when the line is no table row.
+fn table_cells(content: &str) -> Option<Vec<(usize, usize)>> {
+    let sep = if content.starts_with('|') {
+        '|'
+    } else if content.contains('\t') {
+        '\t'
+    } else {
+        return None;
+    };
+    let mut cells = Vec::new();
+    let mut pos = 0;
+    for part in content.split(sep) {
+        let lead = part.len() - part.trim_start().len();
+        let t = part.trim();
+        let is_rule = t.chars().all(|c| matches!(c, '-' | ':' | ' '));
+        if !t.is_empty() && !is_rule {
+            cells.push((pos + lead, pos + lead + t.len()));
+        }
+        pos += part.len() + sep.len_utf8();
+    }
+    Some(cells)
 }
 
 fn split_lines(text: &str, lex: &Lexicon) -> Vec<Line> {
@@ -184,14 +232,39 @@ fn split_lines(text: &str, lex: &Lexicon) -> Vec<Line> {
         let content = body[lead..].trim_end();
         let mut start = line_start + lead;
         let end = start + content.len();
+        let blank = Line {
+            start,
+            end: start,
+            blank: true,
+            bullet: false,
+            numbered: false,
+            header: false,
+            cell: false,
+            labelled: false,
+        };
         if content.is_empty() {
+            lines.push(blank);
+            continue;
+        }
+        if let Some(cells) = table_cells(content) {
+            // a table: every cell is a unit; a blank line around the table ends the paragraph
+            lines.push(blank);
+            for (a, b) in cells {
+                lines.push(Line {
+                    start: start + a,
+                    end: start + b,
+                    blank: false,
+                    bullet: false,
+                    numbered: false,
+                    header: false,
+                    cell: true,
+                    labelled: false,
+                });
+            }
             lines.push(Line {
-                start,
-                end: start,
-                blank: true,
-                bullet: false,
-                numbered: false,
-                header: false,
+                start: end,
+                end,
+                ..blank
             });
             continue;
         }
@@ -214,6 +287,8 @@ fn split_lines(text: &str, lex: &Lexicon) -> Vec<Line> {
             bullet,
             numbered,
             header,
+            cell: false,
+            labelled: starts_with_label(&text[start..end]),
         });
     }
     lines
@@ -304,18 +379,26 @@ fn split_unit(text: &str, ustart: usize, uend: usize, lex: &Lexicon) -> Vec<(usi
 
 pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
     let lines = split_lines(text, lex);
-    let max_line = lines
+    // hard-wrapped when (nearly) every line is short: one long disclaimer or URL line under a
+    // wrapped mail does not count
+    let lens: Vec<usize> = lines
         .iter()
+        .filter(|l| !l.blank)
         .map(|l| text[l.start..l.end].chars().count())
-        .max()
-        .unwrap_or(0);
-    let wrapped = max_line <= lex.splitter.wrapped_max_line_chars;
+        .collect();
+    let long = lens
+        .iter()
+        .filter(|&&n| n > lex.splitter.wrapped_max_line_chars)
+        .count();
+    let wrapped = long * 10 <= lens.len();
     // group lines into units
     struct Unit {
         start: usize,
         end: usize,
         bullet: bool,
         header: bool,
+        /// A table cell or a "Label: text" line: a line that stands for itself.
+        item: bool,
     }
     let mut units: Vec<Unit> = Vec::new();
     let mut open = false;
@@ -329,6 +412,8 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
             && !l.bullet
             && !l.numbered
             && !l.header
+            && !l.cell
+            && !l.labelled
             && !is_all_caps_heading(content)
             && i > 0
             && {
@@ -336,6 +421,7 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
                 let prev_text = &text[prev.start..prev.end];
                 wrapped
                     && !prev.header
+                    && !prev.cell
                     && prev_text.chars().count() >= lex.splitter.join_min_line_chars
                     && !prev_text.ends_with(':')
                     && !is_all_caps_heading(prev_text)
@@ -350,6 +436,7 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
                 end: l.end,
                 bullet: l.bullet,
                 header: l.header,
+                item: l.labelled || l.cell,
             });
         }
         open = true;
@@ -371,6 +458,7 @@ pub(crate) fn segment_detailed(text: &str, lex: &Lexicon) -> Vec<Sent> {
                 unit: ui,
                 bullet: u.bullet,
                 header: u.header,
+                item: u.item,
             });
         }
     }
@@ -469,6 +557,28 @@ fn analyse<'t>(tokens: &'t [Token], lex: &Lexicon) -> Analysed<'t> {
             }
         }
     }
+    // a future auxiliary with any subject and an infinitive closing its clause
+    // ("de gemeente gaat een agenda opstellen", "dat hij met een plan zal komen")
+    for (i, w) in words.iter().enumerate() {
+        if !lex.future_auxiliaries.contains(&w.text) {
+            continue;
+        }
+        let c = clause[i];
+        let last = (i + 1..words.len()).take_while(|&j| clause[j] == c).last();
+        if let Some(j) = last {
+            let t = &words[j].text;
+            if t.ends_with("en") && t.chars().count() > 4 && !is_participle(t, lex) {
+                intention.insert(c);
+            }
+        }
+    }
+    // "we zijn van plan om ... te betrekken": the `om` clause carries the intention on
+    for i in 1..words.len() {
+        if words[i].text == "om" && clause[i] != clause[i - 1] && intention.contains(&clause[i - 1])
+        {
+            intention.insert(clause[i]);
+        }
+    }
     let has_aux = words.iter().any(|w| lex.auxiliaries.contains(&w.text));
     let participle = words.iter().any(|w| is_participle(&w.text, lex));
     let realised = (has_aux && participle)
@@ -506,7 +616,10 @@ struct Score {
     pos: f64,
     neg: f64,
     int: f64,
+    /// Positive terms matched outside negated and intended clauses (the claim's evidence words).
     terms: Vec<String>,
+    /// Every term, positive or negative, matched outside negated and intended clauses.
+    clean_terms: Vec<String>,
 }
 
 fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize, ignore_quoted: bool) -> Score {
@@ -554,6 +667,7 @@ fn score_terms(patterns: &[Pattern], a: &Analysed, gap: usize, ignore_quoted: bo
                 if p.weight > 0.0 {
                     s.terms.push(p.raw.clone());
                 }
+                s.clean_terms.push(p.raw.clone());
             }
             Some(1) if p.weight > 0.0 => s.neg += p.weight,
             Some(2) if p.weight > 0.0 => s.int += p.weight,
@@ -617,15 +731,40 @@ pub fn extract_claims(docs: &[DocText], lex: &Lexicon) -> Vec<Claim> {
 }
 
 /// A candidate claim of one sentence before the criteria compete.
+#[derive(Debug, Clone)]
 struct Candidate {
     criterion: String,
     domain: Option<String>,
     score: Score,
-    kind: ClaimKind,
-    strength: f64,
+    /// Bonus (context, realisation) minus penalties (meta, weak section), as added to the score.
+    bonus: f64,
     min_score: f64,
     in_context: bool,
     is_principle: bool,
+    /// Named inputs of the learned model (see [`Features`]).
+    named: Vec<(&'static str, f64)>,
+}
+
+/// The inputs of the learned model for one target in one sentence: the lexicon terms that
+/// matched cleanly and a few named signals. Also what `intake train` learns from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    /// Criterion id or principle id.
+    pub target: String,
+    /// Terms (as written in the lexicon) that matched outside a negated or intended clause.
+    pub terms: Vec<String>,
+    /// Named signals: `score`, `negated`, `intention`, `context`, `realised`, `meta`,
+    /// `residents_act`, `municipality_only`, `follow_up`, `domain`.
+    pub named: Vec<(&'static str, f64)>,
+}
+
+/// One sentence with the inputs of the learned model for every target it touches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentenceFeatures {
+    /// Byte span in the document text.
+    pub start: usize,
+    pub end: usize,
+    pub targets: Vec<Features>,
 }
 
 fn decide(sc: &Score, bonus: f64, min: f64) -> Option<(ClaimKind, f64)> {
@@ -641,195 +780,443 @@ fn decide(sc: &Score, bonus: f64, min: f64) -> Option<(ClaimKind, f64)> {
     }
 }
 
-fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
+/// Who acts in a sentence, as far as the subject lists tell.
+#[derive(Debug, Clone, Copy, Default)]
+struct Actors {
+    /// Residents with a disability or their organisation are subject, agent or co-actor.
+    residents_act: bool,
+    /// A resident group is named somewhere in the sentence.
+    residents_named: bool,
+    /// The municipality is the subject and no resident group is named.
+    municipality_only: bool,
+}
+
+fn actors(a: &Analysed, lex: &Lexicon, inherited: bool) -> Actors {
+    let gap = lex.thresholds.gap_words;
+    let words = &a.words;
+    let at = |pats: &[Pattern]| -> Vec<usize> {
+        pats.iter()
+            .flat_map(|p| p.find_all(words, gap))
+            .map(|(s, _)| s)
+            .collect()
+    };
+    let res = at(&lex.residents);
+    let muni = at(&lex.municipality_subjects);
+    let before = |i: usize, n: usize, w: &[&str]| {
+        (i.saturating_sub(n)..i).any(|j| w.contains(&words[j].text.as_str()))
+    };
+    // subject position: the opening words of the sentence (main clause, or after inversion);
+    // agent: `door X`; co-actor: `samen met X`, `in overleg met X`
+    let subject_zone = 6;
+    let residents_act = inherited
+        || res
+            .iter()
+            .any(|&i| i < subject_zone || before(i, 3, &["door", "samen"]));
+    let municipality_only = res.is_empty() && !inherited && muni.iter().any(|&i| i < subject_zone);
+    Actors {
+        residents_act,
+        residents_named: !res.is_empty() || inherited,
+        municipality_only,
+    }
+}
+
+/// Per sentence: its span, page and candidate claims with their model inputs.
+struct Walked {
+    start: usize,
+    end: usize,
+    page: Option<u32>,
+    candidates: Vec<Candidate>,
+}
+
+/// Context carried from one sentence to the next.
+#[derive(Default)]
+struct Carry {
+    section: HashSet<Key>,
+    weak_section: bool,
+    unit: Option<usize>,
+    unit_ctx: HashSet<Key>,
+    /// Targets the previous sentence was (lexicon) evidence for.
+    prev_targets: HashSet<Key>,
+    prev_residents: bool,
+}
+
+/// Walks the sentences of a document: headings set context, every other sentence gets its
+/// candidate claims (lexicon scores plus the model's inputs).
+fn walk(doc: &DocText, lex: &Lexicon) -> Vec<Walked> {
     let th = &lex.thresholds;
-    let gap = th.gap_words;
-    let sents = segment_detailed(doc.text, lex);
-    let mut section: HashSet<Key> = HashSet::new();
-    let mut weak_section = false;
-    let mut unit_ctx: (usize, HashSet<Key>) = (usize::MAX, HashSet::new());
-    for s in &sents {
+    let mut carry = Carry::default();
+    let mut out = Vec::new();
+    for s in &segment_detailed(doc.text, lex) {
         if s.header {
             continue;
         }
         let sentence = &doc.text[s.start..s.end];
         let tokens = text::tokenize(sentence, s.start);
         let a = analyse(&tokens, lex);
-        let n_words = a.words.len();
-        if n_words == 0 {
+        if a.words.is_empty() {
             continue;
         }
-        let last = sentence
-            .trim_end_matches(is_closing)
-            .chars()
-            .last()
-            .unwrap_or(' ');
-        let final_stop = matches!(last, '.' | '!' | '…');
-        // headings set the section context and are never claims
-        let heading =
-            s.unit_len == 1 && !s.bullet && !final_stop && n_words <= th.heading_max_words;
-        let inline_heading = s.index_in_unit == 0
-            && s.unit_len > 1
-            && !s.bullet
-            && (n_words <= th.inline_heading_max_words
-                || (last == '?' && n_words <= th.heading_max_words));
-        if heading || inline_heading {
-            let targets = heading_targets(&a.words, lex);
-            let weak = !a.negated.is_empty()
-                || !a.intention.is_empty()
-                || lex
-                    .weak_sections
-                    .iter()
-                    .any(|p| !p.find_all(&a.words, gap).is_empty());
-            if heading || !targets.is_empty() || weak {
-                section = if weak { HashSet::new() } else { targets };
-                weak_section = weak;
-            }
+        if is_heading(s, sentence, &a, lex, &mut carry) {
             continue;
         }
-        if s.unit != unit_ctx.0 {
-            unit_ctx = (s.unit, HashSet::new());
-            // a label prefix ("Vervoer: ...", "Brieven: ...") sets the context of its paragraph
-            if let Some(colon) = sentence.find(':') {
-                let prefix_words: Vec<&Token> = a
-                    .words
-                    .iter()
-                    .copied()
-                    .filter(|w| w.end <= s.start + colon)
-                    .collect();
-                if !prefix_words.is_empty() && prefix_words.len() <= 3 {
-                    unit_ctx.1 = heading_targets(&prefix_words, lex);
-                }
-            }
+        if carry.unit != Some(s.unit) {
+            carry.unit = Some(s.unit);
+            carry.unit_ctx = label_prefix_targets(sentence, s.start, &a, lex);
         }
-        let in_ctx = |k: &Key| section.contains(k) || unit_ctx.1.contains(k);
-        let page = page_of(s.start, doc.page_starts);
-        let meta = lex
-            .meta
+        let follow_up =
+            a.words.len() <= th.follow_up_max_words || lex.anaphora.contains(&a.words[0].text);
+        let act = actors(&a, lex, follow_up && carry.prev_residents);
+        let mut ctx = carry.section.clone();
+        ctx.extend(carry.unit_ctx.iter().cloned());
+        // a follow-up gets the bonus of what the previous sentence was about, but that does not
+        // decide which criterion it is evidence for
+        let inherited = if follow_up {
+            carry.prev_targets.clone()
+        } else {
+            HashSet::new()
+        };
+        let candidates = candidates(
+            &a,
+            lex,
+            &ctx,
+            &inherited,
+            carry.weak_section,
+            act,
+            follow_up,
+        );
+        carry.prev_targets = candidates
             .iter()
-            .any(|p| !p.find_all(&a.words, gap).is_empty());
-        let penalty = if meta { th.meta_penalty } else { 0.0 }
-            + if weak_section { th.section_bonus } else { 0.0 };
-        let real = if a.realised {
-            th.realisation_bonus
+            .filter(|c| {
+                matches!(
+                    decide(&c.score, c.bonus, c.min_score),
+                    Some((ClaimKind::Evidence, _))
+                )
+            })
+            .map(|c| {
+                let kind = if c.is_principle {
+                    TargetKind::Principle
+                } else {
+                    TargetKind::Criterion
+                };
+                (kind, c.criterion.clone())
+            })
+            .collect();
+        carry.prev_residents = act.residents_named;
+        out.push(Walked {
+            start: s.start,
+            end: s.end,
+            page: page_of(s.start, doc.page_starts),
+            candidates,
+        });
+    }
+    out
+}
+
+/// Whether this sentence is a heading (stand-alone or inline); a heading updates the section
+/// context in `carry` and is never a claim.
+fn is_heading(s: &Sent, sentence: &str, a: &Analysed, lex: &Lexicon, carry: &mut Carry) -> bool {
+    let th = &lex.thresholds;
+    let n_words = a.words.len();
+    let last = sentence
+        .trim_end_matches(is_closing)
+        .chars()
+        .last()
+        .unwrap_or(' ');
+    let final_stop = matches!(last, '.' | '!' | '…');
+    // a line with a verb is a statement, not a heading, once it is longer than a short title
+    let has_verb = a
+        .words
+        .iter()
+        .any(|w| lex.auxiliaries.contains(&w.text) || is_participle(&w.text, lex));
+    let short = n_words <= th.inline_heading_max_words;
+    let heading = s.unit_len == 1
+        && !s.bullet
+        && !final_stop
+        && n_words <= th.heading_max_words
+        && (short || last == '?' || (!s.item && !has_verb));
+    let inline_heading = s.index_in_unit == 0
+        && s.unit_len > 1
+        && !s.bullet
+        && (n_words <= th.inline_heading_max_words
+            || (last == '?' && n_words <= th.heading_max_words));
+    if !(heading || inline_heading) {
+        return false;
+    }
+    let targets = heading_targets(&a.words, lex);
+    let weak = !a.negated.is_empty()
+        || !a.intention.is_empty()
+        || lex
+            .weak_sections
+            .iter()
+            .any(|p| !p.find_all(&a.words, th.gap_words).is_empty());
+    if heading || !targets.is_empty() || weak {
+        carry.section = if weak { HashSet::new() } else { targets };
+        carry.weak_section = weak;
+    }
+    carry.prev_targets.clear();
+    true
+}
+
+/// A label prefix ("Vervoer: ...", "Brieven: ...") sets the context of its paragraph.
+fn label_prefix_targets(sentence: &str, start: usize, a: &Analysed, lex: &Lexicon) -> HashSet<Key> {
+    let Some(colon) = sentence.find(':') else {
+        return HashSet::new();
+    };
+    let prefix_words: Vec<&Token> = a
+        .words
+        .iter()
+        .copied()
+        .filter(|w| w.end <= start + colon)
+        .collect();
+    if !prefix_words.is_empty() && prefix_words.len() <= 3 {
+        heading_targets(&prefix_words, lex)
+    } else {
+        HashSet::new()
+    }
+}
+
+/// The candidate claims of one sentence: every criterion and the principle by its terms, the
+/// domain criterion by its best domain plus the general innovation terms.
+fn candidates(
+    a: &Analysed,
+    lex: &Lexicon,
+    ctx: &HashSet<Key>,
+    inherited: &HashSet<Key>,
+    weak_section: bool,
+    act: Actors,
+    follow_up: bool,
+) -> Vec<Candidate> {
+    let th = &lex.thresholds;
+    let gap = th.gap_words;
+    let meta = lex
+        .meta
+        .iter()
+        .any(|p| !p.find_all(&a.words, gap).is_empty());
+    let penalty = if meta { th.meta_penalty } else { 0.0 }
+        + if weak_section { th.section_bonus } else { 0.0 };
+    let real = if a.realised {
+        th.realisation_bonus
+    } else {
+        0.0
+    };
+    let named = |sc: &Score, in_ctx: bool, domain: f64| -> Vec<(&'static str, f64)> {
+        vec![
+            ("score", sc.pos),
+            ("negated", sc.neg),
+            ("intention", sc.int),
+            ("context", f64::from(u8::from(in_ctx))),
+            ("realised", f64::from(u8::from(a.realised))),
+            ("meta", f64::from(u8::from(meta || weak_section))),
+            ("residents_act", f64::from(u8::from(act.residents_act))),
+            (
+                "municipality_only",
+                f64::from(u8::from(act.municipality_only)),
+            ),
+            ("follow_up", f64::from(u8::from(follow_up))),
+            ("domain", domain),
+        ]
+    };
+    let mut cands: Vec<Candidate> = Vec::new();
+    for t in lex
+        .targets
+        .iter()
+        .filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion)
+    {
+        let sc = score_terms(&t.terms, a, gap, t.ignore_quoted);
+        let key = (t.kind, t.id.clone());
+        let in_ctx = ctx.contains(&key);
+        let ctx_bonus = in_ctx || inherited.contains(&key);
+        let mut bonus = real + if ctx_bonus { th.section_bonus } else { 0.0 } - penalty;
+        if t.kind == TargetKind::Principle {
+            if act.residents_act {
+                bonus += th.subject_bonus;
+            } else if act.municipality_only {
+                bonus -= th.municipality_only_penalty;
+            }
+        }
+        cands.push(Candidate {
+            criterion: t.id.clone(),
+            domain: None,
+            named: named(&sc, in_ctx, 0.0),
+            score: sc,
+            bonus,
+            min_score: t.min_score.unwrap_or(th.evidence),
+            in_context: in_ctx,
+            is_principle: t.kind == TargetKind::Principle,
+        });
+    }
+    if let Some(c) = domain_candidate(a, lex, ctx, real - penalty) {
+        let mut c = c;
+        let dscore = c.named.first().map(|x| x.1).unwrap_or(0.0);
+        c.named = named(&c.score, c.in_context, dscore);
+        cands.push(c);
+    }
+    cands
+}
+
+/// The domain criterion's candidate: the best-scoring domain plus the general innovation terms
+/// (`named` holds only the domain score here; the caller completes it).
+fn domain_candidate(
+    a: &Analysed,
+    lex: &Lexicon,
+    ctx: &HashSet<Key>,
+    bonus_base: f64,
+) -> Option<Candidate> {
+    let th = &lex.thresholds;
+    let gap = th.gap_words;
+    let dc = lex.target(TargetKind::Criterion, &lex.domain_criterion)?;
+    let innov = score_terms(&dc.terms, a, gap, dc.ignore_quoted);
+    let mut best: Option<(String, Score, f64, f64)> = None;
+    for d in lex.targets.iter().filter(|t| t.kind == TargetKind::Domain) {
+        let sc = score_terms(&d.terms, a, gap, d.ignore_quoted);
+        let any = sc.pos > 0.0 || sc.neg > 0.0 || sc.int > 0.0;
+        let dctx = if ctx.contains(&(TargetKind::Domain, d.id.clone())) && any {
+            th.section_bonus
         } else {
             0.0
         };
-        let mut cands: Vec<Candidate> = Vec::new();
-        // criteria other than the domain criterion, and the principle
-        for t in lex
-            .targets
-            .iter()
-            .filter(|t| t.kind != TargetKind::Domain && t.id != lex.domain_criterion)
-        {
-            let sc = score_terms(&t.terms, &a, gap, t.ignore_quoted);
-            let key = (t.kind, t.id.clone());
-            let ctx = in_ctx(&key);
-            let bonus = real + if ctx { th.section_bonus } else { 0.0 } - penalty;
-            let min = t.min_score.unwrap_or(th.evidence);
-            if let Some((kind, strength)) = decide(&sc, bonus, min) {
-                cands.push(Candidate {
-                    criterion: t.id.clone(),
-                    domain: None,
-                    score: sc,
-                    kind,
-                    strength,
-                    min_score: min,
-                    in_context: ctx,
-                    is_principle: t.kind == TargetKind::Principle,
-                });
-            }
-        }
-        // the domain criterion: best domain plus general innovation cues
-        if let Some(dc) = lex.target(TargetKind::Criterion, &lex.domain_criterion) {
-            let innov = score_terms(&dc.terms, &a, gap, dc.ignore_quoted);
-            let mut best: Option<(String, Score, f64, f64)> = None;
-            for d in lex.targets.iter().filter(|t| t.kind == TargetKind::Domain) {
-                let sc = score_terms(&d.terms, &a, gap, d.ignore_quoted);
-                let key = (TargetKind::Domain, d.id.clone());
-                let any = sc.pos > 0.0 || sc.neg > 0.0 || sc.int > 0.0;
-                let ctx = if in_ctx(&key) && any {
-                    th.section_bonus
-                } else {
-                    0.0
-                };
-                let total = sc.pos.max(sc.neg).max(sc.int) + ctx;
-                if total >= th.domain_min && best.as_ref().is_none_or(|(_, _, _, b)| total > *b) {
-                    best = Some((d.id.clone(), sc, ctx, total));
-                }
-            }
-            if let Some((domain, dsc, dctx, _)) = best {
-                let mut sc = dsc.clone();
-                sc.pos += innov.pos;
-                sc.neg += innov.neg;
-                sc.int += innov.int;
-                sc.terms.extend(innov.terms.iter().cloned());
-                let ctx = dctx > 0.0 || in_ctx(&(TargetKind::Criterion, dc.id.clone()));
-                let bonus = real + if ctx { th.section_bonus } else { 0.0 } - penalty;
-                let min = dc.min_score.unwrap_or(th.evidence);
-                if let Some((kind, strength)) = decide(&sc, bonus, min)
-                    && (kind != ClaimKind::Evidence || dsc.pos + dctx >= th.domain_min)
-                {
-                    cands.push(Candidate {
-                        criterion: dc.id.clone(),
-                        domain: Some(domain),
-                        score: sc,
-                        kind,
-                        strength,
-                        min_score: min,
-                        in_context: ctx,
-                        is_principle: false,
-                    });
-                }
-            }
-        }
-        // a sentence is evidence for one criterion at most:
-        // the one its section is about, else the one it meets most clearly
-        // (the principle competes too, except with the domain criterion: involvement of residents
-        // is itself a domain of innovation)
-        let has_domain_claim = cands
-            .iter()
-            .any(|c| c.domain.is_some() && c.kind == ClaimKind::Evidence);
-        let competing: Vec<usize> = (0..cands.len())
-            .filter(|&i| {
-                cands[i].kind == ClaimKind::Evidence
-                    && (!cands[i].is_principle || !has_domain_claim)
-            })
-            .collect();
-        let keep: Option<usize> = if competing.len() > 1 {
-            let pool: Vec<usize> = if competing.iter().any(|&i| cands[i].in_context) {
-                competing
-                    .iter()
-                    .copied()
-                    .filter(|&i| cands[i].in_context)
-                    .collect()
-            } else {
-                competing.clone()
-            };
-            pool.into_iter().max_by(|&x, &y| {
-                (cands[x].strength / cands[x].min_score)
-                    .total_cmp(&(cands[y].strength / cands[y].min_score))
-            })
-        } else {
-            None
-        };
-        for (i, c) in cands.into_iter().enumerate() {
-            if competing.len() > 1 && competing.contains(&i) && keep != Some(i) {
-                continue;
-            }
-            claims.push(Claim {
-                criterion: c.criterion,
-                domain: c.domain,
-                sentence: sentence.to_string(),
-                doc_index: doc.index,
-                page,
-                offset: s.start,
-                matched_terms: c.score.terms,
-                strength: (c.strength * 100.0).round() / 100.0,
-                kind: c.kind,
-            });
+        let total = sc.pos.max(sc.neg).max(sc.int) + dctx;
+        if total >= th.domain_min && best.as_ref().is_none_or(|(_, _, _, b)| total > *b) {
+            best = Some((d.id.clone(), sc, dctx, total));
         }
     }
+    let (domain, dsc, dctx, _) = best?;
+    let domain_score = dsc.pos + dctx;
+    let mut sc = dsc;
+    sc.pos += innov.pos;
+    sc.neg += innov.neg;
+    sc.int += innov.int;
+    sc.terms.extend(innov.terms.iter().cloned());
+    sc.clean_terms.extend(innov.clean_terms.iter().cloned());
+    let in_ctx = dctx > 0.0 || ctx.contains(&(TargetKind::Criterion, dc.id.clone()));
+    // without enough domain words the sentence can only be a negated or intended claim
+    if domain_score < th.domain_min {
+        sc.terms.clear();
+    }
+    Some(Candidate {
+        criterion: dc.id.clone(),
+        domain: Some(domain),
+        score: sc,
+        bonus: bonus_base + if in_ctx { th.section_bonus } else { 0.0 },
+        min_score: dc.min_score.unwrap_or(th.evidence),
+        in_context: in_ctx,
+        is_principle: false,
+        named: vec![("domain", domain_score)],
+    })
+}
+
+impl Candidate {
+    fn features(&self) -> Features {
+        Features {
+            target: self.criterion.clone(),
+            terms: self.score.clean_terms.clone(),
+            named: self.named.clone(),
+        }
+    }
+
+    /// The kind and strength of this claim, and how clearly it meets its bar (for the
+    /// competition between criteria): by the learned model when it has weights for this
+    /// target, else by the lexicon threshold. Evidence always needs a matched term.
+    fn judge(&self, lex: &Lexicon) -> Option<(ClaimKind, f64, f64)> {
+        let lexical = decide(&self.score, self.bonus, self.min_score);
+        let model = lex.model.as_ref().and_then(|m| m.target(&self.criterion));
+        match model {
+            Some(m) if !self.score.terms.is_empty() => {
+                let p = m.probability(&self.features());
+                let strength = (self.score.pos + self.bonus).max(0.0);
+                if p >= m.threshold {
+                    Some((ClaimKind::Evidence, strength, p / m.threshold))
+                } else {
+                    match lexical {
+                        Some((ClaimKind::Evidence, _)) | None => None,
+                        Some((kind, s)) => Some((kind, s, 0.0)),
+                    }
+                }
+            }
+            _ => lexical.map(|(kind, s)| (kind, s, s / self.min_score)),
+        }
+    }
+}
+
+/// The claims of one sentence: a sentence is evidence for one criterion at most (the one its
+/// section is about, else the one it meets most clearly), except that the principle may stand
+/// beside the domain criterion (involving residents is itself a domain of innovation).
+fn sentence_claims(w: &Walked, sentence: &str, doc_index: usize, lex: &Lexicon) -> Vec<Claim> {
+    let judged: Vec<(&Candidate, ClaimKind, f64, f64)> = w
+        .candidates
+        .iter()
+        .filter_map(|c| c.judge(lex).map(|(k, s, r)| (c, k, s, r)))
+        .collect();
+    let has_domain_claim = judged
+        .iter()
+        .any(|(c, k, _, _)| c.domain.is_some() && *k == ClaimKind::Evidence);
+    let competing: Vec<usize> = (0..judged.len())
+        .filter(|&i| {
+            judged[i].1 == ClaimKind::Evidence && (!judged[i].0.is_principle || !has_domain_claim)
+        })
+        .collect();
+    let keep: Option<usize> = if competing.len() > 1 {
+        let in_ctx: Vec<usize> = competing
+            .iter()
+            .copied()
+            .filter(|&i| judged[i].0.in_context)
+            .collect();
+        let pool = if in_ctx.is_empty() {
+            competing.clone()
+        } else {
+            in_ctx
+        };
+        pool.into_iter()
+            .max_by(|&x, &y| judged[x].3.total_cmp(&judged[y].3))
+    } else {
+        None
+    };
+    judged
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(competing.len() > 1 && competing.contains(i) && keep != Some(*i)))
+        .map(|(_, (c, kind, strength, _))| Claim {
+            criterion: c.criterion.clone(),
+            domain: c.domain.clone(),
+            sentence: sentence.to_string(),
+            doc_index,
+            page: w.page,
+            offset: w.start,
+            matched_terms: c.score.terms.clone(),
+            strength: (strength * 100.0).round() / 100.0,
+            kind: *kind,
+        })
+        .collect()
+}
+
+fn extract_doc(doc: &DocText, lex: &Lexicon, claims: &mut Vec<Claim>) {
+    for w in walk(doc, lex) {
+        let sentence = &doc.text[w.start..w.end];
+        claims.extend(sentence_claims(&w, sentence, doc.index, lex));
+    }
+}
+
+/// The inputs of the learned model for every sentence of a text (what `intake train` learns
+/// from); headings and mail headers are left out.
+pub fn sentence_features(text: &str, lex: &Lexicon) -> Vec<SentenceFeatures> {
+    let doc = DocText {
+        index: 0,
+        text,
+        page_starts: &[],
+    };
+    walk(&doc, lex)
+        .into_iter()
+        .map(|w| SentenceFeatures {
+            start: w.start,
+            end: w.end,
+            targets: w
+                .candidates
+                .iter()
+                .filter(|c| !c.score.terms.is_empty() || c.score.pos > 0.0)
+                .map(Candidate::features)
+                .collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -975,6 +1362,80 @@ mod tests {
             "Vervoer\n\nSamen met twee lokale partijen hebben we een eigen belbusdienst opgezet.\n";
         let e = evidence(text);
         assert!(e.contains(&("2".to_string(), Some("vervoer".to_string()))));
+    }
+
+    #[test]
+    fn label_lines_inside_a_quoted_forward_are_sentences_of_their_own() {
+        let s = sentences(
+            "> Agenda: de raad heeft in december de inclusieagenda unaniem aangenomen\n> Geld: er is 2 fte en een eigen budget van 150.000 euro per jaar\n> Wonen: bij nieuwbouw zijn 120 woningen rolstoeldoorgankelijk gebouwd\n",
+        );
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(s[1].starts_with("Geld:"));
+    }
+
+    #[test]
+    fn a_label_line_is_evidence_not_a_heading() {
+        let e = evidence(
+            "Agenda: de raad heeft in december de Zaanse Inclusieagenda unaniem aangenomen\n",
+        );
+        assert!(e.contains(&("1".to_string(), None)), "{e:?}");
+    }
+
+    #[test]
+    fn an_inclusion_agenda_written_apart_is_still_an_inclusion_agenda() {
+        for text in [
+            "De gemeenteraad heeft de Lokale Inclusie Agenda vorig jaar vastgesteld.\n",
+            "De gemeenteraad heeft de inclusie-agenda vorig jaar vastgesteld.\n",
+        ] {
+            let docs = [DocText {
+                index: 0,
+                text,
+                page_starts: &[],
+            }];
+            let c = extract_claims(&docs, &lex());
+            let c1 = c
+                .iter()
+                .find(|c| c.criterion == "1")
+                .expect("a claim for 1");
+            assert!(
+                c1.matched_terms
+                    .iter()
+                    .any(|t| t.contains("inclusieagenda")),
+                "{c1:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn table_cells_are_sentences_and_a_short_first_cell_is_a_heading() {
+        let text = "| Criterium | Wat |\n|---|---|\n| Vervoer | Sinds januari rijdt de buurtbus met een oprijplaat. |\n";
+        let s = sentences(text);
+        assert!(
+            s.contains(&"Sinds januari rijdt de buurtbus met een oprijplaat.".to_string()),
+            "{s:?}"
+        );
+        let e = evidence(text);
+        assert!(
+            e.contains(&("2".to_string(), Some("vervoer".to_string()))),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_future_auxiliary_closing_on_an_infinitive_is_an_intention() {
+        let k = kinds(
+            "De gemeente gaat in 2024 een lokale inclusieagenda opstellen.\n",
+            "1",
+        );
+        assert!(!k.contains(&ClaimKind::Evidence), "{k:?}");
+    }
+
+    #[test]
+    fn a_submitted_motion_is_not_a_council_decision() {
+        let e = evidence(
+            "Vandaag hebben wij in de gemeenteraad een motie ingediend over het VN-verdrag.\n",
+        );
+        assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
     }
 
     #[test]

@@ -48,6 +48,15 @@ pub struct Thresholds {
     /// A first sentence of a paragraph with at most this many words is an inline heading
     /// (`Dan onderwijs.`) when more sentences follow.
     pub inline_heading_max_words: usize,
+    /// Added to the principle's score when residents with a disability or their organisations
+    /// are the ones who act in the sentence (its subject, the agent after `door`, or `samen met`).
+    pub subject_bonus: f64,
+    /// Subtracted from the principle's score when only the municipality acts and no resident
+    /// group is named at all.
+    pub municipality_only_penalty: f64,
+    /// A sentence of at most this many words, or one that opens with an anaphor (`zij`, `dit`),
+    /// is a follow-up: it inherits who acts and what the previous sentence was evidence for.
+    pub follow_up_max_words: usize,
 }
 
 impl Default for Thresholds {
@@ -63,6 +72,9 @@ impl Default for Thresholds {
             meta_penalty: 2.0,
             heading_max_words: 12,
             inline_heading_max_words: 5,
+            subject_bonus: 1.0,
+            municipality_only_penalty: 0.5,
+            follow_up_max_words: 6,
         }
     }
 }
@@ -127,6 +139,21 @@ pub struct CuesFile {
     /// Headings of sections that report shortcomings or wishes (`leerpunten`, `tot slot`); also
     /// any heading with a negation or intention cue. Sentences below lose `thresholds.section_bonus`.
     pub weak_sections: Vec<String>,
+    /// Auxiliaries of the future with any subject (`zal`, `gaat`): with an infinitive closing the
+    /// clause they make it an intention (`de gemeente gaat een agenda opstellen`).
+    pub future_auxiliaries: Vec<String>,
+    /// Words that open a follow-up sentence referring back (`zij`, `ze`, `dit`, `daarin`).
+    pub anaphora: Vec<String>,
+}
+
+/// Who acts in a sentence: the groups the subject detection knows.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubjectsFile {
+    /// Residents with a disability and their organisations (`ervaringsdeskundig*`, `adviesraad`).
+    pub residents: Vec<String>,
+    /// The municipality and its organs (`gemeente`, `college`, `wethouder`, `wij`).
+    pub municipality: Vec<String>,
 }
 
 /// Terms of one criterion, domain or the principle.
@@ -164,6 +191,23 @@ pub struct LexiconFile {
     pub principle: TargetFile,
     #[serde(default)]
     pub domains: BTreeMap<String, TargetFile>,
+    /// Forms of `~lemma` terms beyond the regular ones (`spreken = ["sprak", "gesproken"]`).
+    #[serde(default)]
+    pub lemmas: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub subjects: SubjectsFile,
+    /// Learned weights (`intake train`), relative to this file; without it the lexicon alone
+    /// decides.
+    #[serde(default)]
+    pub weights: Option<String>,
+    /// Whether the extractor uses the learned weights (`false`: the terms alone decide, and
+    /// `intake train` still writes the file for review and `intake eval` can compare).
+    #[serde(default = "default_true")]
+    pub use_weights: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_principle_id() -> String {
@@ -182,6 +226,30 @@ enum Piece {
     },
     /// Up to this many words (`None`: the lexicon's `gap_words`).
     Gap(Option<usize>),
+    /// `~lemma`: any of these folded word forms (the lemma's inflections).
+    Forms(Vec<String>),
+}
+
+/// The word forms of a `~lemma` term: the forms listed for it in `[lemmas]`, the lemma itself and,
+/// for a verb in `-en`, the regular present, past and participle forms (`toetsen`: toets, toetst,
+/// toetste, toetsten, getoetst).
+pub fn lemma_forms(lemma: &str, table: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let lemma = text::fold(lemma);
+    let mut forms = vec![lemma.clone()];
+    if let Some(listed) = table.get(&lemma) {
+        forms.extend(listed.iter().map(|f| text::fold(f.trim())));
+    }
+    if let Some(stem) = lemma.strip_suffix("en").filter(|s| s.chars().count() >= 2) {
+        let stem = stem.to_string();
+        for suffix in ["", "t", "de", "den", "te", "ten"] {
+            forms.push(format!("{stem}{suffix}"));
+        }
+        forms.push(format!("ge{stem}d"));
+        forms.push(format!("ge{stem}t"));
+    }
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// A compiled term or cue.
@@ -194,12 +262,25 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// Compiles `raw` (see the module docs for the syntax).
+    /// Compiles `raw` (see the module docs for the syntax) without a lemma table.
     pub fn compile(raw: &str, weight: f64) -> Option<Pattern> {
+        Pattern::compile_with(raw, weight, &BTreeMap::new())
+    }
+
+    /// Compiles `raw`; `~lemma` words take their forms from `lemmas` (see [`lemma_forms`]).
+    pub fn compile_with(
+        raw: &str,
+        weight: f64,
+        lemmas: &BTreeMap<String, Vec<String>>,
+    ) -> Option<Pattern> {
         let mut pieces = Vec::new();
         for part in raw.split_whitespace() {
             if let Some(n) = part.strip_prefix("...").or_else(|| part.strip_prefix('…')) {
                 pieces.push(Piece::Gap(n.parse().ok()));
+                continue;
+            }
+            if let Some(lemma) = part.strip_prefix('~') {
+                pieces.push(Piece::Forms(lemma_forms(lemma, lemmas)));
                 continue;
             }
             let exact = part.starts_with('=');
@@ -224,7 +305,9 @@ impl Pattern {
                 });
             }
         }
-        let has_word = pieces.iter().any(|p| matches!(p, Piece::Word { .. }));
+        let has_word = pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Word { .. } | Piece::Forms(_)));
         if !has_word
             || matches!(pieces.first(), Some(Piece::Gap(_)))
             || matches!(pieces.last(), Some(Piece::Gap(_)))
@@ -238,9 +321,19 @@ impl Pattern {
         })
     }
 
-    fn piece_matches(piece: &Piece, tok: &Token) -> bool {
+    /// Whether `piece` matches a word with this folded text and stem. Hyphens inside the word
+    /// are ignored (`inclusie-agenda` is `inclusieagenda`).
+    fn piece_matches(piece: &Piece, word: &str, word_stem: &str) -> bool {
+        let plain;
+        let word = if word.contains('-') {
+            plain = word.replace('-', "");
+            plain.as_str()
+        } else {
+            word
+        };
         match piece {
             Piece::Gap(_) => true,
+            Piece::Forms(forms) => forms.iter().any(|f| f == word),
             Piece::Word {
                 text,
                 stem,
@@ -248,19 +341,19 @@ impl Pattern {
                 any_suffix,
                 exact,
             } => match (any_prefix, any_suffix) {
-                (true, true) => tok.text.contains(text.as_str()),
-                (true, false) => tok.text.ends_with(text.as_str()),
-                (false, true) => tok.text.starts_with(text.as_str()),
+                (true, true) => word.contains(text.as_str()),
+                (true, false) => word.ends_with(text.as_str()),
+                (false, true) => word.starts_with(text.as_str()),
                 (false, false) => {
                     // Snowball over-stems (opening/openbare -> open): a stem match counts only
                     // when neither word goes more than a short ending beyond the stem
                     let near = |w: &str| w.chars().count() <= stem.chars().count() + 3;
-                    tok.text == *text
+                    word == *text
                         || (!exact
                             && text.chars().count() > 3
                             && !stem.is_empty()
-                            && tok.stem == *stem
-                            && near(&tok.text)
+                            && word_stem == *stem
+                            && near(word)
                             && near(text))
                 }
             },
@@ -293,16 +386,34 @@ impl Pattern {
                 None
             }
             piece => {
-                let tok = words.get(ti)?;
-                if !Self::piece_matches(piece, tok) {
-                    return None;
+                // one word, or a compound written apart in two or three words
+                // ("Inclusie Agenda" for `inclusieagenda`)
+                let max_parts = match piece {
+                    Piece::Word {
+                        text, exact: false, ..
+                    } if text.chars().count() >= 8 => 3,
+                    _ => 1,
+                };
+                let mut joined = String::new();
+                for k in 1..=max_parts {
+                    let tok = words.get(ti + k - 1)?;
+                    joined.push_str(&tok.text);
+                    let matched = if k == 1 {
+                        Self::piece_matches(piece, &tok.text, &tok.stem)
+                    } else {
+                        Self::piece_matches(piece, &joined, &text::stem(&joined.replace('-', "")))
+                    };
+                    if !matched {
+                        continue;
+                    }
+                    let keep = hit.len();
+                    hit.extend(ti..ti + k);
+                    if let Some(end) = self.match_at(words, pi + 1, ti + k, gap, hit) {
+                        return Some(end);
+                    }
+                    hit.truncate(keep);
                 }
-                hit.push(ti);
-                let r = self.match_at(words, pi + 1, ti + 1, gap, hit);
-                if r.is_none() {
-                    hit.pop();
-                }
-                r
+                None
             }
         }
     }
@@ -337,7 +448,7 @@ impl Pattern {
     pub fn word_count(&self) -> usize {
         self.pieces
             .iter()
-            .filter(|p| matches!(p, Piece::Word { .. }))
+            .filter(|p| matches!(p, Piece::Word { .. } | Piece::Forms(_)))
             .count()
     }
 }
@@ -386,14 +497,29 @@ pub struct Lexicon {
     pub clause_conjunctions: HashSet<String>,
     pub meta: Vec<Pattern>,
     pub weak_sections: Vec<Pattern>,
+    pub future_auxiliaries: HashSet<String>,
+    pub anaphora: HashSet<String>,
+    pub residents: Vec<Pattern>,
+    pub municipality_subjects: Vec<Pattern>,
+    /// The weights file named by the lexicon, resolved against the lexicon's folder.
+    pub weights_path: Option<std::path::PathBuf>,
+    /// `use_weights` of the lexicon file.
+    pub use_weights: bool,
+    /// Learned weights on top of the terms, when a weights file is configured and loaded.
+    pub model: Option<super::train::Model>,
     /// Problems found while compiling (unparseable terms); reported by [`Lexicon::validate`].
     compile_problems: Vec<String>,
 }
 
-fn compile_list(list: &[String], what: &str, problems: &mut Vec<String>) -> Vec<Pattern> {
+fn compile_list(
+    list: &[String],
+    what: &str,
+    lemmas: &BTreeMap<String, Vec<String>>,
+    problems: &mut Vec<String>,
+) -> Vec<Pattern> {
     let mut out = Vec::new();
     for raw in list {
-        match Pattern::compile(raw, 1.0) {
+        match Pattern::compile_with(raw, 1.0, lemmas) {
             Some(p) => out.push(p),
             None => problems.push(format!(
                 "{what}: term {raw:?} has no words or starts/ends with '...'"
@@ -406,6 +532,7 @@ fn compile_list(list: &[String], what: &str, problems: &mut Vec<String>) -> Vec<
 fn compile_map(
     map: &BTreeMap<String, f64>,
     what: &str,
+    lemmas: &BTreeMap<String, Vec<String>>,
     problems: &mut Vec<String>,
 ) -> Vec<Pattern> {
     let mut out = Vec::new();
@@ -416,7 +543,7 @@ fn compile_map(
             ));
             continue;
         }
-        match Pattern::compile(raw, *w) {
+        match Pattern::compile_with(raw, *w, lemmas) {
             Some(p) => out.push(p),
             None => problems.push(format!(
                 "{what}: term {raw:?} has no words or starts/ends with '...'"
@@ -434,11 +561,27 @@ fn fold_set(list: &[String]) -> HashSet<String> {
 }
 
 impl Lexicon {
-    /// Reads and compiles a lexicon file.
+    /// Reads and compiles a lexicon file, and the learned weights it names (if any).
     pub fn load(path: &Path) -> anyhow::Result<Lexicon> {
+        let mut lex = Lexicon::load_terms(path)?;
+        if let Some(wpath) = &lex.weights_path {
+            let model = super::train::Model::load(wpath)?;
+            lex.model = lex.use_weights.then_some(model);
+        }
+        Ok(lex)
+    }
+
+    /// Reads and compiles a lexicon file without its learned weights (the weights path is still
+    /// resolved, so `intake train` knows where to write).
+    pub fn load_terms(path: &Path) -> anyhow::Result<Lexicon> {
         let raw = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read lexicon {}", path.display()))?;
-        Lexicon::parse(&raw).with_context(|| format!("failed to parse lexicon {}", path.display()))
+        let mut lex = Lexicon::parse(&raw)
+            .with_context(|| format!("failed to parse lexicon {}", path.display()))?;
+        if let Some(rel) = lex.weights_path.take() {
+            lex.weights_path = Some(path.parent().unwrap_or(Path::new(".")).join(rel));
+        }
+        Ok(lex)
     }
 
     /// Parses and compiles lexicon TOML text.
@@ -463,8 +606,8 @@ impl Lexicon {
                 kind,
                 min_score: t.min_score,
                 ignore_quoted: t.ignore_quoted,
-                terms: compile_map(&t.terms, &what, problems),
-                headings: compile_map(&t.headings, &what, problems),
+                terms: compile_map(&t.terms, &what, &file.lemmas, problems),
+                headings: compile_map(&t.headings, &what, &file.lemmas, problems),
             });
         };
         for (id, t) in &file.criteria {
@@ -490,21 +633,28 @@ impl Lexicon {
         Lexicon {
             domain_criterion: file.domain_criterion.clone(),
             principle_id: file.principle_id.clone(),
-            negation: compile_list(&c.negation, "cues.negation", &mut problems),
+            negation: compile_list(&c.negation, "cues.negation", &file.lemmas, &mut problems),
             negation_positive: compile_list(
                 &c.negation_positive,
                 "cues.negation_positive",
+                &file.lemmas,
                 &mut problems,
             ),
             negation_strong: compile_list(
                 &c.negation_strong,
                 "cues.negation_strong",
+                &file.lemmas,
                 &mut problems,
             ),
-            intention: compile_list(&c.intention, "cues.intention", &mut problems),
+            intention: compile_list(&c.intention, "cues.intention", &file.lemmas, &mut problems),
             intention_verbs: fold_set(&c.intention_verbs),
             intention_subjects: fold_set(&c.intention_subjects),
-            realisation: compile_list(&c.realisation, "cues.realisation", &mut problems),
+            realisation: compile_list(
+                &c.realisation,
+                "cues.realisation",
+                &file.lemmas,
+                &mut problems,
+            ),
             auxiliaries: fold_set(&c.auxiliaries),
             participle_prefixes: c
                 .participle_prefixes
@@ -514,8 +664,30 @@ impl Lexicon {
             participles: fold_set(&c.participles),
             participle_exclude: fold_set(&c.participle_exclude),
             clause_conjunctions: fold_set(&c.clause_conjunctions),
-            meta: compile_list(&c.meta, "cues.meta", &mut problems),
-            weak_sections: compile_list(&c.weak_sections, "cues.weak_sections", &mut problems),
+            meta: compile_list(&c.meta, "cues.meta", &file.lemmas, &mut problems),
+            weak_sections: compile_list(
+                &c.weak_sections,
+                "cues.weak_sections",
+                &file.lemmas,
+                &mut problems,
+            ),
+            future_auxiliaries: fold_set(&c.future_auxiliaries),
+            anaphora: fold_set(&c.anaphora),
+            residents: compile_list(
+                &file.subjects.residents,
+                "subjects.residents",
+                &file.lemmas,
+                &mut problems,
+            ),
+            municipality_subjects: compile_list(
+                &file.subjects.municipality,
+                "subjects.municipality",
+                &file.lemmas,
+                &mut problems,
+            ),
+            weights_path: file.weights.as_ref().map(std::path::PathBuf::from),
+            use_weights: file.use_weights,
+            model: None,
             thresholds: file.thresholds,
             splitter: file.splitter,
             abbreviations,
@@ -661,6 +833,34 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_lemma_term_matches_listed_and_regular_forms() {
+        let mut table = BTreeMap::new();
+        table.insert("spreken".to_string(), vec!["gesproken".to_string()]);
+        let p = Pattern::compile_with("~spreken", 1.0, &table).unwrap();
+        let toks = words("De gemeente heeft ruim 60 inwoners gesproken");
+        let refs: Vec<&Token> = toks.iter().collect();
+        assert_eq!(p.find_all(&refs, 6).len(), 1);
+        let t = Pattern::compile("~toetsen", 1.0).unwrap();
+        let toks = words("Het panel toetst en toetste en heeft getoetst");
+        let refs: Vec<&Token> = toks.iter().collect();
+        assert_eq!(t.find_all(&refs, 6).len(), 3);
+    }
+
+    #[test]
+    fn a_compound_term_matches_the_words_written_apart_and_hyphenated() {
+        let p = Pattern::compile("*inclusieagenda*", 1.0).unwrap();
+        for s in [
+            "de Inclusie Agenda",
+            "de inclusie-agenda",
+            "de inclusieagenda's",
+        ] {
+            let toks = words(s);
+            let refs: Vec<&Token> = toks.iter().collect();
+            assert_eq!(p.find_all(&refs, 6).len(), 1, "{s}");
+        }
     }
 
     #[test]

@@ -19,4 +19,5 @@ pub mod lexicon;
 pub mod municipality;
 pub mod pages;
 pub mod text;
+pub mod train;
 pub mod verdict;

@@ -204,6 +204,30 @@ pub struct Rules {
     pub neutral_domains: Vec<String>,
 }
 
+impl Rules {
+    /// Whether mail from `domain` (or a subdomain) speaks for the municipality `code`: one of its
+    /// own mail or web domains, an extra domain configured for it, or a shared service
+    /// organisation that serves it. Neutral domains (`gmail.com`) never do.
+    pub fn domain_speaks_for(&self, domain: &str, code: &str) -> bool {
+        let d = domain.trim().trim_end_matches('.').to_lowercase();
+        let covers = |x: &str| d == x || d.ends_with(&format!(".{x}"));
+        if self.neutral_domains.iter().any(|n| covers(n)) {
+            return false;
+        }
+        Municipalities::embedded()
+            .by_domain(&d)
+            .is_some_and(|m| m.code == code)
+            || self
+                .extra_domains
+                .get(code)
+                .is_some_and(|ds| ds.iter().any(|x| covers(x)))
+            || self
+                .shared_domains
+                .iter()
+                .any(|(k, codes)| covers(k) && codes.iter().any(|c| c == code))
+    }
+}
+
 /// What the identification is based on, for the sender.
 #[derive(Debug, Clone)]
 pub struct IdentifyInput<'a> {

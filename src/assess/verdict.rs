@@ -7,43 +7,8 @@
 use super::claims::{Claim, ClaimKind};
 use super::lexicon::Lexicon;
 
-/// The machine's reading of one criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Verdict {
-    Met,
-    Weak,
-    NotFound,
-}
-
-impl Verdict {
-    /// Stable name for the database and exports.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Verdict::Met => "met",
-            Verdict::Weak => "weak",
-            Verdict::NotFound => "not_found",
-        }
-    }
-
-    /// Inverse of [`Verdict::as_str`] (for staff overrides and stored rows).
-    pub fn parse(s: &str) -> Option<Verdict> {
-        match s {
-            "met" => Some(Verdict::Met),
-            "weak" => Some(Verdict::Weak),
-            "not_found" => Some(Verdict::NotFound),
-            _ => None,
-        }
-    }
-
-    /// Dutch label for staff.
-    pub fn label_nl(&self) -> &'static str {
-        match self {
-            Verdict::Met => "voldoet",
-            Verdict::Weak => "zwak onderbouwd",
-            Verdict::NotFound => "niet gevonden",
-        }
-    }
-}
+/// The machine's reading of one criterion: the one [`crate::domain::Verdict`].
+pub use crate::domain::Verdict;
 
 /// The verdict for one criterion (or the principle) with its evidence.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +97,7 @@ pub fn pre_assessment(
     let principle_ok = verdicts
         .iter()
         .any(|v| v.criterion == principle && v.verdict == Verdict::Met);
-    met >= minimum_criteria && (principle_ok || !require_principle)
+    crate::domain::meets_minimum(met, principle_ok, minimum_criteria, require_principle)
 }
 
 #[cfg(test)]

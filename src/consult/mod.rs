@@ -1,20 +1,26 @@
-//! Consultation of the Alliance partners: a request per partner per candidate, their answers
-//! (matched by token, thread or subject; counted only from a registered address), reminders and
-//! closing. The pure parts are [`reply`] (reading a verdict), [`token`] (reply tokens) and
-//! [`letters`] (the letters' contexts); this file wires them to the store and the outbox.
+//! Consultation of the Alliance partners: a request per partner per candidate, their answers,
+//! reminders and closing. The pure parts are [`reply`] and [`signals`] (reading a verdict),
+//! [`automatic`] (receipts and absence notices), [`auth`] (is the sender the partner's domain),
+//! [`token`] (reply tokens) and [`letters`] (the letters' contexts); [`answer`] records an
+//! answer (counted only when authentic: token or thread, registered address, authenticated
+//! sender); this file sends the requests and reminders.
 
+pub mod answer;
+pub mod auth;
+pub mod automatic;
 pub mod letters;
 pub mod reply;
+pub mod signals;
 pub mod token;
+
+pub use answer::record_answer;
 
 use chrono::{DateTime, Utc};
 
 use crate::assess::municipality::Municipalities;
-use crate::domain::EmailAddress;
 use crate::letters::{OutAttachment, Outgoing};
-use crate::mail::MailFacts;
 use crate::pipeline::Intake;
-use crate::store::{self, Tx, consult as cs};
+use crate::store::{self, consult as cs};
 
 fn verdict_nl(v: &str) -> String {
     match v {
@@ -56,7 +62,7 @@ pub async fn request(
             .unwrap_or_default();
         letters::CriterionSummary {
             title: call.criterion_title(id),
-            verdict_nl: verdict_nl(a.map(|a| a.effective()).unwrap_or("not_found")),
+            verdict_nl: verdict_nl(a.map(|a| a.effective().as_str()).unwrap_or("not_found")),
             evidence: claims
                 .iter()
                 .filter(|c| ids.contains(&c.id) && c.kind == "evidence")
@@ -83,7 +89,8 @@ pub async fn request(
             .rsplit_once('@')
             .map(|x| x.1)
             .unwrap_or("localhost");
-        let msgid = format!("<consult.{}.{}@{}>", s.reference, p.id, domain);
+        // The token makes the Message-ID unguessable: a reply naming it is a reply to us.
+        let msgid = token::letter_message_id("consult", &s.reference, &p.id, None, &tok, domain);
         if !cs::insert_consultation(&mut tx, s.id, &p.id, &tok, &msgid, now, answer_by).await? {
             continue;
         }
@@ -232,247 +239,10 @@ pub async fn candidates(intake: &Intake) -> anyhow::Result<Vec<store::Submission
         .collect())
 }
 
-/// Records a partner's answer, inside the pipeline's transaction.
-pub async fn record_answer(
-    intake: &Intake,
-    tx: &mut Tx,
-    message_id: i64,
-    f: &MailFacts,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let call = &intake.cfg.call;
-    let from = f
-        .from
-        .as_ref()
-        .map(|a| a.as_str().to_string())
-        .unwrap_or_default();
-    let recipients: Vec<&str> = f.recipients.iter().map(String::as_str).collect();
-    let mut consultation =
-        match token::find_token(&recipients, &f.subject, f.text.as_deref().unwrap_or("")) {
-            Some(t) => cs::consultation_by_token(tx, &t).await?,
-            None => None,
-        };
-    if consultation.is_none() {
-        for id in f.in_reply_to.iter().chain(&f.references) {
-            consultation = cs::consultation_by_request(tx, &format!("<{id}>")).await?;
-            if consultation.is_some() {
-                break;
-            }
-        }
-    }
-    // A new mail (no token, no thread) from a registered partner address that names the
-    // reference in its subject ("Advies KVN-0042"): that partner's consultation on it.
-    if consultation.is_none()
-        && let Some(p) = f.from.as_ref().and_then(|a| call.partner_by_address(a))
-    {
-        for reference in references_in(&f.subject, &call.reference_prefix) {
-            consultation = cs::consultation_by_reference(tx, reference.as_str(), &p.id).await?;
-            if consultation.is_some() {
-                break;
-            }
-        }
-    }
-    let reading = reply::read_reply(f.text.as_deref(), f.html.as_deref());
-    let verdict = reading.verdict.map(|v| v.as_str());
-    let Some(c) = consultation else {
-        cs::insert_answer(
-            tx,
-            None,
-            message_id,
-            &from,
-            verdict,
-            &reading.motivation,
-            false,
-            Some("geen bijbehorende consultatie gevonden"),
-            now,
-        )
-        .await?;
-        store::event(
-            tx,
-            now,
-            "intake",
-            "answer_held",
-            None,
-            Some(message_id),
-            "no matching consultation",
-        )
-        .await?;
-        return Ok(());
-    };
-    // "STEUN - RE: Vraag om advies …" with only a motivation in the body: the verdict is in
-    // what the partner added to our subject.
-    let mut reading = reading;
-    if reading.verdict.is_none() {
-        let ours = cs::subjects_with_tag(tx, &token::subject_tag(&c.token)).await?;
-        reading.verdict = verdict_in_subject(&f.subject, &ours);
-    }
-    let verdict = reading.verdict.map(|v| v.as_str());
-    let partner = call.partners.iter().find(|p| p.id == c.partner_id);
-    let registered =
-        partner.is_some_and(|p| p.addresses.iter().any(|a| a.eq_ignore_ascii_case(&from)));
-    let auth_failed = f
-        .authentication_results
-        .as_deref()
-        .is_some_and(|r| !sender_authenticated(r));
-    let hold = if reply::is_out_of_office(&f.subject, &reading.new_text) {
-        Some("automatisch antwoord (afwezig), geen advies")
-    } else if !registered {
-        Some("afzender is geen geregistreerd adres van deze partner")
-    } else if auth_failed {
-        Some("de afzender is niet echt bevonden (DKIM/SPF/DMARC mislukt)")
-    } else if verdict.is_none() && c.verdict.is_some() {
-        // A vague later message ("Dank!") never erases a clear verdict: staff read it.
-        Some("geen duidelijk oordeel; het eerdere oordeel blijft staan")
-    } else {
-        None
-    };
-    if let Some(why) = hold {
-        cs::insert_answer(
-            tx,
-            Some(c.id),
-            message_id,
-            &from,
-            verdict,
-            &reading.motivation,
-            false,
-            Some(why),
-            now,
-        )
-        .await?;
-        store::event(
-            tx,
-            now,
-            "intake",
-            "answer_held",
-            Some(c.submission_id),
-            Some(message_id),
-            why,
-        )
-        .await?;
-        return Ok(());
-    }
-    let earlier = cs::answers_count(tx, c.id).await?;
-    cs::insert_answer(
-        tx,
-        Some(c.id),
-        message_id,
-        &from,
-        verdict,
-        &reading.motivation,
-        true,
-        None,
-        now,
-    )
-    .await?;
-    cs::record_answer(tx, c.id, verdict, &reading.motivation, now).await?;
-    store::event(
-        tx,
-        now,
-        "intake",
-        "answer_recorded",
-        Some(c.submission_id),
-        Some(message_id),
-        &format!("{}: {}", c.partner_id, verdict.unwrap_or("needs_reading")),
-    )
-    .await?;
-
-    // A short thank-you confirming what was recorded.
-    let (Some(p), Some(to)) = (partner, EmailAddress::parse(&from)) else {
-        return Ok(());
-    };
-    let s = store::current_submission_by_id_tx(tx, c.submission_id).await?;
-    let reference = s.as_ref().map(|s| s.reference.clone()).unwrap_or_default();
-    let municipality = s
-        .as_ref()
-        .and_then(|s| s.municipality_code.as_deref())
-        .and_then(|c| Municipalities::embedded().by_code(c))
-        .map(|m| format!("gemeente {}", m.name))
-        .unwrap_or_else(|| "de gemeente".into());
-    let ctx = letters::ThanksContext {
-        call_title: call.title.clone(),
-        partner_name: p.name.clone(),
-        contact_name: p.contact.clone(),
-        plain_language: p.easy_read,
-        reference: reference.clone(),
-        municipality,
-        verdict_nl: reading.verdict.map(|v| v.label_nl().to_string()),
-        motivation_start: letters::motivation_start(&reading.motivation),
-        replaces_earlier: earlier > 0,
-        answer_by_nl: crate::letters::dutch_date(c.answer_by, call.time_zone),
-        token_tag: token::subject_tag(&c.token),
-        contact_address: intake.cfg.settings.mailbox.address.clone(),
-        signature: call.letters.signature.clone(),
-    };
-    let (text, html) = intake.templates.render("thanks", &ctx)?;
-    let subject = format!(
-        "{} {}",
-        intake
-            .templates
-            .render_line(&call.letters.thanks_subject, &ctx)?,
-        token::subject_tag(&c.token)
-    );
-    let msgid = format!(
-        "<thanks.{}.{}.{}@{}>",
-        reference,
-        c.partner_id,
-        earlier + 1,
-        to_domain(&intake.cfg.settings.mailbox.address)
-    );
-    crate::outbox::queue_letter(
-        tx,
-        &Outgoing {
-            from_name: intake.cfg.settings.mailbox.display_name.clone(),
-            from_address: intake.cfg.settings.mailbox.address.clone(),
-            reply_to: Some(token::reply_address(
-                &intake.cfg.settings.mailbox.address,
-                &c.token,
-            )),
-            to: to.as_str().to_string(),
-            subject: subject.clone(),
-            text,
-            html,
-            message_id: msgid.clone(),
-            in_reply_to: f.message_id.as_ref().map(|m| format!("<{m}>")),
-            automatic: true,
-            date: Some(now),
-            ..Outgoing::default()
-        },
-        &format!("thanks:{}:{}", c.id, earlier + 1),
-        "thanks",
-        Some(c.submission_id),
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Whether our receiving server's `Authentication-Results` lets the answer count. DMARC decides
-/// when it was evaluated (it aligns DKIM or SPF with the From domain); otherwise one passing DKIM
-/// signature is enough (a second, broken signature from a list or gateway does not spoil it),
-/// and without one, a failing DKIM or SPF holds the answer. A header without any of these
-/// results (`none`, `neutral`, `temperror`) does not hold it.
-pub fn sender_authenticated(results: &str) -> bool {
-    let r = results.to_ascii_lowercase();
-    let has = |method: &str, outcome: &str| {
-        r.split(|c: char| c == ';' || c.is_whitespace())
-            .any(|t| t == format!("{method}={outcome}"))
-    };
-    if has("dmarc", "pass") {
-        return true;
-    }
-    if has("dmarc", "fail") {
-        return false;
-    }
-    if has("dkim", "pass") {
-        return true;
-    }
-    !(has("dkim", "fail") || has("spf", "fail"))
-}
-
 /// The verdict in the words a partner added to the subject of one of our letters (`ours`: the
 /// subjects we sent with this consultation's tag): reply prefixes, tags and our own subject
 /// removed, what is left is read like an answer. None when nothing is left or it is unclear.
-fn verdict_in_subject(subject: &str, ours: &[String]) -> Option<reply::PartnerVerdict> {
+pub(crate) fn verdict_in_subject(subject: &str, ours: &[String]) -> Option<reply::PartnerVerdict> {
     fn without_tags(s: &str) -> String {
         let mut out = String::new();
         let mut rest = s;
@@ -522,7 +292,7 @@ fn verdict_in_subject(subject: &str, ours: &[String]) -> Option<reply::PartnerVe
 
 /// References with the call's prefix in a subject (`KVN-0042`, also lower case, in brackets or
 /// without the leading zeros), in their stored form.
-fn references_in(subject: &str, prefix: &str) -> Vec<crate::domain::Reference> {
+pub(crate) fn references_in(subject: &str, prefix: &str) -> Vec<crate::domain::Reference> {
     let upper = prefix.to_ascii_uppercase();
     subject
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
@@ -538,7 +308,7 @@ fn references_in(subject: &str, prefix: &str) -> Vec<crate::domain::Reference> {
         .collect()
 }
 
-fn to_domain(a: &str) -> &str {
+pub(crate) fn to_domain(a: &str) -> &str {
     a.rsplit_once('@').map(|x| x.1).unwrap_or("localhost")
 }
 
@@ -618,11 +388,13 @@ pub async fn remind_and_close(
                 token::subject_tag(&c.token)
             );
             for addr in &p.addresses {
-                let msgid = format!(
-                    "<reminder.{}.{}@{}>",
-                    s.reference,
-                    p.id,
-                    to_domain(&intake.cfg.settings.mailbox.address)
+                let msgid = token::letter_message_id(
+                    "reminder",
+                    &s.reference,
+                    &p.id,
+                    None,
+                    &c.token,
+                    to_domain(&intake.cfg.settings.mailbox.address),
                 );
                 crate::outbox::queue_letter(
                     &mut tx,
@@ -684,34 +456,6 @@ mod tests {
         // Late in the evening Dutch time counts as that Dutch day, not the UTC one.
         let by = answer_deadline(utc("2018-11-01T23:30:00Z"), 0, Amsterdam);
         assert_eq!(by, utc("2018-11-02T22:59:59Z"));
-    }
-
-    #[test]
-    fn dmarc_decides_then_a_passing_dkim_then_failures_hold_the_answer() {
-        assert!(sender_authenticated(
-            "mx.vng.nl; dkim=pass header.d=iederin.nl; spf=pass; dmarc=pass"
-        ));
-        assert!(!sender_authenticated(
-            "mx.vng.nl; dkim=none; spf=fail smtp.mailfrom=iederin.nl; dmarc=fail (p=reject)"
-        ));
-        // A list or gateway broke one signature, another still verifies.
-        assert!(sender_authenticated(
-            "mx.vng.nl; dkim=fail header.d=lists.example; dkim=pass header.d=iederin.nl"
-        ));
-        assert!(sender_authenticated(
-            "mx.vng.nl; dkim=fail header.i=@x; spf=pass; dmarc=pass action=none"
-        ));
-        assert!(!sender_authenticated(
-            "mx.vng.nl; dkim=fail (signature did not verify) header.d=iederin.nl"
-        ));
-        assert!(!sender_authenticated(
-            "mx.vng.nl; spf=fail smtp.mailfrom=iederin.nl"
-        ));
-        // softfail, none and neutral do not hold an answer by themselves.
-        assert!(sender_authenticated(
-            "mx.vng.nl; spf=softfail smtp.mailfrom=iederin.nl; dkim=none"
-        ));
-        assert!(sender_authenticated("mx.vng.nl; none"));
     }
 
     #[test]

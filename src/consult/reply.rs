@@ -4,22 +4,25 @@
 //! letter above or below, signatures, disclaimers, sometimes HTML only. This module first cuts the
 //! partner's own new text out of the body ([`new_text_lines`]: `>` quotes, "Op … schreef …:"
 //! attributions, Outlook's "Van:/Verzonden:/Aan:/Onderwerp:" block, "-----Oorspronkelijk
-//! bericht-----", signatures, phone footers and disclaimers are removed), and only then reads the
-//! verdict, so that the quoted question "STEUN, BEZWAAR of GEEN OORDEEL" or a disclaimer never
-//! counts.
+//! bericht-----", GroupWise's ">>> … >>>" line, signatures, phone footers and disclaimers are
+//! removed), and only then reads the verdict ([`signals`](super::signals::read)), so that the quoted
+//! question "STEUN, BEZWAAR of GEEN OORDEEL" or a disclaimer never counts.
 //!
 //! The verdict comes from, in order of strength:
 //! 1. an explicit keyword line as the letter asks for ("STEUN", "Bezwaar: …", "geen oordeel.",
 //!    "Ons antwoord: STEUN"); a keyword line wins over anything in the motivation ("STEUN, maar …"
 //!    stays support), and two different keyword lines make the answer unclear;
-//! 2. Dutch sentences with negations ("wij steunen deze voordracht", "geen bezwaar", "wij kunnen
-//!    deze voordracht niet steunen", "we kunnen ons hier niet in vinden", "wij onthouden ons");
-//!    contradictory sentences make the answer unclear;
+//! 2. Dutch (and plain English) sentences with negations ("wij steunen deze voordracht", "geen
+//!    bezwaar", "wij kunnen deze voordracht niet steunen", "we trekken onze steun in", "wij
+//!    onthouden ons", "we support this nomination"); contradictory sentences make it unclear;
 //! 3. a bare "Ja" or "Nee" at the start, when nothing else says anything.
 //!
-//! Unclear is `None`: staff read the answer. This module is pure and never logs the text.
+//! Unclear is `None`: staff read the answer; what in it objects is kept beside it
+//! ([`ReplyReading::objection`]). This module is pure and never logs the text.
 
 use std::fmt;
+
+use super::signals::{self, explicit_keyword, is_salutation, sentences, words};
 
 /// Longest motivation kept (characters); the full new text is stored beside it.
 pub const MAX_MOTIVATION_CHARS: usize = 2000;
@@ -81,6 +84,9 @@ pub struct ReplyReading {
     pub motivation: String,
     /// The partner's own new text, quotes, signature and disclaimer stripped.
     pub new_text: String,
+    /// When the verdict is unclear but the text objects somewhere: the objecting sentences, so
+    /// staff see the objection first (at most a few hundred characters).
+    pub objection: Option<String>,
 }
 
 /// Reads one answer. Pass the text/plain body when the mail has one, and the text/html body;
@@ -97,10 +103,12 @@ pub fn read_reply(text_body: Option<&str>, html_body: Option<&str>) -> ReplyRead
     };
     let lines = new_text_lines(&source);
     let new_text = lines.join("\n").trim().to_string();
+    let reading = signals::read(&lines);
     ReplyReading {
-        verdict: verdict_of(&lines),
+        verdict: reading.verdict,
         motivation: motivation_of(&lines),
         new_text,
+        objection: reading.objection,
     }
 }
 
@@ -182,6 +190,12 @@ pub fn is_out_of_office(subject: &str, new_text: &str) -> bool {
         "wordt niet automatisch doorgestuurd",
         "i am currently out",
         "i will be back",
+        "will return on",
+        "currently on leave",
+        "on annual leave",
+        "ben ik met verlof",
+        "ik ben met verlof",
+        "niet werkzaam",
     ];
     if BODY_MARKS.iter().any(|m| body.contains(m)) {
         return true;
@@ -190,7 +204,13 @@ pub fn is_out_of_office(subject: &str, new_text: &str) -> bool {
     sentences(&body).iter().any(|s| {
         let words: Vec<&str> = words(s).map(|w| w.2).collect();
         let has = |w: &str| words.contains(&w);
-        (has("afwezig") || (has("niet") && (has("bereikbaar") || has("aanwezig"))))
+        // "met (zwangerschaps)verlof", "op vakantie", "niet op kantoor".
+        let leave = words
+            .iter()
+            .any(|w| w.ends_with("verlof") || *w == "vakantie");
+        (has("afwezig")
+            || leave
+            || (has("niet") && (has("bereikbaar") || has("aanwezig") || has("kantoor"))))
             && (has("ben") || has("is"))
             && !has("was")
             && !has("waren")
@@ -208,6 +228,9 @@ pub fn new_text_lines(text: &str) -> Vec<String> {
     while i < lines.len() {
         let line = lines[i];
         let trimmed = clean(line);
+        if is_groupwise_attribution(&trimmed) {
+            break;
+        }
         if is_quoted(line) {
             soft_break = false;
             i += 1;
@@ -267,6 +290,14 @@ fn clean(line: &str) -> String {
         .replace(['\u{200b}', '\u{feff}'], "")
         .trim()
         .to_string()
+}
+
+/// GroupWise's `>>> Name <address> 27-3-2018 10:15 >>>`: the original follows, unquoted.
+fn is_groupwise_attribution(trimmed: &str) -> bool {
+    trimmed.len() > 8
+        && trimmed.starts_with(">>>")
+        && trimmed.ends_with(">>>")
+        && trimmed.chars().any(|c| c.is_ascii_digit())
 }
 
 fn is_quoted(line: &str) -> bool {
@@ -470,591 +501,11 @@ fn is_disclaimer(trimmed: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verdict
+// Verdict (the rules are in `signals`)
 // ---------------------------------------------------------------------------------------------
-
-/// Words of `s` (runs of letters and digits) with their byte spans.
-fn words(s: &str) -> impl Iterator<Item = (usize, usize, &str)> {
-    let mut iter = s.char_indices().peekable();
-    std::iter::from_fn(move || {
-        while let Some(&(_, c)) = iter.peek() {
-            if c.is_alphanumeric() {
-                break;
-            }
-            iter.next();
-        }
-        let &(start, _) = iter.peek()?;
-        let mut end = start;
-        while let Some(&(i, c)) = iter.peek() {
-            if !c.is_alphanumeric() {
-                break;
-            }
-            end = i + c.len_utf8();
-            iter.next();
-        }
-        Some((start, end, &s[start..end]))
-    })
-}
 
 fn collapse_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Keywords a verdict line may start with, longest first (words, lower case).
-const KEYWORDS: &[(&[&str], PartnerVerdict)] = &[
-    (&["geen", "oordeel"], PartnerVerdict::NoOpinion),
-    (&["geen", "mening"], PartnerVerdict::NoOpinion),
-    (&["geen", "standpunt"], PartnerVerdict::NoOpinion),
-    (&["geen", "bezwaar"], PartnerVerdict::Support),
-    (&["geen", "bezwaren"], PartnerVerdict::Support),
-    (&["geen", "steun"], PartnerVerdict::Objection),
-    (&["niet", "akkoord"], PartnerVerdict::Objection),
-    (&["steun"], PartnerVerdict::Support),
-    (&["akkoord"], PartnerVerdict::Support),
-    (&["bezwaar"], PartnerVerdict::Objection),
-    (&["bezwaren"], PartnerVerdict::Objection),
-    (&["neutraal"], PartnerVerdict::NoOpinion),
-    (&["positief"], PartnerVerdict::Support),
-    (&["negatief"], PartnerVerdict::Objection),
-    (&["blanco"], PartnerVerdict::NoOpinion),
-    (&["onthouding"], PartnerVerdict::NoOpinion),
-];
-
-/// Labels a partner may put before the keyword: "Ons antwoord: STEUN".
-const LABELS: &[&str] = &[
-    "antwoord",
-    "ons antwoord",
-    "oordeel",
-    "ons oordeel",
-    "reactie",
-    "onze reactie",
-    "standpunt",
-    "ons standpunt",
-    "keuze",
-    "onze keuze",
-    "advies",
-    "ons advies",
-    "besluit",
-    "ons besluit",
-];
-
-/// An explicit verdict keyword at the start of a line, with the byte offset where the rest of
-/// the line (the start of the motivation) begins. Explicit means: the line is only the keyword,
-/// or the keyword is followed by punctuation, or it is written in capitals ("STEUN want …");
-/// "Steun voor mantelzorgers is goed geregeld" is not explicit.
-fn explicit_keyword(line: &str) -> Option<(PartnerVerdict, usize)> {
-    if is_option_list(line) {
-        return None;
-    }
-    let ws: Vec<(usize, usize, &str)> = words(line).collect();
-    let lower: Vec<String> = ws.iter().map(|w| w.2.to_lowercase()).collect();
-    // Skip a label: "Ons antwoord: STEUN", "Ons antwoord is STEUN".
-    let mut skip = 0;
-    for label in LABELS {
-        let n = label.split(' ').count();
-        if lower.len() > n && lower[..n].join(" ") == *label {
-            let between = &line[ws[n - 1].1..ws[n].0];
-            if between.contains(':') || between.contains('-') {
-                skip = n;
-            } else if lower[n] == "is" && lower.len() > n + 1 {
-                skip = n + 1;
-            }
-            if skip > 0 {
-                break;
-            }
-        }
-    }
-    // Nothing but punctuation may precede the keyword.
-    let prefix_end = if skip > 0 { ws[skip - 1].1 } else { 0 };
-    let before = ws.get(skip).map(|w| &line[prefix_end..w.0])?;
-    if before.chars().any(|c| c.is_alphanumeric()) {
-        return None;
-    }
-    for (kw, verdict) in KEYWORDS {
-        let n = kw.len();
-        if lower.len() < skip + n || lower[skip..skip + n] != **kw {
-            continue;
-        }
-        // Words of a two-word keyword may be separated by spaces, '-' or '_' only.
-        let joined_ok = (skip..skip + n - 1).all(|j| {
-            line[ws[j].1..ws[j + 1].0]
-                .chars()
-                .all(|c| c.is_whitespace() || c == '-' || c == '_')
-        });
-        if !joined_ok {
-            continue;
-        }
-        let end = ws[skip + n - 1].1;
-        let rest = &line[end..];
-        let next = rest.trim_start().chars().next();
-        let capitals = ws[skip..skip + n]
-            .iter()
-            .all(|w| w.2.chars().all(|c| !c.is_lowercase()));
-        let explicit = match next {
-            None => true,
-            // "Bezwaar? Nee hoor, …" asks, it does not answer.
-            Some('?') => false,
-            Some(c) => !c.is_alphanumeric() || capitals,
-        };
-        return explicit.then_some((*verdict, end));
-    }
-    None
-}
-
-/// "STEUN, BEZWAAR of GEEN OORDEEL", "steun / bezwaar": the question's options, not an answer.
-fn is_option_list(s: &str) -> bool {
-    let lower = s.to_lowercase();
-    let kinds = words(&lower)
-        .filter(|w| matches!(w.2, "steun" | "bezwaar" | "oordeel" | "bezwaren"))
-        .map(|w| if w.2 == "bezwaren" { "bezwaar" } else { w.2 })
-        .collect::<std::collections::BTreeSet<_>>();
-    kinds.len() >= 2 && (lower.contains(" of ") || lower.contains('/') || lower.contains(" or "))
-}
-
-/// Sentences of a text: split after '.', '!', '?' and ';' followed by white space or the end.
-/// Each sentence keeps its final mark, so questions can be recognised.
-fn sentences(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        current.push(c);
-        if matches!(c, '.' | '!' | '?' | ';') && chars.peek().is_none_or(|n| n.is_whitespace()) {
-            let s = current.trim().to_string();
-            if !s.is_empty() {
-                out.push(s);
-            }
-            current.clear();
-        }
-    }
-    let s = current.trim().to_string();
-    if !s.is_empty() {
-        out.push(s);
-    }
-    out
-}
-
-/// A word with whether it was written in capitals.
-#[derive(Debug, Clone)]
-struct Word {
-    lower: String,
-    capitals: bool,
-}
-
-/// Clauses of a sentence: split at commas, colons, brackets, dashes and the conjunctions that
-/// start a new clause, so that "geen bezwaar en steunen" is two clauses and the "niet" of
-/// "omdat de gemeente niet stilzit" does not negate "wij steunen".
-fn clauses(sentence: &str) -> Vec<Vec<Word>> {
-    const CONJUNCTIONS: &[&str] = &[
-        "maar",
-        "want",
-        "omdat",
-        "hoewel",
-        "terwijl",
-        "aangezien",
-        "doordat",
-        "zodat",
-        "en",
-    ];
-    let mut out: Vec<Vec<Word>> = Vec::new();
-    let mut current: Vec<Word> = Vec::new();
-    let mut last_end = 0;
-    for (start, end, w) in words(sentence) {
-        let between = &sentence[last_end..start];
-        let lower = w.to_lowercase();
-        let breaks = between.chars().any(|c| ",:;()[]–—".contains(c))
-            || between.contains(" - ")
-            || (CONJUNCTIONS.contains(&lower.as_str()) && !current.is_empty());
-        if breaks && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
-        let capitals = letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase());
-        current.push(Word { lower, capitals });
-        last_end = end;
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
-const FIRST_PERSON: &[&str] = &["wij", "we", "ik", "ons", "onze", "mij", "me", "mijn"];
-const NOMINATION_WORDS: &[&str] = &[
-    "voordracht",
-    "nominatie",
-    "kandidatuur",
-    "kandidaatstelling",
-    "aanmelding",
-    "kandidaat",
-    "voorstel",
-    "koploper",
-];
-const NEGATIONS: &[&str] = &[
-    "niet",
-    "geen",
-    "nooit",
-    "moeilijk",
-    "onmogelijk",
-    "nauwelijks",
-];
-
-/// The verdict signals of one clause.
-fn clause_signals(clause: &[Word]) -> Vec<PartnerVerdict> {
-    use PartnerVerdict::*;
-    let w: Vec<&str> = clause.iter().map(|w| w.lower.as_str()).collect();
-    let has = |x: &str| w.contains(&x);
-    let has_any = |xs: &[&str]| xs.iter().any(|x| w.contains(x));
-    let pos = |x: &str| w.iter().position(|y| *y == x);
-    let bigram = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
-    let first_person = has_any(FIRST_PERSON);
-    let about_nomination = has_any(NOMINATION_WORDS);
-    // A negation that negates the clause: not "niet alleen", "niet anders dan", "geen bezwaar".
-    let negated = w.iter().enumerate().any(|(i, x)| {
-        NEGATIONS.contains(x)
-            && !matches!(
-                w.get(i + 1),
-                Some(&"alleen")
-                    | Some(&"anders")
-                    | Some(&"bezwaar")
-                    | Some(&"bezwaren")
-                    | Some(&"enkel")
-                    | Some(&"enkele")
-                    | Some(&"moeite")
-                    | Some(&"twijfel")
-                    | Some(&"probleem")
-                    | Some(&"problemen")
-            )
-    });
-    let mut out = Vec::new();
-
-    // No opinion first: "kunnen wij niet beoordelen" must not read as a negated something.
-    let judge_negated = has_any(&[
-        "beoordelen",
-        "beoordeel",
-        "beoordeelt",
-        "inschatten",
-        "beoordeling",
-    ]) && has_any(&[
-        "niet",
-        "moeilijk",
-        "lastig",
-        "onvoldoende",
-        "slecht",
-        "geen",
-    ]);
-    let unknown_here = first_person
-        && ((has_any(&["weten", "weet"]) && has("niet") && !has("wel"))
-            || (has_any(&["kennen", "ken"])
-                && has_any(&["niet", "onvoldoende", "nauwelijks", "slecht"])
-                && has_any(&["gemeente", "situatie", "aanpak", "beleid"])));
-    let no_view = ["zicht", "kennis", "informatie", "inzicht", "idee"]
-        .iter()
-        .any(|x| {
-            pos(x).is_some_and(|p| {
-                w[p.saturating_sub(3)..p]
-                    .iter()
-                    .any(|y| matches!(*y, "geen" | "onvoldoende" | "weinig" | "beperkt"))
-            })
-        })
-        && first_person;
-    if bigram("geen", "oordeel")
-        || bigram("geen", "mening")
-        || bigram("geen", "standpunt")
-        || bigram("geen", "uitspraak")
-        || bigram("geen", "voorkeur")
-        || has_any(&["onthouden", "onthouding", "blanco"])
-        || judge_negated
-        || unknown_here
-        || no_view
-        || (has("neutraal") && (first_person || about_nomination))
-        || (bigram("niet", "bekend") && first_person)
-        || (has("laten") && has("aan") && has_any(&["u", "jullie", "vng"]))
-    {
-        out.push(NoOpinion);
-        return out;
-    }
-
-    // "bezwaar": support when negated just before ("geen (enkel) bezwaar", "zonder bezwaar").
-    let conditional = matches!(
-        w.first(),
-        Some(&"als")
-            | Some(&"indien")
-            | Some(&"mocht")
-            | Some(&"mochten")
-            | Some(&"wanneer")
-            | Some(&"tenzij")
-    );
-    for (i, x) in w.iter().enumerate() {
-        if matches!(*x, "bezwaar" | "bezwaren" | "bezwaarlijk") && !conditional {
-            let window = &w[i.saturating_sub(4)..i];
-            let denied = window.iter().any(|y| {
-                matches!(
-                    *y,
-                    "geen" | "niet" | "niets" | "niks" | "zonder" | "nauwelijks"
-                )
-            }) && !bigram("niet", "anders");
-            // "Bezwaar hebben wij niet", "bezwaren zijn er niet".
-            let denied_after = i == 0 && matches!(w.last(), Some(&"niet") | Some(&"geen"));
-            // "Wij trekken ons bezwaar in".
-            let withdrawn = has_any(&["intrekken", "ingetrokken"])
-                || (has_any(&["trekken", "trekt"]) && has("in"));
-            out.push(if denied || denied_after || withdrawn {
-                Support
-            } else {
-                Objection
-            });
-        }
-    }
-
-    let flip = |v: PartnerVerdict| match (negated, v) {
-        (false, v) => v,
-        (true, Support) => Objection,
-        (true, Objection) => Support,
-        (true, NoOpinion) => NoOpinion,
-    };
-
-    // Supporting verbs and the noun "steun": "wij steunen", "onze steun", "STEUN".
-    const STEUN: &[&str] = &[
-        "steunen",
-        "steun",
-        "steunt",
-        "ondersteunen",
-        "ondersteun",
-        "ondersteunt",
-        "onderschrijven",
-        "onderschrijf",
-        "onderschrijft",
-        "ondersteund",
-        "gesteund",
-    ];
-    let steun_capitals = clause
-        .iter()
-        .any(|x| x.capitals && matches!(x.lower.as_str(), "steun" | "steunen"));
-    // "Steun van Per Saldo", "steun met een kanttekening": the noun opening the clause.
-    let steun_from = w.first() == Some(&"steun")
-        && matches!(
-            w.get(1),
-            Some(&"van") | Some(&"met") | Some(&"onder") | Some(&"vanuit")
-        );
-    if has_any(STEUN)
-        && (first_person || about_nomination || steun_capitals || steun_from || w.len() <= 3)
-    {
-        out.push(flip(Support));
-    }
-    if has("akkoord") && (first_person || about_nomination || w.len() <= 3) {
-        out.push(flip(Support));
-    }
-    if has("oneens") {
-        out.push(Objection);
-    } else if has("eens")
-        && (has_any(&["mee", "hiermee", "daarmee", "ermee", "met"])
-            || (has("het") && has_any(&["zijn", "ben", "is"])))
-    {
-        out.push(flip(Support));
-    }
-    if has("vinden")
-        && has_any(&["ons", "mij", "me", "zich"])
-        && has_any(&["in", "hierin", "daarin", "erin"])
-    {
-        out.push(flip(Support));
-    }
-    if has("achter") && has_any(&["staan", "sta", "staat"]) && (first_person || about_nomination) {
-        out.push(flip(Support));
-    }
-    if has("voorstander") || has("voorstanders") {
-        out.push(flip(Support));
-    }
-    if has("tegenstander") || has("tegenstanders") {
-        out.push(Objection);
-    }
-    if (bigram("geen", "probleem") || bigram("geen", "problemen"))
-        && (first_person || about_nomination)
-    {
-        out.push(Support);
-    }
-    let bezwaar_tegen = has_any(&["bezwaar", "bezwaren"]);
-    if let Some(p) = pos("tegen").filter(|_| !bezwaar_tegen) {
-        let before = &w[p.saturating_sub(2)..p];
-        if before.iter().any(|y| matches!(*y, "niets" | "niks")) {
-            out.push(Support);
-        } else if about_nomination
-            && w[p + 1..]
-                .iter()
-                .take(3)
-                .any(|y| NOMINATION_WORDS.contains(y))
-            || (has_any(&["zijn", "ben", "is"]) && p + 1 == w.len())
-        {
-            out.push(flip(Objection));
-        }
-    }
-    // "Wij zijn voor deze voordracht", "De LFB is voor."
-    if let Some(p) = pos("voor")
-        && has_any(&["zijn", "ben", "is"])
-        && (p + 1 == w.len()
-            || (first_person
-                && w[p + 1..]
-                    .iter()
-                    .take(3)
-                    .any(|y| NOMINATION_WORDS.contains(y))))
-    {
-        out.push(flip(Support));
-    }
-    // "Wij zijn (niet) overtuigd van deze voordracht".
-    if has("overtuigd") && first_person {
-        out.push(flip(Support));
-    }
-    // "Mind sluit zich hierbij aan", "wij sluiten ons aan bij de voordracht".
-    if has_any(&["sluiten", "sluit"]) && has("aan") && has_any(&["ons", "zich", "mij", "me"]) {
-        out.push(flip(Support));
-    }
-    // "Wij hebben (grote) moeite met deze voordracht"; "geen moeite mee" is support.
-    if has("moeite")
-        && has_any(&["met", "mee", "hiermee", "daarmee"])
-        && (first_person || about_nomination)
-    {
-        out.push(if has("geen") { Support } else { Objection });
-    }
-    // "een goede kandidaat", "een terechte voordracht", "geen goed voorbeeld".
-    const PRAISE: &[&str] = &[
-        "goede",
-        "goed",
-        "prima",
-        "uitstekende",
-        "uitstekend",
-        "mooie",
-        "mooi",
-        "sterke",
-        "sterk",
-        "terechte",
-        "geschikte",
-        "geschikt",
-        "waardige",
-        "waardig",
-        "voorbeeldige",
-    ];
-    if w.windows(2).any(|p| {
-        PRAISE.contains(&p[0])
-            && (NOMINATION_WORDS.contains(&p[1]) || matches!(p[1], "voorbeeld" | "keuze"))
-    }) {
-        out.push(flip(Support));
-    }
-    if has_any(&["ontraden", "afraden", "ontraadt"]) || (has("raden") && has("af")) {
-        out.push(flip(Objection));
-    }
-    if has_any(&["aanbevelen", "aanbevolen", "aanraden", "aanbeveling"])
-        || (has("raden") && has("aan"))
-        || (has("bevelen") && has("aan"))
-    {
-        out.push(flip(Support));
-    }
-    if has_any(&["instemmen", "instemming"]) || (has_any(&["stemmen", "stem"]) && has("in")) {
-        out.push(flip(Support));
-    }
-    let qualified = first_person || about_nomination || has_any(&["advies", "oordeel"]);
-    if has("positief") && qualified {
-        out.push(flip(Support));
-    }
-    if has("negatief") && qualified {
-        out.push(flip(Objection));
-    }
-    if has_any(&["terecht", "terechte"]) && about_nomination {
-        out.push(flip(Support));
-    }
-    if has_any(&["verdient", "verdienen"])
-        && has_any(&[
-            "plek",
-            "plaats",
-            "titel",
-            "erkenning",
-            "koploper",
-            "nominatie",
-        ])
-    {
-        out.push(flip(Support));
-    }
-    out
-}
-
-/// Lines that greet the reader ("Beste Anna,", "Goedemiddag,"): not part of the motivation.
-fn is_salutation(line: &str) -> bool {
-    let lower = line.trim().to_lowercase();
-    let first = words(&lower).next().map(|w| w.2.to_string());
-    let Some(first) = first else { return false };
-    const GREETINGS: &[&str] = &[
-        "beste",
-        "geachte",
-        "hallo",
-        "hoi",
-        "hi",
-        "dag",
-        "goedemorgen",
-        "goedemiddag",
-        "goedenavond",
-        "lieve",
-        "dear",
-        "hey",
-        "hee",
-        "hello",
-        "goeiemorgen",
-        "goeiemiddag",
-    ];
-    GREETINGS.contains(&first.as_str())
-        && lower.chars().count() <= 60
-        && (lower.ends_with(',') || (words(&lower).count() <= 3 && !lower.contains('.')))
-}
-
-/// The verdict of the new text (see the module documentation for the order of strength).
-fn verdict_of(lines: &[String]) -> Option<PartnerVerdict> {
-    let explicit: std::collections::BTreeSet<u8> = lines
-        .iter()
-        .filter_map(|l| explicit_keyword(l))
-        .map(|(v, _)| v as u8)
-        .collect();
-    if !explicit.is_empty() {
-        return single(&explicit);
-    }
-    let mut found = std::collections::BTreeSet::new();
-    for paragraph in paragraphs(lines) {
-        for sentence in sentences(&paragraph) {
-            if sentence.ends_with('?') || is_option_list(&sentence) {
-                continue;
-            }
-            for clause in clauses(&sentence) {
-                found.extend(clause_signals(&clause).into_iter().map(|v| v as u8));
-            }
-        }
-    }
-    if !found.is_empty() {
-        return single(&found);
-    }
-    // A bare "Ja" or "Nee" answering "Steunt u deze voordracht?".
-    let first = lines.iter().find(|l| !l.is_empty() && !is_salutation(l))?;
-    let lower = first.to_lowercase();
-    match words(&lower).next().map(|w| w.2) {
-        Some(
-            "ja" | "jazeker" | "zeker" | "uiteraard" | "natuurlijk" | "prima" | "ok" | "oké"
-            | "okay" | "goed",
-        ) => Some(PartnerVerdict::Support),
-        Some("nee" | "neen") => Some(PartnerVerdict::Objection),
-        _ => None,
-    }
-}
-
-fn single(kinds: &std::collections::BTreeSet<u8>) -> Option<PartnerVerdict> {
-    match kinds.iter().collect::<Vec<_>>().as_slice() {
-        [one] => PartnerVerdict::ALL.into_iter().find(|v| *v as u8 == **one),
-        _ => None,
-    }
-}
-
-/// Paragraphs: runs of non-empty lines joined with a space (undoes hard wrapping).
-fn paragraphs(lines: &[String]) -> Vec<String> {
-    lines
-        .split(|l| l.is_empty())
-        .filter(|p| !p.is_empty())
-        .map(|p| p.join(" "))
-        .collect()
 }
 
 /// The motivation: the new text without salutation and verdict keyword, paragraphs kept,
@@ -1694,6 +1145,105 @@ mod tests {
             "Wij steunen de voordracht onder voorwaarde dat ervaringsdeskundigen meepraten.",
             Some(Support),
         ),
+        // Corrections and withdrawals (issue 11): the new text decides.
+        (
+            "Graag corrigeren wij ons eerdere antwoord. Na overleg met onze leden trekken wij onze steun in: wij hebben bezwaar.",
+            Some(Objection),
+        ),
+        (
+            "Wij kunnen de voordracht van Zwolle niet langer steunen.",
+            Some(Objection),
+        ),
+        ("Helaas steunen wij Zwolle niet meer.", Some(Objection)),
+        ("Wij trekken onze steun voor Tilburg in.", Some(Objection)),
+        ("Wij trekken onze steun niet in.", Some(Support)),
+        (
+            "Wij handhaven ons bezwaar, ook na het gesprek met de wethouder.",
+            Some(Objection),
+        ),
+        // One typo in the verdict word.
+        ("Wij steunn Tilburg.", Some(Support)),
+        ("Bezwaaar, de gemeente doet te weinig.", Some(Objection)),
+        ("STEUNN", Some(Support)),
+        ("Wij hebben geen bezwaaar.", Some(Support)),
+        ("Ik onthoud mij van een oordeel.", Some(NoOpinion)),
+        ("Wij zijn akoord met de voordracht.", Some(Support)),
+        // Plain English, the same negation rules.
+        ("We support this nomination", Some(Support)),
+        ("We do not support this nomination.", Some(Objection)),
+        ("We object to the nomination of Tilburg.", Some(Objection)),
+        ("We have no objections.", Some(Support)),
+        ("We oppose this nomination.", Some(Objection)),
+        ("No opinion.", Some(NoOpinion)),
+        ("I abstain.", Some(NoOpinion)),
+        ("SUPPORT", Some(Support)),
+        ("We can't support this.", Some(Objection)),
+        ("We are in favour of this nomination.", Some(Support)),
+        // General Dutch.
+        ("Wij zijn er enthousiast over.", Some(Support)),
+        ("Daar zijn wij voor.", Some(Support)),
+        ("Wij zijn ertegen.", Some(Objection)),
+        ("Wij wijzen deze voordracht af.", Some(Objection)),
+        ("Wij staan erachter.", Some(Support)),
+        ("Eens.", Some(Support)),
+        ("Eens per jaar spreken wij de wethouder.", None),
+        ("Van harte steun voor Zwolle!", Some(Support)),
+        (
+            "De steun van de gemeente voor mantelzorgers is matig.",
+            None,
+        ),
+        (
+            "Wij laten het oordeel over aan de andere partners.",
+            Some(NoOpinion),
+        ),
+        (
+            "Wij hebben bedenkingen bij deze voordracht en kunnen haar daarom niet steunen.",
+            Some(Objection),
+        ),
+        (
+            "Wij steunen de voordracht en de gemeente steunt mantelzorgers ook goed.",
+            Some(Support),
+        ),
+        // Weighing is not deciding; two negations cancel; bare answers.
+        ("Wel of niet steunen, daar zijn wij nog niet uit.", None),
+        (
+            "Wij zijn het niet helemaal eens met alles in de aanmelding.",
+            None,
+        ),
+        (
+            "Wij zien geen reden om deze voordracht niet te steunen.",
+            Some(Support),
+        ),
+        (
+            "Wij weten te weinig van Zwolle om er iets van te vinden.",
+            Some(NoOpinion),
+        ),
+        ("Wij kunnen daar niets over zeggen.", Some(NoOpinion)),
+        ("Voor!", Some(Support)),
+        ("Tegen.", Some(Objection)),
+        ("Niet doen.", Some(Objection)),
+        ("Wat ons betreft: ja.", Some(Support)),
+        ("Ons antwoord is nee.", Some(Objection)),
+        (
+            "Het is een goede gemeente. Wij steunen haar.",
+            Some(Support),
+        ),
+        ("Goed plan, maar wij twijfelen nog.", None),
+        ("Goed!", Some(Support)),
+        ("Liever niet.", Some(Objection)),
+        (
+            "Wij hebben geen enkel probleem met Zwolle als koploper.",
+            Some(Support),
+        ),
+        ("Per Saldo stemt in met de aanmelding.", Some(Support)),
+        ("De LFB adviseert positief.", Some(Support)),
+        ("Dit is geen koploper.", Some(Objection)),
+        (
+            "Wij laten de beslissing aan de andere partners.",
+            Some(NoOpinion),
+        ),
+        ("Ik heb het gelezen en ben er erg blij mee.", Some(Support)),
+        ("Dat lijkt ons geen goed idee.", Some(Objection)),
     ];
 
     #[test]
@@ -1713,6 +1263,39 @@ mod tests {
             ANSWERS.len(),
             wrong.join("\n")
         );
+    }
+
+    #[test]
+    fn an_unclear_answer_keeps_its_objection_for_staff() {
+        let r = read_reply(
+            Some(
+                "Wij steunen Zwolle, maar hebben bezwaar tegen het ontbreken van budget.\n\nGroet,\nJan",
+            ),
+            None,
+        );
+        assert_eq!(r.verdict, None);
+        assert_eq!(
+            r.objection.as_deref(),
+            Some("Wij steunen Zwolle, maar hebben bezwaar tegen het ontbreken van budget.")
+        );
+        let r = read_reply(Some("STEUN\nBEZWAAR"), None);
+        assert_eq!((r.verdict, r.objection.as_deref()), (None, Some("BEZWAAR")));
+        let r = read_reply(Some("Wij steunen Zwolle."), None);
+        assert_eq!(r.objection, None, "a clear reading needs no highlight");
+        let r = read_reply(Some("Wij twijfelen nog."), None);
+        assert_eq!(r.objection, None);
+    }
+
+    #[test]
+    fn a_groupwise_reply_ends_at_its_attribution_line() {
+        let r = read_reply(
+            Some(
+                "Wij zijn tegen.\n\nKees\n\n>>> Koplopers VNG <koplopers@vng.nl> 27-3-2018 10:15 >>>\n   - STEUN: u steunt de aanmelding.\n   - BEZWAAR: u heeft bezwaar.",
+            ),
+            None,
+        );
+        assert_eq!(r.verdict, Some(Objection));
+        assert_eq!(r.new_text, "Wij zijn tegen.\n\nKees");
     }
 
     #[test]

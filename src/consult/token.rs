@@ -6,6 +6,11 @@
 //! Tokens are lower case `a-z2-9` without look-alikes (no `i`, `l`, `o`, `0`, `1`) so they survive
 //! case-folding mail servers and being read aloud. This module is pure: it never looks a token up;
 //! the caller matches the token against the store.
+//!
+//! The token is also the unguessable part of the Message-ID of every letter of a consultation
+//! (`<consult.KVN-0042.iederin.<token>@vng.nl>`, reminders and thank-yous alike), so a reply that
+//! kept only In-Reply-To/References still names it; a Message-ID without it (as letters had
+//! before) is predictable and never identifies a consultation on its own.
 
 use rand::Rng;
 
@@ -59,6 +64,45 @@ pub fn find_token(recipients: &[&str], subject: &str, text: &str) -> Option<Stri
         .or_else(|| token_in_tag(subject))
         .or_else(|| token_in_tag(text))
         .or_else(|| token_in_plus_address(text))
+}
+
+/// The Message-ID of a letter of a consultation: `<{kind}.{reference}.{partner}[.{n}].{token}@{domain}>`.
+pub fn letter_message_id(
+    kind: &str,
+    reference: &str,
+    partner: &str,
+    n: Option<i64>,
+    token: &str,
+    domain: &str,
+) -> String {
+    let n = n.map(|n| format!(".{n}")).unwrap_or_default();
+    format!(
+        "<{kind}.{reference}.{partner}{n}.{}@{domain}>",
+        token.to_ascii_lowercase()
+    )
+}
+
+/// The token in the first of `ids` (In-Reply-To, then References; with or without angle
+/// brackets) that is the Message-ID of one of our letters: its domain one of `our_domains`, its
+/// first part a letter kind, its last part a token.
+pub fn token_in_message_ids(ids: &[String], our_domains: &[&str]) -> Option<String> {
+    ids.iter().find_map(|id| {
+        let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+        let (local, domain) = id.rsplit_once('@')?;
+        if !our_domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+            return None;
+        }
+        let mut parts = local.split('.');
+        let kind = parts.next()?;
+        if !["consult", "reminder", "thanks"].contains(&kind.to_ascii_lowercase().as_str()) {
+            return None;
+        }
+        let candidate = local.rsplit('.').next()?.to_ascii_lowercase();
+        (local.split('.').count() >= 4
+            && candidate.len() == TOKEN_LEN
+            && candidate.bytes().all(|b| ALPHABET.contains(&b)))
+        .then_some(candidate)
+    })
 }
 
 /// Whether a candidate string has the shape of a token.
@@ -186,6 +230,48 @@ mod tests {
             find_token(&["intake+c-newtoken22@vng.nl"], "Re: [C-OLDTOKEN33]", ""),
             Some("newtoken22".to_string())
         );
+    }
+
+    #[test]
+    fn our_letters_carry_the_token_in_their_message_id() {
+        let id = letter_message_id(
+            "consult",
+            "KVN-0042",
+            "iederin",
+            None,
+            "ab3k9mnpqr",
+            "vng.nl",
+        );
+        assert_eq!(id, "<consult.KVN-0042.iederin.ab3k9mnpqr@vng.nl>");
+        let thanks = letter_message_id(
+            "thanks",
+            "KVN-0042",
+            "iederin",
+            Some(2),
+            "ab3k9mnpqr",
+            "vng.nl",
+        );
+        assert_eq!(thanks, "<thanks.KVN-0042.iederin.2.ab3k9mnpqr@vng.nl>");
+        let found = |ids: &[&str]| {
+            let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+            token_in_message_ids(&ids, &["vng.nl"])
+        };
+        assert_eq!(found(&[&id]), Some("ab3k9mnpqr".into()));
+        assert_eq!(
+            found(&["CAF123@mail.gmail.com", thanks.trim_matches(['<', '>'])]),
+            Some("ab3k9mnpqr".into())
+        );
+        assert_eq!(
+            found(&["consult.KVN-0042.iederin@vng.nl"]),
+            None,
+            "the old, guessable form"
+        );
+        assert_eq!(
+            found(&["consult.KVN-0042.iederin.ab3k9mnpqr@evil.example"]),
+            None
+        );
+        assert_eq!(found(&["confirmation.KVN-0042.x.ab3k9mnpqr@vng.nl"]), None);
+        assert_eq!(found(&["consult.KVN-0042.iederin.ab3k9mnpq1@vng.nl"]), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use unicode_normalization::UnicodeNormalization as _;
 
 use super::DigestData;
+use crate::domain::Verdict;
 
 /// One chart of the digest with the numbers behind it.
 #[derive(Debug, Clone)]
@@ -103,8 +104,8 @@ pub fn digest_charts(d: &DigestData) -> anyhow::Result<Vec<Chart>> {
                     .verdicts
                     .iter()
                     .find(|(c, _)| c == id)
-                    .map(|(_, v)| v.as_str())
-                    .unwrap_or("not_found");
+                    .map(|(_, v)| *v)
+                    .unwrap_or(Verdict::NotFound);
                 counts[verdict_index(v)] += 1;
             }
             (title.clone(), counts)
@@ -112,7 +113,7 @@ pub fn digest_charts(d: &DigestData) -> anyhow::Result<Vec<Chart>> {
         .collect();
     let mut counts = [0usize; 3];
     for r in &d.all {
-        counts[verdict_index(&r.principle)] += 1;
+        counts[verdict_index(r.principle)] += 1;
     }
     items.push((format!("Principe: {}", d.principle_title), counts));
     let bars: Vec<(String, u32)> = items
@@ -158,11 +159,11 @@ pub fn digest_charts(d: &DigestData) -> anyhow::Result<Vec<Chart>> {
     Ok(charts)
 }
 
-fn verdict_index(v: &str) -> usize {
+fn verdict_index(v: Verdict) -> usize {
     match v {
-        "met" => 0,
-        "weak" => 1,
-        _ => 2,
+        Verdict::Met => 0,
+        Verdict::Weak => 1,
+        Verdict::NotFound => 2,
     }
 }
 

@@ -13,10 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::shortlist::Candidate;
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
+use crate::domain::Verdict;
 use crate::store::digest::{
     self as sd, DecisionRow, DocumentBrief, MessageBrief, OutboxBrief, RatificationRow,
 };
@@ -121,6 +121,7 @@ fn partner_name(call: &Call, id: &str) -> String {
 /// The state of one consultation as the digest names it: the partner's verdict once answered.
 pub fn consultation_state(c: &consult::ConsultationRow) -> String {
     match (c.state.as_str(), c.verdict.as_deref()) {
+        ("answered", _) if c.needs_reading => "needs_reading".to_string(),
         ("answered", Some(v)) => v.to_string(),
         ("answered", None) => "needs_reading".to_string(),
         (_, Some(v)) if !c.needs_reading => v.to_string(),
@@ -138,11 +139,11 @@ fn consultation_changed(c: &consult::ConsultationRow) -> DateTime<Utc> {
 }
 
 /// Effective verdict (after staff override) of one criterion of a submission.
-fn verdict_of(snap: &Snapshot, submission_id: i64, criterion: &str) -> String {
+fn verdict_of(snap: &Snapshot, submission_id: i64, criterion: &str) -> Verdict {
     snap.assessments_of(submission_id)
         .find(|a| a.criterion == criterion)
-        .map(|a| a.effective().to_string())
-        .unwrap_or_else(|| "not_found".to_string())
+        .map(|a| a.effective())
+        .unwrap_or(Verdict::NotFound)
 }
 
 /// Number of criteria met and whether the principle is met, after staff overrides.
@@ -150,16 +151,21 @@ fn criteria_met(call: &Call, snap: &Snapshot, submission_id: i64) -> (usize, boo
     let met = call
         .criteria
         .iter()
-        .filter(|c| verdict_of(snap, submission_id, &c.id) == "met")
+        .filter(|c| verdict_of(snap, submission_id, &c.id) == Verdict::Met)
         .count();
-    let principle = verdict_of(snap, submission_id, &call.principle.id) == "met";
+    let principle = verdict_of(snap, submission_id, &call.principle.id) == Verdict::Met;
     (met, principle)
 }
 
 /// The minimum of the call (criteria and, when required, the principle), after overrides.
 fn meets_minimum(call: &Call, snap: &Snapshot, submission_id: i64) -> bool {
     let (met, principle) = criteria_met(call, snap, submission_id);
-    met >= call.minimum_criteria && (principle || !call.require_principle)
+    crate::domain::meets_minimum(
+        met,
+        principle,
+        call.minimum_criteria,
+        call.require_principle,
+    )
 }
 
 /// Domains of a submission, in the call's order (unknown ids after them).
@@ -278,7 +284,7 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         status: status_of(s).to_string(),
         problems,
         consultation,
-        decision: snap.decision_of(s.id).map(|d| d.decision.clone()),
+        decision: snap.decision_of(s.id).map(|d| d.decision),
     }
 }
 
@@ -504,6 +510,22 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             s.reference, s.sender, s.reference
         ));
     }
+    for s in snap
+        .submissions
+        .iter()
+        .filter(|s| s.other_sender && !s.is_current)
+    {
+        let follows = s
+            .supersedes
+            .and_then(|id| snap.submission(id))
+            .filter(|p| p.is_current);
+        if let Some(p) = follows {
+            out.push(format!(
+                "Beslis welke versie telt: {} kwam van een ander afzenderdomein ({}) dan de geldende versie {}. Laat het zo, of maak {} geldend: intake make-current {}.",
+                s.reference, s.sender, p.reference, s.reference, s.reference
+            ));
+        }
+    }
     for c in &snap.consultations {
         let Some(s) = snap.submission(c.submission_id) else {
             continue;
@@ -582,13 +604,30 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
     out
 }
 
-/// Score of a verdict for the shortlist's strength.
-fn verdict_score(v: &str) -> f64 {
-    match v {
-        "met" => 1.0,
-        "weak" => 0.5,
-        _ => 0.0,
-    }
+/// One nomination as the shortlist sees it (staff overrides applied by the caller).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    pub reference: String,
+    pub municipality: String,
+    pub province: String,
+    /// Domain (theme) ids.
+    pub domains: Vec<String>,
+    /// Number of criteria met (after staff override).
+    pub criteria_met: usize,
+    /// The principle is met (after staff override).
+    pub principle: bool,
+    /// At least one partner objected.
+    pub has_objection: bool,
+    /// Staff recorded that the objection does not block this nomination.
+    pub objection_overridden: bool,
+    /// A partner's latest answer could not be read: it blocks until staff settle it.
+    pub unread_answer: bool,
+    pub on_time: bool,
+    /// Not superseded by a newer version from the same municipality.
+    pub current: bool,
+    /// How convincing the letter is, higher is better (e.g. share of criteria met with
+    /// strong evidence, 0.0–1.0). Used only after coverage and balance.
+    pub strength: f64,
 }
 
 /// The shortlist's view of every current nomination (staff overrides applied). Strength is the
@@ -608,7 +647,7 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 .collect();
             let strength = ids
                 .iter()
-                .map(|id| verdict_score(&verdict_of(snap, s.id, id)))
+                .map(|id| verdict_of(snap, s.id, id).score())
                 .sum::<f64>()
                 / ids.len().max(1) as f64;
             let objections: Vec<&consult::ConsultationRow> = snap
@@ -626,6 +665,10 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 has_objection: !objections.is_empty(),
                 objection_overridden: !objections.is_empty()
                     && objections.iter().all(|c| c.staff_override.is_some()),
+                unread_answer: snap
+                    .consultations
+                    .iter()
+                    .any(|c| c.submission_id == s.id && consultation_state(c) == "needs_reading"),
                 on_time: s.on_time,
                 current: s.is_current,
                 strength,
@@ -639,7 +682,7 @@ pub fn decision_counts(snap: &Snapshot) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for s in snap.submissions.iter().filter(|s| s.is_current) {
         if let Some(d) = snap.decision_of(s.id) {
-            *out.entry(d.decision.clone()).or_insert(0) += 1;
+            *out.entry(d.decision.as_str().to_string()).or_insert(0) += 1;
         }
     }
     out

@@ -79,11 +79,11 @@ fn cells(r: &NominationRow, criteria: &[(String, String)], tz: Tz) -> Vec<String
             r.verdicts
                 .iter()
                 .find(|(k, _)| k == id)
-                .map(|(_, v)| labels::verdict(v))
+                .map(|(_, v)| v.label_nl().to_string())
                 .unwrap_or_default(),
         );
     }
-    c.push(labels::verdict(&r.principle));
+    c.push(r.principle.label_nl().to_string());
     c.push(labels::yes_no(r.meets_minimum));
     c.push(r.domains.join(", "));
     c.push(labels::status(&r.status));
@@ -97,8 +97,7 @@ fn cells(r: &NominationRow, criteria: &[(String, String)], tz: Tz) -> Vec<String
     );
     c.push(
         r.decision
-            .as_deref()
-            .map(labels::decision)
+            .map(|d| d.label_nl().to_string())
             .unwrap_or_default(),
     );
     c
@@ -204,4 +203,33 @@ pub fn xlsx(
         .set_freeze_panes(1, 1)
         .context("failed to freeze the header row")?;
     book.save_to_buffer().context("failed to write the xlsx")
+}
+
+/// File format of `intake export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// UTF-8 with BOM, `;`-separated: opens in columns in Dutch Excel.
+    Csv,
+    /// An Excel workbook with real dates, filters and a frozen header row.
+    Xlsx,
+}
+
+/// The export of every nomination (all versions, with their status) in `format`.
+pub async fn export_bytes(
+    app: &crate::app::App,
+    format: ExportFormat,
+) -> anyhow::Result<(Vec<u8>, usize)> {
+    let call = &app.cfg.call;
+    let snap = super::collect::Snapshot::load(&app.db).await?;
+    let rows = super::collect::nomination_rows(call, &snap, true);
+    let criteria: Vec<(String, String)> = call
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), c.title.clone()))
+        .collect();
+    let bytes = match format {
+        ExportFormat::Csv => csv(&rows, &criteria, call.time_zone),
+        ExportFormat::Xlsx => xlsx(&rows, &criteria, call.time_zone)?,
+    };
+    Ok((bytes, rows.len()))
 }

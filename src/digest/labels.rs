@@ -7,17 +7,6 @@
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 
-/// Dutch label of a criterion or principle verdict (`met`, `weak`, `not_found`).
-pub fn verdict(code: &str) -> String {
-    match code {
-        "met" => "voldoet",
-        "weak" => "zwak",
-        "not_found" => "niet gevonden",
-        other => other,
-    }
-    .to_string()
-}
-
 /// Dutch label of a nomination status (`current`, `superseded`, `late`).
 pub fn status(code: &str) -> String {
     match code {
@@ -57,17 +46,6 @@ pub fn consultation_rank(code: &str) -> u8 {
         "no_opinion" => 6,
         _ => 7,
     }
-}
-
-/// Dutch label of a staff decision (`selected`, `reserve`, `rejected`).
-pub fn decision(code: &str) -> String {
-    match code {
-        "selected" => "gekozen",
-        "reserve" => "reserve",
-        "rejected" => "niet gekozen",
-        other => other,
-    }
-    .to_string()
 }
 
 /// `ja` or `nee`.
@@ -120,8 +98,7 @@ mod tests {
 
     #[test]
     fn unknown_codes_are_shown_as_they_are() {
-        assert_eq!(verdict("met"), "voldoet");
-        assert_eq!(verdict("maybe"), "maybe");
         assert_eq!(consultation_state("objection"), "BEZWAAR");
+        assert_eq!(consultation_state("maybe"), "maybe");
     }
 }

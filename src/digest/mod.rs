@@ -1,10 +1,11 @@
-//! Staff digests, exports, the shortlist and the decision letters: the *pure* part.
+//! Staff digests and exports: the *pure* part.
 //!
 //! This module owns the plain data a digest is made of ([`DigestData`], [`NominationRow`],
 //! [`ConsultationRow`]), the decision whether there is anything to tell ([`has_news`]) and the
 //! rendering of one digest mail ([`render`]: subject, plain text, HTML, inline PNG charts and the
 //! CSV attachment) from the templates in `config/templates/`. The submodules hold the exports
-//! ([`export`]), the charts ([`chart`]) and the shortlist proposal ([`shortlist`]).
+//! ([`export`]) and the charts ([`chart`]). The shortlist, decisions and decision letters are
+//! in [`crate::selection`].
 //!
 //! It must not read the clock, the database, the mailbox or the network: the caller (the store
 //! and the CLI) fills the structs, passes `now`, and sends what comes back through the outbox.
@@ -12,18 +13,20 @@
 
 pub mod chart;
 pub mod collect;
-pub mod commands;
 pub mod export;
 pub mod labels;
 pub mod schedule;
-pub mod shortlist;
 
 use std::path::Path;
+
+use base64::Engine as _;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+
+use crate::domain::{Decision, Verdict};
 
 /// One nomination as the staff see it: the facts, the findings (after staff overrides) and the
 /// state of its consultation and decision. Filled by the store; every field is plain data.
@@ -47,10 +50,10 @@ pub struct NominationRow {
     /// The page count is too unsure to judge the limit on: staff check the length
     /// ("controleer lengte"); `over_limit` is then false.
     pub page_check: bool,
-    /// Verdict per criterion id: `met`, `weak` or `not_found`, after staff override.
-    pub verdicts: Vec<(String, String)>,
-    /// Verdict on the mandatory principle: `met`, `weak` or `not_found`.
-    pub principle: String,
+    /// Verdict per criterion id, after staff override.
+    pub verdicts: Vec<(String, Verdict)>,
+    /// Verdict on the mandatory principle, after staff override.
+    pub principle: Verdict,
     /// At least the minimum number of criteria and the principle are met.
     pub meets_minimum: bool,
     /// Domain (theme) ids, as in [`DigestData::domains`].
@@ -62,8 +65,8 @@ pub struct NominationRow {
     /// Per partner: `sent`, `reminded`, `support`, `objection`, `no_opinion`, `needs_reading`
     /// or `no_answer`.
     pub consultation: Vec<(String, String)>,
-    /// Staff decision, if any: `selected`, `reserve` or `rejected`.
-    pub decision: Option<String>,
+    /// Staff decision, if any.
+    pub decision: Option<Decision>,
 }
 
 /// One partner's consultation of one nomination.
@@ -220,69 +223,12 @@ pub fn render(d: &DigestData, templates_dir: &Path) -> anyhow::Result<RenderedDi
     })
 }
 
-/// The decision a letter reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionLetterKind {
-    Selected,
-    NotSelected,
-}
-
-impl DecisionLetterKind {
-    /// Base name of the template pair: `<base>.txt.j2` and `<base>.html.j2`.
-    pub fn template_base(self) -> &'static str {
-        match self {
-            DecisionLetterKind::Selected => "selected",
-            DecisionLetterKind::NotSelected => "not_selected",
-        }
-    }
-}
-
-/// What the decision letters may use. Dates are shown in `tz`.
-#[derive(Debug, Clone, Serialize)]
-pub struct DecisionLetterData {
-    pub call_title: String,
-    pub reference: String,
-    pub municipality: String,
-    /// When the nomination arrived (shown so the municipality recognises its letter).
-    pub arrived_at: DateTime<Utc>,
-    /// Date of the ratification.
-    pub ratified_at: DateTime<Utc>,
-    /// Names and roles of the office holders who ratified, e.g. "J. Jansen, voorzitter".
-    pub ratified_by: Vec<String>,
-    /// How many koplopers were chosen in total.
-    pub selected_count: usize,
-    /// Free text from the staff for this municipality (optional).
-    pub note: Option<String>,
-    /// Name and address the municipality can reply to.
-    pub contact_name: String,
-    pub contact_email: String,
-    #[serde(skip)]
-    pub tz: Tz,
-}
-
-/// Render the letter to a selected or not-selected municipality.
-pub fn render_decision_letter(
-    kind: DecisionLetterKind,
-    data: &DecisionLetterData,
-    templates_dir: &Path,
-) -> anyhow::Result<RenderedLetter> {
-    let base = kind.template_base();
-    let text_name = format!("{base}.txt.j2");
-    let html_name = format!("{base}.html.j2");
-    let env = environment(templates_dir, &[&text_name, &html_name])?;
-    let ctx = view::DecisionView::build(data);
-    let (text, subject) = render_with_subject(&env, &text_name, &ctx, None)?;
-    let (html, _) = render_with_subject(&env, &html_name, &ctx, Some(&subject))?;
-    Ok(RenderedLetter {
-        subject,
-        text,
-        html,
-    })
-}
-
 /// A template environment holding `names` read from `dir`, with HTML escaping for `*.html.j2`
 /// and strict undefined variables (a typo in a template is an error, not an empty string).
-fn environment(dir: &Path, names: &[&str]) -> anyhow::Result<minijinja::Environment<'static>> {
+pub(crate) fn environment(
+    dir: &Path,
+    names: &[&str],
+) -> anyhow::Result<minijinja::Environment<'static>> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|name| {
@@ -310,7 +256,7 @@ fn environment(dir: &Path, names: &[&str]) -> anyhow::Result<minijinja::Environm
 }
 
 /// Render `name`; return the output and the `subject` the template set (or was given).
-fn render_with_subject<S: Serialize>(
+pub(crate) fn render_with_subject<S: Serialize>(
     env: &minijinja::Environment<'static>,
     name: &str,
     ctx: &S,
@@ -361,6 +307,21 @@ fn to_template_value(v: serde_json::Value) -> minijinja::Value {
                 .collect::<std::collections::BTreeMap<String, Value>>(),
         ),
     }
+}
+
+/// The digest HTML with its `cid:` images as `data:` URIs, so a saved file shows them.
+pub fn html_with_embedded_images(r: &RenderedDigest) -> String {
+    let mut html = r.html.clone();
+    for img in &r.images {
+        html = html.replace(
+            &format!("cid:{}", img.cid),
+            &format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&img.png)
+            ),
+        );
+    }
+    html
 }
 
 pub mod view;

@@ -150,6 +150,7 @@ pub async fn enqueue_digest(
         store::enqueue(
             &mut tx,
             &NewOutbox {
+                cc: &[],
                 key: &format!("{key}:{to}"),
                 kind: "digest",
                 submission_id: None,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::chart::Chart;
 use super::labels;
-use super::{DecisionLetterData, DigestData, NominationRow};
+use super::{DigestData, NominationRow};
 
 /// A label and a value, for "Gemeente: Utrecht" lines and two-column tables.
 #[derive(Debug, Clone, Serialize)]
@@ -425,7 +425,7 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
             .verdicts
             .iter()
             .find(|(c, _)| c == id)
-            .map(|(_, v)| labels::verdict(v))
+            .map(|(_, v)| v.label_nl().to_string())
             .unwrap_or_else(|| "niet beoordeeld".into());
         fields.push(Field {
             label: format!("Criterium: {title}"),
@@ -434,7 +434,7 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
     }
     fields.push(Field {
         label: format!("Principe: {}", d.principle_title),
-        value: labels::verdict(&r.principle),
+        value: r.principle.label_nl().to_string(),
     });
     fields.push(Field {
         label: "Voldoet aan minimum".into(),
@@ -472,7 +472,7 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
     if let Some(dec) = &r.decision {
         fields.push(Field {
             label: "Besluit".into(),
-            value: labels::decision(dec),
+            value: dec.label_nl().to_string(),
         });
     }
     let page_words = match r.pages {
@@ -496,37 +496,5 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
         summary,
         fields,
         problems: r.problems.clone(),
-    }
-}
-
-/// Context of the decision letters.
-#[derive(Debug, Clone, Serialize)]
-pub struct DecisionView {
-    pub call_title: String,
-    pub reference: String,
-    pub municipality: String,
-    pub arrived: String,
-    pub ratified: String,
-    pub ratified_by: Vec<String>,
-    pub selected_count: usize,
-    pub note: String,
-    pub contact_name: String,
-    pub contact_email: String,
-}
-
-impl DecisionView {
-    pub fn build(d: &DecisionLetterData) -> DecisionView {
-        DecisionView {
-            call_title: d.call_title.clone(),
-            reference: d.reference.clone(),
-            municipality: d.municipality.clone(),
-            arrived: labels::date(d.arrived_at, d.tz),
-            ratified: labels::date(d.ratified_at, d.tz),
-            ratified_by: d.ratified_by.clone(),
-            selected_count: d.selected_count,
-            note: d.note.clone().unwrap_or_default(),
-            contact_name: d.contact_name.clone(),
-            contact_email: d.contact_email.clone(),
-        }
     }
 }

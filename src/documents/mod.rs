@@ -5,13 +5,17 @@
 //! pages and paper size from PDF, DOCX/DOCM, ODT, legacy DOC, RTF, HTML and plain text.
 //!
 //! Every parser here handles untrusted bytes: each runs under [`Limits`] (bytes, decompressed
-//! bytes, archive entries, compression ratio, nesting depth, pages, seconds), off the async
+//! bytes, archive entries, compression ratio, nesting depth, pages, seconds, characters). A
+//! mail's MIME nesting is bounded on its raw bytes before mail-parser sees it
+//! ([`mime_depth_exceeds`]). PDF and office files are parsed in a child process with memory
+//! and CPU limits that is killed at the deadline ([`worker`]); the rest runs off the async
 //! executor, under `catch_unwind`, with a deadline. A file that cannot be read becomes a
 //! [`Document`] with a [`Status`] and a specific `reason`; it is never an error of the whole
-//! mail. This module must not log or return document text anywhere but in [`Document::text`],
-//! and it does not judge the page limit (that is `assess`).
+//! mail. This module must not log or return document text anywhere but in
+//! [`Document::text`], and it does not judge the page limit (that is `assess`).
 
 pub mod cli;
+mod depth;
 mod detect;
 mod doc;
 mod docx;
@@ -24,6 +28,7 @@ mod pdf;
 mod rtf;
 mod tnef;
 mod unpack;
+pub mod worker;
 mod xml;
 
 use std::panic::AssertUnwindSafe;
@@ -34,6 +39,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
+pub use depth::mime_depth_exceeds;
 pub use detect::detect;
 pub use html::html_to_text;
 pub use libreoffice::{Isolation, LibreOffice};
@@ -57,14 +63,31 @@ pub struct Limits {
     pub max_compression_ratio: u32,
     /// Deepest nesting of containers (forwarded message in a ZIP in a `winmail.dat` ...).
     pub max_nesting_depth: u32,
+    /// Deepest MIME nesting of one mail (multipart containers and attached messages counted
+    /// together; the torture test of the corpus reaches 6), checked on the raw bytes before
+    /// the mail is parsed at all; a deeper mail is not parsed and is reported `too_large`.
+    pub max_mime_depth: u32,
     /// Most documents taken from one mail; the rest are reported `too_large`.
     pub max_documents: u32,
     /// Pages of one PDF whose text is extracted; the page count itself is always exact.
     pub max_pages: u32,
-    /// Characters of text kept per document; extraction stops there.
+    /// Characters of text kept per document (body, attachment, file in an archive); the rest
+    /// is cut and the document's reason says so. A two-page letter is about 6,000.
     pub max_text_chars: u64,
-    /// Seconds one document may take to extract before it is reported `unreadable`.
+    /// Characters of text kept per mail, over all its documents in order (body first);
+    /// documents past it keep their page count but lose (part of) their text.
+    pub max_mail_text_chars: u64,
+    /// Seconds one document may take to extract before it is reported `unreadable`; the
+    /// document worker running it is killed then.
     pub timeout_secs_per_document: u64,
+    /// The executable started as the document worker (`<path> document-worker`), which parses
+    /// PDF and office files in a child process under memory and CPU limits. `None`: the
+    /// running `intake` binary itself. Tests set it to the built `intake` binary.
+    pub worker_path: Option<PathBuf>,
+    /// Memory one document worker may use for parsing, in MB (its address space is limited to
+    /// this plus 128 MB for its code and stacks); a document that needs more is reported
+    /// `unreadable`. Two workers run at a time.
+    pub worker_memory_mb: u64,
     /// Largest inline image (bytes) referenced from the HTML body that is treated as a
     /// signature logo and skipped rather than reported as a scan.
     pub max_signature_image_bytes: u64,
@@ -92,10 +115,14 @@ impl Default for Limits {
             max_archive_entries: 2000,
             max_compression_ratio: 200,
             max_nesting_depth: 5,
+            max_mime_depth: 20,
             max_documents: 100,
             max_pages: 1000,
-            max_text_chars: 4_000_000,
+            max_text_chars: 100_000,
+            max_mail_text_chars: 300_000,
             timeout_secs_per_document: 30,
+            worker_path: None,
+            worker_memory_mb: 256,
             max_signature_image_bytes: 200 * 1024,
             libreoffice: LibreOffice::Auto,
             libreoffice_path: None,
@@ -106,7 +133,9 @@ impl Default for Limits {
 }
 
 /// What a document is, decided from its content (never from its name or declared type).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Format {
     Pdf,
     Docx,
@@ -169,7 +198,7 @@ impl Format {
 }
 
 /// How a page count was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PageBasis {
     /// Counted from the document's own pages (PDF) or a LibreOffice rendering.
     Exact,
@@ -191,7 +220,9 @@ impl PageBasis {
 }
 
 /// Outcome of extracting one document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Status {
     /// Text (possibly empty for a blank document) and pages were read.
     Ok,
@@ -222,7 +253,7 @@ impl Status {
 }
 
 /// Size of a (first) page in PostScript points, as displayed (after `/Rotate`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Paper {
     pub width_pt: f64,
     pub height_pt: f64,
@@ -296,12 +327,14 @@ pub struct Document {
     pub page_estimate: Option<u32>,
     pub paper: Option<Paper>,
     pub status: Status,
-    /// Specific reason in plain English when `status` is not `Ok` (never document text).
+    /// Specific reason in plain English when `status` is not `Ok`, or why the text was cut
+    /// (then also with `Ok`); never document text.
     pub reason: Option<String>,
 }
 
-/// What one extractor found; the parts of a [`Document`] that depend on its content.
-#[derive(Debug, Clone, Default)]
+/// What one extractor found; the parts of a [`Document`] that depend on its content (also
+/// the answer of the document [`worker`]).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Extracted {
     pub text: String,
     pub page_starts: Vec<usize>,
@@ -338,14 +371,17 @@ impl Extracted {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Budget {
     pub deadline: Instant,
+    /// Bytes of text a parser collects: enough for one character more than
+    /// [`Limits::max_text_chars`] (the exact cut, with its reason, is made in [`finish`]).
     pub max_text_chars: usize,
 }
 
 impl Budget {
     pub(crate) fn new(limits: &Limits) -> Self {
+        let bytes = limits.max_text_chars.saturating_add(1).saturating_mul(4);
         Budget {
             deadline: Instant::now() + Duration::from_secs(limits.timeout_secs_per_document.max(1)),
-            max_text_chars: usize::try_from(limits.max_text_chars).unwrap_or(usize::MAX),
+            max_text_chars: usize::try_from(bytes).unwrap_or(usize::MAX),
         }
     }
 
@@ -404,12 +440,76 @@ pub async fn from_file(name: &str, bytes: Vec<u8>, limits: &Limits) -> Vec<Docum
     extract_items(items, limits).await
 }
 
-/// Extracts the leaves at most two at a time, keeping their order.
+/// Extracts the leaves at most two at a time, keeping their order, then holds the mail's
+/// text to [`Limits::max_mail_text_chars`].
 async fn extract_items(items: Vec<Item>, limits: &Limits) -> Vec<Document> {
-    futures::stream::iter(items.into_iter().map(|item| extract_item(item, limits)))
-        .buffered(2)
-        .collect()
-        .await
+    let mut docs: Vec<Document> =
+        futures::stream::iter(items.into_iter().map(|item| extract_item(item, limits)))
+            .buffered(2)
+            .collect()
+            .await;
+    cap_mail_text(&mut docs, limits);
+    docs
+}
+
+/// Cuts the text of the documents, in order, once [`Limits::max_mail_text_chars`] characters
+/// were kept in all. Page counts stay as they were (they were estimated from the whole text).
+fn cap_mail_text(docs: &mut [Document], limits: &Limits) {
+    let max_chars = limits.max_mail_text_chars;
+    let mut left = max_chars;
+    for doc in docs {
+        let (cut, kept) = char_cut(&doc.text, left);
+        left -= kept;
+        if let Some(at) = cut {
+            truncate_text(&mut doc.text, &mut doc.page_starts, at);
+            // The mail's limit replaces the document's own note: it cut further.
+            if let Some(reason) = &doc.reason
+                && let Some(before) = reason.strip_suffix(&document_cut_note(limits.max_text_chars))
+            {
+                let before = before.trim_end_matches("; ").to_string();
+                doc.reason = (!before.is_empty()).then_some(before);
+            }
+            let note = if kept == 0 {
+                format!("text not kept: the mail reached its limit of {max_chars} characters")
+            } else {
+                format!(
+                    "text cut after {kept} characters: the mail reached its limit of \
+                     {max_chars} characters"
+                )
+            };
+            add_note(&mut doc.reason, note);
+        }
+    }
+}
+
+fn document_cut_note(kept: u64) -> String {
+    format!("text cut after {kept} characters (the limit per document)")
+}
+
+/// The byte index where `text` must be cut to keep `max_chars` characters (`None`: it fits),
+/// and the number of characters kept.
+fn char_cut(text: &str, max_chars: u64) -> (Option<usize>, u64) {
+    let mut kept = 0u64;
+    for (at, _) in text.char_indices() {
+        if kept == max_chars {
+            return (Some(at), kept);
+        }
+        kept += 1;
+    }
+    (None, kept)
+}
+
+fn truncate_text(text: &mut String, page_starts: &mut Vec<usize>, at: usize) {
+    text.truncate(at);
+    page_starts.retain(|&start| start < at);
+}
+
+/// Adds `note` to a document's reason (after the reason it already has).
+fn add_note(reason: &mut Option<String>, note: String) {
+    *reason = Some(match reason.take() {
+        Some(first) => format!("{first}; {note}"),
+        None => note,
+    });
 }
 
 async fn extract_item(item: Item, limits: &Limits) -> Document {
@@ -423,6 +523,8 @@ async fn extract_item(item: Item, limits: &Limits) -> Document {
     } = item;
     let extracted = match preset {
         Some(done) => done,
+        // Parsers of complex formats run in a worker process under memory and CPU limits.
+        None if in_worker(format) => worker::extract(format, Arc::clone(&bytes), limits).await,
         None => {
             let lim = limits.clone();
             let data = Arc::clone(&bytes);
@@ -443,7 +545,16 @@ async fn extract_item(item: Item, limits: &Limits) -> Document {
             Err(why) => tracing::warn!(%why, format = format.as_str(), "no LibreOffice page count"),
         }
     }
-    finish(origin, name, path, format, &bytes, extracted)
+    finish(origin, name, path, format, &bytes, extracted, limits)
+}
+
+/// Formats whose parsers (lopdf and pdf-extract, ZIP and XML, CFB, RTF) get a worker process:
+/// they can run away on hostile input. Text, HTML and images are read in-process.
+fn in_worker(format: Format) -> bool {
+    matches!(
+        format,
+        Format::Pdf | Format::Docx | Format::Docm | Format::Odt | Format::Doc | Format::Rtf
+    )
 }
 
 /// Runs `work` on the blocking pool under `catch_unwind` and the per-document deadline.
@@ -496,7 +607,8 @@ pub(crate) fn extract_blocking(format: Format, bytes: &[u8], limits: &Limits) ->
     }
 }
 
-/// Turns an extraction into a [`Document`]: status, estimated pages, hash.
+/// Turns an extraction into a [`Document`]: status, estimated pages (from the whole text),
+/// text cut to [`Limits::max_text_chars`], hash.
 fn finish(
     origin: Origin,
     name: Option<String>,
@@ -504,6 +616,7 @@ fn finish(
     format: Format,
     bytes: &[u8],
     mut ex: Extracted,
+    limits: &Limits,
 ) -> Document {
     let status = ex.status.unwrap_or(Status::Ok);
     if status == Status::Ok && ex.estimate_pages {
@@ -527,6 +640,15 @@ fn finish(
     if ex.pages.is_none() {
         ex.page_basis = None;
     }
+    let mut reason = if status == Status::Ok {
+        None
+    } else {
+        ex.reason
+    };
+    if let (Some(at), kept) = char_cut(&ex.text, limits.max_text_chars) {
+        truncate_text(&mut ex.text, &mut ex.page_starts, at);
+        add_note(&mut reason, document_cut_note(kept));
+    }
     Document {
         origin,
         name,
@@ -541,11 +663,7 @@ fn finish(
         page_estimate: ex.page_estimate,
         paper: ex.paper,
         status,
-        reason: if status == Status::Ok {
-            None
-        } else {
-            ex.reason
-        },
+        reason,
     }
 }
 

@@ -11,8 +11,9 @@ use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 use super::{Budget, Extracted, Limits, PageBasis, Paper, Status};
 
 /// Stack for the thread that runs lopdf and pdf-extract: both recurse over the structure of
-/// the file, and a debug build needs far more than the 2 MiB of a pool thread.
-const STACK_BYTES: usize = 256 * 1024 * 1024;
+/// the file, and a debug build needs far more than the 2 MiB of a pool thread. It runs in the
+/// document worker, whose address-space limit allows for it.
+pub(crate) const STACK_BYTES: usize = 64 * 1024 * 1024;
 
 pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extracted {
     std::thread::scope(|scope| {

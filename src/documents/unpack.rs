@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
-use super::{Budget, Extracted, Format, Item, Limits, Origin, Status, detect, html, message, tnef};
+use super::{
+    Budget, Extracted, Format, Item, Limits, Origin, Status, detect, html, message,
+    mime_depth_exceeds, tnef,
+};
 
 struct Ctx<'l> {
     limits: &'l Limits,
@@ -42,6 +45,17 @@ pub(crate) fn mail_items(raw: &[u8], limits: &Limits) -> Vec<Item> {
         return cx.items;
     }
     let raw = strip_envelope(raw);
+    if mime_depth_exceeds(raw, limits.max_mime_depth as usize) {
+        cx.items.push(Item {
+            origin: Origin::Body,
+            name: None,
+            path: "body".to_string(),
+            format: Format::Message,
+            bytes: Arc::new(Vec::new()),
+            preset: Some(too_deep_mime(limits, "mail")),
+        });
+        return cx.items;
+    }
     match MessageParser::default().parse(raw) {
         Some(msg) => cx.message(&msg, "", 0, true),
         None => cx.items.push(Item {
@@ -292,6 +306,11 @@ impl<'l> Ctx<'l> {
                     Some(Extracted::failed(Status::Unreadable, reason)),
                 ),
             }
+            return;
+        }
+        if mime_depth_exceeds(strip_envelope(&bytes), self.limits.max_mime_depth as usize) {
+            let preset = too_deep_mime(self.limits, "message");
+            self.push(name, path, Format::Message, bytes, Some(preset));
             return;
         }
         let raw = bytes.clone();
@@ -577,6 +596,19 @@ fn too_deep(limits: &Limits) -> Extracted {
         format!(
             "nested more than {} containers deep: not opened",
             limits.max_nesting_depth
+        ),
+    )
+}
+
+/// A mail (or attached message) whose MIME structure is nested deeper than the limit: it is
+/// not handed to mail-parser at all.
+fn too_deep_mime(limits: &Limits, what: &str) -> Extracted {
+    Extracted::failed(
+        Status::TooLarge,
+        format!(
+            "the {what} is nested more than {} levels deep (multipart parts and attached \
+             messages): it was not opened",
+            limits.max_mime_depth
         ),
     )
 }

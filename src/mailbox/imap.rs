@@ -756,10 +756,21 @@ impl ImapSource {
             .map_err(protocol("UID FETCH"))?;
         conn.drain();
         conn.new_mail = false;
-        let mut items: Vec<(u32, u64)> = fetched
+        let mut items: Vec<(u32, Option<u64>)> = fetched
             .iter()
-            .filter_map(|f| Some((f.uid?, u64::from(f.size.unwrap_or(0)))))
+            .filter_map(|f| Some((f.uid?, f.size.map(u64::from))))
             .collect();
+        // A server that left a size out is asked once more per mail; still unknown, the mail
+        // counts as too large (quarantined unread), never as 0 bytes (read whatever its size).
+        let mut listed: Vec<(u32, u64)> = Vec::with_capacity(items.len());
+        for (uid, size) in items.drain(..) {
+            let size = match size {
+                Some(s) => s,
+                None => self.size_of(conn, uid).await?.unwrap_or(u64::MAX),
+            };
+            listed.push((uid, size));
+        }
+        let mut items = listed;
         items.sort_unstable();
         items.dedup_by_key(|(uid, _)| *uid);
         self.listed_uidvalidity = Some(uidvalidity);
@@ -774,6 +785,24 @@ impl ImapSource {
                 })
                 .collect(),
         })
+    }
+
+    /// RFC822.SIZE of one mail, asked on its own.
+    async fn size_of(&mut self, conn: &mut Connection, uid: u32) -> Result<Option<u64>, ImapError> {
+        let fetched: Vec<_> = conn
+            .session
+            .uid_fetch(uid.to_string(), "(UID RFC822.SIZE)")
+            .await
+            .map_err(protocol("UID FETCH"))?
+            .try_collect()
+            .await
+            .map_err(protocol("UID FETCH"))?;
+        conn.drain();
+        Ok(fetched
+            .iter()
+            .find(|f| f.uid == Some(uid))
+            .and_then(|f| f.size)
+            .map(u64::from))
     }
 
     async fn do_fetch(&mut self, conn: &mut Connection, uid: u32) -> Result<Fetched, ImapError> {

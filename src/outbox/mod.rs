@@ -32,8 +32,70 @@ pub async fn queue_letter(
             subject: &letter.subject,
             message_id: &letter.message_id,
             raw: &raw,
+            cc: &letter.cc,
             now,
         },
     )
     .await
+}
+
+/// Limits on automatic replies (letters that answer an incoming mail: confirmations,
+/// thank-yous), so that a flood of mail, forged or looping, cannot make us flood others.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyCaps {
+    /// Per recipient address (the addressee and every copy) per 24 hours.
+    pub per_address_per_day: u32,
+    /// All automatic replies together per 24 hours.
+    pub total_per_day: u32,
+}
+
+/// The outbox kinds that are automatic replies, counted by [`ReplyCaps`].
+pub const REPLY_KINDS: &[&str] = &["confirmation", "thanks"];
+
+/// What became of an automatic reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Queued {
+    /// Added to the outbox.
+    Added,
+    /// A letter with this key exists already (the same occasion): nothing added.
+    Exists,
+    /// Not added: a cap was reached; the reason says which (Dutch, for staff).
+    Capped(String),
+}
+
+/// [`queue_letter`] for an automatic reply, after checking the [`ReplyCaps`] in `tx` (the
+/// count includes letters not sent yet).
+pub async fn queue_reply(
+    tx: &mut crate::store::Tx,
+    letter: &crate::letters::Outgoing,
+    key: &str,
+    kind: &str,
+    submission_id: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+    caps: ReplyCaps,
+) -> anyhow::Result<Queued> {
+    let since = now - chrono::Duration::days(1);
+    let total = crate::store::replies_since(tx, REPLY_KINDS, None, since).await?;
+    if total >= i64::from(caps.total_per_day) {
+        return Ok(Queued::Capped(format!(
+            "daglimiet van {} automatische antwoorden bereikt",
+            caps.total_per_day
+        )));
+    }
+    for to in std::iter::once(&letter.to).chain(&letter.cc) {
+        let n = crate::store::replies_since(tx, REPLY_KINDS, Some(to), since).await?;
+        if n >= i64::from(caps.per_address_per_day) {
+            return Ok(Queued::Capped(format!(
+                "daglimiet van {} automatische antwoorden aan dit adres bereikt",
+                caps.per_address_per_day
+            )));
+        }
+    }
+    Ok(
+        if queue_letter(tx, letter, key, kind, submission_id, now).await? {
+            Queued::Added
+        } else {
+            Queued::Exists
+        },
+    )
 }

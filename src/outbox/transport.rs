@@ -136,6 +136,15 @@ fn is_loopback(host: &str) -> bool {
 // Outcome
 // ---------------------------------------------------------------------------------------------
 
+/// How outgoing mail leaves (`[outbox] kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxKind {
+    /// Write each mail as a `.eml` file (embedded default).
+    File,
+    Smtp,
+}
+
 /// What became of one attempt to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -147,6 +156,10 @@ pub enum SendOutcome {
     /// Never try again: a 5xx answer to this mail (with the server's text), or an address that
     /// cannot be sent to.
     Permanent(String),
+    /// The server asks us to slow down (a 4xx answer about a rate, a limit or throttling, as
+    /// Microsoft 365 gives above about 30 mails a minute): pause all sending, retry later, and
+    /// do not count it as a failed attempt.
+    Throttled(String),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,19 +178,18 @@ impl Transport {
     /// The transport for `[outbox] kind` (`"file"` or `"smtp"`). Reads the CA file now; does
     /// not connect and does not read the password yet.
     pub fn from_settings(
-        kind: &str,
+        kind: OutboxKind,
         file_dir: &Path,
         smtp: Option<&SmtpSettings>,
     ) -> anyhow::Result<Transport> {
         match kind {
-            "file" => Ok(Transport::File(FileTransport::new(file_dir))),
-            "smtp" => {
+            OutboxKind::File => Ok(Transport::File(FileTransport::new(file_dir))),
+            OutboxKind::Smtp => {
                 let settings = smtp.context("outbox kind \"smtp\" needs [outbox.smtp] settings")?;
                 Ok(Transport::Smtp(Box::new(SmtpTransport::new(
                     settings.clone(),
                 )?)))
             }
-            other => anyhow::bail!("unknown outbox kind {other:?} (expected \"file\" or \"smtp\")"),
         }
     }
 
@@ -454,8 +466,31 @@ fn classify(code: Option<&str>, permanent: bool, message: String) -> SendOutcome
             SendOutcome::Transient(format!("the SMTP server refused the login: {message}"))
         }
         _ if permanent => SendOutcome::Permanent(message),
+        Some(c) if c.starts_with('4') && is_throttling(&message) => SendOutcome::Throttled(message),
         _ => SendOutcome::Transient(message),
     }
+}
+
+/// Whether a temporary answer is about sending too much (Microsoft 365: "4.7.0 ... throttled",
+/// "4.3.2 ... sender thread limit exceeded", "Excessive message rate"; others: "rate limit",
+/// "too many messages", "quota").
+fn is_throttling(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "throttl",
+        "rate limit",
+        "ratelimit",
+        "rate exceeded",
+        "message rate",
+        "excessive",
+        "too many",
+        "limit exceeded",
+        "quota",
+        "slow down",
+        "4.7.0",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
 }
 
 #[cfg(test)]
@@ -502,6 +537,22 @@ mod tests {
         assert!(matches!(t(Some("452"), false), SendOutcome::Transient(_)));
         assert!(matches!(t(None, false), SendOutcome::Transient(_)));
         assert!(matches!(t(Some("535"), true), SendOutcome::Transient(_)));
+        let m = |c: &str, text: &str| classify(Some(c), false, text.into());
+        assert!(matches!(
+            m("450", "4.7.0 Message rate exceeded, please slow down"),
+            SendOutcome::Throttled(_)
+        ));
+        assert!(matches!(
+            m(
+                "432",
+                "4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded"
+            ),
+            SendOutcome::Throttled(_)
+        ));
+        assert!(matches!(
+            m("451", "4.3.0 Mail server temporarily rejected message"),
+            SendOutcome::Transient(_)
+        ));
     }
 
     #[test]
@@ -515,7 +566,7 @@ mod tests {
     #[tokio::test]
     async fn the_file_transport_overwrites_a_resent_message_instead_of_duplicating_it() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let t = Transport::from_settings("file", &dir.path().join("outbox"), None)
+        let t = Transport::from_settings(OutboxKind::File, &dir.path().join("outbox"), None)
             .expect("file transport");
         let first = b"Message-ID: <c-1@vng.nl>\r\nSubject: a\r\n\r\none\r\n";
         let again = b"Message-ID: <c-1@vng.nl>\r\nSubject: a\r\n\r\ntwo\r\n";
@@ -535,8 +586,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_outbox_kind_is_refused() {
-        assert!(Transport::from_settings("carrier-pigeon", Path::new("x"), None).is_err());
-        assert!(Transport::from_settings("smtp", Path::new("x"), None).is_err());
+    fn smtp_without_its_settings_is_refused() {
+        assert!(Transport::from_settings(OutboxKind::Smtp, Path::new("x"), None).is_err());
     }
 }

@@ -29,6 +29,11 @@ pub struct DrainOutcome {
     /// Interrupted rows sent again without knowing whether the first attempt had arrived (no
     /// sent folder, or it could not be read for too long): each may reach its recipient twice.
     pub resent_unverified: usize,
+    /// Rows put back because the server asked us to slow down (not counted as attempts).
+    pub throttled: usize,
+    /// Set when the drain stopped early because of the rate limit or a pause: the time from
+    /// which sending may go on.
+    pub paused_until: Option<DateTime<Utc>>,
 }
 
 /// Where to look for a letter whose sending was cut off: the IMAP folder in which the SMTP
@@ -51,6 +56,36 @@ pub struct Policy {
     pub claim_secs: i64,
     /// Where an interrupted row is looked up before it is sent again; `None`: send it again.
     pub sent_folder: Option<SentFolderCheck>,
+    /// At most this many letters per minute, over every worker (0: no limit).
+    pub max_per_minute: u32,
+}
+
+/// The pause of all sending after the `streak`-th throttling answer in a row: one rate window
+/// (a minute), doubling per answer, at most an hour.
+pub fn throttle_pause(streak: u32) -> chrono::Duration {
+    chrono::Duration::seconds((60i64 << streak.saturating_sub(1).min(6)).min(3600))
+}
+
+/// When sending may go on, if it may not now: a pause after a throttling answer, or the rate
+/// limit of `max_per_minute` reached in the last minute.
+async fn must_wait(
+    db: &Db,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    if let Some((until, _)) = store::outbox::pause(db).await?
+        && until > now
+    {
+        return Ok(Some(until));
+    }
+    if policy.max_per_minute > 0 {
+        let window = chrono::Duration::seconds(60);
+        let n = store::outbox::sent_since(db, now - window).await?;
+        if n >= i64::from(policy.max_per_minute) {
+            return Ok(Some(now + chrono::Duration::seconds(1)));
+        }
+    }
+    Ok(None)
 }
 
 /// The delay before retry number `attempt` (1-based): base × 2^(attempt-1), capped at an hour,
@@ -84,6 +119,10 @@ pub async fn drain_once(
     let claim_for = chrono::Duration::seconds(policy.claim_secs);
     loop {
         let t = now();
+        if let Some(until) = must_wait(db, policy, t).await? {
+            out.paused_until = Some(until);
+            return Ok(out);
+        }
         let Some(claimed) = store::outbox::claim(db, &policy.worker_id, t, t + claim_for).await?
         else {
             return Ok(out);
@@ -112,7 +151,7 @@ pub async fn drain_once(
             continue;
         }
         let outcome = transport
-            .send_raw(&row.sender, std::slice::from_ref(&row.recipient), &row.raw)
+            .send_raw(&row.sender, &row.envelope_recipients(), &row.raw)
             .await;
         match outcome {
             SendOutcome::Sent { detail } => {
@@ -137,6 +176,22 @@ pub async fn drain_once(
                     tracing::warn!(key = %row.key, error = %err, next = %next, "letter not sent; will retry");
                     out.retried += 1;
                 }
+            }
+            SendOutcome::Throttled(err) => {
+                // Throttling is about the mailbox, not this letter: every worker pauses.
+                let t = now();
+                let streak = match store::outbox::pause(db).await? {
+                    // A throttling answer soon after the last pause ended continues the streak.
+                    Some((until, n)) if t - until < chrono::Duration::minutes(10) => n + 1,
+                    _ => 1,
+                };
+                let until = t + throttle_pause(streak);
+                store::outbox::set_pause(db, until, streak).await?;
+                store::outbox::throttled(db, row.id, until, &err).await?;
+                tracing::warn!(key = %row.key, error = %err, until = %until, "the mail server asks to slow down; sending paused");
+                out.throttled += 1;
+                out.paused_until = Some(until);
+                return Ok(out);
             }
             SendOutcome::Permanent(err) => {
                 store::outbox_failed(db, row.id, &err).await?;

@@ -1,8 +1,9 @@
-//! SQL for consultations of the partners.
+//! SQL for consultations of the partners and their answers.
 
 use chrono::{DateTime, Utc};
 
 use super::{Db, Tx, db, tx};
+use crate::consult::answer::{AnswerStatus, HoldReason};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConsultationRow {
@@ -63,20 +64,6 @@ pub async fn consultation_by_token(
     .await)?)
 }
 
-/// The consultation whose request letter had Message-ID `msgid` (with angle brackets). Compared
-/// without regard to case: some gateways and hand-written answers change it.
-pub async fn consultation_by_request(
-    tx: &mut Tx,
-    msgid: &str,
-) -> anyhow::Result<Option<ConsultationRow>> {
-    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
-        "SELECT * FROM consultations WHERE LOWER(request_msgid) = LOWER($1)"
-    )
-    .bind(msgid)
-    .fetch_optional(c)
-    .await)?)
-}
-
 /// The consultation of `partner_id` on the submission with `reference` (any version's own).
 pub async fn consultation_by_reference(
     tx: &mut Tx,
@@ -127,34 +114,46 @@ pub async fn record_answer(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_answer(
-    tx: &mut Tx,
-    consultation_id: Option<i64>,
-    message_id: i64,
-    from: &str,
-    verdict: Option<&str>,
-    motivation: &str,
-    accepted: bool,
-    hold_reason: Option<&str>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+/// One partner answer to store (see [`AnswerRow`]).
+#[derive(Debug, Clone)]
+pub struct NewAnswer<'a> {
+    pub consultation_id: Option<i64>,
+    pub message_id: i64,
+    pub from_address: &'a str,
+    pub verdict: Option<&'a str>,
+    pub motivation: &'a str,
+    pub status: AnswerStatus,
+    pub hold: Option<HoldReason>,
+    /// Why it was held or not counted, in Dutch.
+    pub hold_reason: Option<&'a str>,
+    pub highlight: Option<&'a str>,
+    pub authentication: Option<&'a str>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Stores one answer as received, whatever became of it.
+pub async fn insert_answer(tx: &mut Tx, a: &NewAnswer<'_>) -> anyhow::Result<()> {
     tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO consultation_answers (consultation_id, message_id, from_address, verdict, motivation, accepted, hold_reason, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    )
-    .bind(consultation_id)
-    .bind(message_id)
-    .bind(from)
-    .bind(verdict)
-    .bind(motivation)
-    .bind(accepted)
-    .bind(hold_reason)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
+            "INSERT INTO consultation_answers (consultation_id, message_id, from_address, verdict,
+                 motivation, accepted, hold_reason, received_at, status, hold, highlight, authentication)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(a.consultation_id)
+        .bind(a.message_id)
+        .bind(a.from_address)
+        .bind(a.verdict)
+        .bind(a.motivation)
+        .bind(a.status.sets_consultation())
+        .bind(a.hold_reason)
+        .bind(a.received_at)
+        .bind(a.status.as_str())
+        .bind(a.hold.map(HoldReason::as_str))
+        .bind(a.highlight)
+        .bind(a.authentication)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -208,40 +207,174 @@ pub async fn set_consultation_state(
     Ok(())
 }
 
-/// One partner answer as received: accepted (it set the consultation's verdict) or held for staff
-/// with the reason. Every answer is kept, so a replaced verdict keeps its history.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// One partner answer as received, with what became of it. Every answer is kept, so a replaced
+/// verdict keeps its history.
+#[derive(Debug, Clone)]
 pub struct AnswerRow {
     pub id: i64,
     /// None: no consultation matched (no token, thread or subject).
     pub consultation_id: Option<i64>,
     /// The stored mail (`messages.id`).
     pub message_id: i64,
+    /// The sender's address as written in the From header.
     pub from_address: String,
     pub verdict: Option<String>,
     pub motivation: String,
+    /// Counted or needs reading: it set the consultation's state.
     pub accepted: bool,
+    pub status: AnswerStatus,
+    pub hold: Option<HoldReason>,
+    /// Why it was held or not counted, in Dutch.
     pub hold_reason: Option<String>,
+    /// What in an unclear answer objects.
+    pub highlight: Option<String>,
+    /// How the sender was authenticated, or why not.
+    pub authentication: Option<String>,
     pub received_at: DateTime<Utc>,
+}
+
+/// The columns as stored; states are text there.
+#[derive(sqlx::FromRow)]
+struct AnswerRecord {
+    id: i64,
+    consultation_id: Option<i64>,
+    message_id: i64,
+    from_address: String,
+    verdict: Option<String>,
+    motivation: String,
+    accepted: bool,
+    status: String,
+    hold: Option<String>,
+    hold_reason: Option<String>,
+    highlight: Option<String>,
+    authentication: Option<String>,
+    received_at: DateTime<Utc>,
+}
+
+impl TryFrom<AnswerRecord> for AnswerRow {
+    type Error = anyhow::Error;
+
+    fn try_from(r: AnswerRecord) -> anyhow::Result<AnswerRow> {
+        let status = AnswerStatus::parse(&r.status)
+            .ok_or_else(|| anyhow::anyhow!("answer {}: unknown status {:?}", r.id, r.status))?;
+        let hold = match r.hold.as_deref() {
+            Some(h) => Some(
+                HoldReason::parse(h)
+                    .ok_or_else(|| anyhow::anyhow!("answer {}: unknown hold {h:?}", r.id))?,
+            ),
+            None => None,
+        };
+        Ok(AnswerRow {
+            id: r.id,
+            consultation_id: r.consultation_id,
+            message_id: r.message_id,
+            from_address: r.from_address,
+            verdict: r.verdict,
+            motivation: r.motivation,
+            accepted: r.accepted,
+            status,
+            hold,
+            hold_reason: r.hold_reason,
+            highlight: r.highlight,
+            authentication: r.authentication,
+            received_at: r.received_at,
+        })
+    }
+}
+
+/// `SELECT` of every answer column `WHERE` the given condition, oldest first.
+macro_rules! select_answers {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, consultation_id, message_id, from_address, verdict, motivation, accepted,
+                 status, hold, hold_reason, highlight, authentication, received_at
+             FROM consultation_answers WHERE ",
+            $condition,
+            " ORDER BY received_at, id"
+        )
+    };
+}
+
+fn typed(records: Vec<AnswerRecord>) -> anyhow::Result<Vec<AnswerRow>> {
+    records.into_iter().map(AnswerRow::try_from).collect()
 }
 
 /// Every answer to one consultation, oldest first.
 pub async fn answers_of(db: &Db, consultation_id: i64) -> anyhow::Result<Vec<AnswerRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, AnswerRow>(
-        "SELECT * FROM consultation_answers WHERE consultation_id = $1 ORDER BY received_at, id"
+    typed(db!(db, |p| sqlx::query_as::<_, AnswerRecord>(
+        select_answers!("consultation_id = $1")
     )
     .bind(consultation_id)
     .fetch_all(p)
     .await)?)
 }
 
-/// Every answer held for staff (not counted), oldest first.
+/// Every answer held for staff (not counted: unmatched, no token or thread, unregistered
+/// sender, not authenticated), oldest first. Receipts and notes are not held.
 pub async fn held_answers(db: &Db) -> anyhow::Result<Vec<AnswerRow>> {
-    Ok(db!(db, |p| sqlx::query_as::<_, AnswerRow>(
-        "SELECT * FROM consultation_answers WHERE accepted = FALSE ORDER BY received_at, id"
+    typed(db!(db, |p| sqlx::query_as::<_, AnswerRecord>(
+        select_answers!("status = 'held'")
     )
     .fetch_all(p)
     .await)?)
+}
+
+/// An answer that waits for staff, with what they need to decide: which nomination and
+/// partner (when it matched one), from whom, why.
+#[derive(Debug, Clone)]
+pub struct AnswerToSettle {
+    pub answer: AnswerRow,
+    /// The nomination's reference, when the answer matched a consultation.
+    pub reference: Option<String>,
+    pub submission_id: Option<i64>,
+    pub partner_id: Option<String>,
+}
+
+/// The answers staff must settle, oldest first: every held answer, and each consultation's
+/// latest answer while that consultation needs reading.
+pub async fn answers_to_settle(db: &Db) -> anyhow::Result<Vec<AnswerToSettle>> {
+    #[derive(sqlx::FromRow)]
+    struct Link {
+        id: i64,
+        reference: Option<String>,
+        submission_id: Option<i64>,
+        partner_id: Option<String>,
+    }
+    let links: Vec<Link> = db!(db, |p| sqlx::query_as::<_, Link>(
+        "SELECT a.id, s.reference, c.submission_id, c.partner_id
+         FROM consultation_answers a
+         LEFT JOIN consultations c ON c.id = a.consultation_id
+         LEFT JOIN submissions s ON s.id = c.submission_id
+         WHERE a.status = 'held'
+            OR (a.status = 'needs_reading' AND c.needs_reading = TRUE
+                AND a.id = (SELECT MAX(b.id) FROM consultation_answers b
+                            WHERE b.consultation_id = a.consultation_id AND b.accepted = TRUE))"
+    )
+    .fetch_all(p)
+    .await)?;
+    let ids: Vec<i64> = links.iter().map(|l| l.id).collect();
+    let records = db!(db, |p| sqlx::query_as::<_, AnswerRecord>(select_answers!(
+        "status IN ('held', 'needs_reading')"
+    ))
+    .fetch_all(p)
+    .await)?;
+    let mut answers: Vec<AnswerRow> = typed(records)?
+        .into_iter()
+        .filter(|a| ids.contains(&a.id))
+        .collect();
+    answers.sort_by_key(|a| (a.received_at, a.id));
+    Ok(answers
+        .into_iter()
+        .filter_map(|answer| {
+            let l = links.iter().find(|l| l.id == answer.id)?;
+            Some(AnswerToSettle {
+                reference: l.reference.clone(),
+                submission_id: l.submission_id,
+                partner_id: l.partner_id.clone(),
+                answer,
+            })
+        })
+        .collect())
 }
 
 /// Moves a consultation to `state` only while it is in one of `from` (a reminder or closing must

@@ -27,8 +27,7 @@ pub struct DigestRow {
 pub struct DecisionRow {
     pub id: i64,
     pub submission_id: i64,
-    /// `selected`, `reserve` or `rejected`.
-    pub decision: String,
+    pub decision: crate::domain::Decision,
     pub note: Option<String>,
     pub decided_by: String,
     pub decided_at: DateTime<Utc>,
@@ -225,7 +224,7 @@ pub async fn event_details(db: &Db, action: &str) -> anyhow::Result<Vec<String>>
 pub async fn insert_decision(
     tx: &mut Tx,
     submission_id: i64,
-    decision: &str,
+    decision: crate::domain::Decision,
     note: Option<&str>,
     by: &str,
     now: DateTime<Utc>,
@@ -236,7 +235,7 @@ pub async fn insert_decision(
     )
     .bind(submission_id)
     .bind(decision)
-    .bind(note)
+    .bind(note.map(super::st))
     .bind(by)
     .bind(now)
     .fetch_one(c)

@@ -65,6 +65,16 @@ macro_rules! tx {
 #[allow(unused_imports)]
 pub(crate) use {db, tx};
 
+/// A text value as PostgreSQL TEXT accepts it (no NUL); see [`crate::clean::storable`].
+pub(crate) fn st(s: &str) -> String {
+    crate::clean::storable(s).into_owned()
+}
+
+/// [`st`] for an optional value.
+pub(crate) fn sto(s: Option<&str>) -> Option<String> {
+    s.map(st)
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path` creates the file and its folder; `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -276,7 +286,7 @@ pub async fn mailbox_failed(
            failing_since = COALESCE(mailbox_state.failing_since, excluded.failing_since), updated_at = excluded.updated_at",
     )
     .bind(mailbox)
-    .bind(error)
+    .bind(st(error))
     .bind(now)
     .execute(p)
     .await.map(|r| r.rows_affected())
@@ -318,6 +328,47 @@ pub async fn mailbox_advance(
     .await.map(|r| r.rows_affected())
     })?;
     Ok(())
+}
+
+/// Counts one more failed attempt to record the mail at this position; returns the count.
+/// Written outside any transaction of the mail itself, so it survives that one's rollback.
+pub async fn note_mail_failure(
+    db: &Db,
+    mailbox: &str,
+    uidvalidity: i64,
+    uid: &str,
+    error: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    let row: (i64,) = db!(db, |p| {
+        sqlx::query_as(
+        "INSERT INTO mail_failures (mailbox, uidvalidity, uid, failures, last_error, first_at, last_at)
+         VALUES ($1, $2, $3, 1, $4, $5, $5)
+         ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET failures = mail_failures.failures + 1,
+           last_error = excluded.last_error, last_at = excluded.last_at
+         RETURNING CAST(failures AS BIGINT)",
+    )
+    .bind(st(mailbox))
+    .bind(uidvalidity)
+    .bind(st(uid))
+    .bind(st(error))
+    .bind(now)
+    .fetch_one(p)
+    .await
+    })?;
+    Ok(row.0)
+}
+
+/// Mails that failed to be recorded at least once and are not stored yet (for `intake status`).
+pub async fn open_mail_failures(db: &Db) -> anyhow::Result<Vec<MailFailureRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, MailFailureRow>(
+        "SELECT f.* FROM mail_failures f
+         WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.mailbox = f.mailbox
+           AND m.uidvalidity = f.uidvalidity AND m.uid = f.uid)
+         ORDER BY f.last_at"
+    )
+    .fetch_all(p)
+    .await)?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,20 +424,20 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> anyhow::Result<i
     )
     .bind(m.mailbox)
     .bind(m.uidvalidity)
-    .bind(m.uid)
-    .bind(m.message_id)
+    .bind(st(m.uid))
+    .bind(sto(m.message_id))
     .bind(m.sha256)
     .bind(m.raw)
     .bind(m.size)
-    .bind(m.from_address)
-    .bind(m.from_name)
-    .bind(m.subject)
+    .bind(sto(m.from_address))
+    .bind(sto(m.from_name))
+    .bind(sto(m.subject))
     .bind(m.date_header)
     .bind(m.arrived_at)
     .bind(m.arrival_source)
     .bind(m.kind)
     .bind(m.status)
-    .bind(m.reason)
+    .bind(sto(m.reason))
     .bind(m.duplicate_of)
     .bind(m.stored_at)
     .fetch_one(c)
@@ -495,19 +546,19 @@ pub async fn insert_submission(tx: &mut Tx, s: &NewSubmission) -> anyhow::Result
         "INSERT INTO submissions (reference, seq, call_id, message_id, sender, sender_name, subject, municipality_code,
             municipality_basis, municipality_confidence, municipality_flags, municipality_by_staff, arrived_at, deadline_at,
             on_time, deadline_diff_secs, pages, page_basis, over_by, non_a4, page_note, version, supersedes, is_current,
-            version_note, meets_minimum, created_at, page_uncertain)
+            version_note, meets_minimum, created_at, reply_to, other_sender, page_uncertain)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, FALSE, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-            $23, $24, $25, $26, $27) RETURNING id",
+            $23, $24, $25, $26, $27, $28, $29) RETURNING id",
     )
     .bind(&s.reference)
     .bind(s.seq)
     .bind(&s.call_id)
     .bind(s.message_id)
-    .bind(&s.sender)
-    .bind(&s.sender_name)
-    .bind(&s.subject)
+    .bind(st(&s.sender))
+    .bind(sto(s.sender_name.as_deref()))
+    .bind(sto(s.subject.as_deref()))
     .bind(&s.municipality_code)
-    .bind(&s.municipality_basis)
+    .bind(sto(s.municipality_basis.as_deref()))
     .bind(&s.municipality_confidence)
     .bind(&s.municipality_flags)
     .bind(s.arrived_at)
@@ -517,15 +568,17 @@ pub async fn insert_submission(tx: &mut Tx, s: &NewSubmission) -> anyhow::Result
     .bind(s.pages)
     .bind(&s.page_basis)
     .bind(s.over_by)
-    .bind(&s.non_a4)
-    .bind(&s.page_note)
+    .bind(st(&s.non_a4))
+    .bind(sto(s.page_note.as_deref()))
     .bind(s.version)
     .bind(s.supersedes)
     .bind(s.is_current)
-    .bind(&s.version_note)
+    .bind(sto(s.version_note.as_deref()))
     .bind(s.meets_minimum)
     .bind(s.created_at)
-    .bind(&s.page_uncertain)
+    .bind(sto(s.reply_to.as_deref()))
+    .bind(s.other_sender)
+    .bind(sto(s.page_uncertain.as_deref()))
     .fetch_one(c)
     .await
     })?;
@@ -556,8 +609,8 @@ pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result
     .bind(d.message_id)
     .bind(d.idx)
     .bind(d.origin)
-    .bind(d.name)
-    .bind(d.path)
+    .bind(sto(d.name))
+    .bind(st(d.path))
     .bind(d.format)
     .bind(d.bytes)
     .bind(d.sha256)
@@ -567,10 +620,10 @@ pub async fn insert_document(tx: &mut Tx, d: &NewDocument<'_>) -> anyhow::Result
     .bind(d.paper_h_pt)
     .bind(d.is_a4)
     .bind(d.status)
-    .bind(d.reason)
+    .bind(sto(d.reason))
     .bind(d.role)
     .bind(d.chars)
-    .bind(d.text)
+    .bind(st(d.text))
     .fetch_one(c)
     .await
     })?;
@@ -592,10 +645,10 @@ pub async fn insert_claim(
     .bind(c.document_idx)
     .bind(c.criterion)
     .bind(c.domain)
-    .bind(c.sentence)
+    .bind(st(c.sentence))
     .bind(c.page)
     .bind(c.byte_offset)
-    .bind(&terms)
+    .bind(st(&terms))
     .bind(c.strength)
     .bind(c.kind)
     .fetch_one(conn)
@@ -608,7 +661,7 @@ pub async fn insert_assessment(
     tx: &mut Tx,
     submission_id: i64,
     criterion: &str,
-    verdict: &str,
+    verdict: crate::domain::Verdict,
     evidence: &[i64],
     note: &str,
 ) -> anyhow::Result<()> {
@@ -632,7 +685,7 @@ pub async fn override_assessment(
     tx: &mut Tx,
     submission_id: i64,
     criterion: &str,
-    verdict: &str,
+    verdict: crate::domain::Verdict,
     note: &str,
     by: &str,
     now: DateTime<Utc>,
@@ -745,6 +798,19 @@ pub async fn assessments_of(db: &Db, submission_id: i64) -> anyhow::Result<Vec<A
     .await)?)
 }
 
+/// [`assessments_of`] inside a transaction (to recompute the pre-assessment with its change).
+pub async fn assessments_of_tx(
+    tx: &mut Tx,
+    submission_id: i64,
+) -> anyhow::Result<Vec<AssessmentRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, AssessmentRow>(
+        "SELECT * FROM assessments WHERE submission_id = $1 ORDER BY criterion"
+    )
+    .bind(submission_id)
+    .fetch_all(c)
+    .await)?)
+}
+
 pub async fn versions_of(
     db: &Db,
     submission: &SubmissionRow,
@@ -777,11 +843,11 @@ pub async fn event(
         "INSERT INTO events (at, actor, action, submission_id, message_id, detail) VALUES ($1, $2, $3, $4, $5, $6)"
     )
     .bind(now)
-    .bind(actor)
+    .bind(st(actor))
     .bind(action)
     .bind(submission_id)
     .bind(message_id)
-    .bind(detail)
+    .bind(st(detail))
     .execute(c)
     .await.map(|r| r.rows_affected())
     })?;
@@ -805,38 +871,54 @@ pub async fn enqueue(tx: &mut Tx, o: &NewOutbox<'_>) -> anyhow::Result<bool> {
     let n = tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO outbox (key, kind, submission_id, recipient, sender, subject, message_id, raw, status, attempts,
-            next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) ON CONFLICT (key) DO NOTHING",
+            next_attempt_at, created_at, cc)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10) ON CONFLICT (key) DO NOTHING",
     )
     .bind(o.key)
     .bind(o.kind)
     .bind(o.submission_id)
-    .bind(o.recipient)
+    .bind(st(o.recipient))
     .bind(o.sender)
-    .bind(o.subject)
-    .bind(o.message_id)
+    .bind(st(o.subject))
+    .bind(st(o.message_id))
     .bind(o.raw)
     .bind(o.now)
+    .bind(serde_json::to_string(o.cc)?)
     .execute(c)
     .await.map(|r| r.rows_affected())
     })?;
     Ok(n > 0)
 }
 
-/// How many automatic letters went (or will go) to this address since `since` (loop guard).
-pub async fn letters_to_since(
+/// How many letters of `kinds` went (or will go) since `since`: to `recipient` as addressee or
+/// copy when given, else to anyone (loop and flood guard).
+pub async fn replies_since(
     tx: &mut Tx,
-    recipient: &str,
+    kinds: &[&str],
+    recipient: Option<&str>,
     since: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let row: (i64,) = tx!(tx, |c| sqlx::query_as(
-        "SELECT COUNT(*) FROM outbox WHERE recipient = $1 AND created_at >= $2"
+    let rows: Vec<(String, String, String)> = tx!(tx, |c| sqlx::query_as(
+        "SELECT kind, recipient, cc FROM outbox WHERE created_at >= $1"
     )
-    .bind(recipient)
     .bind(since)
-    .fetch_one(c)
+    .fetch_all(c)
     .await)?;
-    Ok(row.0)
+    let n = rows
+        .iter()
+        .filter(|(kind, _, _)| kinds.contains(&kind.as_str()))
+        .filter(|(_, to, cc)| match recipient {
+            None => true,
+            Some(r) => {
+                to.eq_ignore_ascii_case(r)
+                    || serde_json::from_str::<Vec<String>>(cc)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(r))
+            }
+        })
+        .count();
+    Ok(n as i64)
 }
 
 /// Claims one due row for `worker` until `until`; the row is then this worker's alone.
@@ -919,7 +1001,7 @@ pub async fn outbox_retry(
     )
     .bind(id)
     .bind(next)
-    .bind(error)
+    .bind(st(error))
     .execute(p)
     .await.map(|r| r.rows_affected())
     })?;
@@ -933,7 +1015,7 @@ pub async fn outbox_failed(db: &Db, id: i64, error: &str) -> anyhow::Result<()> 
             attempt_started_at = NULL WHERE id = $1"
     )
     .bind(id)
-    .bind(error)
+    .bind(st(error))
     .execute(p)
     .await.map(|r| r.rows_affected())
     })?;
@@ -953,11 +1035,43 @@ pub async fn outbox_bounced(
     )
     .bind(message_id)
     .bind(now)
-    .bind(reason)
+    .bind(st(reason))
     .fetch_optional(c)
     .await
     })?;
     Ok(row.map(|r| r.0))
+}
+
+/// Marks the newest sent, not yet bounced letter to `recipient` created after `since` as
+/// bounced (for a delivery report that names the recipient but not our Message-ID).
+pub async fn outbox_bounced_to(
+    tx: &mut Tx,
+    recipient: &str,
+    since: DateTime<Utc>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    let row: Option<(i64,)> = tx!(tx, |c| sqlx::query_as(
+        "SELECT id FROM outbox WHERE recipient = $1 AND created_at >= $2 AND bounced_at IS NULL
+         AND status <> 'failed' ORDER BY created_at DESC, id DESC LIMIT 1"
+    )
+    .bind(st(recipient))
+    .bind(since)
+    .fetch_optional(c)
+    .await)?;
+    let Some((id,)) = row else {
+        return Ok(None);
+    };
+    tx!(tx, |c| sqlx::query(
+        "UPDATE outbox SET bounced_at = $2, bounce_reason = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(now)
+    .bind(st(reason))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(Some(id))
 }
 
 pub async fn outbox_all(db: &Db) -> anyhow::Result<Vec<OutboxRow>> {

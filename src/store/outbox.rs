@@ -99,3 +99,62 @@ pub async fn attempt_started_at(db: &Db, id: i64) -> anyhow::Result<Option<DateT
     .await)?;
     Ok(row.and_then(|(t,)| t))
 }
+
+/// Puts row `id` back for `next` after the server asked us to slow down: not counted as an
+/// attempt (a throttled letter has not failed), the attempt mark cleared (the server refused it).
+pub async fn throttled(db: &Db, id: i64, next: DateTime<Utc>, error: &str) -> anyhow::Result<()> {
+    db!(db, |p| sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $2, last_error = $3, claimed_until = NULL,
+            attempt_started_at = NULL WHERE id = $1"
+    )
+    .bind(id)
+    .bind(next)
+    .bind(super::st(error))
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// How many letters were handed to the server since `since`, by every worker (the rate limit).
+pub async fn sent_since(db: &Db, since: DateTime<Utc>) -> anyhow::Result<i64> {
+    let (n,): (i64,) = db!(db, |p| sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND sent_at >= $1"
+    )
+    .bind(since)
+    .fetch_one(p)
+    .await)?;
+    Ok(n)
+}
+
+/// The name of the lease row that holds a pause of all sending after a throttling answer.
+const PAUSE: &str = "outbox-pause";
+
+/// The current pause of all sending, if any: until when, and how many throttling answers in a
+/// row led to it (its `holder` field).
+pub async fn pause(db: &Db) -> anyhow::Result<Option<(DateTime<Utc>, u32)>> {
+    let row: Option<(String, DateTime<Utc>)> = db!(db, |p| sqlx::query_as(
+        "SELECT holder, expires_at FROM leases WHERE name = $1"
+    )
+    .bind(PAUSE)
+    .fetch_optional(p)
+    .await)?;
+    Ok(row.map(|(streak, until)| (until, streak.parse().unwrap_or(1))))
+}
+
+/// Pauses all sending (every worker) until `until`; `streak` counts throttling answers in a row.
+pub async fn set_pause(db: &Db, until: DateTime<Utc>, streak: u32) -> anyhow::Result<()> {
+    db!(db, |p| {
+        sqlx::query(
+        "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"
+    )
+    .bind(PAUSE)
+    .bind(streak.to_string())
+    .bind(until)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

@@ -95,6 +95,11 @@ pub struct SubmissionRow {
     pub version_note: Option<String>,
     pub meets_minimum: bool,
     pub created_at: DateTime<Utc>,
+    /// The mail's Reply-To when it differs from From (shown to staff, never answered alone).
+    pub reply_to: Option<String>,
+    /// A later version from another sender domain than the current one: kept, not current,
+    /// until staff decide.
+    pub other_sender: bool,
 }
 
 impl SubmissionRow {
@@ -135,6 +140,8 @@ pub struct NewSubmission {
     pub version_note: Option<String>,
     pub meets_minimum: bool,
     pub created_at: DateTime<Utc>,
+    pub reply_to: Option<String>,
+    pub other_sender: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -202,11 +209,11 @@ pub struct ClaimRow {
 pub struct AssessmentRow {
     pub submission_id: i64,
     pub criterion: String,
-    pub machine_verdict: String,
+    pub machine_verdict: crate::domain::Verdict,
     /// JSON list of claim ids.
     pub evidence: String,
     pub note: String,
-    pub staff_verdict: Option<String>,
+    pub staff_verdict: Option<crate::domain::Verdict>,
     pub staff_note: Option<String>,
     pub staff_by: Option<String>,
     pub staff_at: Option<DateTime<Utc>>,
@@ -214,10 +221,8 @@ pub struct AssessmentRow {
 
 impl AssessmentRow {
     /// The verdict that counts: the staff override when there is one.
-    pub fn effective(&self) -> &str {
-        self.staff_verdict
-            .as_deref()
-            .unwrap_or(&self.machine_verdict)
+    pub fn effective(&self) -> crate::domain::Verdict {
+        self.staff_verdict.unwrap_or(self.machine_verdict)
     }
 }
 
@@ -253,6 +258,17 @@ pub struct OutboxRow {
     pub sent_at: Option<DateTime<Utc>>,
     pub bounced_at: Option<DateTime<Utc>>,
     pub bounce_reason: Option<String>,
+    /// JSON list of copy recipients (also in the envelope).
+    pub cc: String,
+}
+
+impl OutboxRow {
+    /// Every envelope recipient: the addressee and the copies.
+    pub fn envelope_recipients(&self) -> Vec<String> {
+        let mut all = vec![self.recipient.clone()];
+        all.extend(serde_json::from_str::<Vec<String>>(&self.cc).unwrap_or_default());
+        all
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -265,6 +281,8 @@ pub struct NewOutbox<'a> {
     pub subject: &'a str,
     pub message_id: &'a str,
     pub raw: &'a [u8],
+    /// Copy recipients (also in the envelope); usually none.
+    pub cc: &'a [String],
     pub now: DateTime<Utc>,
 }
 
@@ -279,4 +297,16 @@ pub struct NewClaim<'a> {
     pub matched_terms: &'a [String],
     pub strength: f64,
     pub kind: &'a str,
+}
+
+/// A mail that could not be recorded (see `store::note_mail_failure`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailFailureRow {
+    pub mailbox: String,
+    pub uidvalidity: i64,
+    pub uid: String,
+    pub failures: i32,
+    pub last_error: Option<String>,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
 }

@@ -1,4 +1,4 @@
-//! Assessment against the labelled development letters in `shared/nominations-dev`: runs the
+//! Assessment against the labelled development letters (a copy in `tests/data/nominations-dev`): runs the
 //! same evaluation as `intake eval` and holds it to the aims of issue 5 (F1 ≥ 0.80 per criterion
 //! on sentences, letter-level accuracy ≥ 0.90).
 
@@ -12,19 +12,7 @@ const CRITERIA: [&str; 3] = ["1", "2", "3"];
 const PRINCIPLE: &str = "principle";
 
 fn dev_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for candidate in [
-        root.join("../shared/nominations-dev"),
-        PathBuf::from("/work/shared/nominations-dev"),
-    ] {
-        if candidate.join("README.md").exists() {
-            return candidate;
-        }
-    }
-    panic!(
-        "the labelled development letters are absent: expected ../shared/nominations-dev next to the \
-         repository (12 letters with .json labels)"
-    );
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nominations-dev")
 }
 
 fn lexicon() -> Lexicon {

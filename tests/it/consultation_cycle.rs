@@ -2,9 +2,16 @@
 //! Dovecot, processed by the daemon, `consult::request`, the consultation letters at the SMTP
 //! sink, partner answers written as Outlook and Gmail write them (built from the letter the sink
 //! received, so token and threading are the real ones) APPENDed back, verdicts recorded and
-//! thanked; forged answers and absence notices held; a later answer replacing an earlier one;
-//! reminders and closing with a controlled clock; and `intake consultations` listing
-//! objections first. The partner mail templates are in `tests/fixtures/partner-mail/`.
+//! thanked; forged answers held and absence notices not counted; a later answer replacing an
+//! earlier one; reminders and closing with a controlled clock; and `intake consultations`
+//! listing objections first. The partner mail templates are in `tests/fixtures/partner-mail/`.
+//!
+//! Every answer is APPENDed as our receiving server would deliver it: with the
+//! `Authentication-Results` header of `mx.vng.nl` (the shipped `trusted_authserv_id`) on top,
+//! saying what that server found (DMARC pass for the From domain, unless a test says otherwise),
+//! as Microsoft 365 adds its own. One test delivers a DKIM-signed answer without that header:
+//! the intake verifies the signature itself with the test key pinned in
+//! `tests/fixtures/partner-mail/dkim/keys.toml`.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -84,6 +91,11 @@ impl Cycle {
             ("INTAKE__OUTBOX__SMTP__PASSWORD_FILE", path(&smtp_password)),
             ("INTAKE__OUTBOX__SMTP__CA_FILE", path(&sink.ca_pem)),
             ("INTAKE__OUTBOX__SMTP__TIMEOUT_SECS", "10".into()),
+            (
+                "INTAKE__MAILBOX__DKIM_KEYS_FILE",
+                path(&root().join("tests/fixtures/partner-mail/dkim/keys.toml")),
+            ),
+            ("INTAKE__MAILBOX__VERIFY_DKIM", "pinned".into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -279,8 +291,9 @@ struct Answer<'a> {
     partner_name: &'a str,
     /// The partner's own new text (plain); the HTML is made from it paragraph by paragraph.
     text: &'a str,
-    /// The Authentication-Results our receiving server added (Gmail template only).
-    auth_results: &'a str,
+    /// What our receiving server (`mx.vng.nl`) put in the `Authentication-Results` header it
+    /// added on top: `None` a DMARC pass for the From domain, `Some("")` no header at all.
+    auth_results: Option<&'a str>,
     /// Minutes after the consultation letter's date.
     after_minutes: i64,
     /// The subject of a new mail (`outlook-new-mail.eml.tmpl`).
@@ -301,7 +314,7 @@ impl<'a> Answer<'a> {
             from_name,
             partner_name,
             text,
-            auth_results: "dkim=pass header.d=example.org; spf=pass smtp.mailfrom=example.org; dmarc=pass",
+            auth_results: None,
             after_minutes: 90,
             new_subject: "",
         }
@@ -435,10 +448,21 @@ fn answer_to(letter: &Letter, a: &Answer<'_>) -> anyhow::Result<Vec<u8>> {
         ("answer_html", answer_html),
         ("quoted_text", quoted_text),
         ("quoted_html", body_inner(&html).to_string()),
-        ("auth_results", a.auth_results.to_string()),
         ("new_subject", a.new_subject.to_string()),
     ];
-    Ok(render(&template, &vars))
+    let raw = render(&template, &vars);
+    // As our receiving server delivers it: its own Authentication-Results on top.
+    let d = domain_of(a.from);
+    let stamp = match a.auth_results {
+        Some("") => return Ok(raw),
+        Some(found) => found.to_string(),
+        None => format!(
+            "dkim=pass header.d={d} header.s=s2018; spf=pass smtp.mailfrom={d}; dmarc=pass (p=quarantine) header.from={d}"
+        ),
+    };
+    let mut out = format!("Authentication-Results: mx.vng.nl;\r\n\t{stamp}\r\n").into_bytes();
+    out.extend_from_slice(&raw);
+    Ok(out)
 }
 
 fn domain_of(address: &str) -> &str {
@@ -811,7 +835,7 @@ async fn drain_at(
     let i = &cycle.intake;
     intake::outbox::drain_once(
         &i.db,
-        &intake::daemon::transport(i)?,
+        &i.outbox.transport,
         &intake::daemon::policy(i, "test-clock"),
         move || at,
     )
@@ -841,14 +865,15 @@ async fn a_forged_answer_is_held_for_staff_and_not_counted() -> anyhow::Result<(
         "Ieder(in)",
         bezwaar,
     );
-    let spoofed_raw = {
-        let raw = String::from_utf8(answer_to(&letter, &spoofed)?)?;
-        raw.replacen(
-            "Received:",
-            "Authentication-Results: mx.vng.nl; dkim=none; spf=fail smtp.mailfrom=iederin.example.org; dmarc=fail (p=reject) header.from=iederin.example.org\r\nReceived:",
-            1,
-        )
-    };
+    let spoofed_raw = answer_to(
+        &letter,
+        &Answer {
+            auth_results: Some(
+                "dkim=none; spf=fail smtp.mailfrom=iederin.example.org; dmarc=fail (p=reject) header.from=iederin.example.org",
+            ),
+            ..spoofed
+        },
+    )?;
     // Another partner answering with Ieder(in)'s token (a forwarded letter).
     let other_partner = Answer::new(
         "gmail-reply.eml.tmpl",
@@ -860,7 +885,7 @@ async fn a_forged_answer_is_held_for_staff_and_not_counted() -> anyhow::Result<(
     cycle
         .deliver(&answer_to(&letter, &lookalike)?, None)
         .await?;
-    cycle.deliver(spoofed_raw.as_bytes(), None).await?;
+    cycle.deliver(&spoofed_raw, None).await?;
     cycle
         .deliver(&answer_to(&letter, &other_partner)?, None)
         .await?;
@@ -982,21 +1007,23 @@ async fn an_out_of_office_reply_from_a_partner_is_not_an_answer() -> anyhow::Res
             "{partner}"
         );
     }
-    let held = store::consult::held_answers(&cycle.intake.db).await?;
-    assert_eq!(
-        held.len(),
-        1,
-        "the header-less notice is kept for staff; the RFC 3834 one is plain auto-reply mail"
-    );
     assert!(
-        held[0]
-            .hold_reason
-            .as_deref()
-            .unwrap_or("")
-            .contains("afwezig"),
-        "{:?}",
-        held[0].hold_reason
+        store::consult::held_answers(&cycle.intake.db)
+            .await?
+            .is_empty(),
+        "an absence notice is no work for staff"
     );
+    for partner in ["iederin", "persaldo"] {
+        let c = cycle.consultation("KVN-0001", partner).await?;
+        let kept = store::consult::answers_of(&cycle.intake.db, c.id).await?;
+        assert_eq!(kept.len(), 1, "{partner}: stored beside its consultation");
+        assert_eq!(
+            kept[0].status,
+            intake::consult::answer::AnswerStatus::Automatic,
+            "{partner}: {:?}",
+            kept[0].hold_reason
+        );
+    }
     assert_eq!(
         cycle.letters().len(),
         sent_before,
@@ -1307,13 +1334,14 @@ async fn silent_partners_are_reminded_after_the_configured_days_and_closed_after
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_mail_without_token_or_thread_is_matched_by_the_reference_in_its_subject()
+async fn a_new_mail_naming_only_the_reference_is_held_for_staff_and_not_counted()
 -> anyhow::Result<()> {
     let cycle = Cycle::start(None, false).await?;
     cycle.nominate_and_consult(&[ZWOLLE]).await?;
     let letter = cycle.consultation_letter("KVN-0001", PERSALDO)?;
-    // Written as a new mail to our plain address; its gateway broke one DKIM signature, but
-    // DMARC passes on the partner's own signature.
+    // Written as a new mail to our plain address: no token, no thread, only the reference,
+    // which anyone can read in a subject. Even from the registered address with DMARC passing
+    // it is found for staff, but not counted.
     let mut fresh = Answer::new(
         "outlook-new-mail.eml.tmpl",
         PERSALDO,
@@ -1322,8 +1350,10 @@ async fn a_new_mail_without_token_or_thread_is_matched_by_the_reference_in_its_s
         "Beste VNG,\n\nOver de aanmelding van Zwolle: STEUN. Budgethouders in Zwolle worden echt gehoord.",
     );
     fresh.new_subject = "Advies Per Saldo over Zwolle (kvn-0001)";
-    fresh.auth_results = "dkim=fail header.d=gateway.example.net; dkim=pass header.d=persaldo.example.org; \
-        spf=pass smtp.mailfrom=persaldo.example.org; dmarc=pass header.from=persaldo.example.org";
+    fresh.auth_results = Some(
+        "dkim=fail header.d=gateway.example.net; dkim=pass header.d=persaldo.example.org; \
+         spf=pass smtp.mailfrom=persaldo.example.org; dmarc=pass header.from=persaldo.example.org",
+    );
     let raw = answer_to(&letter, &fresh)?;
     let facts = intake::mail::facts(&raw);
     assert!(
@@ -1331,7 +1361,7 @@ async fn a_new_mail_without_token_or_thread_is_matched_by_the_reference_in_its_s
             && facts.references.is_empty()
             && !facts.subject.contains("[C-")
     );
-    // The same subject from an address that is not a partner's counts for nobody.
+    // The same subject from an address that is not a partner's is no partner answer at all.
     let mut stranger = Answer::new(
         "outlook-new-mail.eml.tmpl",
         "j.mulder@gmail.example.com",
@@ -1346,32 +1376,125 @@ async fn a_new_mail_without_token_or_thread_is_matched_by_the_reference_in_its_s
     assert_eq!(run.poll.total(), 2, "{run:?}");
 
     let c = cycle.consultation("KVN-0001", "persaldo").await?;
-    assert_eq!(
-        (c.state.as_str(), c.verdict.as_deref()),
-        ("answered", Some("support")),
-        "{:?}",
-        c.motivation
-    );
-    assert!(
-        c.motivation
-            .as_deref()
-            .unwrap_or("")
-            .contains("Budgethouders")
-    );
+    assert_eq!((c.state.as_str(), c.verdict.as_deref()), ("sent", None));
     let history = store::consult::answers_of(&cycle.intake.db, c.id).await?;
+    assert_eq!(history.len(), 1, "found beside Per Saldo's consultation");
     assert_eq!(
-        history.len(),
-        1,
-        "only the partner's own mail is an answer to this consultation"
+        history[0].hold,
+        Some(intake::consult::answer::HoldReason::NoTokenOrThread)
     );
+    assert_eq!(
+        history[0].verdict.as_deref(),
+        Some("support"),
+        "kept for staff"
+    );
+    let settle = store::consult::answers_to_settle(&cycle.intake.db).await?;
+    assert_eq!(settle.len(), 1, "{settle:#?}");
+    assert_eq!(settle[0].reference.as_deref(), Some("KVN-0001"));
+    assert_eq!(settle[0].partner_id.as_deref(), Some("persaldo"));
+    assert_eq!(settle[0].answer.from_address, PERSALDO);
     let all = store::consult::all_consultations(&cycle.intake.db).await?;
     assert!(
-        all.iter()
-            .all(|c| c.verdict.as_deref() != Some("objection")),
-        "the stranger's objection counted"
+        all.iter().all(|c| c.verdict.is_none()),
+        "nothing counted for anyone"
     );
-    let thanks = cycle.letters_about("Dank voor uw advies");
-    assert_eq!(thanks.len(), 1);
-    assert_eq!(thanks[0].envelope.rcpt_tos, vec![PERSALDO.to_string()]);
+    assert!(
+        cycle.letters_about("Dank voor uw advies").is_empty(),
+        "nothing is thanked that did not count"
+    );
+    Ok(())
+}
+
+/// Signs `raw` with the test key of iederin.example.org (selector s2018, relaxed/relaxed).
+fn dkim_signed(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use mail_auth::common::crypto::{RsaKey, Sha256};
+    use mail_auth::common::headers::HeaderWriter as _;
+    use mail_auth::dkim::{Canonicalization, DkimSigner};
+    use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, pem::PemObject as _};
+    let pem = std::fs::read(root().join("tests/fixtures/partner-mail/dkim/iederin-s2018.pem"))?;
+    let der = PrivatePkcs8KeyDer::from_pem_slice(&pem).context("the test key is PKCS#8 PEM")?;
+    let key = RsaKey::<Sha256>::from_key_der(PrivateKeyDer::Pkcs8(der))
+        .map_err(|e| anyhow::anyhow!("test key: {e}"))?;
+    let signature = DkimSigner::from_key(key)
+        .domain("iederin.example.org")
+        .selector("s2018")
+        .headers(["From", "To", "Subject", "Date", "Message-ID", "In-Reply-To"])
+        .header_canonicalization(Canonicalization::Relaxed)
+        .body_canonicalization(Canonicalization::Relaxed)
+        .sign(raw)
+        .map_err(|e| anyhow::anyhow!("signing: {e}"))?;
+    let mut out = signature.to_header().into_bytes();
+    out.extend_from_slice(raw);
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_trusted_header_an_answer_counts_only_when_its_dkim_signature_verifies()
+-> anyhow::Result<()> {
+    let cycle = Cycle::start(None, false).await?;
+    cycle.nominate_and_consult(&[ZWOLLE]).await?;
+    let letter = cycle.consultation_letter("KVN-0001", IEDERIN)?;
+    let unstamped = |text: &'static str| Answer {
+        auth_results: Some(""),
+        ..Answer::new(
+            "outlook-reply.eml.tmpl",
+            IEDERIN,
+            "Anna de Vries",
+            "Ieder(in)",
+            text,
+        )
+    };
+    // Forged: no header from our server and no signature.
+    let forged = answer_to(&letter, &unstamped("BEZWAAR\n\nZwolle doet niets."))?;
+    // Tampered: signed, then the verdict changed on the way.
+    let signed = dkim_signed(&answer_to(
+        &letter,
+        &unstamped("STEUN\n\nZwolle doet het goed."),
+    )?)?;
+    // (A fresh Message-ID too, or the genuine one below would be a duplicate of it.)
+    let tampered = String::from_utf8(signed.clone())?
+        .replacen("STEUN", "BEZWAAR", 1)
+        .replacen("Message-ID: <", "Message-ID: <tampered.", 1);
+    cycle.deliver(&forged, None).await?;
+    cycle.deliver(tampered.as_bytes(), None).await?;
+    cycle.run_once().await?;
+    let c = cycle.consultation("KVN-0001", "iederin").await?;
+    assert_eq!((c.state.as_str(), c.verdict.as_deref()), ("sent", None));
+    let held = store::consult::held_answers(&cycle.intake.db).await?;
+    assert_eq!(held.len(), 2);
+    assert!(
+        held.iter()
+            .all(|h| h.hold == Some(intake::consult::answer::HoldReason::NotAuthentic)),
+        "{held:#?}"
+    );
+    assert!(
+        held[0]
+            .hold_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("DKIM")
+    );
+    assert!(
+        held[1]
+            .hold_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("DKIM")
+    );
+
+    // The signed answer as it was sent verifies against the pinned key, and counts.
+    cycle.deliver(&signed, None).await?;
+    cycle.run_once().await?;
+    let c = cycle.consultation("KVN-0001", "iederin").await?;
+    assert_eq!(
+        (c.state.as_str(), c.verdict.as_deref()),
+        ("answered", Some("support"))
+    );
+    let kept = store::consult::answers_of(&cycle.intake.db, c.id).await?;
+    assert_eq!(
+        kept.last().and_then(|a| a.authentication.as_deref()),
+        Some("dkim=pass d=iederin.example.org (verified by intake)")
+    );
+    assert_eq!(cycle.letters_about("Dank voor uw advies").len(), 1);
     Ok(())
 }

@@ -59,6 +59,7 @@ fn corpus_limits() -> Limits {
         timeout_secs_per_document: 10,
         // This test measures the parsers' own page counts; the next one LibreOffice's.
         libreoffice: LibreOffice::Off,
+        worker_path: Some(env!("CARGO_BIN_EXE_intake").into()),
         ..Limits::default()
     }
 }
@@ -262,6 +263,7 @@ async fn office_page_counts_are_exact_with_libreoffice_enabled() {
     let limits = Limits {
         libreoffice: LibreOffice::On,
         timeout_secs_per_document: 120,
+        worker_path: Some(env!("CARGO_BIN_EXE_intake").into()),
         ..Limits::default()
     };
     let rows: Vec<Row> = manifest(&dir)

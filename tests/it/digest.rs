@@ -9,11 +9,12 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use intake::digest::shortlist::{Candidate, shortlist};
 use intake::digest::{
-    ConsultationRow, DecisionLetterData, DecisionLetterKind, DeliveryProblem, DigestData,
-    NominationRow, export, has_news, render, render_decision_letter,
+    ConsultationRow, DeliveryProblem, DigestData, NominationRow, export, has_news, render,
 };
+use intake::domain::Verdict;
+use intake::selection::letters::{DecisionLetterData, DecisionLetterKind, render_decision_letter};
+use intake::selection::shortlist::{Candidate, shortlist};
 
 fn templates() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/templates")
@@ -82,11 +83,11 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         over_limit: false,
         page_check: false,
         verdicts: vec![
-            ("participatie".into(), "met".into()),
-            ("inclusief_beleid".into(), "weak".into()),
-            ("lokale_inclusie_agenda".into(), "not_found".into()),
+            ("participatie".into(), Verdict::Met),
+            ("inclusief_beleid".into(), Verdict::Weak),
+            ("lokale_inclusie_agenda".into(), Verdict::NotFound),
         ],
-        principle: "met".into(),
+        principle: Verdict::Met,
         meets_minimum: false,
         domains: vec!["wonen".into(), "werk".into()],
         status: "current".into(),
@@ -101,7 +102,7 @@ fn sample() -> DigestData {
     let utrecht = row("KVN-0001", Some("Utrecht"), Some("Utrecht"));
     let mut fryslan = row("KVN-0002", Some("Súdwest-Fryslân"), Some("Fryslân"));
     fryslan.problems = vec!["bijlage 2 kon niet worden gelezen; tekst uit de mail gebruikt".into()];
-    fryslan.verdicts[1].1 = "met".into();
+    fryslan.verdicts[1].1 = Verdict::Met;
     fryslan.meets_minimum = true;
     fryslan.domains = vec!["onderwijs".into()];
     let mut late = row("KVN-0003", Some("Maastricht"), Some("Limburg"));
@@ -858,6 +859,7 @@ fn cand(reference: &str, province: &str, domains: &[&str], strength: f64) -> Can
         principle: true,
         has_objection: false,
         objection_overridden: false,
+        unread_answer: false,
         on_time: true,
         current: true,
         strength,
@@ -872,7 +874,7 @@ fn domain_ids() -> Vec<String> {
     domains().into_iter().map(|(id, _)| id).collect()
 }
 
-fn refs(picks: &[intake::digest::shortlist::Pick]) -> Vec<String> {
+fn refs(picks: &[intake::selection::shortlist::Pick]) -> Vec<String> {
     let mut r: Vec<String> = picks.iter().map(|p| p.reference.clone()).collect();
     r.sort();
     r

@@ -17,6 +17,8 @@ pub fn root() -> PathBuf {
 
 pub struct TestApp {
     pub dir: tempfile::TempDir,
+    /// The database URL, for the `intake` binary run on the same data.
+    pub db_url: String,
     pub intake: Arc<Intake>,
     pub maildir: PathBuf,
     pub outbox: PathBuf,
@@ -50,6 +52,11 @@ impl TestApp {
                 "INTAKE__OUTBOX__DIR".to_string(),
                 outbox.display().to_string(),
             ),
+            // The test binary is not an intake: documents are parsed by the built binary.
+            (
+                "INTAKE__DOCUMENTS__WORKER_PATH".to_string(),
+                env!("CARGO_BIN_EXE_intake").to_string(),
+            ),
         ];
         for (k, v) in extra {
             env.push((k.to_string(), v.to_string()));
@@ -66,10 +73,25 @@ impl TestApp {
         .expect("maildir");
         TestApp {
             dir,
+            db_url: db_url.to_string(),
             intake,
             maildir,
             outbox,
         }
+    }
+
+    /// The `intake` binary, configured for this app's database, Maildir and outbox.
+    pub fn command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_intake"));
+        c.env("INTAKE__DATABASE__URL", &self.db_url)
+            .env(
+                "INTAKE__MAILBOX__MAILDIR_PATH",
+                self.maildir.display().to_string(),
+            )
+            .env("INTAKE__OUTBOX__DIR", self.outbox.display().to_string())
+            .env("RUST_LOG", "warn")
+            .current_dir(root());
+        c
     }
 
     /// Copies the sample mailbox (examples/mailbox) into this app's inbox.

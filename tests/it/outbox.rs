@@ -55,7 +55,11 @@ impl Servers {
             self.secrets.path().join("smtp"),
             self.sink.ca_pem
         ))?;
-        Transport::from_settings("smtp", Path::new("unused"), Some(&settings))
+        Transport::from_settings(
+            intake::outbox::transport::OutboxKind::Smtp,
+            Path::new("unused"),
+            Some(&settings),
+        )
     }
 
     fn sent_folder(&self, folder: &str) -> anyhow::Result<SentFolderCheck> {
@@ -101,6 +105,7 @@ fn policy(worker: &str, sent_folder: Option<SentFolderCheck>) -> Policy {
         retry_base_secs: 1,
         claim_secs: CLAIM_SECS,
         sent_folder,
+        max_per_minute: 0,
     }
 }
 
@@ -126,6 +131,7 @@ async fn enqueue(db: &Db, t0: DateTime<Utc>) -> anyhow::Result<i64> {
     let added = store::enqueue(
         &mut tx,
         &store::NewOutbox {
+            cc: &[],
             key: "confirmation:crash-1",
             kind: "confirmation",
             submission_id: None,

@@ -1123,6 +1123,8 @@ impl Stack {
             v("INTAKE__MAILBOX__IMAP__PASSWORD", self.imap_password()),
             v("INTAKE__OUTBOX__KIND", "smtp".into()),
             v("INTAKE__OUTBOX__RETRY_BASE_SECS", "1".into()),
+            // Hundreds of letters in seconds: the rate limit has tests of its own.
+            v("INTAKE__OUTBOX__MAX_PER_MINUTE", "0".into()),
             v(
                 "INTAKE__OUTBOX__DIR",
                 self.dir.path().join("outbox").display().to_string(),

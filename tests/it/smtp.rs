@@ -22,7 +22,12 @@ fn transport(sink: &SmtpSink, secrets: &Path, password: &str, extra: &str) -> Tr
         sink.port, sink.ca_pem
     );
     let settings: SmtpSettings = toml::from_str(&text).expect("test settings parse");
-    Transport::from_settings("smtp", Path::new("unused"), Some(&settings)).expect("transport")
+    Transport::from_settings(
+        intake::outbox::transport::OutboxKind::Smtp,
+        Path::new("unused"),
+        Some(&settings),
+    )
+    .expect("transport")
 }
 
 fn to(addr: &str) -> Vec<String> {
@@ -151,7 +156,11 @@ async fn smtp_refuses_a_server_whose_certificate_is_not_trusted() -> anyhow::Res
         secrets.path().join("smtp-password"),
     );
     let settings: SmtpSettings = toml::from_str(&text)?;
-    let t = Transport::from_settings("smtp", Path::new("unused"), Some(&settings))?;
+    let t = Transport::from_settings(
+        intake::outbox::transport::OutboxKind::Smtp,
+        Path::new("unused"),
+        Some(&settings),
+    )?;
     let outcome = t.send_raw(FROM, &to("gemeente@example.nl"), MESSAGE).await;
     assert!(matches!(outcome, SendOutcome::Transient(_)), "{outcome:?}");
     assert!(
