@@ -331,42 +331,7 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
         (Some(c), Some(b)) => certainty(c, b, max_pages, &metadata_vs_estimate),
         _ => None,
     };
-    let mut note = match (counted, basis) {
-        (Some(c), Some(b)) => {
-            let mut n = format!(
-                "{} ({}) in {}",
-                pages_nl(c),
-                basis_nl(b),
-                counted_names.join(", ")
-            );
-            match (uncertain, over_by) {
-                (Some(u), _) => {
-                    n.push_str(&format!("; controleer lengte: {}", u.reason_nl(max_pages)))
-                }
-                (None, Some(o)) => n.push_str(&format!(
-                    "; {} meer dan de toegestane {}",
-                    pages_nl(o),
-                    max_pages
-                )),
-                (None, None) => n.push_str(&format!("; binnen de grens van {max_pages}")),
-            }
-            n
-        }
-        _ => "geen leesbare aanmeldingsbrief gevonden; aantal pagina's onbekend".to_string(),
-    };
-    if !non_a4.is_empty() {
-        note.push_str(&format!(
-            "; ander papierformaat dan A4: {}",
-            non_a4.join(", ")
-        ));
-    }
-    if !support_letters.is_empty() {
-        note.push_str(&format!(
-            "; steunbrief niet meegeteld: {}",
-            support_letters.join(", ")
-        ));
-    }
-    PageFinding {
+    let mut finding = PageFinding {
         counted_pages: counted,
         basis,
         max_pages,
@@ -374,8 +339,52 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
         uncertain,
         non_a4,
         support_letters,
-        note,
+        note: String::new(),
+    };
+    finding.note = note(&finding, &counted_names);
+    finding
+}
+
+/// The Dutch summary of a finding for staff: count, basis and documents, then the verdict or
+/// "controleer lengte" with its reason, other paper, support letters.
+fn note(f: &PageFinding, counted_names: &[String]) -> String {
+    let mut note = match (f.counted_pages, f.basis) {
+        (Some(c), Some(b)) => {
+            let mut n = format!(
+                "{} ({}) in {}",
+                pages_nl(c),
+                basis_nl(b),
+                counted_names.join(", ")
+            );
+            match (f.uncertain, f.over_by) {
+                (Some(u), _) => n.push_str(&format!(
+                    "; controleer lengte: {}",
+                    u.reason_nl(f.max_pages)
+                )),
+                (None, Some(o)) => n.push_str(&format!(
+                    "; {} meer dan de toegestane {}",
+                    pages_nl(o),
+                    f.max_pages
+                )),
+                (None, None) => n.push_str(&format!("; binnen de grens van {}", f.max_pages)),
+            }
+            n
+        }
+        _ => "geen leesbare aanmeldingsbrief gevonden; aantal pagina's onbekend".to_string(),
+    };
+    if !f.non_a4.is_empty() {
+        note.push_str(&format!(
+            "; ander papierformaat dan A4: {}",
+            f.non_a4.join(", ")
+        ));
     }
+    if !f.support_letters.is_empty() {
+        note.push_str(&format!(
+            "; steunbrief niet meegeteld: {}",
+            f.support_letters.join(", ")
+        ));
+    }
+    note
 }
 
 #[cfg(test)]

@@ -269,6 +269,45 @@ async fn render(
         .await
         .map_err(|e| failed("cannot write the profile", e))?;
 
+    let mut cmd = command(exe, namespace, &profile, dir, &input);
+    let mut child = cmd.spawn().map_err(|e| failed("cannot start soffice", e))?;
+    let mut group = GroupKill(child.id());
+    let secs = limits.libreoffice_timeout_secs.max(1);
+    let status = match tokio::time::timeout(Duration::from_secs(secs), child.wait()).await {
+        Ok(status) => status.map_err(|e| failed("lost the soffice process", e))?,
+        Err(_) => {
+            drop(group);
+            let _ = child.kill().await;
+            return Err(Failure::TimedOut(secs));
+        }
+    };
+    group.0 = None;
+    if !status.success() {
+        return Err(Failure::Failed(format!("soffice exited with {status}")));
+    }
+    let pdf = tokio::fs::read(dir.join("document.pdf"))
+        .await
+        .map_err(|e| failed("no PDF was written", e))?;
+    let pages = lopdf::Document::load_mem(&pdf)
+        .map_err(|e| Failure::Failed(format!("its PDF cannot be read: {e}")))?
+        .get_pages()
+        .len();
+    match u32::try_from(pages) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Failure::Failed("its PDF has no pages".to_string())),
+    }
+}
+
+/// `soffice --convert-to pdf` of `input` into `dir` with the profile at `profile`, inside the
+/// namespace when given, with an environment of PATH, HOME, TMPDIR, locale and fontconfig
+/// only, in a process group of its own (killed as a whole at the time limit).
+fn command(
+    exe: &Path,
+    namespace: Option<&[&'static str]>,
+    profile: &Path,
+    dir: &Path,
+    input: &Path,
+) -> tokio::process::Command {
     let mut cmd = match namespace {
         Some(args) => {
             let mut c = tokio::process::Command::new("unshare");
@@ -290,7 +329,7 @@ async fn render(
         .arg("pdf")
         .arg("--outdir")
         .arg(dir)
-        .arg(&input)
+        .arg(input)
         .current_dir(dir)
         .env_clear()
         .env(
@@ -318,32 +357,7 @@ async fn render(
         .stderr(Stdio::null())
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| failed("cannot start soffice", e))?;
-    let mut group = GroupKill(child.id());
-    let secs = limits.libreoffice_timeout_secs.max(1);
-    let status = match tokio::time::timeout(Duration::from_secs(secs), child.wait()).await {
-        Ok(status) => status.map_err(|e| failed("lost the soffice process", e))?,
-        Err(_) => {
-            drop(group);
-            let _ = child.kill().await;
-            return Err(Failure::TimedOut(secs));
-        }
-    };
-    group.0 = None;
-    if !status.success() {
-        return Err(Failure::Failed(format!("soffice exited with {status}")));
-    }
-    let pdf = tokio::fs::read(dir.join("document.pdf"))
-        .await
-        .map_err(|e| failed("no PDF was written", e))?;
-    let pages = lopdf::Document::load_mem(&pdf)
-        .map_err(|e| Failure::Failed(format!("its PDF cannot be read: {e}")))?
-        .get_pages()
-        .len();
-    match u32::try_from(pages) {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(Failure::Failed("its PDF has no pages".to_string())),
-    }
+    cmd
 }
 
 /// A private temporary folder, removed when dropped.

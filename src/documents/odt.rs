@@ -245,9 +245,9 @@ fn odf_props(
     out.or(defaults)
 }
 
-/// Reads fonts, paragraph and text styles of `styles.xml` and `content.xml`, then averages the
-/// layout of the body paragraphs (and their spans) over their text.
-fn odf_layout(styles: &str, content: &str, margins: Option<[f64; 4]>, budget: &Budget) -> Layout {
+/// The paragraph and text styles of `styles.xml` and `content.xml` (font-face names resolved
+/// to their families) and the default paragraph style's properties.
+fn odf_styles(styles: &str, content: &str, budget: &Budget) -> (Vec<OdfStyle>, TextProps) {
     let mut faces: Vec<(String, String)> = Vec::new();
     let mut all: Vec<OdfStyle> = Vec::new();
     let mut defaults = TextProps::default();
@@ -336,7 +336,13 @@ fn odf_layout(styles: &str, content: &str, margins: Option<[f64; 4]>, budget: &B
     for st in &mut all {
         family(&mut st.props);
     }
+    (all, defaults)
+}
 
+/// The layout of the body paragraphs (and their spans) of `content.xml`, averaged over their
+/// text, with the table rows and cells for the estimate.
+fn odf_layout(styles: &str, content: &str, margins: Option<[f64; 4]>, budget: &Budget) -> Layout {
+    let (all, defaults) = odf_styles(styles, content, budget);
     struct Para {
         props: TextProps,
         spans: Vec<TextProps>,
