@@ -181,6 +181,9 @@ fn word_text(
     let mut fallback = 0u32;
     let mut in_props = 0u32;
     let mut full = false;
+    // A section that ends in a paragraph (its sectPr in the paragraph's properties) starts the
+    // next one on a new page unless it is "continuous": a form feed after that paragraph.
+    let (mut in_section, mut section_break, mut page_after) = (false, false, false);
     let result = walk(xml, budget, |ev| {
         if full {
             return;
@@ -204,6 +207,19 @@ fn word_text(
                     }),
                     "cr" => out.push('\n'),
                     "noBreakHyphen" => out.push('-'),
+                    "sectPr" if in_props > 0 && !empty => {
+                        in_section = true;
+                        section_break = true;
+                    }
+                    "type" if in_section && tag.attr("val") == Some("continuous") => {
+                        section_break = false;
+                    }
+                    "pageBreakBefore"
+                        if in_props > 0
+                            && !matches!(tag.attr("val"), Some("0" | "false" | "off")) =>
+                    {
+                        out.push('\u{c}');
+                    }
                     "pgSz" if paper.is_none() => {
                         let w = tag.attr("w").and_then(|v| v.parse::<f64>().ok());
                         let h = tag.attr("h").and_then(|v| v.parse::<f64>().ok());
@@ -228,7 +244,16 @@ fn word_text(
                 match name {
                     "t" => in_t = false,
                     "pPr" | "rPr" | "tabs" => in_props = in_props.saturating_sub(1),
-                    "p" => out.push('\n'),
+                    "sectPr" if in_section => {
+                        in_section = false;
+                        page_after = section_break;
+                    }
+                    "p" => {
+                        out.push('\n');
+                        if std::mem::take(&mut page_after) {
+                            out.push('\u{c}');
+                        }
+                    }
                     _ => {}
                 }
             }
