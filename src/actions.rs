@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::assess::municipality::Municipalities;
-use crate::domain::{Decision, MunicipalityCode, Reference, Verdict};
+use crate::domain::{
+    AnswerStatus, ContactStatus, Decision, MunicipalityCode, PartnerVerdict, Reference, Verdict,
+};
 use crate::selection;
 use crate::store::{self, SubmissionRow};
 
@@ -269,7 +271,7 @@ pub async fn set_aside_objection(
                 s.reference
             ))
         })?;
-    if c.verdict.as_deref() != Some("objection") {
+    if c.verdict != Some(crate::domain::PartnerVerdict::Objection) {
         return Err(ActionError::Refused(format!(
             "{}: {partner} has not objected; nothing to set aside",
             s.reference
@@ -336,4 +338,294 @@ pub async fn consult(
         out.push((s.reference, n));
     }
     Ok(out)
+}
+
+/// What [`accept_answer`] counted.
+#[derive(Debug, Clone)]
+pub struct AnswerSettled {
+    pub answer_id: i64,
+    pub reference: String,
+    /// The partner id (or `local-<id>`) it now counts for.
+    pub partner_id: String,
+    pub verdict: Option<PartnerVerdict>,
+}
+
+/// Staff count a held or unclear answer for the consultation it names (or, for an answer that
+/// matched none, for `link`: the nomination and partner staff name). The verdict is the one
+/// staff give, else the one read from the answer; without either, the action is refused.
+pub async fn accept_answer(
+    app: &App,
+    actor: &Actor,
+    answer_id: i64,
+    verdict: Option<PartnerVerdict>,
+    link: Option<(&str, &str)>,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<AnswerSettled, ActionError> {
+    let a = store::consult::answer_by_id(&app.db, answer_id)
+        .await?
+        .ok_or_else(|| ActionError::NotFound(format!("answer {answer_id}")))?;
+    if !matches!(a.status, AnswerStatus::Held | AnswerStatus::NeedsReading) {
+        return Err(ActionError::Refused(format!(
+            "answer {answer_id} is {}: only a held or unclear answer is settled",
+            a.status.label_nl()
+        )));
+    }
+    let consultation = match (a.consultation_id, link) {
+        (_, Some((reference, partner))) => {
+            let s = nomination(app, reference).await?;
+            store::consult::consultation_of(&app.db, s.id, partner)
+                .await?
+                .ok_or_else(|| {
+                    ActionError::NotFound(format!("consultation of {} with {partner}", s.reference))
+                })?
+        }
+        (Some(cid), None) => {
+            let mut tx = app.db.begin().await?;
+            store::consult::consultation_by_id_tx(&mut tx, cid)
+                .await?
+                .ok_or_else(|| ActionError::NotFound(format!("consultation {cid}")))?
+        }
+        (None, None) => {
+            return Err(ActionError::Invalid(format!(
+                "answer {answer_id} matched no consultation: name it with --reference REF --partner ID"
+            )));
+        }
+    };
+    let verdict = verdict.or(a.verdict).ok_or_else(|| {
+        ActionError::Invalid(
+            "say which verdict counts: --verdict steun|bezwaar|geen-oordeel".into(),
+        )
+    })?;
+    let s = store::submission_by_id(&app.db, consultation.submission_id)
+        .await?
+        .ok_or_else(|| {
+            ActionError::NotFound(format!("nomination {}", consultation.submission_id))
+        })?;
+    let mut tx = app.db.begin().await?;
+    if a.consultation_id != Some(consultation.id) {
+        store::contacts::link_answer(&mut tx, a.id, consultation.id).await?;
+    }
+    store::contacts::settle_answer(
+        &mut tx,
+        a.id,
+        AnswerStatus::Counted,
+        Some(verdict),
+        actor.as_str(),
+        note,
+        now,
+    )
+    .await?;
+    store::consult::record_answer(
+        &mut tx,
+        consultation.id,
+        Some(verdict.as_str()),
+        &a.motivation,
+        now,
+    )
+    .await?;
+    store::event(
+        &mut tx,
+        now,
+        actor.as_str(),
+        "answer_accepted",
+        Some(s.id),
+        Some(a.message_id),
+        &format!(
+            "antwoord {} telt voor {}: {}{}",
+            a.id,
+            consultation.partner_id,
+            verdict.label_nl(),
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({note})")
+            }
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AnswerSettled {
+        answer_id: a.id,
+        reference: s.reference,
+        partner_id: consultation.partner_id,
+        verdict: Some(verdict),
+    })
+}
+
+/// Staff decide an answer does not count (with a note). The consultation then takes the
+/// verdict of its latest counted answer, or waits again when there is none.
+pub async fn reject_answer(
+    app: &App,
+    actor: &Actor,
+    answer_id: i64,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<AnswerSettled, ActionError> {
+    if note.trim().is_empty() {
+        return Err(ActionError::Invalid("say why with --note".into()));
+    }
+    let a = store::consult::answer_by_id(&app.db, answer_id)
+        .await?
+        .ok_or_else(|| ActionError::NotFound(format!("answer {answer_id}")))?;
+    if a.status == AnswerStatus::Rejected {
+        return Err(ActionError::Refused(format!(
+            "answer {answer_id} was rejected already"
+        )));
+    }
+    let mut tx = app.db.begin().await?;
+    store::contacts::settle_answer(
+        &mut tx,
+        a.id,
+        AnswerStatus::Rejected,
+        None,
+        actor.as_str(),
+        note,
+        now,
+    )
+    .await?;
+    let mut reference = String::new();
+    let mut partner_id = String::new();
+    let mut submission = None;
+    if let Some(cid) = a.consultation_id
+        && let Some(c) = store::consult::consultation_by_id_tx(&mut tx, cid).await?
+    {
+        store::consult::restore_consultation(&mut tx, cid).await?;
+        partner_id = c.partner_id.clone();
+        submission = Some(c.submission_id);
+        if let Some(s) = store::submission_by_id_tx(&mut tx, c.submission_id).await? {
+            reference = s.reference;
+        }
+    }
+    store::event(
+        &mut tx,
+        now,
+        actor.as_str(),
+        "answer_rejected",
+        submission,
+        Some(a.message_id),
+        &format!("antwoord {} telt niet: {note}", a.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AnswerSettled {
+        answer_id: a.id,
+        reference,
+        partner_id,
+        verdict: None,
+    })
+}
+
+/// The kinds of local contact staff may give (`--kind`).
+pub const CONTACT_KINDS: &[&str] = &[
+    "adviesraad",
+    "wmo-raad",
+    "clientenraad",
+    "participatieraad",
+    "inclusieraad",
+    "vn-panel",
+    "ervaringsdeskundigen",
+    "platform",
+    "werkgroep",
+    "lokale-partner",
+    "anders",
+];
+
+/// Staff add a local contact to a nomination, confirmed: it is consulted with the next
+/// `consult` of that nomination (or at once with [`consult`]).
+pub async fn add_contact(
+    app: &App,
+    actor: &Actor,
+    reference: &str,
+    address: &str,
+    name: &str,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, ActionError> {
+    let address = crate::domain::EmailAddress::parse(address)
+        .ok_or_else(|| ActionError::Invalid(format!("{address} is not an e-mail address")))?;
+    if !CONTACT_KINDS.contains(&kind) {
+        return Err(ActionError::Invalid(format!(
+            "kind must be one of {}",
+            CONTACT_KINDS.join(", ")
+        )));
+    }
+    let name = crate::clean::line(name, crate::clean::MAX_NAME);
+    if name.is_empty() {
+        return Err(ActionError::Invalid(
+            "give the organisation's name with --name".into(),
+        ));
+    }
+    let s = nomination(app, reference).await?;
+    let mut tx = app.db.begin().await?;
+    let id = store::contacts::insert_contact(
+        &mut tx,
+        &store::contacts::NewContact {
+            submission_id: s.id,
+            name: &name,
+            address: Some(address.as_str()),
+            kind,
+            source: "staff",
+            sentence: None,
+            status: ContactStatus::Confirmed,
+            created_by: actor.as_str(),
+            now,
+        },
+    )
+    .await?;
+    store::event(
+        &mut tx,
+        now,
+        actor.as_str(),
+        "contact_added",
+        Some(s.id),
+        None,
+        &format!("{name} <{address}> ({kind})"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Staff confirm a contact the intake proposed from the letter, with its address (then it is
+/// consulted), or dismiss it (`address: None`).
+pub async fn settle_contact(
+    app: &App,
+    actor: &Actor,
+    contact_id: i64,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<store::contacts::LocalContactRow, ActionError> {
+    let c = store::contacts::contact_by_id(&app.db, contact_id)
+        .await?
+        .ok_or_else(|| ActionError::NotFound(format!("contact {contact_id}")))?;
+    let address = match address {
+        Some(a) => Some(
+            crate::domain::EmailAddress::parse(a)
+                .ok_or_else(|| ActionError::Invalid(format!("{a} is not an e-mail address")))?,
+        ),
+        None => None,
+    };
+    let status = if address.is_some() {
+        ContactStatus::Confirmed
+    } else {
+        ContactStatus::Dismissed
+    };
+    let mut tx = app.db.begin().await?;
+    store::contacts::set_contact(&mut tx, c.id, status, address.as_ref().map(|a| a.as_str()))
+        .await?;
+    store::event(
+        &mut tx,
+        now,
+        actor.as_str(),
+        "contact_settled",
+        Some(c.submission_id),
+        None,
+        &format!("{}: {}", c.name, status.label_nl()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(store::contacts::contact_by_id(&app.db, contact_id)
+        .await?
+        .unwrap_or(c))
 }

@@ -340,6 +340,229 @@ mod tests {
     }
 }
 
+/// A partner's (or local contact's) answer to the consultation question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerVerdict {
+    /// STEUN: supports the nomination (also "geen bezwaar").
+    Support = 0,
+    /// BEZWAAR: objects; objections weigh heavily.
+    Objection = 1,
+    /// GEEN OORDEEL: abstains.
+    NoOpinion = 2,
+}
+
+text_state!(PartnerVerdict { Support => "support", Objection => "objection", NoOpinion => "no_opinion" });
+
+impl PartnerVerdict {
+    /// All verdicts, in the order letters list them.
+    pub const ALL: [PartnerVerdict; 3] = [Self::Support, Self::Objection, Self::NoOpinion];
+
+    /// The one Dutch label (letters and staff output).
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Self::Support => "steun",
+            Self::Objection => "bezwaar",
+            Self::NoOpinion => "geen oordeel",
+        }
+    }
+
+    /// The word staff type: `steun`, `bezwaar`, `geen-oordeel` (also the stored English words).
+    pub fn from_staff_word(s: &str) -> Option<Self> {
+        match s.trim().to_lowercase().replace(['_', ' '], "-").as_str() {
+            "steun" | "support" => Some(Self::Support),
+            "bezwaar" | "objection" => Some(Self::Objection),
+            "geen-oordeel" | "no-opinion" => Some(Self::NoOpinion),
+            _ => None,
+        }
+    }
+}
+
+/// What became of a partner answer (`consultation_answers.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnswerStatus {
+    /// Its verdict is the consultation's verdict.
+    Counted,
+    /// Authentic but unclear: the consultation needs reading by staff.
+    NeedsReading,
+    /// Not counted; staff decide (see [`HoldReason`]).
+    Held,
+    /// A receipt, absence notice or mass mail: not an answer.
+    Automatic,
+    /// A note of thanks only: not an answer, the verdict stands.
+    Note,
+    /// Staff decided it does not count (with a note).
+    Rejected,
+}
+
+text_state!(AnswerStatus {
+    Counted => "counted",
+    NeedsReading => "needs_reading",
+    Held => "held",
+    Automatic => "automatic",
+    Note => "note",
+    Rejected => "rejected",
+});
+
+impl AnswerStatus {
+    pub const ALL: [AnswerStatus; 6] = [
+        Self::Counted,
+        Self::NeedsReading,
+        Self::Held,
+        Self::Automatic,
+        Self::Note,
+        Self::Rejected,
+    ];
+
+    /// The one Dutch label.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Self::Counted => "geteld",
+            Self::NeedsReading => "lees zelf",
+            Self::Held => "vastgehouden",
+            Self::Automatic => "automatisch bericht",
+            Self::Note => "alleen een bedankje",
+            Self::Rejected => "telt niet (besluit medewerker)",
+        }
+    }
+
+    /// Whether the answer set the consultation's state (the `accepted` column).
+    pub fn sets_consultation(self) -> bool {
+        matches!(self, Self::Counted | Self::NeedsReading)
+    }
+}
+
+/// Why an answer is held (`consultation_answers.hold`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HoldReason {
+    /// No consultation found at all.
+    Unmatched,
+    /// Found by the reference in the subject only: no token, no reply to our letter.
+    NoTokenOrThread,
+    /// The From header is not one registered address of the consultation's partner.
+    UnregisteredSender,
+    /// The sender's domain was not authenticated.
+    NotAuthentic,
+}
+
+text_state!(HoldReason {
+    Unmatched => "unmatched",
+    NoTokenOrThread => "no_token_or_thread",
+    UnregisteredSender => "unregistered_sender",
+    NotAuthentic => "not_authentic",
+});
+
+impl HoldReason {
+    pub const ALL: [HoldReason; 4] = [
+        Self::Unmatched,
+        Self::NoTokenOrThread,
+        Self::UnregisteredSender,
+        Self::NotAuthentic,
+    ];
+}
+
+/// The stored state of one consultation (`consultations.state`); what the verdict is lives
+/// beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConsultationState {
+    Sent,
+    Reminded,
+    Answered,
+    NoAnswer,
+}
+
+text_state!(ConsultationState {
+    Sent => "sent",
+    Reminded => "reminded",
+    Answered => "answered",
+    NoAnswer => "no_answer",
+});
+
+/// Where a local contact stands (`local_contacts.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactStatus {
+    /// Named in the letter; staff have not confirmed it (it usually has no address yet).
+    Proposed,
+    /// Confirmed by staff with an address: consulted like a partner.
+    Confirmed,
+    /// Staff decided not to consult it.
+    Dismissed,
+}
+
+text_state!(ContactStatus {
+    Proposed => "proposed",
+    Confirmed => "confirmed",
+    Dismissed => "dismissed",
+});
+
+impl ContactStatus {
+    /// The one Dutch label.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Self::Proposed => "voorgesteld (uit de brief)",
+            Self::Confirmed => "bevestigd",
+            Self::Dismissed => "niet raadplegen",
+        }
+    }
+}
+
+/// The prefix of a consultation's `partner_id` when the one consulted is a local contact:
+/// `local-<contact id>`.
+pub const LOCAL_PREFIX: &str = "local-";
+
+/// Where one consultation stands, as staff see it: asked, reminded, the verdict of the answer
+/// that counts, an answer to read, or closed without an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    Sent,
+    Reminded,
+    Support,
+    Objection,
+    NoOpinion,
+    NeedsReading,
+    NoAnswer,
+}
+
+text_state!(Standing {
+    Sent => "sent",
+    Reminded => "reminded",
+    Support => "support",
+    Objection => "objection",
+    NoOpinion => "no_opinion",
+    NeedsReading => "needs_reading",
+    NoAnswer => "no_answer",
+});
+
+impl Standing {
+    /// The one Dutch label.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Self::Sent => "gevraagd, nog geen antwoord",
+            Self::Reminded => "herinnering gestuurd",
+            Self::Support => "steunt",
+            Self::Objection => "BEZWAAR",
+            Self::NoOpinion => "geen oordeel",
+            Self::NeedsReading => "antwoord niet herkend, lees het zelf",
+            Self::NoAnswer => "geen antwoord",
+        }
+    }
+
+    /// Order for staff: what needs them first (objections, answers to read), then the rest.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Objection => 0,
+            Self::NeedsReading => 1,
+            Self::NoAnswer => 2,
+            Self::Reminded => 3,
+            Self::Sent => 4,
+            Self::NoOpinion => 5,
+            Self::Support => 6,
+        }
+    }
+}
+
 #[cfg(test)]
 mod state_tests {
     use super::*;

@@ -218,6 +218,8 @@ struct NominationAnalysis {
     verdicts: Vec<assess::verdict::CriterionVerdict>,
     meets_minimum: bool,
     is_addendum: bool,
+    /// Local voices the letter names (advisory councils, panels): proposed to staff.
+    mentions: Vec<assess::organisations::Mention>,
 }
 
 async fn analyse(
@@ -334,7 +336,10 @@ async fn analyse_nomination(
     ]
     .iter()
     .any(|w| subject.contains(w));
+    let mentions =
+        assess::organisations::mentions(&texts.iter().map(|t| t.text).collect::<Vec<_>>());
     NominationAnalysis {
+        mentions,
         docs,
         roles,
         identification,
@@ -752,6 +757,23 @@ async fn store_nomination(
             v.verdict,
             &evidence,
             &v.note,
+        )
+        .await?;
+    }
+    for m in &n.mentions {
+        store::contacts::insert_contact(
+            tx,
+            &store::contacts::NewContact {
+                submission_id,
+                name: &m.name,
+                address: None,
+                kind: m.kind,
+                source: "letter",
+                sentence: Some(&m.sentence),
+                status: crate::domain::ContactStatus::Proposed,
+                created_by: "intake",
+                now,
+            },
         )
         .await?;
     }

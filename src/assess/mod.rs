@@ -17,6 +17,7 @@ pub mod deadline;
 pub mod eval;
 pub mod lexicon;
 pub mod municipality;
+pub mod organisations;
 pub mod pages;
 pub mod text;
 pub mod train;

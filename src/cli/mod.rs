@@ -141,8 +141,16 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Per nomination, each partner's state and answer, objections first.
+    /// Per nomination, each partner's state and answer, objections first; then the answers
+    /// staff must settle.
     Consultations,
+    /// Settle a held or unclear partner answer: `accept` counts it, `reject` does not.
+    #[command(subcommand)]
+    Answer(staff::AnswerCommand),
+    /// Local contacts of a nomination (advisory councils, client councils, local members of
+    /// the partners): add, list, confirm or dismiss.
+    #[command(subcommand)]
+    Contacts(staff::ContactsCommand),
     /// Set a partner's objection aside (staff decision, audit-logged): the nomination can then
     /// be shortlisted. The objection itself stays on record.
     SetAsideObjection {
@@ -350,6 +358,8 @@ async fn with_intake(intake: &Arc<Intake>, command: Command) -> anyhow::Result<E
             yes,
         } => consult(intake, references, candidates, yes).await,
         Command::Consultations => consultations(intake).await,
+        Command::Answer(cmd) => staff::answer(intake, cmd).await,
+        Command::Contacts(cmd) => staff::contacts(intake, cmd).await,
         Command::SetAsideObjection {
             reference,
             partner,
@@ -707,13 +717,9 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
         println!("  consultatie:");
         for c in cons {
             println!(
-                "    - {}: {}{}{}",
+                "    - {}: {}{}",
                 c.partner_id,
-                c.state,
-                c.verdict
-                    .as_deref()
-                    .map(|v| format!(" — {v}"))
-                    .unwrap_or_default(),
+                c.standing().label_nl(),
                 c.motivation
                     .as_deref()
                     .map(|m| format!(": «{}»", truncate(m, 120)))
@@ -787,6 +793,7 @@ async fn consult(
 async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     let all = store::consult::all_consultations(&intake.db).await?;
     let subs = store::submissions(&intake.db).await?;
+    let contacts = store::contacts::all_contacts(&intake.db).await?;
     let mut by_sub: Vec<(i64, Vec<store::consult::ConsultationRow>)> = Vec::new();
     for c in all {
         match by_sub.iter_mut().find(|(id, _)| *id == c.submission_id) {
@@ -797,7 +804,8 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
     // Objections first.
     by_sub.sort_by_key(|(id, v)| {
         (
-            !v.iter().any(|c| c.verdict.as_deref() == Some("objection")),
+            !v.iter()
+                .any(|c| c.standing() == crate::domain::Standing::Objection),
             *id,
         )
     });
@@ -809,21 +817,11 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
             municipality_name(s.and_then(|s| s.municipality_code.as_deref()))
         );
         for c in cons {
-            let partner = intake
-                .cfg
-                .call
-                .partners
-                .iter()
-                .find(|p| p.id == c.partner_id)
-                .map(|p| p.name.as_str())
-                .unwrap_or(&c.partner_id);
+            let partner = staff::partner_label(intake, &contacts, &c.partner_id);
             println!(
-                "  {:<40} {:<10} {}{}",
+                "  {:<40} {}{}",
                 partner,
-                c.state,
-                c.verdict
-                    .as_deref()
-                    .unwrap_or(if c.needs_reading { "needs reading" } else { "" }),
+                c.standing().label_nl(),
                 c.motivation
                     .as_deref()
                     .map(|m| format!(
@@ -832,6 +830,13 @@ async fn consultations(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
                     ))
                     .unwrap_or_default()
             );
+        }
+    }
+    let to_settle = staff::answers_to_settle_lines(intake).await?;
+    if !to_settle.is_empty() {
+        println!("\nTe beoordelen ({}):", to_settle.len());
+        for line in to_settle {
+            println!("  {line}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -889,6 +894,13 @@ async fn status(intake: &Arc<Intake>) -> anyhow::Result<ExitCode> {
         print!(" {kind}/{status} {n};");
     }
     println!();
+    let to_settle = staff::answers_to_settle_lines(intake).await?;
+    if !to_settle.is_empty() {
+        println!("partner answers to settle ({}):", to_settle.len());
+        for line in to_settle {
+            println!("  {line}");
+        }
+    }
     let unrecorded = store::open_mail_failures(&intake.db).await?;
     if !unrecorded.is_empty() {
         println!("mails that could not be recorded (still in the mailbox):");

@@ -28,95 +28,7 @@ use crate::pipeline::Intake;
 use crate::store::consult::{self as cs, ConsultationRow, NewAnswer};
 use crate::store::{self, Tx};
 
-/// What became of an answer (stored as text in `consultation_answers.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AnswerStatus {
-    /// Its verdict is the consultation's verdict.
-    Counted,
-    /// Authentic but unclear: the consultation needs reading by staff.
-    NeedsReading,
-    /// Not counted; staff decide (see [`HoldReason`]).
-    Held,
-    /// A receipt, absence notice or mass mail: not an answer.
-    Automatic,
-    /// A note of thanks only: not an answer, the verdict stands.
-    Note,
-}
-
-impl AnswerStatus {
-    pub const ALL: [AnswerStatus; 5] = [
-        Self::Counted,
-        Self::NeedsReading,
-        Self::Held,
-        Self::Automatic,
-        Self::Note,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Counted => "counted",
-            Self::NeedsReading => "needs_reading",
-            Self::Held => "held",
-            Self::Automatic => "automatic",
-            Self::Note => "note",
-        }
-    }
-
-    /// Dutch label for staff.
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            Self::Counted => "geteld",
-            Self::NeedsReading => "lees zelf",
-            Self::Held => "vastgehouden",
-            Self::Automatic => "automatisch bericht",
-            Self::Note => "alleen een bedankje",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    /// Whether the answer set the consultation's state (the `accepted` column).
-    pub fn sets_consultation(self) -> bool {
-        matches!(self, Self::Counted | Self::NeedsReading)
-    }
-}
-
-/// Why an answer is held (stored as text in `consultation_answers.hold`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HoldReason {
-    /// No consultation found at all.
-    Unmatched,
-    /// Found by the reference in the subject only: no token, no reply to our letter.
-    NoTokenOrThread,
-    /// The From header is not one registered address of the consultation's partner.
-    UnregisteredSender,
-    /// The sender's domain was not authenticated.
-    NotAuthentic,
-}
-
-impl HoldReason {
-    pub const ALL: [HoldReason; 4] = [
-        Self::Unmatched,
-        Self::NoTokenOrThread,
-        Self::UnregisteredSender,
-        Self::NotAuthentic,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unmatched => "unmatched",
-            Self::NoTokenOrThread => "no_token_or_thread",
-            Self::UnregisteredSender => "unregistered_sender",
-            Self::NotAuthentic => "not_authentic",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
+pub use crate::domain::{AnswerStatus, HoldReason};
 
 /// How the consultation was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,20 +223,18 @@ pub async fn record_answer(
     let headers = auto_headers(f);
     let objects = reading.objection.is_some();
     let consultation = found.as_ref().map(|(c, _)| c);
-    let partner = consultation.and_then(|c| {
-        intake
-            .cfg
-            .call
-            .partners
-            .iter()
-            .find(|p| p.id == c.partner_id)
-    });
+    let partner = match consultation {
+        Some(c) => super::consultee(intake, tx, &c.partner_id).await?,
+        None => None,
+    };
+    let partner = partner.as_ref();
     let disposition = plan(&AnswerFacts {
         matched: found.as_ref().map(|(_, b)| *b),
         partner,
         evidence,
         automatic,
-        acknowledgement: consultation.is_some_and(|c| c.state == "answered")
+        acknowledgement: consultation
+            .is_some_and(|c| c.state == crate::domain::ConsultationState::Answered)
             && automatic::is_acknowledgement(&reading.new_text, reading.verdict, objects),
         reading: &reading,
     });
@@ -473,7 +383,7 @@ async fn queue_thanks(
     };
     let c = t.consultation;
     let call = &intake.cfg.call;
-    let s = store::current_submission_by_id_tx(tx, c.submission_id).await?;
+    let s = store::submission_by_id_tx(tx, c.submission_id).await?;
     let reference = s.as_ref().map(|s| s.reference.clone()).unwrap_or_default();
     let municipality = s
         .as_ref()

@@ -17,6 +17,8 @@ pub use answer::record_answer;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::ConsultationState;
+
 use crate::assess::municipality::Municipalities;
 use crate::letters::{OutAttachment, Outgoing};
 use crate::pipeline::Intake;
@@ -31,8 +33,61 @@ fn verdict_nl(v: &str) -> String {
     .to_string()
 }
 
-/// Sends a consultation request to every partner for one submission (idempotent per partner).
-/// Returns how many requests were queued.
+/// A local contact as one consulted: its own name, its one address (the only one an answer
+/// counts from) and the plain-language letter.
+pub fn local_partner(
+    c: &crate::store::contacts::LocalContactRow,
+) -> Option<crate::config::Partner> {
+    let address = c.address.clone()?;
+    Some(crate::config::Partner {
+        id: c.consultee_id(),
+        name: c.name.clone(),
+        addresses: vec![address],
+        contact: None,
+        easy_read: true,
+    })
+}
+
+/// Who is consulted on a nomination: the call's partners, then its confirmed local contacts
+/// that have an address.
+pub async fn consultees(
+    intake: &Intake,
+    submission_id: i64,
+) -> anyhow::Result<Vec<crate::config::Partner>> {
+    let mut out = intake.cfg.call.partners.clone();
+    for c in crate::store::contacts::contacts_of(&intake.db, submission_id).await? {
+        if c.status == crate::domain::ContactStatus::Confirmed
+            && let Some(p) = local_partner(&c)
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The one consulted under `partner_id` (a call partner, or `local-<id>`), inside `tx`.
+pub async fn consultee(
+    intake: &Intake,
+    tx: &mut crate::store::Tx,
+    partner_id: &str,
+) -> anyhow::Result<Option<crate::config::Partner>> {
+    if let Some(p) = intake.cfg.call.partners.iter().find(|p| p.id == partner_id) {
+        return Ok(Some(p.clone()));
+    }
+    let Some(id) = partner_id
+        .strip_prefix(crate::domain::LOCAL_PREFIX)
+        .and_then(|n| n.parse::<i64>().ok())
+    else {
+        return Ok(None);
+    };
+    Ok(crate::store::contacts::contact_by_id_tx(tx, id)
+        .await?
+        .as_ref()
+        .and_then(local_partner))
+}
+
+/// Sends a consultation request to every partner and confirmed local contact for one
+/// submission (idempotent per consultee). Returns how many requests were queued.
 pub async fn request(
     intake: &Intake,
     reference: &str,
@@ -78,8 +133,9 @@ pub async fn request(
     let tz = call.time_zone;
     let answer_by = answer_deadline(now, call.consultation.answer_days, tz);
     let mut queued = 0;
+    let consultees = consultees(intake, s.id).await?;
     let mut tx = intake.db.begin().await?;
-    for p in &call.partners {
+    for p in &consultees {
         let tok = token::new_token();
         let domain = intake
             .cfg
@@ -322,7 +378,7 @@ pub async fn remind_and_close(
     let mut reminded = 0;
     let mut closed = 0;
     for c in cs::all_consultations(&intake.db).await? {
-        if c.state != "sent" && c.state != "reminded" {
+        if c.state != ConsultationState::Sent && c.state != ConsultationState::Reminded {
             continue;
         }
         let mut tx = intake.db.begin().await?;
@@ -345,12 +401,12 @@ pub async fn remind_and_close(
             )
             .await?;
             closed += 1;
-        } else if c.state == "sent"
+        } else if c.state == ConsultationState::Sent
             && now
                 >= c.sent_at
                     + chrono::Duration::days(i64::from(call.consultation.reminder_after_days))
         {
-            let Some(p) = call.partners.iter().find(|p| p.id == c.partner_id) else {
+            let Some(p) = consultee(intake, &mut tx, &c.partner_id).await? else {
                 continue;
             };
             if !cs::move_consultation_state(&mut tx, c.id, &["sent"], "reminded", now).await? {

@@ -20,8 +20,6 @@
 //! Unclear is `None`: staff read the answer; what in it objects is kept beside it
 //! ([`ReplyReading::objection`]). This module is pure and never logs the text.
 
-use std::fmt;
-
 use super::signals::{self, explicit_keyword, is_salutation, sentences, words};
 
 /// Longest motivation kept (characters); the full new text is stored beside it.
@@ -30,50 +28,8 @@ pub const MAX_MOTIVATION_CHARS: usize = 2000;
 /// Longest body read (characters); an answer is a few paragraphs, the rest is quoted history.
 const MAX_INPUT_CHARS: usize = 200_000;
 
-/// A partner's answer to the consultation question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PartnerVerdict {
-    /// STEUN: the partner supports the nomination (also "geen bezwaar").
-    Support,
-    /// BEZWAAR: the partner objects; objections weigh heavily.
-    Objection,
-    /// GEEN OORDEEL: the partner abstains.
-    NoOpinion,
-}
-
-impl PartnerVerdict {
-    /// All verdicts, in the order letters list them.
-    pub const ALL: [PartnerVerdict; 3] = [Self::Support, Self::Objection, Self::NoOpinion];
-
-    /// Stable name for the database and exports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Support => "support",
-            Self::Objection => "objection",
-            Self::NoOpinion => "no_opinion",
-        }
-    }
-
-    /// Dutch label for letters and staff output.
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            Self::Support => "steun",
-            Self::Objection => "bezwaar",
-            Self::NoOpinion => "geen oordeel",
-        }
-    }
-
-    /// The verdict stored as [`as_str`](Self::as_str), or `None` for any other text.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-impl fmt::Display for PartnerVerdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A partner's answer to the consultation question (the one state of [`crate::domain`]).
+pub use crate::domain::PartnerVerdict;
 
 /// What was read from one answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

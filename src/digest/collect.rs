@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
-use crate::domain::Verdict;
+use crate::domain::{Standing, Verdict};
 use crate::store::digest::{
     self as sd, DecisionRow, DocumentBrief, MessageBrief, OutboxBrief, RatificationRow,
 };
@@ -44,6 +44,10 @@ pub struct Snapshot {
     pub mailboxes: Vec<MailboxStateRow>,
     /// Outbox ids of failed deliveries a previous digest already reported.
     pub reported_failures: BTreeSet<i64>,
+    /// Local contacts of every nomination (proposed, confirmed, dismissed).
+    pub contacts: Vec<crate::store::contacts::LocalContactRow>,
+    /// Partner answers that wait for staff (held or unclear).
+    pub to_settle: Vec<consult::AnswerToSettle>,
 }
 
 impl Snapshot {
@@ -67,6 +71,8 @@ impl Snapshot {
             unlinked_bounces: sd::unlinked_bounces(db).await?,
             mailboxes: store::all_mailbox_states(db).await?,
             reported_failures,
+            contacts: crate::store::contacts::all_contacts(db).await?,
+            to_settle: consult::answers_to_settle(db).await?,
         })
     }
 
@@ -110,23 +116,21 @@ fn municipality_of(code: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-fn partner_name(call: &Call, id: &str) -> String {
-    call.partners
+/// A partner's name, or a local contact's as "naam (lokaal)".
+fn partner_name(call: &Call, snap: &Snapshot, id: &str) -> String {
+    if let Some(p) = call.partners.iter().find(|p| p.id == id) {
+        return p.name.clone();
+    }
+    snap.contacts
         .iter()
-        .find(|p| p.id == id)
-        .map(|p| p.name.clone())
+        .find(|c| c.consultee_id() == id)
+        .map(|c| format!("{} (lokaal)", c.name))
         .unwrap_or_else(|| id.to_string())
 }
 
-/// The state of one consultation as the digest names it: the partner's verdict once answered.
-pub fn consultation_state(c: &consult::ConsultationRow) -> String {
-    match (c.state.as_str(), c.verdict.as_deref()) {
-        ("answered", _) if c.needs_reading => "needs_reading".to_string(),
-        ("answered", Some(v)) => v.to_string(),
-        ("answered", None) => "needs_reading".to_string(),
-        (_, Some(v)) if !c.needs_reading => v.to_string(),
-        (s, _) => s.to_string(),
-    }
+/// The state of one consultation as the digest names it (see [`consult::ConsultationRow::standing`]).
+pub fn consultation_state(c: &consult::ConsultationRow) -> crate::domain::Standing {
+    c.standing()
 }
 
 /// When the consultation last changed (request, reminder, answer or closing).
@@ -255,13 +259,18 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
     for p in s.non_a4_list() {
         problems.push(format!("geen A4: {p}"));
     }
-    let mut consultation: Vec<(String, String)> = snap
+    let mut consultation: Vec<(String, Standing)> = snap
         .consultations
         .iter()
         .filter(|c| c.submission_id == s.id)
-        .map(|c| (partner_name(call, &c.partner_id), consultation_state(c)))
+        .map(|c| {
+            (
+                partner_name(call, snap, &c.partner_id),
+                consultation_state(c),
+            )
+        })
         .collect();
-    consultation.sort_by_key(|(_, st)| labels::consultation_rank(st));
+    consultation.sort_by_key(|(_, st)| st.rank());
     NominationRow {
         reference: s.reference.clone(),
         municipality,
@@ -329,7 +338,7 @@ fn describe_letter(call: &Call, snap: &Snapshot, o: &OutboxBrief) -> String {
             .key
             .split(':')
             .nth(2)
-            .map(|p| format!(" ({})", partner_name(call, p)))
+            .map(|p| format!(" ({})", partner_name(call, snap, p)))
             .unwrap_or_default(),
         _ => String::new(),
     };
@@ -459,7 +468,7 @@ pub fn digest_data(
             Some(ConsultationRow {
                 reference: s.reference.clone(),
                 municipality: municipality_of(s.municipality_code.as_deref()).0,
-                partner: partner_name(call, &c.partner_id),
+                partner: partner_name(call, snap, &c.partner_id),
                 state,
                 changed_at: consultation_changed(c),
                 note,
@@ -526,21 +535,56 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             ));
         }
     }
+    // Objections first: they weigh heavily (partners and local contacts alike).
     for c in &snap.consultations {
         let Some(s) = snap.submission(c.submission_id) else {
             continue;
         };
-        let partner = partner_name(call, &c.partner_id);
-        match consultation_state(c).as_str() {
-            "needs_reading" => out.push(format!(
-                "Lees het antwoord van {partner} over {} zelf: we konden het oordeel niet herkennen.",
-                s.reference
-            )),
-            "objection" if c.staff_override.is_none() && s.is_current => out.push(format!(
-                "Beslis over het bezwaar van {partner} tegen {}.",
-                s.reference
+        let partner = partner_name(call, snap, &c.partner_id);
+        match consultation_state(c) {
+            // An answer to read is listed above, with the command that settles it.
+            Standing::Objection if c.staff_override.is_none() && s.is_current => out.push(format!(
+                "Beslis over het bezwaar van {partner} tegen {}: het weegt zwaar. Leg het alleen met reden terzijde: intake set-aside-objection {} {} --note ….",
+                s.reference, s.reference, c.partner_id
             )),
             _ => {}
+        }
+    }
+    for t in &snap.to_settle {
+        let a = &t.answer;
+        let about = match (&t.reference, &t.partner_id) {
+            (Some(r), Some(p)) => format!("over {r} van {}", partner_name(call, snap, p)),
+            _ => "dat bij geen consultatie past".to_string(),
+        };
+        let why = a
+            .hold_reason
+            .clone()
+            .unwrap_or_else(|| "het oordeel is niet duidelijk".to_string());
+        let objection = if a.highlight.is_some() {
+            " Let op: er staat een bezwaar in."
+        } else {
+            ""
+        };
+        out.push(format!(
+            "Beoordeel antwoord {} {about} (van {}): {why}.{objection} Telt het: intake answer accept {} --verdict steun|bezwaar|geen-oordeel; telt het niet: intake answer reject {} --note ….",
+            a.id, a.from_address, a.id, a.id
+        ));
+    }
+    for s in current.iter() {
+        let proposed = snap
+            .contacts
+            .iter()
+            .filter(|c| {
+                c.submission_id == s.id && c.status == crate::domain::ContactStatus::Proposed
+            })
+            .count();
+        if proposed > 0 {
+            out.push(format!(
+                "De brief van {} noemt {}. Bevestig met een adres of wijs af: intake contacts list {}.",
+                s.reference,
+                labels::count(proposed, "lokale organisatie", "lokale organisaties"),
+                s.reference
+            ));
         }
     }
     for s in current
@@ -622,6 +666,8 @@ pub struct Candidate {
     pub objection_overridden: bool,
     /// A partner's latest answer could not be read: it blocks until staff settle it.
     pub unread_answer: bool,
+    /// How many partners and local contacts support it (STEUN answers that count).
+    pub supporters: usize,
     pub on_time: bool,
     /// Not superseded by a newer version from the same municipality.
     pub current: bool,
@@ -653,7 +699,7 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
             let objections: Vec<&consult::ConsultationRow> = snap
                 .consultations
                 .iter()
-                .filter(|c| c.submission_id == s.id && consultation_state(c) == "objection")
+                .filter(|c| c.submission_id == s.id && consultation_state(c) == Standing::Objection)
                 .collect();
             Candidate {
                 reference: s.reference.clone(),
@@ -665,10 +711,16 @@ pub fn candidates(call: &Call, snap: &Snapshot) -> Vec<Candidate> {
                 has_objection: !objections.is_empty(),
                 objection_overridden: !objections.is_empty()
                     && objections.iter().all(|c| c.staff_override.is_some()),
-                unread_answer: snap
+                unread_answer: snap.consultations.iter().any(|c| {
+                    c.submission_id == s.id && consultation_state(c) == Standing::NeedsReading
+                }),
+                supporters: snap
                     .consultations
                     .iter()
-                    .any(|c| c.submission_id == s.id && consultation_state(c) == "needs_reading"),
+                    .filter(|c| {
+                        c.submission_id == s.id && consultation_state(c) == Standing::Support
+                    })
+                    .count(),
                 on_time: s.on_time,
                 current: s.is_current,
                 strength,

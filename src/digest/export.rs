@@ -91,7 +91,7 @@ fn cells(r: &NominationRow, criteria: &[(String, String)], tz: Tz) -> Vec<String
     c.push(
         r.consultation
             .iter()
-            .map(|(p, s)| format!("{p}: {}", labels::consultation_state(s)))
+            .map(|(p, s)| format!("{p}: {}", s.label_nl()))
             .collect::<Vec<_>>()
             .join("; "),
     );

@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::domain::{Decision, Verdict};
+use crate::domain::{Decision, Standing, Verdict};
 
 /// One nomination as the staff see it: the facts, the findings (after staff overrides) and the
 /// state of its consultation and decision. Filled by the store; every field is plain data.
@@ -62,9 +62,8 @@ pub struct NominationRow {
     pub status: String,
     /// Problems found, in plain Dutch, e.g. "bijlage kon niet worden gelezen".
     pub problems: Vec<String>,
-    /// Per partner: `sent`, `reminded`, `support`, `objection`, `no_opinion`, `needs_reading`
-    /// or `no_answer`.
-    pub consultation: Vec<(String, String)>,
+    /// Per partner (and local contact): where the consultation stands.
+    pub consultation: Vec<(String, Standing)>,
     /// Staff decision, if any.
     pub decision: Option<Decision>,
 }
@@ -76,8 +75,7 @@ pub struct ConsultationRow {
     pub municipality: Option<String>,
     /// Partner name, e.g. "Ieder(in)".
     pub partner: String,
-    /// `sent`, `reminded`, `support`, `objection`, `no_opinion`, `needs_reading`, `no_answer`.
-    pub state: String,
+    pub state: Standing,
     /// When the state last changed (request sent, reminder sent, answer received).
     pub changed_at: DateTime<Utc>,
     /// Short motivation of an objection or support, as the partner wrote it. It goes to the

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::chart::Chart;
 use super::labels;
 use super::{DigestData, NominationRow};
+use crate::domain::Standing;
 
 /// A label and a value, for "Gemeente: Utrecht" lines and two-column tables.
 #[derive(Debug, Clone, Serialize)]
@@ -216,8 +217,9 @@ impl DigestView {
 
         let mut consultations: Vec<_> = d.consultations.iter().collect();
         consultations.sort_by(|a, b| {
-            labels::consultation_rank(&a.state)
-                .cmp(&labels::consultation_rank(&b.state))
+            a.state
+                .rank()
+                .cmp(&b.state.rank())
                 .then_with(|| a.reference.cmp(&b.reference))
                 .then_with(|| a.partner.cmp(&b.partner))
         });
@@ -227,12 +229,12 @@ impl DigestView {
                 reference: c.reference.clone(),
                 municipality: c.municipality.clone().unwrap_or_else(|| "onbekend".into()),
                 partner: c.partner.clone(),
-                state: if c.state == "objection" && c.overridden {
+                state: if c.state == Standing::Objection && c.overridden {
                     "bezwaar (VNG heeft besloten door te gaan)".to_string()
                 } else {
-                    labels::consultation_state(&c.state)
+                    c.state.label_nl().to_string()
                 },
-                objection: c.state == "objection" && !c.overridden,
+                objection: c.state == Standing::Objection && !c.overridden,
                 changed: labels::short_date_time(c.changed_at, tz),
                 note: c.note.clone().unwrap_or_default(),
             })
@@ -241,7 +243,12 @@ impl DigestView {
         let answered = d
             .consultations
             .iter()
-            .filter(|c| matches!(c.state.as_str(), "support" | "objection" | "no_opinion"))
+            .filter(|c| {
+                matches!(
+                    c.state,
+                    Standing::Support | Standing::Objection | Standing::NoOpinion
+                )
+            })
             .count();
         let consultation_summary = if d.consultations.is_empty() {
             "Er zijn nog geen partners geraadpleegd.".to_string()
@@ -464,7 +471,7 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
             value: r
                 .consultation
                 .iter()
-                .map(|(p, s)| format!("{p}: {}", labels::consultation_state(s)))
+                .map(|(p, s)| format!("{p}: {}", s.label_nl()))
                 .collect::<Vec<_>>()
                 .join("; "),
         });

@@ -10,8 +10,9 @@
 //! 2. the number of themes (domains) covered;
 //! 3. balance over the provinces: the smallest sum of squares of picks per province
 //!    (25 over 12 provinces gives 2 or 3 each, not 10 from one);
-//! 4. the total strength;
-//! 5. remaining ties are broken by a fixed order (candidates sorted by reference, the first
+//! 4. the support of the partners and local contacts consulted (the number of STEUN answers);
+//! 5. the total strength;
+//! 6. remaining ties are broken by a fixed order (candidates sorted by reference, the first
 //!    found kept), so the result is deterministic and independent of the input order.
 //!
 //! This is solved **exactly**, not greedily: candidates are grouped by province, a small
@@ -46,6 +47,9 @@ pub struct Shortlist {
     pub reserves: Vec<Pick>,
     /// (reference, reason in Dutch) of every nomination that is not eligible.
     pub excluded: Vec<(String, String)>,
+    /// References whose consultation has an answer staff must read first: never counted as
+    /// supported, and listed apart so the reading is not forgotten.
+    pub to_read: Vec<String>,
 }
 
 /// Themes beyond this many are not used for coverage (2^n states).
@@ -87,8 +91,9 @@ fn exclusion(c: &Candidate, minimum_criteria: usize, require_principle: bool) ->
     }
     if c.criteria_met < minimum_criteria {
         why.push(format!(
-            "voldoet aan {} criteria, minimaal {} nodig",
-            c.criteria_met, minimum_criteria
+            "voldoet aan {}, minimaal {} nodig",
+            criteria_nl(c.criteria_met),
+            minimum_criteria
         ));
     }
     if require_principle && !c.principle {
@@ -122,6 +127,11 @@ pub fn shortlist(
     sorted.dedup_by(|a, b| a.reference == b.reference);
 
     let mut excluded = Vec::new();
+    let to_read: Vec<String> = sorted
+        .iter()
+        .filter(|c| c.current && c.unread_answer)
+        .map(|c| c.reference.clone())
+        .collect();
     let mut eligible: Vec<&Candidate> = Vec::new();
     for c in sorted {
         match exclusion(c, minimum_criteria, require_principle) {
@@ -227,8 +237,9 @@ pub fn shortlist(
             why.push(format!("thema's: {}", c.domains.join(", ")));
         }
         why.push(format!(
-            "{} criteria, sterkte {}",
-            c.criteria_met,
+            "{}, {}, sterkte {}",
+            criteria_nl(c.criteria_met),
+            support_nl(c.supporters),
             format_strength(c.strength)
         ));
         if c.has_objection && c.objection_overridden {
@@ -257,7 +268,7 @@ pub fn shortlist(
         picks_in(&eligible[a].province)
             .cmp(&picks_in(&eligible[b].province))
             .then_with(|| adds_theme(b).cmp(&adds_theme(a)))
-            .then_with(|| milli(eligible[b].strength).cmp(&milli(eligible[a].strength)))
+            .then_with(|| value(eligible[b]).cmp(&value(eligible[a])))
             .then_with(|| eligible[a].reference.cmp(&eligible[b].reference))
     });
     let reserves = rest
@@ -297,13 +308,16 @@ pub fn shortlist(
     };
     let mut objective = format!(
         "Doel: kies {size} voordrachten. Geschikt zijn actuele voordrachten die op tijd binnen waren, \
-         met minstens {minimum_criteria} criteria{principle}, zonder bezwaar van een partner \
-         (behalve als VNG het bezwaar opzij zette). Daaruit kiezen we (1) zo veel mogelijk provincies, \
-         dan (2) zo veel mogelijk thema's, dan (3) een zo gelijk mogelijke verdeling over de provincies, \
-         dan (4) de sterkste voordrachten. Bij gelijke stand beslist een vaste volgorde (op referentie), \
+         met minstens {}{principle}, zonder bezwaar van een partner of lokaal contact \
+         (behalve als VNG het bezwaar opzij zette) en zonder antwoord dat nog gelezen moet worden. \
+         Daaruit kiezen we (1) zo veel mogelijk provincies, dan (2) zo veel mogelijk thema's, \
+         dan (3) een zo gelijk mogelijke verdeling over de provincies, dan (4) de meeste steun van \
+         partners en lokale contacten (wie meer steun heeft, gaat voor bij verder gelijke stand), \
+         dan (5) de sterkste voordrachten. Bij gelijke stand beslist een vaste volgorde (op referentie), \
          zodat dezelfde gegevens altijd hetzelfde voorstel geven. \
          Uitkomst: {} gekozen uit {} geschikte voordrachten; {} van {} provincies ({} met een geschikte voordracht); \
          {} van {} thema's ({} komen voor bij geschikte voordrachten).",
+        criteria_nl(minimum_criteria),
         picks.len(),
         eligible.len(),
         provinces_covered,
@@ -334,6 +348,7 @@ pub fn shortlist(
         picks,
         reserves,
         excluded,
+        to_read,
     }
 }
 
@@ -347,6 +362,30 @@ fn position(same: &[usize], i: usize, eligible: &[&Candidate]) -> usize {
     refs.iter()
         .position(|r| *r == eligible[i].reference)
         .map_or(1, |p| p + 1)
+}
+
+/// What the optimisation maximises after spread: support first (each STEUN answer outweighs
+/// any difference in strength), then strength.
+fn value(c: &Candidate) -> i64 {
+    c.supporters as i64 * 10_000 + milli(c.strength)
+}
+
+/// "1 criterium", "2 criteria".
+fn criteria_nl(n: usize) -> String {
+    if n == 1 {
+        "1 criterium".to_string()
+    } else {
+        format!("{n} criteria")
+    }
+}
+
+/// "geen steunbetuiging", "1 steunbetuiging", "3 steunbetuigingen".
+fn support_nl(n: usize) -> String {
+    match n {
+        0 => "geen steunbetuiging".to_string(),
+        1 => "1 steunbetuiging".to_string(),
+        n => format!("{n} steunbetuigingen"),
+    }
 }
 
 fn format_strength(s: f64) -> String {
@@ -375,7 +414,7 @@ fn group_table(
     layers.push(cur.clone());
     for &i in members {
         let cm = mask_of(eligible[i]);
-        let cs = milli(eligible[i].strength);
+        let cs = value(eligible[i]);
         let prev = cur.clone();
         for (j, row) in prev.iter().enumerate().take(jmax) {
             for (m, value) in row.iter().enumerate() {
@@ -431,7 +470,7 @@ fn reconstruct(
         }
         let i = members[t - 1];
         let cm = mask_of(eligible[i]);
-        let cs = milli(eligible[i].strength);
+        let cs = value(eligible[i]);
         let found = (0..layers[t - 1][j - 1].len()).find(|&pm| {
             pm | cm == m
                 && layers[t - 1][j - 1][pm]

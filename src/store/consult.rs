@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, Tx, db, tx};
-use crate::consult::answer::{AnswerStatus, HoldReason};
+use crate::domain::{AnswerStatus, ConsultationState, HoldReason, PartnerVerdict, Standing};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConsultationRow {
@@ -11,8 +11,8 @@ pub struct ConsultationRow {
     pub submission_id: i64,
     pub partner_id: String,
     pub token: String,
-    pub state: String,
-    pub verdict: Option<String>,
+    pub state: crate::domain::ConsultationState,
+    pub verdict: Option<crate::domain::PartnerVerdict>,
     pub motivation: Option<String>,
     pub needs_reading: bool,
     pub request_msgid: String,
@@ -22,6 +22,28 @@ pub struct ConsultationRow {
     pub answered_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub staff_override: Option<String>,
+}
+
+impl ConsultationRow {
+    /// Where this consultation stands for staff: the verdict of the answer that counts, an
+    /// answer to read, or the state of the request.
+    pub fn standing(&self) -> Standing {
+        use ConsultationState as S;
+        let of = |v: PartnerVerdict| match v {
+            PartnerVerdict::Support => Standing::Support,
+            PartnerVerdict::Objection => Standing::Objection,
+            PartnerVerdict::NoOpinion => Standing::NoOpinion,
+        };
+        match (self.state, self.verdict) {
+            (S::Answered, _) if self.needs_reading => Standing::NeedsReading,
+            (S::Answered, Some(v)) => of(v),
+            (S::Answered, None) => Standing::NeedsReading,
+            (_, Some(v)) if !self.needs_reading => of(v),
+            (S::Sent, _) => Standing::Sent,
+            (S::Reminded, _) => Standing::Reminded,
+            (S::NoAnswer, _) => Standing::NoAnswer,
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -218,7 +240,7 @@ pub struct AnswerRow {
     pub message_id: i64,
     /// The sender's address as written in the From header.
     pub from_address: String,
-    pub verdict: Option<String>,
+    pub verdict: Option<PartnerVerdict>,
     pub motivation: String,
     /// Counted or needs reading: it set the consultation's state.
     pub accepted: bool,
@@ -269,7 +291,7 @@ impl TryFrom<AnswerRecord> for AnswerRow {
             consultation_id: r.consultation_id,
             message_id: r.message_id,
             from_address: r.from_address,
-            verdict: r.verdict,
+            verdict: r.verdict.as_deref().and_then(PartnerVerdict::parse),
             motivation: r.motivation,
             accepted: r.accepted,
             status,
@@ -307,6 +329,79 @@ pub async fn answers_of(db: &Db, consultation_id: i64) -> anyhow::Result<Vec<Ans
     .bind(consultation_id)
     .fetch_all(p)
     .await)?)
+}
+
+/// One answer by its id.
+pub async fn answer_by_id(db: &Db, id: i64) -> anyhow::Result<Option<AnswerRow>> {
+    Ok(typed(db!(db, |p| sqlx::query_as::<_, AnswerRecord>(
+        select_answers!("id = $1")
+    )
+    .bind(id)
+    .fetch_all(p)
+    .await)?)?
+    .into_iter()
+    .next())
+}
+
+/// One consultation by its id, inside `tx`.
+pub async fn consultation_by_id_tx(
+    tx: &mut Tx,
+    id: i64,
+) -> anyhow::Result<Option<ConsultationRow>> {
+    Ok(tx!(tx, |c| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The consultation of one nomination with one partner (or `local-<id>`).
+pub async fn consultation_of(
+    db: &Db,
+    submission_id: i64,
+    partner_id: &str,
+) -> anyhow::Result<Option<ConsultationRow>> {
+    Ok(db!(db, |p| sqlx::query_as::<_, ConsultationRow>(
+        "SELECT * FROM consultations WHERE submission_id = $1 AND partner_id = $2"
+    )
+    .bind(submission_id)
+    .bind(partner_id)
+    .fetch_optional(p)
+    .await)?)
+}
+
+/// After staff rejected an answer: the consultation takes the verdict of its latest counted
+/// answer that has one, or, with none, goes back to waiting (`sent`, or `reminded` when a
+/// reminder went out).
+pub async fn restore_consultation(tx: &mut Tx, id: i64) -> anyhow::Result<()> {
+    let latest: Option<(String, String, DateTime<Utc>)> = tx!(tx, |c| sqlx::query_as(
+        "SELECT verdict, motivation, received_at FROM consultation_answers
+         WHERE consultation_id = $1 AND status = 'counted' AND verdict IS NOT NULL
+         ORDER BY id DESC LIMIT 1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?;
+    match latest {
+        Some((verdict, motivation, at)) => {
+            record_answer(tx, id, Some(&verdict), &motivation, at).await
+        }
+        None => {
+            tx!(tx, |c| {
+                sqlx::query(
+                "UPDATE consultations SET verdict = NULL, needs_reading = FALSE, answered_at = NULL,
+                   state = CASE WHEN reminded_at IS NULL THEN 'sent' ELSE 'reminded' END
+                 WHERE id = $1"
+            )
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            Ok(())
+        }
+    }
 }
 
 /// Every answer held for staff (not counted: unmatched, no token or thread, unregistered

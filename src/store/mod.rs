@@ -7,6 +7,7 @@
 //! commands give it.
 
 pub mod consult;
+pub mod contacts;
 pub mod digest;
 pub mod outbox;
 mod rows;
@@ -1100,10 +1101,7 @@ pub async fn outbox_by_key(db: &Db, key: &str) -> anyhow::Result<Option<OutboxRo
 }
 
 /// A submission by id, inside a transaction.
-pub async fn current_submission_by_id_tx(
-    tx: &mut Tx,
-    id: i64,
-) -> anyhow::Result<Option<SubmissionRow>> {
+pub async fn submission_by_id_tx(tx: &mut Tx, id: i64) -> anyhow::Result<Option<SubmissionRow>> {
     Ok(tx!(tx, |c| sqlx::query_as::<_, SubmissionRow>(
         "SELECT * FROM submissions WHERE id = $1"
     )

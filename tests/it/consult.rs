@@ -556,7 +556,7 @@ async fn answer(app: &TestApp, c: &ConsultationRow, m: &Mail<'_>) {
 async fn assert_forgery_held(app: &TestApp, why: &str) {
     let c = iederin(app).await;
     assert_eq!(
-        (c.state.as_str(), c.verdict.as_deref()),
+        (c.state.as_str(), c.verdict.map(|v| v.as_str())),
         ("sent", None),
         "{why}: the forged objection counted"
     );
@@ -565,7 +565,7 @@ async fn assert_forgery_held(app: &TestApp, why: &str) {
         .expect("held");
     assert_eq!(held.len(), 1, "{why}: {held:#?}");
     assert_eq!(
-        held[0].verdict.as_deref(),
+        held[0].verdict.map(|v| v.as_str()),
         Some("objection"),
         "kept for staff"
     );
@@ -690,7 +690,7 @@ async fn a_correction_withdrawing_support_reads_as_objection_and_blocks_the_shor
         )
         .await;
         assert_eq!(
-            iederin(&app).await.verdict.as_deref(),
+            iederin(&app).await.verdict.map(|v| v.as_str()),
             Some("support"),
             "{db}"
         );
@@ -701,7 +701,7 @@ async fn a_correction_withdrawing_support_reads_as_objection_and_blocks_the_shor
         assert_eq!(
             (
                 now.state.as_str(),
-                now.verdict.as_deref(),
+                now.verdict.map(|v| v.as_str()),
                 now.needs_reading
             ),
             ("answered", Some("objection"), false),
@@ -711,7 +711,10 @@ async fn a_correction_withdrawing_support_reads_as_objection_and_blocks_the_shor
         let history = store::consult::answers_of(&app.intake.db, now.id)
             .await
             .expect("history");
-        let verdicts: Vec<Option<&str>> = history.iter().map(|a| a.verdict.as_deref()).collect();
+        let verdicts: Vec<Option<&str>> = history
+            .iter()
+            .map(|a| a.verdict.map(|v| v.as_str()))
+            .collect();
         assert_eq!(verdicts, vec![Some("support"), Some("objection")], "{db}");
         let snap = intake::digest::collect::Snapshot::load(&app.intake.db)
             .await
@@ -742,7 +745,7 @@ async fn a_later_unclear_answer_puts_the_consultation_back_to_needs_reading() {
         )
         .await;
         assert_eq!(
-            iederin(&app).await.verdict.as_deref(),
+            iederin(&app).await.verdict.map(|v| v.as_str()),
             Some("support"),
             "{db}"
         );
@@ -753,7 +756,7 @@ async fn a_later_unclear_answer_puts_the_consultation_back_to_needs_reading() {
         assert_eq!(
             (
                 now.state.as_str(),
-                now.verdict.as_deref(),
+                now.verdict.map(|v| v.as_str()),
                 now.needs_reading
             ),
             ("answered", None, true),
@@ -764,7 +767,7 @@ async fn a_later_unclear_answer_puts_the_consultation_back_to_needs_reading() {
             .expect("history");
         let statuses: Vec<_> = history
             .iter()
-            .map(|a| (a.verdict.as_deref(), a.status))
+            .map(|a| (a.verdict.map(|v| v.as_str()), a.status))
             .collect();
         use intake::consult::answer::AnswerStatus::{Counted, NeedsReading};
         assert_eq!(
@@ -774,7 +777,7 @@ async fn a_later_unclear_answer_puts_the_consultation_back_to_needs_reading() {
         );
         // The digest says so and lists it as work; the shortlist leaves the nomination out.
         assert_eq!(
-            intake::digest::collect::consultation_state(&now),
+            intake::digest::collect::consultation_state(&now).as_str(),
             "needs_reading"
         );
         let snap = intake::digest::collect::Snapshot::load(&app.intake.db)
@@ -826,7 +829,7 @@ async fn an_unclear_answer_keeps_its_objection_highlighted_and_the_subject_canno
         answer(&app, &c, &m).await;
         let now = iederin(&app).await;
         assert_eq!(
-            (now.verdict.as_deref(), now.needs_reading),
+            (now.verdict.map(|v| v.as_str()), now.needs_reading),
             (None, true),
             "{db}: an objection word must never be outvoted by a guess"
         );
@@ -851,7 +854,7 @@ async fn verdict_words_with_a_typo_and_plain_english_are_read() {
         let c = consulted(&app).await;
         answer(&app, &c, &Mail::new(Shape::IPhone, "Wij steunn Zwolle.")).await;
         assert_eq!(
-            iederin(&app).await.verdict.as_deref(),
+            iederin(&app).await.verdict.map(|v| v.as_str()),
             Some("support"),
             "{db}"
         );
@@ -859,7 +862,7 @@ async fn verdict_words_with_a_typo_and_plain_english_are_read() {
             "Hello,\n\nWe object to this nomination: the council never asked its disability panel.";
         answer(&app, &c, &Mail::new(Shape::Gmail, english)).await;
         assert_eq!(
-            iederin(&app).await.verdict.as_deref(),
+            iederin(&app).await.verdict.map(|v| v.as_str()),
             Some("objection"),
             "{db}"
         );
@@ -870,7 +873,7 @@ async fn verdict_words_with_a_typo_and_plain_english_are_read() {
         )
         .await;
         assert_eq!(
-            iederin(&app).await.verdict.as_deref(),
+            iederin(&app).await.verdict.map(|v| v.as_str()),
             Some("support"),
             "{db}"
         );
@@ -894,7 +897,7 @@ async fn an_automatic_receipt_is_stored_but_is_no_answer_and_the_reminder_still_
         assert_eq!(
             (
                 now.state.as_str(),
-                now.verdict.as_deref(),
+                now.verdict.map(|v| v.as_str()),
                 now.needs_reading
             ),
             ("sent", None, false),
@@ -928,7 +931,7 @@ async fn an_automatic_receipt_is_stored_but_is_no_answer_and_the_reminder_still_
         };
         answer(&app, &c, &real).await;
         assert_eq!(
-            iederin(&app).await.verdict.as_deref(),
+            iederin(&app).await.verdict.map(|v| v.as_str()),
             Some("support"),
             "{db}"
         );
@@ -957,7 +960,7 @@ async fn a_note_of_thanks_after_an_answer_leaves_the_verdict_standing() {
     .await;
     let now = iederin(&app).await;
     assert_eq!(
-        (now.verdict.as_deref(), now.needs_reading),
+        (now.verdict.map(|v| v.as_str()), now.needs_reading),
         (Some("objection"), false)
     );
     let history = store::consult::answers_of(&app.intake.db, now.id)

@@ -482,7 +482,7 @@ async fn staff_set_aside_an_objection_from_the_command_line_and_it_stays_on_reco
     let after = cs::consultations_of(&intake.db, s.id).await.unwrap();
     let lfb = after.iter().find(|c| c.partner_id == "lfb").unwrap();
     assert_eq!(
-        lfb.verdict.as_deref(),
+        lfb.verdict.map(|v| v.as_str()),
         Some("objection"),
         "the objection stays on record"
     );

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use intake::digest::{
     ConsultationRow, DeliveryProblem, DigestData, NominationRow, export, has_news, render,
 };
-use intake::domain::Verdict;
+use intake::domain::{Standing, Verdict};
 use intake::selection::letters::{DecisionLetterData, DecisionLetterKind, render_decision_letter};
 use intake::selection::shortlist::{Candidate, shortlist};
 
@@ -92,7 +92,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         domains: vec!["wonen".into(), "werk".into()],
         status: "current".into(),
         problems: vec![],
-        consultation: vec![("Ieder(in)".into(), "support".into())],
+        consultation: vec![("Ieder(in)".into(), Standing::Support)],
         decision: None,
     }
 }
@@ -155,7 +155,7 @@ fn sample() -> DigestData {
                 reference: "KVN-0001".into(),
                 municipality: Some("Utrecht".into()),
                 partner: "Ieder(in)".into(),
-                state: "support".into(),
+                state: Standing::Support,
                 changed_at: t(20, 16, 0),
                 note: None,
                 overridden: false,
@@ -164,7 +164,7 @@ fn sample() -> DigestData {
                 reference: "KVN-0002".into(),
                 municipality: Some("Súdwest-Fryslân".into()),
                 partner: "Mind-LPGGz".into(),
-                state: "objection".into(),
+                state: Standing::Objection,
                 changed_at: t(20, 17, 0),
                 note: Some("Geen ervaringsdeskundigen betrokken".into()),
                 overridden: false,
@@ -860,6 +860,7 @@ fn cand(reference: &str, province: &str, domains: &[&str], strength: f64) -> Can
         has_objection: false,
         objection_overridden: false,
         unread_answer: false,
+        supporters: 0,
         on_time: true,
         current: true,
         strength,
@@ -868,6 +869,41 @@ fn cand(reference: &str, province: &str, domains: &[&str], strength: f64) -> Can
 
 fn provinces() -> Vec<String> {
     PROVINCES.iter().map(|p| p.to_string()).collect()
+}
+
+#[test]
+fn support_of_partners_counts_after_spread_and_before_strength() {
+    // Two candidates in the same province with the same theme: one place. The one with more
+    // support wins although its letter is weaker.
+    let mut strong = cand("KVN-0001", "Utrecht", &["wonen"], 0.9);
+    strong.supporters = 1;
+    let mut supported = cand("KVN-0002", "Utrecht", &["wonen"], 0.5);
+    supported.supporters = 3;
+    let other = cand("KVN-0003", "Zeeland", &["vervoer"], 0.1);
+    let s = shortlist(
+        &[strong, supported, other],
+        2,
+        2,
+        true,
+        &provinces(),
+        &["wonen".to_string(), "vervoer".to_string()],
+    );
+    let picked = refs(&s.picks);
+    assert!(
+        picked.contains(&"KVN-0003".to_string()),
+        "spread first: {picked:?}"
+    );
+    assert!(
+        picked.contains(&"KVN-0002".to_string()),
+        "then support: {picked:?}"
+    );
+    assert!(s.objective.contains("steun"), "{}", s.objective);
+    // The strength is still named in the explanation.
+    assert!(
+        s.picks.iter().any(|p| p.why.contains("3 steunbetuigingen")),
+        "{:?}",
+        s.picks
+    );
 }
 
 fn domain_ids() -> Vec<String> {
@@ -976,7 +1012,7 @@ fn objections_exclude_unless_staff_overrode_them_and_every_exclusion_says_why() 
     assert!(why("A").contains("bezwaar"));
     assert!(why("C").contains("te laat"));
     assert!(why("D").contains("vervangen"));
-    assert!(why("E").contains("voldoet aan 1 criteria, minimaal 2"));
+    assert!(why("E").contains("voldoet aan 1 criterium, minimaal 2"));
     assert!(why("F").contains("principe"));
     assert!(s.objective.contains("maar 1 geschikte"), "{}", s.objective);
     // Without the principle requirement F is eligible.
