@@ -34,17 +34,26 @@ pub struct Classification {
     pub no_reply_reason: Option<String>,
 }
 
-const AUTO_SUBJECTS: &[&str] = &[
+/// Subject words of automatic replies and absence notices (Outlook, Gmail, Exchange, in Dutch,
+/// English and German). The one list: classification and the partner-answer reader use it.
+pub const AUTOMATIC_SUBJECTS: &[&str] = &[
     "automatisch antwoord",
     "automatisch bericht",
+    "automatische reactie",
+    "automatisch beantwoord",
     "automatic reply",
-    "autoreply",
     "auto-reply",
+    "autoreply",
+    "auto reply",
     "out of office",
+    "out-of-office",
     "out of the office",
     "afwezig",
-    "afwezigheidsbericht",
     "niet aanwezig",
+    "niet op kantoor",
+    "met vakantie",
+    "vakantiemelding",
+    "abwesend",
     "abwesenheitsnotiz",
     "vacation",
 ];
@@ -148,7 +157,7 @@ fn says_automatic(f: &MailFacts, subject: &str) -> bool {
         .auto_submitted
         .as_deref()
         .is_some_and(|v| !v.starts_with("no"));
-    let auto_subject = AUTO_SUBJECTS
+    let auto_subject = AUTOMATIC_SUBJECTS
         .iter()
         .any(|s| subject.starts_with(s) || subject.contains(&format!(": {s}")));
     let auto_precedence = matches!(f.precedence.as_deref(), Some("auto_reply"));

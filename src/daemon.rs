@@ -398,11 +398,9 @@ async fn send_loop(
     }
 }
 
-/// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes.
+/// The reconnect delay after `failures` failed rounds: 1 s, 2 s, 4 s … capped at 5 minutes.
 pub fn backoff(failures: u32) -> Duration {
-    let base = 1u64 << failures.saturating_sub(1).min(9);
-    let jitter = rand::random::<f64>() * 0.5 + 0.75;
-    Duration::from_millis(((base.min(300) as f64) * 1000.0 * jitter) as u64)
+    crate::backoff::delay(Duration::from_secs(1), failures, Duration::from_secs(300))
 }
 
 /// After the configured time without a successful check, mail the staff once per failure period.
@@ -532,14 +530,5 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
-    }
-}
-
-/// Which disposition a stored message has (for re-acknowledging).
-pub fn disposition_of(status: &str) -> Disposition {
-    if status == "quarantined" {
-        Disposition::Quarantine
-    } else {
-        Disposition::Processed
     }
 }

@@ -139,8 +139,6 @@ impl MailKind {
 /// The recorded end state of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageStatus {
-    /// Stored, not yet fully processed (a crash happened in between; reprocessed on next run).
-    Received,
     Processed,
     /// Could not be processed; the reason is recorded and the mail is in the quarantine folder.
     Quarantined,
@@ -151,7 +149,6 @@ pub enum MessageStatus {
 impl MessageStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            MessageStatus::Received => "received",
             MessageStatus::Processed => "processed",
             MessageStatus::Quarantined => "quarantined",
             MessageStatus::Duplicate => "duplicate",

@@ -27,6 +27,7 @@
 pub mod actions;
 pub mod app;
 pub mod assess;
+pub mod backoff;
 pub mod classify;
 pub mod clean;
 pub mod cli;
@@ -36,6 +37,7 @@ pub mod daemon;
 pub mod digest;
 pub mod documents;
 pub mod domain;
+pub mod html;
 pub mod letters;
 pub mod mail;
 pub mod mailbox;

@@ -443,14 +443,6 @@ impl Pattern {
         }
         out
     }
-
-    /// Number of words (not gaps) in the term.
-    pub fn word_count(&self) -> usize {
-        self.pieces
-            .iter()
-            .filter(|p| matches!(p, Piece::Word { .. } | Piece::Forms(_)))
-            .count()
-    }
 }
 
 /// What a target stands for.

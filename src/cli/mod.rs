@@ -713,16 +713,33 @@ async fn show(intake: &Arc<Intake>, reference: &str) -> anyhow::Result<ExitCode>
         if s.meets_minimum { "ja" } else { "nee" }
     );
     let cons = store::consult::consultations_of(&intake.db, s.id).await?;
+    let contacts = store::contacts::contacts_of(&intake.db, s.id).await?;
     if !cons.is_empty() {
         println!("  consultatie:");
         for c in cons {
             println!(
                 "    - {}: {}{}",
-                c.partner_id,
+                staff::partner_label(intake, &contacts, &c.partner_id),
                 c.standing().label_nl(),
                 c.motivation
                     .as_deref()
                     .map(|m| format!(": «{}»", truncate(m, 120)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !contacts.is_empty() {
+        println!("  lokale organisaties:");
+        for c in &contacts {
+            println!(
+                "    - {} ({}, contact {}): {}{}",
+                c.name,
+                c.kind,
+                c.id,
+                c.status.label_nl(),
+                c.address
+                    .as_deref()
+                    .map(|a| format!(", {a}"))
                     .unwrap_or_default()
             );
         }

@@ -293,6 +293,14 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         status: status_of(s).to_string(),
         problems,
         consultation,
+        local_contacts: snap
+            .contacts
+            .iter()
+            .filter(|c| {
+                c.submission_id == s.id && c.status != crate::domain::ContactStatus::Confirmed
+            })
+            .map(|c| format!("{}: {}", c.name, c.status.label_nl()))
+            .collect(),
         decision: snap.decision_of(s.id).map(|d| d.decision),
     }
 }

@@ -45,6 +45,7 @@ pub fn headers(criteria: &[(String, String)]) -> Vec<String> {
             "Status",
             "Problemen",
             "Partners",
+            "Lokale organisaties (niet geraadpleegd)",
             "Besluit",
         ]
         .iter()
@@ -95,6 +96,7 @@ fn cells(r: &NominationRow, criteria: &[(String, String)], tz: Tz) -> Vec<String
             .collect::<Vec<_>>()
             .join("; "),
     );
+    c.push(r.local_contacts.join("; "));
     c.push(
         r.decision
             .map(|d| d.label_nl().to_string())

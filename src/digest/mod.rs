@@ -64,6 +64,9 @@ pub struct NominationRow {
     pub problems: Vec<String>,
     /// Per partner (and local contact): where the consultation stands.
     pub consultation: Vec<(String, Standing)>,
+    /// Local organisations of the nomination not (yet) consulted: proposed from the letter or
+    /// dismissed, as "name: state".
+    pub local_contacts: Vec<String>,
     /// Staff decision, if any.
     pub decision: Option<Decision>,
 }

@@ -20,7 +20,7 @@ mod detect;
 mod doc;
 mod docx;
 mod estimate;
-mod html;
+use crate::html;
 pub mod libreoffice;
 mod message;
 mod odt;
@@ -39,9 +39,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
+pub use crate::html::html_to_text;
 pub use depth::mime_depth_exceeds;
 pub use detect::detect;
-pub use html::html_to_text;
 pub use libreoffice::{Isolation, LibreOffice};
 
 /// Resource limits for every parser of untrusted documents (`[documents]` in `config/intake.toml`).

@@ -14,7 +14,7 @@
 //! Errors: every method returns `anyhow::Error` wrapping an [`ImapError`] where the caller may
 //! branch (a refused login, a UIDVALIDITY change, a mail that is gone). After any connection or
 //! protocol error the connection is dropped and the next call connects afresh; the caller waits
-//! between attempts with a [`Backoff`].
+//! between attempts with [`crate::backoff::delay`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -279,51 +279,6 @@ pub fn tls_config(ca_file: Option<&Path>) -> anyhow::Result<Arc<rustls::ClientCo
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backoff
-// ---------------------------------------------------------------------------------------------
-
-/// Exponential backoff with jitter for reconnect loops: `base`, `2·base`, `4·base`, … up to
-/// `max`, each delay drawn uniformly from its upper half so that two daemons do not retry in step.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    base: Duration,
-    max: Duration,
-    attempt: u32,
-}
-
-impl Backoff {
-    pub fn new(base: Duration, max: Duration) -> Backoff {
-        Backoff {
-            base: base.max(Duration::from_millis(1)),
-            max: max.max(base),
-            attempt: 0,
-        }
-    }
-
-    /// The delay before the next attempt; each call doubles the ceiling.
-    pub fn next_delay(&mut self) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(1u32 << self.attempt.min(20))
-            .min(self.max);
-        self.attempt = self.attempt.saturating_add(1);
-        let half = ceiling / 2;
-        let jitter_ms = rand::random_range(0..=half.as_millis().min(u64::MAX as u128) as u64);
-        half + Duration::from_millis(jitter_ms)
-    }
-
-    /// How many delays were handed out since the last success.
-    pub fn attempts(&self) -> u32 {
-        self.attempt
-    }
-
-    /// Call after a success: the next failure starts from `base` again.
-    pub fn reset(&mut self) {
-        self.attempt = 0;
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 
@@ -539,13 +494,6 @@ impl ImapSource {
         let features = conn.features;
         self.conn = Some(conn);
         Ok(features)
-    }
-
-    /// Logs out politely (best effort).
-    pub async fn disconnect(&mut self) {
-        if let Some(mut conn) = self.conn.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), conn.session.logout()).await;
-        }
     }
 
     fn server(&self) -> String {
@@ -1179,32 +1127,6 @@ mod tests {
         .unwrap();
         assert_eq!(s.tls, ImapTls::Starttls);
         assert_eq!(s.auth, ImapAuth::Xoauth2);
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_the_maximum_with_jitter_in_the_upper_half() {
-        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
-        let ceilings = [1u64, 2, 4, 8, 16, 32, 60, 60, 60];
-        for ceiling in ceilings {
-            let d = b.next_delay();
-            let ceiling = Duration::from_secs(ceiling);
-            assert!(
-                d >= ceiling / 2 && d <= ceiling,
-                "{d:?} not in [{:?}, {ceiling:?}]",
-                ceiling / 2
-            );
-        }
-        assert_eq!(b.attempts(), 9);
-        b.reset();
-        assert!(b.next_delay() <= Duration::from_secs(1));
-    }
-
-    #[test]
-    fn backoff_survives_many_attempts_without_overflow() {
-        let mut b = Backoff::new(Duration::from_millis(500), Duration::from_secs(300));
-        for _ in 0..1000 {
-            assert!(b.next_delay() <= Duration::from_secs(300));
-        }
     }
 
     #[test]

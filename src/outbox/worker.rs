@@ -89,13 +89,14 @@ async fn must_wait(
 }
 
 /// The delay before retry number `attempt` (1-based): base × 2^(attempt-1), capped at an hour,
-/// with ±20 % jitter so that several workers do not retry in step.
+/// with ±20 % jitter ([`crate::backoff::delay`]).
 pub fn retry_delay(base_secs: u64, attempt: u32) -> chrono::Duration {
-    let exp = base_secs
-        .saturating_mul(1u64 << attempt.saturating_sub(1).min(16))
-        .min(3600);
-    let jitter = rand::random::<f64>() * 0.4 + 0.8;
-    chrono::Duration::milliseconds(((exp as f64) * 1000.0 * jitter) as i64)
+    let d = crate::backoff::delay(
+        std::time::Duration::from_secs(base_secs),
+        attempt,
+        std::time::Duration::from_secs(3600),
+    );
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::hours(1))
 }
 
 /// What to do with an interrupted row.

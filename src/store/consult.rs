@@ -208,27 +208,6 @@ pub async fn all_consultations(db: &Db) -> anyhow::Result<Vec<ConsultationRow>> 
     .await)?)
 }
 
-pub async fn set_consultation_state(
-    tx: &mut Tx,
-    id: i64,
-    state: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
-        "UPDATE consultations SET state = $2,
-            reminded_at = CASE WHEN $2 = 'reminded' THEN $3 ELSE reminded_at END,
-            closed_at = CASE WHEN $2 = 'no_answer' THEN $3 ELSE closed_at END
-         WHERE id = $1"
-    )
-    .bind(id)
-    .bind(state)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 /// One partner answer as received, with what became of it. Every answer is kept, so a replaced
 /// verdict keeps its history.
 #[derive(Debug, Clone)]

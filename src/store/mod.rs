@@ -420,8 +420,8 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> anyhow::Result<i
     let row: (i64,) = tx!(tx, |c| {
         sqlx::query_as(
         "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sha256, raw, size, from_address, from_name, subject,
-            date_header, arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+            date_header, arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at, processed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
     )
     .bind(m.mailbox)
     .bind(m.uidvalidity)
@@ -447,29 +447,6 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> anyhow::Result<i
     Ok(row.0)
 }
 
-/// Sets a message's end state.
-pub async fn finish_message(
-    tx: &mut Tx,
-    id: i64,
-    kind: &str,
-    status: &str,
-    reason: Option<&str>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    tx!(tx, |c| sqlx::query(
-        "UPDATE messages SET kind = $2, status = $3, reason = $4, processed_at = $5 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(kind)
-    .bind(status)
-    .bind(reason)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 /// The raw bytes of a stored message (for reprocessing and consultation attachments).
 pub async fn message_raw(db: &Db, id: i64) -> anyhow::Result<Option<Vec<u8>>> {
     let row: Option<(Option<Vec<u8>>,)> = db!(db, |p| sqlx::query_as(
@@ -479,19 +456,6 @@ pub async fn message_raw(db: &Db, id: i64) -> anyhow::Result<Option<Vec<u8>>> {
     .fetch_optional(p)
     .await)?;
     Ok(row.and_then(|r| r.0))
-}
-
-pub async fn messages_since(db: &Db, since: DateTime<Utc>) -> anyhow::Result<Vec<MessageRow>> {
-    Ok(db!(db, |p| {
-        sqlx::query_as::<_, MessageRow>(
-        "SELECT id, mailbox, uidvalidity, uid, message_id, sha256, size, from_address, from_name, subject, date_header,
-                arrived_at, arrival_source, kind, status, reason, duplicate_of, stored_at, processed_at
-         FROM messages WHERE stored_at >= $1 ORDER BY id",
-    )
-    .bind(since)
-    .fetch_all(p)
-    .await
-    })?)
 }
 
 pub async fn message_counts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> {
@@ -810,21 +774,6 @@ pub async fn assessments_of_tx(
     .bind(submission_id)
     .fetch_all(c)
     .await)?)
-}
-
-pub async fn versions_of(
-    db: &Db,
-    submission: &SubmissionRow,
-) -> anyhow::Result<Vec<SubmissionRow>> {
-    Ok(db!(db, |p| {
-        sqlx::query_as::<_, SubmissionRow>(
-        "SELECT * FROM submissions WHERE (municipality_code IS NOT NULL AND municipality_code = $1) OR sender = $2 ORDER BY seq"
-    )
-    .bind(&submission.municipality_code)
-    .bind(&submission.sender)
-    .fetch_all(p)
-    .await
-    })?)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ pub struct MessageRow {
     pub reason: Option<String>,
     pub duplicate_of: Option<i64>,
     pub stored_at: DateTime<Utc>,
+    /// When its end state was recorded: the same moment as `stored_at`, since a mail is stored
+    /// with its outcome in one transaction (NULL only on rows of older versions).
     pub processed_at: Option<DateTime<Utc>>,
 }
 

@@ -787,7 +787,7 @@ async fn a_later_unclear_answer_puts_the_consultation_back_to_needs_reading() {
         assert!(
             actions
                 .iter()
-                .any(|a| a.contains("Lees het antwoord") && a.contains("KVN-0001")),
+                .any(|a| a.contains("Beoordeel antwoord") && a.contains("KVN-0001")),
             "{db}: {actions:#?}"
         );
         let proposal = intake::selection::shortlist_proposal(&app.intake, None)
@@ -1034,4 +1034,353 @@ fn check_config_reports_a_missing_trusted_authserv_id_and_how_to_find_it() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+}
+
+// --- Staff settle answers; local voices are consulted ----------------------------------------
+
+/// Runs the `intake` binary for `app` and returns (exit code, stdout, stderr).
+fn cli(app: &TestApp, args: &[&str]) -> (i32, String, String) {
+    let out = app
+        .command()
+        .args(args)
+        .env("USER", "m.devries")
+        .output()
+        .expect("intake runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn actions_now(app: &TestApp) -> Vec<String> {
+    let snap = intake::digest::collect::Snapshot::load(&app.intake.db)
+        .await
+        .expect("snapshot");
+    intake::digest::collect::actions(&app.intake.cfg.call, &snap, Utc::now())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_settle_a_held_and_an_unclear_answer_with_intake_answer_and_both_are_audited() {
+    use intake::consult::answer::AnswerStatus;
+    for (db, app) in apps().await {
+        let c = consulted(&app).await;
+        // An objection from Ieder(in)'s address that no server vouched for: held.
+        let held = Mail {
+            auth: vec![],
+            ..Mail::new(Shape::Outlook, FORGED)
+        };
+        answer(&app, &c, &held).await;
+        let settle = store::consult::answers_to_settle(&app.intake.db)
+            .await
+            .expect("settle");
+        assert_eq!(settle.len(), 1, "{db}: {settle:#?}");
+        let held_id = settle[0].answer.id;
+        assert_eq!(settle[0].answer.status, AnswerStatus::Held, "{db}");
+
+        // The digest, `consultations` and `status` all name it with the command to settle it.
+        let accept = format!("intake answer accept {held_id}");
+        assert!(
+            actions_now(&app).await.iter().any(|a| a.contains(&accept)),
+            "{db}: digest to-do"
+        );
+        for command in ["consultations", "status"] {
+            let (code, out, err) = cli(&app, &[command]);
+            assert_eq!(code, 0, "{db} {command}: {err}");
+            assert!(out.contains(&accept), "{db} {command}: {out}");
+            assert!(
+                out.contains(&format!("intake answer reject {held_id}")),
+                "{db} {command}"
+            );
+        }
+
+        // Staff phoned Ieder(in): the objection is theirs. It counts now, audit-logged.
+        let (code, out, err) = cli(
+            &app,
+            &[
+                "answer",
+                "accept",
+                &held_id.to_string(),
+                "--verdict",
+                "bezwaar",
+                "--note",
+                "telefonisch bevestigd",
+            ],
+        );
+        assert_eq!(code, 0, "{db}: {err}");
+        assert!(
+            out.contains("KVN-0001") && out.contains("bezwaar"),
+            "{db}: {out}"
+        );
+        let now = iederin(&app).await;
+        assert_eq!(
+            (now.state.as_str(), now.verdict.map(|v| v.as_str())),
+            ("answered", Some("objection")),
+            "{db}"
+        );
+        let events = store::events_of(&app.intake.db, now.submission_id)
+            .await
+            .expect("events");
+        let accepted = events
+            .iter()
+            .find(|e| e.action == "answer_accepted")
+            .expect("audit event");
+        assert_eq!(accepted.actor, "m.devries", "{db}");
+        assert!(accepted.detail.contains("telefonisch bevestigd"), "{db}");
+        assert!(
+            store::consult::answers_to_settle(&app.intake.db)
+                .await
+                .expect("settle")
+                .is_empty(),
+            "{db}: nothing left to settle"
+        );
+        // Settled once is settled: a second accept is refused with exit code 5.
+        let (code, _, err) = cli(&app, &["answer", "accept", &held_id.to_string()]);
+        assert_eq!(code, 5, "{db}: {err}");
+
+        // A later vague mail puts the consultation to "needs reading"; staff reject it, and the
+        // accepted objection stands again.
+        answer(
+            &app,
+            &c,
+            &Mail::new(
+                Shape::IPhone,
+                "We kijken er nog eens naar, er is iets gebeurd.",
+            ),
+        )
+        .await;
+        let now = iederin(&app).await;
+        assert!(now.needs_reading, "{db}");
+        let settle = store::consult::answers_to_settle(&app.intake.db)
+            .await
+            .expect("settle");
+        assert_eq!(settle.len(), 1, "{db}: {settle:#?}");
+        let vague_id = settle[0].answer.id;
+        let (code, _, _) = cli(&app, &["answer", "reject", &vague_id.to_string()]);
+        assert_eq!(code, 2, "{db}: a rejection without --note is a usage error");
+        let (code, out, err) = cli(
+            &app,
+            &[
+                "answer",
+                "reject",
+                &vague_id.to_string(),
+                "--note",
+                "geen nieuw oordeel, navraag gedaan",
+            ],
+        );
+        assert_eq!(code, 0, "{db}: {err}");
+        assert!(out.contains("telt niet"), "{db}: {out}");
+        let now = iederin(&app).await;
+        assert_eq!(
+            (
+                now.state.as_str(),
+                now.verdict.map(|v| v.as_str()),
+                now.needs_reading
+            ),
+            ("answered", Some("objection"), false),
+            "{db}: the accepted objection stands again"
+        );
+        let statuses: Vec<AnswerStatus> = store::consult::answers_of(&app.intake.db, now.id)
+            .await
+            .expect("history")
+            .iter()
+            .map(|a| a.status)
+            .collect();
+        assert!(
+            statuses.contains(&AnswerStatus::Rejected),
+            "{db}: {statuses:?}"
+        );
+        assert!(
+            store::events_of(&app.intake.db, now.submission_id)
+                .await
+                .expect("events")
+                .iter()
+                .any(|e| e.action == "answer_rejected" && e.detail.contains("navraag")),
+            "{db}"
+        );
+    }
+}
+
+const LOCAL: &str = "secretariaat@adviesraad-deventer.example.org";
+
+/// A plain-text nomination of Deventer whose letter names its advisory council.
+fn deventer_nomination() -> Vec<u8> {
+    let body = "Geachte heer, mevrouw,\r\n\r\n\
+        Hierbij draagt de gemeente Deventer zich voor als koploper VN-verdrag Handicap.\r\n\r\n\
+        Onze gemeenteraad heeft in 2017 een motie aangenomen voor een lokale inclusieagenda. \
+        Wethouder Jansen is bestuurlijk trekker van de agenda.\r\n\
+        De Adviesraad Sociaal Domein Deventer heeft de agenda samen met ervaringsdeskundigen opgesteld.\r\n\
+        Inwoners met een beperking zijn vanaf het begin actief betrokken bij het beleid.\r\n\
+        We maken alle brieven en de website toegankelijk, en het zwembad krijgt een tillift.\r\n\
+        Zo wordt Deventer een gemeente waar iedereen mee kan doen.\r\n\r\n\
+        Met vriendelijke groet,\r\n\r\nB. Hendriks\r\nBeleidsadviseur Sociaal Domein\r\nGemeente Deventer\r\n";
+    format!(
+        "From: B. Hendriks <b.hendriks@deventer.nl>\r\n\
+         To: koplopers@vng.nl\r\n\
+         Subject: Aanmelding gemeente Deventer als koploper VN-verdrag\r\n\
+         Date: Tue, 13 Mar 2018 10:12:00 +0100\r\n\
+         Message-ID: <aanmelding-deventer-1@deventer.nl>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{body}"
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_council_named_in_the_letter_is_proposed_and_once_confirmed_its_objection_weighs_like_a_partners()
+ {
+    use intake::domain::ContactStatus;
+    for (db, app) in apps().await {
+        app.deliver("deventer", &deventer_nomination());
+        app.run_once().await;
+        let s = store::submission_by_reference(&app.intake.db, "KVN-0001")
+            .await
+            .expect("query")
+            .expect("KVN-0001");
+        assert_eq!(s.municipality_code.as_deref(), Some("GM0150"), "{db}");
+
+        // The intake proposes the council it found in the letter, with the sentence.
+        let contacts = store::contacts::contacts_of(&app.intake.db, s.id)
+            .await
+            .expect("contacts");
+        let council = contacts
+            .iter()
+            .find(|c| c.name.starts_with("Adviesraad Sociaal Domein"))
+            .unwrap_or_else(|| panic!("{db}: proposed council in {contacts:#?}"));
+        assert_eq!(
+            (
+                council.status,
+                council.source.as_str(),
+                council.address.as_deref()
+            ),
+            (ContactStatus::Proposed, "letter", None),
+            "{db}"
+        );
+        assert!(
+            council
+                .sentence
+                .as_deref()
+                .is_some_and(|t| t.contains("samen met ervaringsdeskundigen")),
+            "{db}"
+        );
+        assert!(
+            actions_now(&app)
+                .await
+                .iter()
+                .any(|a| a.contains("intake contacts list KVN-0001")),
+            "{db}: the digest asks staff to confirm it"
+        );
+        let (code, out, err) = cli(&app, &["contacts", "list", "KVN-0001"]);
+        assert_eq!(code, 0, "{db}: {err}");
+        assert!(out.contains("Adviesraad Sociaal Domein"), "{db}: {out}");
+
+        // Staff confirm it with the address they looked up; now it is consulted with the partners.
+        let (code, _, err) = cli(
+            &app,
+            &["contacts", "confirm", &council.id.to_string(), LOCAL],
+        );
+        assert_eq!(code, 0, "{db}: {err}");
+        let queued = intake::consult::request(&app.intake, "KVN-0001", Utc::now())
+            .await
+            .expect("request");
+        assert_eq!(queued, 6, "{db}: five partners and the council");
+        app.run_once().await;
+        let local = store::consult::consultations_of(&app.intake.db, s.id)
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|c| c.partner_id == council.consultee_id())
+            .expect("the council's consultation");
+        assert_eq!(local.state.as_str(), "sent", "{db}");
+        let (_, raw) = app
+            .letters()
+            .into_iter()
+            .find(|(_, raw)| {
+                intake::mail::facts(raw)
+                    .recipients
+                    .iter()
+                    .any(|a| a.contains(LOCAL))
+            })
+            .unwrap_or_else(|| panic!("{db}: no letter to {LOCAL}"));
+        let letter = intake::mail::facts(&raw).text.unwrap_or_default();
+        assert!(
+            letter.contains("Adviesraad Sociaal Domein"),
+            "{db}: {letter}"
+        );
+
+        // An answer from any other address is held, not counted.
+        let other = Mail {
+            from: "iemand@gmail.example.com",
+            auth: vec![dmarc_pass("gmail.example.com")],
+            ..Mail::new(Shape::Gmail, "BEZWAAR\n\nDe adviesraad is niet gehoord.")
+        };
+        answer(&app, &local, &other).await;
+        let now = store::consult::consultations_of(&app.intake.db, s.id)
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|c| c.id == local.id)
+            .expect("consultation");
+        assert_eq!(now.verdict, None, "{db}: an outsider spoke for the council");
+
+        // The council itself objects, from its address: it counts like a partner's objection.
+        let objection = Mail {
+            from: LOCAL,
+            auth: vec![dmarc_pass("adviesraad-deventer.example.org")],
+            ..Mail::new(
+                Shape::IPhone,
+                "BEZWAAR\n\nWij zijn als adviesraad niet betrokken bij de aanmelding.",
+            )
+        };
+        answer(&app, &local, &objection).await;
+        let now = store::consult::consultations_of(&app.intake.db, s.id)
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|c| c.id == local.id)
+            .expect("consultation");
+        assert_eq!(
+            now.verdict.map(|v| v.as_str()),
+            Some("objection"),
+            "{db}: {:?}",
+            now.motivation
+        );
+        let todo = actions_now(&app).await;
+        let first_objection = todo
+            .iter()
+            .position(|a| a.contains("Beslis over het bezwaar"))
+            .unwrap_or_else(|| panic!("{db}: {todo:#?}"));
+        assert!(
+            todo[first_objection].contains("(lokaal)")
+                && todo[first_objection].contains(&council.consultee_id()),
+            "{db}: {}",
+            todo[first_objection]
+        );
+        assert!(
+            todo[..first_objection]
+                .iter()
+                .all(|a| !a.contains("Beoordeel antwoord")),
+            "{db}: objections come before answers to read"
+        );
+        let proposal = intake::selection::shortlist_proposal(&app.intake, None)
+            .await
+            .expect("shortlist");
+        assert!(
+            proposal.picks.iter().all(|p| p.reference != "KVN-0001"),
+            "{db}: shortlisted over a local objection"
+        );
+        let (_, why) = proposal
+            .excluded
+            .iter()
+            .find(|(r, _)| r == "KVN-0001")
+            .expect("KVN-0001 is excluded");
+        assert!(why.contains("bezwaar"), "{db}: {why}");
+        let (code, out, err) = cli(&app, &["show", "KVN-0001"]);
+        assert_eq!(code, 0, "{db}: {err}");
+        assert!(
+            out.contains("Adviesraad Sociaal Domein Deventer (lokaal): BEZWAAR"),
+            "{db}: {out}"
+        );
+    }
 }

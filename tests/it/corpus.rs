@@ -1,5 +1,7 @@
-//! Every file of the shared real-world corpus (`../shared/corpus`, or `INTAKE_CORPUS`) goes
-//! through the document extraction: each is extracted or rejected with a specific reason,
+//! Every file of the real-world corpus goes through the document extraction. By default that is
+//! the curated part in `tests/data/corpus` (every file of the external corpus up to 150 KB, with
+//! its MANIFEST.tsv and NOTICE); `INTAKE_CORPUS=../shared/corpus` runs the full external corpus
+//! (scripts/test.sh does so when it is present). Each file goes: each is extracted or rejected with a specific reason,
 //! with no panic and no hang. Prints a table of format × outcome and the page-count accuracy;
 //! PDF page counts must equal the manifest's, office estimates must be within ±1 page for
 //! at least 90% of the office files the manifest has a page count for.
@@ -11,12 +13,13 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use intake::documents::{self, Document, LibreOffice, Limits, PageBasis, Status};
 
-const EXPECTED_ROWS: usize = 213;
+/// The fewest files a corpus may have for a run to count (the curated part has 181).
+const MIN_ROWS: usize = 150;
 
-fn corpus_dir() -> PathBuf {
+pub fn corpus_dir() -> PathBuf {
     match std::env::var_os("INTAKE_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus"),
     }
 }
 
@@ -32,8 +35,8 @@ fn manifest(dir: &std::path::Path) -> Vec<Row> {
     let file = dir.join("MANIFEST.tsv");
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
         panic!(
-            "the shared corpus is missing: cannot read {} ({e}). Set INTAKE_CORPUS to the corpus \
-             folder (it holds MANIFEST.tsv); CI always has it at ../shared/corpus",
+            "the corpus is missing: cannot read {} ({e}). INTAKE_CORPUS must name a folder that \
+             holds MANIFEST.tsv (default: tests/data/corpus)",
             file.display()
         )
     });
@@ -79,10 +82,10 @@ async fn run(dir: PathBuf, row: &Row, limits: &Limits) -> (Vec<Document>, Durati
 async fn every_corpus_file_is_extracted_or_rejected_with_a_specific_reason() {
     let dir = corpus_dir();
     let rows = manifest(&dir);
-    assert_eq!(
-        rows.len(),
-        EXPECTED_ROWS,
-        "MANIFEST.tsv should list {EXPECTED_ROWS} files"
+    assert!(
+        rows.len() >= MIN_ROWS,
+        "MANIFEST.tsv lists {} files, fewer than {MIN_ROWS}",
+        rows.len()
     );
     let limits = corpus_limits();
     let started = Instant::now();
@@ -217,11 +220,7 @@ async fn every_corpus_file_is_extracted_or_rejected_with_a_specific_reason() {
     }
     println!("total time {:?}", started.elapsed());
 
-    assert_eq!(
-        results.len(),
-        EXPECTED_ROWS,
-        "every corpus file must be run"
-    );
+    assert_eq!(results.len(), rows.len(), "every corpus file must be run");
     assert!(problems.is_empty(), "problems:\n{}", problems.join("\n"));
     assert!(
         pdf_checked > 40,

@@ -93,6 +93,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         status: "current".into(),
         problems: vec![],
         consultation: vec![("Ieder(in)".into(), Standing::Support)],
+        local_contacts: vec![],
         decision: None,
     }
 }

@@ -317,12 +317,7 @@ async fn a_deeply_nested_mail_inside_a_zip_is_a_finding_and_the_rest_is_read() {
     assert_eq!(txt.text, "Geachte heer, één brief.");
 }
 
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("INTAKE_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-    }
-}
+use crate::corpus::corpus_dir;
 
 /// Deepest level of mail-parser's own tree (multiparts and attached messages), each part
 /// visited once (mail-parser can list a multipart among its own children).
@@ -352,7 +347,7 @@ fn every_corpus_and_fixture_mail_is_within_the_depth_limit_and_measured_as_deep_
     let mut files: Vec<PathBuf> = Vec::new();
     let corpus = corpus_dir();
     let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv"))
-        .unwrap_or_else(|e| panic!("the shared corpus is missing ({e}); set INTAKE_CORPUS"));
+        .unwrap_or_else(|e| panic!("the corpus is missing ({e}); see tests/data/corpus/NOTICE"));
     for line in manifest.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if matches!(cols.get(4), Some(&("eml" | "emlx" | "mbox"))) {

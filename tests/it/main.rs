@@ -9,6 +9,7 @@ mod decisions;
 mod digest;
 mod documents;
 mod faults;
+mod fuzz_regressions;
 mod hardening;
 mod helpers;
 mod hostile;
