@@ -245,13 +245,20 @@ pub fn template_problems(t: &Templates) -> Vec<String> {
             problems.push(format!("template {what}: {e:#}"));
         }
     };
+    let confirmation = crate::letters::ConfirmationContext::example();
     check(
         "confirmation",
-        t.render(
-            "confirmation",
-            &crate::letters::ConfirmationContext::example(),
-        )
-        .map(drop),
+        t.render("confirmation", &confirmation).map(drop),
+    );
+    let uncertain = crate::letters::ConfirmationContext {
+        pages_uncertain: true,
+        pages_basis: Some("metadata".into()),
+        on_time: true,
+        ..confirmation
+    };
+    check(
+        "confirmation",
+        t.render("confirmation", &uncertain).map(drop),
     );
     check(
         "alert",

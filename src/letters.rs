@@ -416,6 +416,10 @@ pub struct ConfirmationContext {
     pub max_pages: u32,
     pub over_by: Option<u32>,
     pub pages_estimated: bool,
+    /// The count is too unsure to judge the limit on: the letter says a person checks the length.
+    pub pages_uncertain: bool,
+    /// `exact`, `metadata` or `estimate` (the weakest basis of the counted documents).
+    pub pages_basis: Option<String>,
     pub problems: Vec<String>,
     pub supersedes: Option<String>,
     pub version_late: bool,
@@ -468,6 +472,8 @@ impl ConfirmationContext {
             max_pages: 2,
             over_by: Some(1),
             pages_estimated: false,
+            pages_uncertain: false,
+            pages_basis: Some("pdf".into()),
             problems: vec!["Wij konden niet zien welke gemeente u bent.".into()],
             supersedes: Some("KVN-0041".into()),
             version_late: false,

@@ -679,6 +679,7 @@ async fn store_nomination(
             pages: pf.counted_pages.map(|p| p as i32),
             page_basis: pf.basis.map(|b| b.as_str().to_string()),
             over_by: pf.over_by.map(|p| p as i32),
+            page_uncertain: pf.uncertain.map(|u| u.as_str().to_string()),
             non_a4: serde_json::to_string(&pf.non_a4)?,
             page_note: Some(pf.note.clone()),
             version,
@@ -1056,7 +1057,10 @@ fn confirmation_context(
             } else {
                 d.format.label_nl().to_string()
             },
-            pages_nl: letters::pages_nl(d.pages),
+            pages_nl: match d.page_basis {
+                Some(documents::PageBasis::Exact) | None => letters::pages_nl(d.pages),
+                Some(_) => format!("ongeveer {}", letters::pages_nl(d.pages)),
+            },
             paper_nl: d.paper.as_ref().map(|p| p.label()),
             counted: matches!(r, pages::Role::Letter),
             support_letter: matches!(r, pages::Role::SupportLetter),
@@ -1098,6 +1102,8 @@ fn confirmation_context(
         max_pages: call.max_pages,
         over_by: pf.over_by,
         pages_estimated: pf.basis == Some(documents::PageBasis::Estimate),
+        pages_uncertain: pf.uncertain.is_some(),
+        pages_basis: pf.basis.map(|b| b.as_str().to_string()),
         problems,
         supersedes: previous,
         version_late: !n.deadline.on_time && !is_current,

@@ -391,7 +391,7 @@ fn fuzz_limits(shipped: &Limits) -> Limits {
         max_pages: shipped.max_pages.min(50),
         max_text_chars: shipped.max_text_chars.min(400_000),
         timeout_secs_per_document: DOCUMENT_TIMEOUT_SECS,
-        libreoffice: false,
+        libreoffice: documents::LibreOffice::Off,
         ..shipped.clone()
     }
 }

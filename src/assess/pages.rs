@@ -1,7 +1,8 @@
 //! The page limit ("maximaal 2 A4"): which documents of a mail are the nomination's own letter,
 //! which are support letters (steunbrieven, e.g. from the local adviesraad) that are listed but
-//! not counted, and the finding: pages counted, on what basis, by how much over the limit, and
-//! paper other than A4. Advice with its basis, never a rejection.
+//! not counted, and the finding: pages counted, on what basis, by how much over the limit,
+//! whether the count is sure enough to judge on ([`certainty`]), and paper other than A4.
+//! Advice with its basis, never a rejection; never "too long" on a guess.
 //!
 //! Pure: works on extracted [`Document`]s; the support-letter cues are plain Dutch, not tied to
 //! one call.
@@ -157,6 +158,74 @@ pub fn roles(docs: &[Document]) -> Vec<Role> {
     roles
 }
 
+/// Why a page count is not sure enough to judge the limit on: a person checks the length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uncertainty {
+    /// Estimated from the text or taken from the file's metadata, and within one page of the
+    /// limit: such counts are off by a page often enough that either side is possible.
+    NearLimit,
+    /// A document's metadata says one thing and its text another: they differ by more than one
+    /// page (metadata can be stale: written before the last edit, or by another program).
+    MetadataDisagrees {
+        /// The page count written in the file.
+        metadata: u32,
+        /// The estimate from the file's text.
+        estimate: u32,
+    },
+}
+
+impl Uncertainty {
+    /// Stable snake_case name, stored with the submission.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Uncertainty::NearLimit => "near_limit",
+            Uncertainty::MetadataDisagrees { .. } => "metadata_disagrees",
+        }
+    }
+
+    /// Dutch reason for staff, after "controleer lengte: ".
+    pub fn reason_nl(&self, max_pages: u32) -> String {
+        match self {
+            Uncertainty::NearLimit => format!(
+                "het aantal is niet geteld maar geschat of uit het bestand gelezen, en ligt te dicht \
+                 bij de grens van {max_pages} om zeker te zijn"
+            ),
+            Uncertainty::MetadataDisagrees { metadata, estimate } => format!(
+                "het bestand zegt {}, de tekst lijkt {}",
+                pages_nl(*metadata),
+                pages_nl(*estimate)
+            ),
+        }
+    }
+}
+
+/// How far apart a metadata count and the text estimate may be before they disagree.
+const METADATA_TOLERANCE: u32 = 1;
+/// How close to the limit an estimated or metadata count is too close to judge on.
+const NEAR_LIMIT: u32 = 1;
+
+/// The certainty rule. A count is certain when every counted document was counted exactly
+/// (PDF pages, LibreOffice rendering). Otherwise it is uncertain when the total is within one
+/// page of the limit, or when a document's metadata and text estimate differ by more than one
+/// page (`disagreements`: metadata and estimate of each document counted from metadata).
+pub fn certainty(
+    counted: u32,
+    basis: PageBasis,
+    max_pages: u32,
+    metadata_vs_estimate: &[(u32, u32)],
+) -> Option<Uncertainty> {
+    if basis == PageBasis::Exact {
+        return None;
+    }
+    if let Some(&(metadata, estimate)) = metadata_vs_estimate
+        .iter()
+        .find(|(m, e)| m.abs_diff(*e) > METADATA_TOLERANCE)
+    {
+        return Some(Uncertainty::MetadataDisagrees { metadata, estimate });
+    }
+    (counted.abs_diff(max_pages) <= NEAR_LIMIT).then_some(Uncertainty::NearLimit)
+}
+
 /// The page finding of one submission.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageFinding {
@@ -165,7 +234,11 @@ pub struct PageFinding {
     /// The weakest basis among the counted documents.
     pub basis: Option<PageBasis>,
     pub max_pages: u32,
+    /// Pages over the limit by the count, also when the count is uncertain.
     pub over_by: Option<u32>,
+    /// Set when the count is not sure enough to judge the limit on ([`certainty`]): the
+    /// confirmation then says a person checks the length, and staff see "controleer lengte".
+    pub uncertain: Option<Uncertainty>,
     /// Counted documents on paper other than A4, e.g. `brief.pdf: Letter`.
     pub non_a4: Vec<String>,
     /// Paths of the support letters (not counted).
@@ -222,6 +295,7 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
     let mut non_a4 = Vec::new();
     let mut support_letters = Vec::new();
     let mut counted_names = Vec::new();
+    let mut metadata_vs_estimate = Vec::new();
     for (d, r) in docs
         .iter()
         .zip(roles.iter().chain(std::iter::repeat(&Role::Other)))
@@ -234,6 +308,11 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
                     (Some(p), None) => (p, PageBasis::Estimate),
                     (None, _) => (estimate_pages(&d.text), PageBasis::Estimate),
                 };
+                if b == PageBasis::Metadata
+                    && let Some(estimate) = d.page_estimate
+                {
+                    metadata_vs_estimate.push((pages, estimate));
+                }
                 counted = Some(counted.unwrap_or(0) + pages);
                 basis = Some(match basis {
                     Some(old) if basis_rank(old) <= basis_rank(b) => old,
@@ -250,7 +329,28 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
         }
     }
     let over_by = counted.filter(|&c| c > max_pages).map(|c| c - max_pages);
-    let mut note = match (counted, basis) {
+    let uncertain = match (counted, basis) {
+        (Some(c), Some(b)) => certainty(c, b, max_pages, &metadata_vs_estimate),
+        _ => None,
+    };
+    let mut finding = PageFinding {
+        counted_pages: counted,
+        basis,
+        max_pages,
+        over_by,
+        uncertain,
+        non_a4,
+        support_letters,
+        note: String::new(),
+    };
+    finding.note = note(&finding, &counted_names);
+    finding
+}
+
+/// The Dutch summary of a finding for staff: count, basis and documents, then the verdict or
+/// "controleer lengte" with its reason, other paper, support letters.
+fn note(f: &PageFinding, counted_names: &[String]) -> String {
+    let mut note = match (f.counted_pages, f.basis) {
         (Some(c), Some(b)) => {
             let mut n = format!(
                 "{} ({}) in {}",
@@ -258,39 +358,35 @@ pub fn page_finding(docs: &[Document], roles: &[Role], max_pages: u32) -> PageFi
                 basis_nl(b),
                 counted_names.join(", ")
             );
-            match over_by {
-                Some(o) => n.push_str(&format!(
+            match (f.uncertain, f.over_by) {
+                (Some(u), _) => n.push_str(&format!(
+                    "; controleer lengte: {}",
+                    u.reason_nl(f.max_pages)
+                )),
+                (None, Some(o)) => n.push_str(&format!(
                     "; {} meer dan de toegestane {}",
                     pages_nl(o),
-                    max_pages
+                    f.max_pages
                 )),
-                None => n.push_str(&format!("; binnen de grens van {max_pages}")),
+                (None, None) => n.push_str(&format!("; binnen de grens van {}", f.max_pages)),
             }
             n
         }
         _ => "geen leesbare aanmeldingsbrief gevonden; aantal pagina's onbekend".to_string(),
     };
-    if !non_a4.is_empty() {
+    if !f.non_a4.is_empty() {
         note.push_str(&format!(
             "; ander papierformaat dan A4: {}",
-            non_a4.join(", ")
+            f.non_a4.join(", ")
         ));
     }
-    if !support_letters.is_empty() {
+    if !f.support_letters.is_empty() {
         note.push_str(&format!(
             "; steunbrief niet meegeteld: {}",
-            support_letters.join(", ")
+            f.support_letters.join(", ")
         ));
     }
-    PageFinding {
-        counted_pages: counted,
-        basis,
-        max_pages,
-        over_by,
-        non_a4,
-        support_letters,
-        note,
-    }
+    note
 }
 
 #[cfg(test)]
@@ -314,6 +410,7 @@ mod tests {
             page_starts: vec![],
             pages,
             page_basis: pages.map(|_| PageBasis::Exact),
+            page_estimate: None,
             paper: pages.map(|_| Paper::A4),
             status: Status::Ok,
             reason: None,
@@ -399,6 +496,118 @@ mod tests {
         let docs = vec![d];
         let f = page_finding(&docs, &roles(&docs), 2);
         assert_eq!(f.non_a4, vec!["brief.pdf: Letter".to_string()]);
+    }
+
+    #[test]
+    fn an_exact_count_is_certain_even_right_at_the_limit() {
+        for n in [1, 2, 3] {
+            assert_eq!(certainty(n, PageBasis::Exact, 2, &[]), None, "{n}");
+        }
+        assert_eq!(certainty(3, PageBasis::Exact, 2, &[(1, 6)]), None);
+    }
+
+    #[test]
+    fn an_estimate_or_metadata_within_one_page_of_the_limit_is_uncertain() {
+        for basis in [PageBasis::Estimate, PageBasis::Metadata] {
+            for n in [1, 2, 3] {
+                assert_eq!(
+                    certainty(n, basis, 2, &[]),
+                    Some(Uncertainty::NearLimit),
+                    "{n} {basis:?}"
+                );
+            }
+            for n in [4, 5, 8] {
+                assert_eq!(certainty(n, basis, 2, &[]), None, "{n} {basis:?}");
+            }
+        }
+        assert_eq!(
+            certainty(4, PageBasis::Estimate, 4, &[]),
+            Some(Uncertainty::NearLimit)
+        );
+        assert_eq!(certainty(1, PageBasis::Estimate, 4, &[]), None);
+    }
+
+    #[test]
+    fn metadata_that_differs_from_the_estimate_by_more_than_one_page_is_uncertain() {
+        assert_eq!(
+            certainty(6, PageBasis::Metadata, 2, &[(6, 4)]),
+            Some(Uncertainty::MetadataDisagrees {
+                metadata: 6,
+                estimate: 4
+            })
+        );
+        // Far from the limit but contradicted by the text (the stale ODT count of the issue).
+        assert_eq!(
+            certainty(5, PageBasis::Metadata, 2, &[(5, 2)]),
+            Some(Uncertainty::MetadataDisagrees {
+                metadata: 5,
+                estimate: 2
+            })
+        );
+        // One page apart is agreement.
+        assert_eq!(certainty(5, PageBasis::Metadata, 2, &[(5, 6)]), None);
+        assert_eq!(certainty(6, PageBasis::Metadata, 2, &[(6, 5)]), None);
+    }
+
+    fn office(name: &str, pages: u32, basis: PageBasis, estimate: u32) -> Document {
+        Document {
+            format: Format::Docx,
+            page_basis: Some(basis),
+            page_estimate: Some(estimate),
+            ..doc(Origin::Attachment, Some(name), &letter_text(), Some(pages))
+        }
+    }
+
+    #[test]
+    fn an_uncertain_finding_says_controleer_lengte_instead_of_a_verdict() {
+        let docs = vec![office("brief.docx", 3, PageBasis::Estimate, 3)];
+        let f = page_finding(&docs, &roles(&docs), 2);
+        assert_eq!(f.uncertain, Some(Uncertainty::NearLimit));
+        assert_eq!(f.over_by, Some(1), "the arithmetic stays on record");
+        assert!(f.note.contains("controleer lengte"), "{}", f.note);
+        assert!(!f.note.contains("meer dan de toegestane"), "{}", f.note);
+
+        let docs = vec![office("brief.odt", 2, PageBasis::Metadata, 4)];
+        let f = page_finding(&docs, &roles(&docs), 2);
+        assert_eq!(
+            f.uncertain,
+            Some(Uncertainty::MetadataDisagrees {
+                metadata: 2,
+                estimate: 4
+            })
+        );
+        assert!(
+            f.note
+                .contains("het bestand zegt 2 pagina's, de tekst lijkt 4 pagina's"),
+            "{}",
+            f.note
+        );
+        assert!(!f.note.contains("binnen de grens"), "{}", f.note);
+    }
+
+    #[test]
+    fn a_far_estimate_and_an_exact_count_are_judged() {
+        let docs = vec![office("brief.docx", 6, PageBasis::Estimate, 6)];
+        let f = page_finding(&docs, &roles(&docs), 2);
+        assert_eq!((f.uncertain, f.over_by), (None, Some(4)));
+        assert!(f.note.contains("4 pagina's meer"), "{}", f.note);
+
+        let docs = vec![office("brief.docx", 3, PageBasis::Exact, 2)];
+        let f = page_finding(&docs, &roles(&docs), 2);
+        assert_eq!((f.uncertain, f.over_by), (None, Some(1)));
+    }
+
+    #[test]
+    fn two_counted_documents_are_judged_on_their_total_and_weakest_basis() {
+        let mut second = office("bijlage-brief.docx", 1, PageBasis::Estimate, 1);
+        second.text = format!("Aanmelding, vervolg. {}", letter_text());
+        let docs = vec![office("aanmelding.pdf", 2, PageBasis::Exact, 2), second];
+        let r = roles(&docs);
+        assert_eq!(r, vec![Role::Letter, Role::Letter]);
+        let f = page_finding(&docs, &r, 2);
+        assert_eq!(f.counted_pages, Some(3));
+        assert_eq!(f.basis, Some(PageBasis::Estimate));
+        assert_eq!(f.uncertain, Some(Uncertainty::NearLimit));
     }
 
     #[test]

@@ -93,6 +93,50 @@ pub const FILES: &[(&str, &str)] = &[
         "templates/thanks.txt.j2",
         include_str!("../../config/templates/thanks.txt.j2"),
     ),
+    (
+        "templates/web/base.html.j2",
+        include_str!("../../config/templates/web/base.html.j2"),
+    ),
+    (
+        "templates/web/consultations.html.j2",
+        include_str!("../../config/templates/web/consultations.html.j2"),
+    ),
+    (
+        "templates/web/digest.html.j2",
+        include_str!("../../config/templates/web/digest.html.j2"),
+    ),
+    (
+        "templates/web/error.html.j2",
+        include_str!("../../config/templates/web/error.html.j2"),
+    ),
+    (
+        "templates/web/export.html.j2",
+        include_str!("../../config/templates/web/export.html.j2"),
+    ),
+    (
+        "templates/web/macros.html.j2",
+        include_str!("../../config/templates/web/macros.html.j2"),
+    ),
+    (
+        "templates/web/nomination.html.j2",
+        include_str!("../../config/templates/web/nomination.html.j2"),
+    ),
+    (
+        "templates/web/nominations.html.j2",
+        include_str!("../../config/templates/web/nominations.html.j2"),
+    ),
+    (
+        "templates/web/ratification.html.j2",
+        include_str!("../../config/templates/web/ratification.html.j2"),
+    ),
+    (
+        "templates/web/selection.html.j2",
+        include_str!("../../config/templates/web/selection.html.j2"),
+    ),
+    (
+        "templates/web/sign_in.html.j2",
+        include_str!("../../config/templates/web/sign_in.html.j2"),
+    ),
 ];
 
 /// What `intake init` puts above the shipped settings: where the user is and what comes next.

@@ -909,7 +909,15 @@ async fn submissions(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
             s.arrived_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
             if s.on_time { "ja" } else { "NEE" },
             s.pages
-                .map(|p| format!("{p}{}", if s.over_by.is_some() { "!" } else { "" }))
+                .map(|p| {
+                    // "?": controleer lengte (too unsure to judge), "!": over the limit.
+                    let mark = match (&s.page_uncertain, s.over_by) {
+                        (Some(_), _) => "?",
+                        (None, Some(_)) => "!",
+                        (None, None) => "",
+                    };
+                    format!("{p}{mark}")
+                })
                 .unwrap_or_else(|| "?".into()),
             if s.meets_minimum { "voldoet" } else { "-" },
             crate::digest::labels::status(crate::digest::collect::status_of(&s))

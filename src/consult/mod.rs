@@ -163,6 +163,10 @@ pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyho
                 crate::letters::dutch_datetime(s.arrived_at, tz)
             ),
             pages_nl: match (s.pages, s.over_by) {
+                // Too unsure to judge: no verdict to the partners either.
+                (Some(p), _) if s.page_uncertain.is_some() => {
+                    format!("ongeveer {p} pagina's, de lengte wordt nog gecontroleerd")
+                }
                 (Some(p), Some(o)) => format!("{p} pagina's, {o} meer dan toegestaan"),
                 (Some(p), None) => format!("{p} pagina's, dat mag"),
                 _ => "aantal pagina's onbekend".into(),

@@ -239,7 +239,14 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
             d.name.as_deref().unwrap_or("tekst in de e-mail"),
         ));
     }
-    if let Some(over) = s.over_by.filter(|o| *o > 0) {
+    if s.page_uncertain.is_some() {
+        problems.push(format!(
+            "controleer lengte: {} pagina's ({}), te onzeker om over de grens van {} te oordelen",
+            s.pages.unwrap_or(0),
+            s.page_basis.as_deref().unwrap_or("onbekend"),
+            call.max_pages
+        ));
+    } else if let Some(over) = s.over_by.filter(|o| *o > 0) {
         problems.push(format!(
             "{} pagina's, {over} meer dan de {} toegestaan",
             s.pages.unwrap_or(0),
@@ -276,7 +283,8 @@ pub fn nomination_row(call: &Call, snap: &Snapshot, s: &SubmissionRow) -> Nomina
         on_time: s.on_time,
         pages: s.pages.and_then(|p| u32::try_from(p).ok()),
         page_basis: s.page_basis.as_deref().map(labels::page_basis),
-        over_limit: s.over_by.is_some_and(|o| o > 0),
+        over_limit: s.over_by.is_some_and(|o| o > 0) && s.page_uncertain.is_none(),
+        page_check: s.page_uncertain.is_some(),
         verdicts: call
             .criteria
             .iter()
@@ -599,10 +607,10 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
             s.reference, s.reference
         ));
     }
-    for s in current
-        .iter()
-        .filter(|s| s.over_by.is_some_and(|o| o > 0) && snap.decision_of(s.id).is_none())
-    {
+    for s in current.iter().filter(|s| {
+        (s.over_by.is_some_and(|o| o > 0) || s.page_uncertain.is_some())
+            && snap.decision_of(s.id).is_none()
+    }) {
         out.push(format!(
             "Kijk of de paginatelling van {} klopt ({} pagina's, maximaal {}).",
             s.reference,

@@ -23,6 +23,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         pages: Some(2),
         page_basis: Some("pdf".into()),
         over_limit: false,
+        page_check: false,
         verdicts: vec![
             ("c1".into(), Verdict::Met),
             ("c2".into(), Verdict::Weak),

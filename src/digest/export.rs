@@ -69,7 +69,11 @@ fn cells(r: &NominationRow, criteria: &[(String, String)], tz: Tz) -> Vec<String
         labels::yes_no(r.on_time),
         r.pages.map(|p| p.to_string()).unwrap_or_default(),
         r.page_basis.clone().unwrap_or_default(),
-        labels::yes_no(r.over_limit),
+        if r.page_check {
+            "controleer lengte".to_string()
+        } else {
+            labels::yes_no(r.over_limit)
+        },
     ];
     for (id, _) in criteria {
         c.push(

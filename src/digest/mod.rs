@@ -49,6 +49,9 @@ pub struct NominationRow {
     /// metadata`, `geschat`.
     pub page_basis: Option<String>,
     pub over_limit: bool,
+    /// The page count is too unsure to judge the limit on: staff check the length
+    /// ("controleer lengte"); `over_limit` is then false.
+    pub page_check: bool,
     /// Verdict per criterion id, after staff override.
     pub verdicts: Vec<(String, Verdict)>,
     /// Verdict on the mandatory principle, after staff override.

@@ -418,7 +418,9 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
         },
         Field {
             label: "Pagina's".into(),
-            value: if r.over_limit {
+            value: if r.page_check {
+                format!("{pages}, controleer lengte")
+            } else if r.over_limit {
                 format!("{pages}, te veel")
             } else {
                 pages.clone()
@@ -488,6 +490,8 @@ fn nomination(r: &NominationRow, d: &DigestData) -> NominationView {
     let mut summary = format!("{municipality} ({province}), {page_words}, {on_time}");
     if r.over_limit {
         summary.push_str(", te lang");
+    } else if r.page_check {
+        summary.push_str(", controleer lengte");
     }
     NominationView {
         reference: r.reference.clone(),

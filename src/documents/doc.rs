@@ -103,12 +103,32 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
     let (main, notes) = split_at_char(&raw, ccp_text);
     let body = clean(main);
     let notes = clean(notes);
-    let paper = if word97 {
-        table.as_deref().and_then(|t| section_paper(&word, t))
+    let (paper, margins) = if word97 {
+        table
+            .as_deref()
+            .and_then(|t| section_page(&word, t))
+            .unwrap_or((None, None))
     } else {
-        None
+        (None, None)
     };
-    let estimated = estimate::pages(&body, &paper.unwrap_or(Paper::A4));
+    let normal = if word97 {
+        table
+            .as_deref()
+            .and_then(|t| normal_style(&word, t))
+            .unwrap_or_default()
+    } else {
+        estimate::TextProps::default()
+    };
+    let layout = estimate::Layout {
+        font_pt: normal.font_pt,
+        font: normal.font,
+        line_spacing: normal.line_spacing,
+        line_pt: normal.line_pt,
+        space_after_pt: normal.space_after_pt,
+        margins_pt: margins,
+        ..estimate::Layout::default()
+    };
+    let estimated = estimate::pages_with(&body, &paper.unwrap_or(Paper::A4), &layout);
     let stat =
         stream(&mut cf, "/\u{5}SummaryInformation", limits).and_then(|s| summary_page_count(&s));
     let mut text = super::rtf::tidy(&body);
@@ -124,6 +144,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits, budget: &Budget) -> Extract
         text: text.replace('\u{c}', "\n"),
         pages: Some(pages),
         page_basis: Some(basis),
+        page_estimate: Some(estimated),
         paper,
         ..Extracted::default()
     }
@@ -232,8 +253,12 @@ fn clean(s: &str) -> String {
     out.replace("\t\n", "\n")
 }
 
-/// Page size of the first section: sprms sXaPage (0xB01F) and sYaPage (0xB020) in its SEPX.
-fn section_paper(word: &[u8], table: &[u8]) -> Option<Paper> {
+/// Page size and margins (top, right, bottom, left) of the first section: sprms sXaPage
+/// (0xB01F), sYaPage (0xB020), sDxaLeft (0xB021), sDxaRight (0xB022), sDyaTop (0x9023) and
+/// sDyaBottom (0x9024) in its SEPX.
+type SectionPage = (Option<Paper>, Option<[f64; 4]>);
+
+fn section_page(word: &[u8], table: &[u8]) -> Option<SectionPage> {
     let fc = u32_at(word, 0x00CA)? as usize;
     let lcb = u32_at(word, 0x00CE)? as usize;
     let plc = table.get(fc..fc.checked_add(lcb)?)?;
@@ -252,28 +277,146 @@ fn section_paper(word: &[u8], table: &[u8]) -> Option<Paper> {
     let cb = u16_at(word, fc_sepx)? as usize;
     let grpprl = word.get(fc_sepx + 2..fc_sepx + 2 + cb)?;
     let (mut w, mut h) = (None, None);
+    let (mut top, mut right, mut bottom, mut left) = (None, None, None, None);
+    for (op, p) in sprms(grpprl) {
+        match op {
+            0xB01F => w = u16_at(grpprl, p),
+            0xB020 => h = u16_at(grpprl, p),
+            0xB021 => left = u16_at(grpprl, p),
+            0xB022 => right = u16_at(grpprl, p),
+            // Top and bottom are signed (negative: exact, not moved by a header).
+            0x9023 => top = u16_at(grpprl, p).map(|v| (v as i16).unsigned_abs()),
+            0x9024 => bottom = u16_at(grpprl, p).map(|v| (v as i16).unsigned_abs()),
+            _ => {}
+        }
+    }
+    let pt = |v: u16| f64::from(v) / 20.0;
+    let paper = match (w, h) {
+        (Some(w), Some(h)) => Some(Paper {
+            width_pt: pt(w),
+            height_pt: pt(h),
+        }),
+        _ => None,
+    };
+    // Word's defaults for a side the section does not set: 1 inch top and bottom, 1.25 inch
+    // left and right.
+    let margins = (top.is_some() || left.is_some()).then(|| {
+        [
+            pt(top.unwrap_or(1440)),
+            pt(right.unwrap_or(1800)),
+            pt(bottom.unwrap_or(1440)),
+            pt(left.unwrap_or(1800)),
+        ]
+    });
+    Some((paper, margins))
+}
+
+/// The sprms of a grpprl: each operation code with the offset of its operand.
+fn sprms(grpprl: &[u8]) -> Vec<(u16, usize)> {
+    let mut out = Vec::new();
     let mut p = 0;
-    while p + 2 <= grpprl.len() {
-        let op = u16_at(grpprl, p)?;
+    while p + 2 <= grpprl.len() && out.len() < 10_000 {
+        let Some(op) = u16_at(grpprl, p) else { break };
         p += 2;
         let size = match op >> 13 {
             0 | 1 => 1,
             2 | 4 | 5 => 2,
             3 => 4,
             7 => 3,
-            _ => 1 + *grpprl.get(p)? as usize,
+            _ => match grpprl.get(p) {
+                Some(&n) => 1 + n as usize,
+                None => break,
+            },
         };
-        match op {
-            0xB01F => w = u16_at(grpprl, p),
-            0xB020 => h = u16_at(grpprl, p),
-            _ => {}
-        }
+        out.push((op, p));
         p += size;
     }
-    Some(Paper {
-        width_pt: f64::from(w?) / 20.0,
-        height_pt: f64::from(h?) / 20.0,
+    out
+}
+
+/// Font size, font, line spacing and space after of the Normal style (istd 0) in the
+/// stylesheet (STSH, `fcStshf` at 0xA2), with the font's name from `SttbfFfn` (0x112). Word 97
+/// and later; what the style does not set takes Word's defaults (10 pt, single, no space).
+fn normal_style(word: &[u8], table: &[u8]) -> Option<estimate::TextProps> {
+    let at = |fc: usize, lcb: usize| -> Option<&[u8]> {
+        let fc = u32_at(word, fc)? as usize;
+        let lcb = u32_at(word, lcb)? as usize;
+        table.get(fc..fc.checked_add(lcb)?)
+    };
+    let stsh = at(0x00A2, 0x00A6)?;
+    let cb_stshi = u16_at(stsh, 0)? as usize;
+    let stshi = stsh.get(2..2 + cb_stshi)?;
+    let cb_base = u16_at(stshi, 2)? as usize;
+    let default_font = u16_at(stshi, 12);
+    let first = 2 + cb_stshi;
+    let cb_std = u16_at(stsh, first)? as usize;
+    let std = stsh.get(first + 2..first + 2 + cb_std)?;
+    let paragraph_style = u16_at(std, 2)? & 0x000F == 1;
+    let cupx = (u16_at(std, 4)? & 0x000F) as usize;
+    let cch = u16_at(std, cb_base)? as usize;
+    let mut q = cb_base + 2 + cch * 2 + 2;
+    let (mut hps, mut ftc, mut line, mut after) = (20u16, default_font, None, None);
+    for k in 0..cupx.min(3) {
+        q += q % 2;
+        let cb = u16_at(std, q)? as usize;
+        q += 2;
+        let upx = std.get(q..q + cb)?;
+        // A paragraph style's first UPX is its PAPX: the style index, then its sprms.
+        let grpprl = if paragraph_style && k == 0 {
+            upx.get(2..)?
+        } else {
+            upx
+        };
+        for (op, p) in sprms(grpprl) {
+            match op {
+                0x4A43 => hps = u16_at(grpprl, p).unwrap_or(hps),
+                0x4A4F => ftc = u16_at(grpprl, p).or(ftc),
+                0x6412 => {
+                    let dya = u16_at(grpprl, p).map(|v| v as i16);
+                    let mult = u16_at(grpprl, p + 2).is_some_and(|m| m == 1);
+                    line = dya.map(|d| (d, mult));
+                }
+                0xA414 => after = u16_at(grpprl, p),
+                _ => {}
+            }
+        }
+        q += cb;
+    }
+    let font = ftc.and_then(|i| font_name(at(0x0112, 0x0116)?, usize::from(i)));
+    let (line_spacing, line_pt) = match line {
+        Some((d, true)) if d > 0 => (Some(f64::from(d) / 240.0), None),
+        Some((d, _)) if d != 0 => (None, Some(f64::from(d.unsigned_abs()) / 20.0)),
+        _ => (Some(1.0), None),
+    };
+    Some(estimate::TextProps {
+        font_pt: Some(f64::from(hps) / 2.0),
+        font,
+        line_spacing,
+        line_pt,
+        space_after_pt: Some(f64::from(after.unwrap_or(0)) / 20.0),
     })
+}
+
+/// Name of font `index` in a SttbfFfn: entries of a length byte (cbFfnM1) and an FFN whose
+/// name (UTF-16, NUL-terminated) starts 39 bytes into it.
+fn font_name(sttb: &[u8], index: usize) -> Option<String> {
+    let count = u16_at(sttb, 0)? as usize;
+    let mut p = 4;
+    for i in 0..count.min(1000) {
+        let len = *sttb.get(p)? as usize + 1;
+        if i == index {
+            let entry = sttb.get(p..p + len)?;
+            let units: Vec<u16> = entry
+                .get(40..)?
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|&u| u != 0)
+                .collect();
+            return Some(String::from_utf16_lossy(&units)).filter(|n| !n.is_empty());
+        }
+        p += len;
+    }
+    None
 }
 
 /// PIDSI_PAGECOUNT (14) from a SummaryInformation property set, when positive.

@@ -21,6 +21,7 @@ mod doc;
 mod docx;
 mod estimate;
 use crate::html;
+pub mod libreoffice;
 mod message;
 mod ocr;
 mod odt;
@@ -43,6 +44,7 @@ use sha2::{Digest, Sha256};
 pub use crate::html::html_to_text;
 pub use depth::mime_depth_exceeds;
 pub use detect::detect;
+pub use libreoffice::{Isolation, LibreOffice};
 
 /// Resource limits for every parser of untrusted documents (`[documents]` in `config/intake.toml`).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, PartialEq)]
@@ -91,13 +93,19 @@ pub struct Limits {
     /// Largest inline image (bytes) referenced from the HTML body that is treated as a
     /// signature logo and skipped rather than reported as a scan.
     pub max_signature_image_bytes: u64,
-    /// Render Word, ODT and RTF files with LibreOffice headless for an exact page count
-    /// (only when it is installed; one instance at a time, with a temporary HOME).
-    pub libreoffice: bool,
+    /// Render Word, ODT and RTF files with LibreOffice headless for an exact page count:
+    /// `"auto"` (default) when `soffice` is installed, `true` always, `false` never. Without a
+    /// rendering the count comes from the file's metadata or an estimate from its text, and the
+    /// page finding says when that is too close to the limit to be sure.
+    pub libreoffice: LibreOffice,
     /// The `soffice` executable; `None` looks for `soffice` and `libreoffice` on PATH.
     pub libreoffice_path: Option<PathBuf>,
     /// Seconds one LibreOffice rendering may take before the estimate is used instead.
     pub libreoffice_timeout_secs: u64,
+    /// How LibreOffice is kept off the network: `"auto"` (a network namespace of its own where
+    /// the system allows one, plus profile settings that refuse linked content), `"namespace"`
+    /// (not run at all where no namespace can be made) or `"profile"` (the settings alone).
+    pub libreoffice_isolation: Isolation,
     /// Read PDF pages without a text layer and images (JPEG, PNG, TIFF, HEIC, ...) with
     /// Tesseract OCR: `auto` when `tesseract` is installed, `off` never. It runs in the
     /// document worker under its limits; a page takes about 2 s of one core.
@@ -145,9 +153,10 @@ impl Default for Limits {
             worker_path: None,
             worker_memory_mb: 256,
             max_signature_image_bytes: 200 * 1024,
-            libreoffice: false,
+            libreoffice: LibreOffice::Auto,
             libreoffice_path: None,
             libreoffice_timeout_secs: 60,
+            libreoffice_isolation: Isolation::Auto,
             ocr: OcrMode::Auto,
             ocr_language: "nld".to_string(),
             ocr_dpi: 300,
@@ -388,6 +397,9 @@ pub struct Document {
     pub page_starts: Vec<usize>,
     pub pages: Option<u32>,
     pub page_basis: Option<PageBasis>,
+    /// Pages estimated from the text, kept beside a count from metadata or a rendering so the
+    /// two can be compared; `None` where no estimate was made (PDF, failed documents).
+    pub page_estimate: Option<u32>,
     pub paper: Option<Paper>,
     pub status: Status,
     /// Specific reason in plain English when `status` is not `Ok`, or why the text was cut or
@@ -408,6 +420,8 @@ pub(crate) struct Extracted {
     pub page_starts: Vec<usize>,
     pub pages: Option<u32>,
     pub page_basis: Option<PageBasis>,
+    /// The text estimate beside a metadata count (see [`Document::page_estimate`]).
+    pub page_estimate: Option<u32>,
     pub paper: Option<Paper>,
     pub status: Option<Status>,
     pub reason: Option<String>,
@@ -626,16 +640,15 @@ async fn extract_item(item: Item, limits: &Limits) -> Document {
         }
     };
     let mut extracted = extracted;
-    if limits.libreoffice
-        && matches!(
-            format,
-            Format::Docx | Format::Docm | Format::Odt | Format::Doc | Format::Rtf
-        )
-        && extracted.status.is_none()
-        && let Some(pages) = estimate::libreoffice_pages(&bytes, format, limits).await
-    {
-        extracted.pages = Some(pages);
-        extracted.page_basis = Some(PageBasis::Exact);
+    if libreoffice::wanted(limits, format) && extracted.status.is_none() {
+        match libreoffice::pages(&bytes, format, limits).await {
+            Ok(pages) => {
+                extracted.pages = Some(pages);
+                extracted.page_basis = Some(PageBasis::Exact);
+            }
+            Err(libreoffice::Failure::NotInstalled) if limits.libreoffice == LibreOffice::Auto => {}
+            Err(why) => tracing::warn!(%why, format = format.as_str(), "no LibreOffice page count"),
+        }
     }
     finish(origin, name, path, format, &bytes, extracted, limits)
 }
@@ -710,14 +723,20 @@ fn finish(
     limits: &Limits,
 ) -> Document {
     let status = ex.status.unwrap_or(Status::Ok);
-    if status == Status::Ok && ex.pages.is_none() && ex.estimate_pages {
+    if status == Status::Ok && ex.estimate_pages {
         let paper = ex.paper.unwrap_or(Paper::A4);
-        ex.pages = Some(if origin == Origin::Body && ex.text.trim().is_empty() {
+        let estimated = if origin == Origin::Body && ex.text.trim().is_empty() {
             0
         } else {
-            estimate::pages(&ex.text, &paper)
-        });
-        ex.page_basis = Some(PageBasis::Estimate);
+            // RTF estimates with its own layout; plain text and HTML with the defaults.
+            ex.page_estimate
+                .unwrap_or_else(|| estimate::pages(&ex.text, &paper))
+        };
+        ex.page_estimate = Some(estimated);
+        if ex.pages.is_none() {
+            ex.pages = Some(estimated);
+            ex.page_basis = Some(PageBasis::Estimate);
+        }
     }
     if ex.text.contains('\u{c}') {
         ex.text = ex.text.replace('\u{c}', "\n");
@@ -751,6 +770,7 @@ fn finish(
         page_starts: ex.page_starts,
         pages: ex.pages,
         page_basis: ex.page_basis,
+        page_estimate: ex.page_estimate,
         paper: ex.paper,
         status,
         reason,

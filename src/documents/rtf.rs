@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use encoding_rs::Encoding;
 
-use super::{Budget, Extracted, Paper, Status, push_bounded};
+use super::estimate::{Layout, LayoutTally, TextProps};
+use super::{Budget, Extracted, Paper, Status, estimate, push_bounded};
 
 const MAX_DEPTH: usize = 1000;
 
@@ -16,6 +17,9 @@ enum Dest {
     Text,
     Skip,
     FontTable,
+    /// `{\stylesheet …}`: only the Normal style's font and size are read (LibreOffice takes
+    /// them as the defaults `\plain` returns to; other styles' formatting is not applied).
+    StyleSheet,
 }
 
 #[derive(Clone, Copy)]
@@ -23,6 +27,44 @@ struct Group {
     dest: Dest,
     uc: usize,
     enc: &'static Encoding,
+    /// Character and paragraph formatting in effect, for the page estimate's layout.
+    fmt: Format,
+}
+
+/// The formatting the page estimate uses: font size (half-points), font, line spacing
+/// (`\sl`, `\slmult`) and space after (`\sa`, twips).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Format {
+    fs: i64,
+    f: Option<i64>,
+    sl: i64,
+    slmult: bool,
+    sa: i64,
+}
+
+impl Format {
+    const PLAIN: Format = Format {
+        fs: 24,
+        f: None,
+        sl: 0,
+        slmult: false,
+        sa: 0,
+    };
+
+    fn props(&self, fonts: &HashMap<i64, String>, deff: Option<i64>) -> TextProps {
+        let (line_spacing, line_pt) = match (self.sl, self.slmult) {
+            (0, _) => (Some(1.0), None),
+            (n, true) if n > 0 => (Some(n as f64 / 240.0), None),
+            (n, _) => (None, Some(n.unsigned_abs() as f64 / 20.0)),
+        };
+        TextProps {
+            font_pt: Some(self.fs as f64 / 2.0),
+            font: self.f.or(deff).and_then(|f| fonts.get(&f).cloned()),
+            line_spacing,
+            line_pt,
+            space_after_pt: Some(self.sa as f64 / 20.0),
+        }
+    }
 }
 
 pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Extracted {
@@ -149,7 +191,20 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
         dest: Dest::Text,
         uc: 1,
         enc: doc_enc,
+        fmt: Format::PLAIN,
     };
+    // For the page estimate: characters per formatting, paragraphs with their space after,
+    // font names of the font table, the default font and the page margins (twips).
+    let mut chars_by_fmt: HashMap<Format, usize> = HashMap::new();
+    let mut para_chars = 0usize;
+    let mut paras: Vec<i64> = Vec::new();
+    let mut font_names: HashMap<i64, String> = HashMap::new();
+    let mut font_name = Vec::new();
+    let mut deff: Option<i64> = None;
+    let mut margins: [Option<i64>; 4] = [None; 4];
+    // The Normal style's size and font, and whether the style entry being read is Normal.
+    let mut normal = (24i64, None::<i64>);
+    let mut in_normal = false;
     let mut skip_chars = 0usize;
     let mut star = false;
     let mut group_start = false;
@@ -162,6 +217,9 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
         () => {
             if !pending.is_empty() {
                 let s = cur.enc.decode_without_bom_handling(&pending).0;
+                let n = s.chars().count();
+                *chars_by_fmt.entry(cur.fmt).or_default() += n;
+                para_chars += n;
                 if !push_bounded(&mut out, &s, budget) {
                     full = true;
                 }
@@ -173,6 +231,12 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
         ($s:expr) => {
             if cur.dest == Dest::Text {
                 flush!();
+                if $s == "\n" || $s == "\u{c}" {
+                    if para_chars > 0 {
+                        paras.push(cur.fmt.sa);
+                    }
+                    para_chars = 0;
+                }
                 if !push_bounded(&mut out, $s, budget) {
                     full = true;
                 }
@@ -191,6 +255,9 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
         match b {
             b'{' => {
                 flush!();
+                if cur.dest == Dest::StyleSheet {
+                    in_normal = true;
+                }
                 if stack.len() < MAX_DEPTH {
                     stack.push(cur);
                 } else {
@@ -247,7 +314,10 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
                     }
                     if cur.dest == Dest::FontTable {
                         match word {
-                            "f" => font_def = param,
+                            "f" => {
+                                font_def = param;
+                                font_name.clear();
+                            }
                             "fcharset" => {
                                 if let (Some(f), Some(enc)) = (font_def, param.and_then(charset)) {
                                     fonts.insert(f, enc);
@@ -258,6 +328,27 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
                         continue;
                     }
                     if cur.dest == Dest::Skip {
+                        continue;
+                    }
+                    if cur.dest == Dest::StyleSheet {
+                        match word {
+                            "s" | "cs" | "ds" | "ts" => {
+                                in_normal = in_normal && word == "s" && param == Some(0);
+                            }
+                            "fs" if in_normal => normal.0 = param.unwrap_or(24).clamp(2, 400),
+                            "f" if in_normal => normal.1 = param,
+                            _ => {}
+                        }
+                        if first_in_group && star {
+                            cur.dest = Dest::Skip;
+                            star = false;
+                        }
+                        continue;
+                    }
+                    if first_in_group && word == "stylesheet" {
+                        flush!();
+                        cur.dest = Dest::StyleSheet;
+                        star = false;
                         continue;
                     }
                     if first_in_group && (star || skipped(word)) {
@@ -318,12 +409,30 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
                         }
                         "f" => {
                             flush!();
+                            cur.fmt.f = param;
                             cur.enc = param
                                 .and_then(|f| fonts.get(&f).copied())
                                 .unwrap_or(doc_enc);
                         }
                         "paperw" => paperw = param,
                         "paperh" => paperh = param,
+                        "margt" => margins[0] = param,
+                        "margr" => margins[1] = param,
+                        "margb" => margins[2] = param,
+                        "margl" => margins[3] = param,
+                        "deff" => deff = param,
+                        "fs" => cur.fmt.fs = param.unwrap_or(24).clamp(2, 400),
+                        "sl" => cur.fmt.sl = param.unwrap_or(0).clamp(-20_000, 20_000),
+                        "slmult" => cur.fmt.slmult = param.unwrap_or(1) != 0,
+                        "sa" => cur.fmt.sa = param.unwrap_or(0).clamp(0, 20_000),
+                        "pard" => {
+                            cur.fmt.sl = 0;
+                            cur.fmt.slmult = false;
+                            cur.fmt.sa = 0;
+                        }
+                        "plain" => {
+                            (cur.fmt.fs, cur.fmt.f) = normal;
+                        }
                         _ => {}
                     }
                     continue;
@@ -373,6 +482,19 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
             _ => {
                 group_start = false;
                 i += 1;
+                if cur.dest == Dest::FontTable
+                    && let Some(f) = font_def
+                {
+                    if b == b';' {
+                        let name = String::from_utf8_lossy(&font_name).trim().to_string();
+                        if !name.is_empty() {
+                            font_names.insert(f, name);
+                        }
+                        font_name.clear();
+                    } else if font_name.len() < 64 {
+                        font_name.push(b);
+                    }
+                }
                 if cur.dest != Dest::Text {
                     continue;
                 }
@@ -396,10 +518,39 @@ pub(crate) fn to_text(bytes: &[u8], budget: &Budget) -> Extracted {
         }),
         _ => None,
     };
+    let layout = rtf_layout(&chars_by_fmt, &paras, &font_names, deff, margins);
+    let estimated = estimate::pages_with(&text, &paper.unwrap_or(Paper::A4), &layout);
     Extracted {
         paper,
+        page_estimate: Some(estimated),
         ..Extracted::text(text)
     }
+}
+
+/// The body layout of an RTF document from the characters per formatting (as written at each
+/// paragraph: readers do not apply a `\sN` style's formatting, and neither does this); margins
+/// default to the RTF defaults (1.25 inch left and right, 1 inch top and bottom).
+fn rtf_layout(
+    chars_by_fmt: &HashMap<Format, usize>,
+    paras: &[i64],
+    fonts: &HashMap<i64, String>,
+    deff: Option<i64>,
+    margins: [Option<i64>; 4],
+) -> Layout {
+    let mut tally = LayoutTally::default();
+    for (fmt, n) in chars_by_fmt {
+        tally.add(*n, &fmt.props(fonts, deff));
+    }
+    for sa in paras {
+        tally.paragraph(Some(*sa as f64 / 20.0));
+    }
+    let side = |m: Option<i64>, default: i64| m.unwrap_or(default).clamp(0, 20_000) as f64 / 20.0;
+    tally.layout(Some([
+        side(margins[0], 1440),
+        side(margins[1], 1800),
+        side(margins[2], 1440),
+        side(margins[3], 1800),
+    ]))
 }
 
 /// Trims trailing spaces on lines and collapses runs of blank lines.

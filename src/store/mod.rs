@@ -522,9 +522,9 @@ pub async fn insert_submission(tx: &mut Tx, s: &NewSubmission) -> anyhow::Result
         "INSERT INTO submissions (reference, seq, call_id, message_id, sender, sender_name, subject, municipality_code,
             municipality_basis, municipality_confidence, municipality_flags, municipality_by_staff, arrived_at, deadline_at,
             on_time, deadline_diff_secs, pages, page_basis, over_by, non_a4, page_note, version, supersedes, is_current,
-            version_note, meets_minimum, created_at, reply_to, other_sender)
+            version_note, meets_minimum, created_at, reply_to, other_sender, page_uncertain)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, FALSE, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-            $23, $24, $25, $26, $27, $28) RETURNING id",
+            $23, $24, $25, $26, $27, $28, $29) RETURNING id",
     )
     .bind(&s.reference)
     .bind(s.seq)
@@ -554,6 +554,7 @@ pub async fn insert_submission(tx: &mut Tx, s: &NewSubmission) -> anyhow::Result
     .bind(s.created_at)
     .bind(sto(s.reply_to.as_deref()))
     .bind(s.other_sender)
+    .bind(sto(s.page_uncertain.as_deref()))
     .fetch_one(c)
     .await
     })?;

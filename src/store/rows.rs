@@ -88,6 +88,9 @@ pub struct SubmissionRow {
     /// JSON list of non-A4 paper descriptions.
     pub non_a4: String,
     pub page_note: Option<String>,
+    /// Why the page count is too unsure to judge the limit on (`near_limit`,
+    /// `metadata_disagrees`); `None` when it is sure. Staff see "controleer lengte".
+    pub page_uncertain: Option<String>,
     pub version: i32,
     pub supersedes: Option<i64>,
     pub is_current: bool,
@@ -132,6 +135,7 @@ pub struct NewSubmission {
     pub over_by: Option<i32>,
     pub non_a4: String,
     pub page_note: Option<String>,
+    pub page_uncertain: Option<String>,
     pub version: i32,
     pub supersedes: Option<i64>,
     pub is_current: bool,

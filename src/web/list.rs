@@ -394,6 +394,7 @@ mod tests {
                 pages: Some(2),
                 page_basis: None,
                 over_limit: false,
+                page_check: false,
                 verdicts: vec![("1".into(), Verdict::Met), ("2".into(), Verdict::Weak)],
                 principle: Verdict::Met,
                 meets_minimum: meets,

@@ -86,6 +86,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
         pages: Some(2),
         page_basis: Some("pdf".to_string()),
         over_limit: false,
+        page_check: false,
         verdicts: vec![
             ("participatie".into(), Verdict::Met),
             ("inclusief_beleid".into(), Verdict::Weak),

@@ -17,6 +17,7 @@ mod hostile;
 mod imap;
 mod ocr;
 mod outbox;
+mod pages;
 mod pipeline;
 mod scans;
 mod schedule;
