@@ -15,7 +15,7 @@
 # fuzz/logs/<target>.log (both git-ignored); a summary is appended to fuzz/logs/summary.tsv.
 #
 # Mails and containers hand their PDF and office files to the document worker, the built
-# `intake` binary (INTAKE_FUZZ_WORKER, default target/debug/intake, built here) as the intake
+# `intake` binary (INTAKE_FUZZ_WORKER; unset: target/debug/intake, built here) as the intake
 # does; the document targets parse their own format in-process, so coverage is seen.
 #
 # Environment: SANITIZER=address for an ASan build (default none: the project forbids unsafe
@@ -68,12 +68,15 @@ FIX="$ROOT/tests/fixtures"
 cd "$FUZZ"
 mkdir -p corpus logs
 
-echo "building the intake binary (the document worker of mails and containers) ..."
-(cd "$ROOT" && nice -n 10 cargo build --bin intake) >logs/build.log 2>&1 || {
-    tail -n 30 logs/build.log >&2
-    exit 1
-}
-export INTAKE_FUZZ_WORKER="${INTAKE_FUZZ_WORKER:-$ROOT/target/debug/intake}"
+: >logs/build.log
+if [[ -z "${INTAKE_FUZZ_WORKER:-}" ]]; then
+    echo "building the intake binary (the document worker of mails and containers) ..."
+    (cd "$ROOT" && nice -n 10 cargo build --bin intake) >logs/build.log 2>&1 || {
+        tail -n 30 logs/build.log >&2
+        exit 1
+    }
+    export INTAKE_FUZZ_WORKER="$ROOT/target/debug/intake"
+fi
 
 echo "building the fuzz targets (sanitizer: $SANITIZER) ..."
 nice -n 10 cargo fuzz build --sanitizer "$SANITIZER" >>logs/build.log 2>&1 || {
