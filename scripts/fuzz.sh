@@ -163,7 +163,7 @@ for t in "${TARGETS[@]}"; do
         result="ok"
     else
         status=1
-        kind="$(grep -oE 'ERROR: libFuzzer: [a-z-]+' "logs/$t.log" | head -n 1 | sed 's/ERROR: libFuzzer: //')"
+        kind="$(grep -oE 'ERROR: libFuzzer: [a-z-]+' "logs/$t.log" | head -n 1 | sed 's/ERROR: libFuzzer: //' || true)"
         unit="$(sed -n 's/.*Test unit written to //p' "logs/$t.log" | tail -n 1)"
         [[ $(ls "artifacts/$t" | wc -l) -gt $before ]] || unit="${unit:-no new artifact}"
         result="${kind:-exit $rc}: ${unit:-see fuzz/logs/$t.log}"
