@@ -11,7 +11,7 @@
 use std::fmt;
 use std::io::{Cursor, Write as _};
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
 use intake::assess::{self, claims::DocText, lexicon::Lexicon, municipality, pages};
@@ -146,8 +146,10 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Loads `config/intake.toml` and the call's lexicon from the repository at `root`.
-    pub fn new(root: &Path) -> Result<Harness, String> {
+    /// Loads `config/intake.toml` and the call's lexicon from the repository at `root`;
+    /// `worker` is the built `intake` binary, started as the document worker for the PDF and
+    /// office files found in mails and containers (as the intake does).
+    pub fn new(root: &Path, worker: PathBuf) -> Result<Harness, String> {
         let path = root.join("config/intake.toml");
         let cfg = Config::load_with_env(&path, &[])
             .map_err(|e| format!("failed to load {}: {e:?}", path.display()))?;
@@ -157,7 +159,13 @@ impl Harness {
             .chain(&cfg.settings.mailbox.other_addresses)
             .filter_map(|a| EmailAddress::parse(a))
             .collect();
-        let limits = fuzz_limits(&cfg.settings.documents);
+        if !worker.is_file() {
+            return Err(format!(
+                "the document worker {} does not exist (cargo build --bin intake)",
+                worker.display()
+            ));
+        }
+        let limits = fuzz_limits(&cfg.settings.documents, worker);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -293,11 +301,29 @@ impl Harness {
         docs
     }
 
-    /// (b) One document reader, through the public entry point `intake extract FILE` uses
+    /// (b) One document reader. A leaf format the intake parses in its document worker (PDF,
+    /// Word, ODT, RTF) is parsed here in this process, as the worker does it, so that the
+    /// fuzzer sees the parser's coverage; a panic is a finding, a hang is libFuzzer's timeout.
+    /// Containers and HTML go through the public entry point `intake extract FILE` uses
     /// (detection by content, containers unpacked, every leaf extracted under the limits).
     fn document(&self, target: Target, data: &[u8]) -> Result<Ran, Finding> {
-        if !target.formats().contains(&documents::detect(data)) {
+        let format = documents::detect(data);
+        if !target.formats().contains(&format) {
             return Ok(Ran::Skipped);
+        }
+        if !format.is_container() && format != Format::Html {
+            let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                documents::extract_in_process(target.name(), format, data, &self.limits)
+            }));
+            return match read {
+                Ok(doc) => {
+                    let _ = documents::describe(&doc);
+                    findings_in(std::slice::from_ref(&doc))
+                }
+                Err(panic) => Err(Finding::Panic {
+                    message: panic_message(&*panic),
+                }),
+            };
         }
         let docs = self.runtime.block_on(documents::from_file(
             target.name(),
@@ -382,7 +408,7 @@ fn package(target: Target, data: &[u8]) -> Option<Vec<u8>> {
 
 /// The limits of `[documents]`, made small enough that one input stays well within
 /// libFuzzer's per-input timeout and memory limit.
-fn fuzz_limits(shipped: &Limits) -> Limits {
+fn fuzz_limits(shipped: &Limits, worker: PathBuf) -> Limits {
     Limits {
         max_attachment_bytes: shipped.max_attachment_bytes.min(4 * 1024 * 1024),
         max_decompressed_bytes: shipped.max_decompressed_bytes.min(32 * 1024 * 1024),
@@ -392,6 +418,9 @@ fn fuzz_limits(shipped: &Limits) -> Limits {
         max_text_chars: shipped.max_text_chars.min(400_000),
         timeout_secs_per_document: DOCUMENT_TIMEOUT_SECS,
         libreoffice: documents::LibreOffice::Off,
+        // Tesseract would take seconds per input; OCR output is plain text the other targets read.
+        ocr: documents::OcrMode::Off,
+        worker_path: Some(worker),
         ..shipped.clone()
     }
 }

@@ -1,6 +1,11 @@
 //! The fuzzing side of the harness: loads [`harness::Harness`] once per process, sets the panic
 //! policy, and turns every [`harness::Finding`] into a crash that libFuzzer saves.
 //!
+//! The document worker: mails and containers hand their PDF and office files to the built
+//! `intake` binary (`INTAKE_FUZZ_WORKER`, default `target/debug/intake` of the repository;
+//! `scripts/fuzz.sh` builds it), as the intake does; the document targets parse their own
+//! format in this process.
+//!
 //! Panic policy. libFuzzer's hook aborts on every panic, even one the library would catch, so
 //! that a caught panic in our own code is still found. With `INTAKE_FUZZ_DEP_PANICS=log`, a
 //! panic located in a dependency's source (crates.io or git) is instead written to stderr once
@@ -12,7 +17,7 @@
 pub mod harness;
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once, OnceLock};
 
 pub use harness::Target;
@@ -27,7 +32,10 @@ pub fn fuzz(target: Target, data: &[u8]) {
     HOOK.call_once(install_hook);
     let harness = HARNESS.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        Harness::new(&root).unwrap_or_else(|e| {
+        let worker = std::env::var_os("INTAKE_FUZZ_WORKER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target/debug/intake"));
+        Harness::new(&root, worker).unwrap_or_else(|e| {
             eprintln!("fuzz harness: {e}");
             std::process::abort()
         })

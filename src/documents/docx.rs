@@ -3,6 +3,10 @@
 //! page statistics (`docProps/app.xml`) as `metadata` when Word wrote them, else an estimate
 //! of the body text. Also hosts [`Package`], the bounded ZIP reader shared with ODT.
 
+// An `Err` here is the document's final outcome (an `Extracted` with its reason), made once per
+// file, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::io::Cursor;
 
 use super::estimate::{Layout, LayoutTally, TextProps};

@@ -542,6 +542,24 @@ pub async fn from_file(name: &str, bytes: Vec<u8>, limits: &Limits) -> Vec<Docum
     extract_items(items, limits).await
 }
 
+/// Extracts one leaf file of a known `format` in this process, without the document worker
+/// and its limits, as the worker itself does (for the fuzz targets, which must see the
+/// parsers' coverage; panics and hangs are the caller's to catch). The intake never calls it.
+pub fn extract_in_process(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> Document {
+    let extracted = extract_blocking(format, bytes, limits);
+    let path = name.to_string();
+    let name = Some(path.clone());
+    finish(
+        Origin::Attachment,
+        name,
+        path,
+        format,
+        bytes,
+        extracted,
+        limits,
+    )
+}
+
 /// Extracts the leaves at most two at a time, keeping their order, then holds the mail's
 /// text to [`Limits::max_mail_text_chars`].
 async fn extract_items(items: Vec<Item>, limits: &Limits) -> Vec<Document> {

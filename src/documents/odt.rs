@@ -3,6 +3,10 @@
 //! LibreOffice's soft page breaks, paper size from the page layout of the first master page.
 //! An encrypted package (manifest `encryption-data`) is `Protected`.
 
+// An `Err` here is the document's final outcome (an `Extracted` with its reason), made once per
+// file, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use super::docx::Package;
 use super::estimate::{Layout, LayoutTally, TextProps, length_pt};
 use super::xml::{Ev, walk};

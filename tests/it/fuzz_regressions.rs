@@ -33,7 +33,8 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn every_fuzz_regression_is_read_by_its_target_without_a_panic_or_a_hang() {
     let base = root().join("tests/data/fuzz-regressions");
-    let harness = Harness::new(&root()).expect("the fuzz harness loads the shipped config");
+    let harness = Harness::new(&root(), env!("CARGO_BIN_EXE_intake").into())
+        .expect("the fuzz harness loads the shipped config");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
         .expect("tests/data/fuzz-regressions exists")
         .map(|e| e.expect("directory entry").path())
