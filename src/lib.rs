@@ -24,6 +24,7 @@
 //! | [`actions`] | staff actions: one function each, one transaction with its audit event |
 //! | [`web`] | the staff workspace in the browser (`intake serve`): sign-in, pages, forms that call [`actions`] |
 //! | [`store`] | all SQL: SQLite (embedded default) and PostgreSQL |
+//! | [`secrets`] | passwords and tokens: where they come from, never shown |
 //! | [`pipeline`] | one mail from the mailbox to the database and the outbox |
 //! | [`daemon`] | the long-running loops and graceful shutdown |
 //! | [`cli`] | the `intake` command line |
@@ -47,6 +48,7 @@ pub mod mail;
 pub mod mailbox;
 pub mod outbox;
 pub mod pipeline;
+pub mod secrets;
 pub mod selection;
 pub mod store;
 pub mod web;

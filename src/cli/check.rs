@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use super::{EXIT_CONFIG, mailbox_summary, outbox_summary};
 use crate::config::{Config, MailboxKind, OutboxKind};
 use crate::mailbox::MailSource as _;
-use crate::mailbox::imap::{ImapAuth, ImapSource, resolve_secret};
+use crate::mailbox::imap::{ImapAuth, ImapSource};
+use crate::secrets::resolve_secret;
 
 /// One line of the report: what was checked and how it went.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use lettre::transport::smtp::extension::ClientId;
 use lettre::{Address, AsyncSmtpTransport, Tokio1Executor};
 use serde::Deserialize;
 
-use crate::mailbox::imap::resolve_secret;
+use crate::secrets::resolve_secret;
 
 /// How the SMTP connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
