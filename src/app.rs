@@ -48,6 +48,14 @@ impl App {
                 cfg.call.lexicon_path.display()
             )
         })?;
+        let problems = lexicon_problems(&cfg.call, &lexicon);
+        if !problems.is_empty() {
+            anyhow::bail!(
+                "the lexicon {} does not fit the call:\n  {}",
+                cfg.call.lexicon_path.display(),
+                problems.join("\n  ")
+            );
+        }
         let letterhead = Letterhead::from_config(&cfg);
         let outbox = OutboxSetup::from_config(&cfg)?;
         Ok(Arc::new(App {
@@ -232,6 +240,12 @@ impl OutboxSetup {
             max_per_minute: self.max_per_minute,
         }
     }
+}
+
+/// Where the lexicon does not fit the call (a target that is no criterion, a domain the call
+/// lacks, …): one line per problem; empty when it fits.
+pub fn lexicon_problems(call: &crate::config::Call, lexicon: &Lexicon) -> Vec<String> {
+    lexicon.validate(&call.criterion_ids(), &call.domain_ids())
 }
 
 /// Renders every letter and report template once with example data (each context's

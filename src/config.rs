@@ -12,7 +12,7 @@
 //! `templates_dir`, which are relative to the folder of `intake.toml` itself. The lexicon path
 //! in a call file is relative to the call file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -23,7 +23,6 @@ use serde::de::DeserializeOwned;
 use crate::domain::EmailAddress;
 
 // Sections owned by other modules (switched to their types as they land).
-pub use crate::assess::municipality::Rules as MunicipalityRules;
 pub use crate::mailbox::imap::ImapSettings;
 pub use crate::outbox::transport::{OutboxKind, SmtpSettings};
 
@@ -964,23 +963,34 @@ fn check_call(call: &Call, file: &str, problems: &mut Vec<Problem>) {
             "the selection is ratified by two office holders: list both",
         ));
     }
+    // Whether the lexicon's words and targets fit the call is checked where it is loaded
+    // (`App::open`, `check-config`: see `app::lexicon_problems`); here only that it is there.
     if !call.lexicon_path.is_file() {
         problems.push(problem(
             file,
             "lexicon",
             &format!("file {} does not exist", call.lexicon_path.display()),
         ));
-    } else {
-        let lexicon_file = call.lexicon_path.display().to_string();
-        match crate::assess::lexicon::Lexicon::load(&call.lexicon_path) {
-            Ok(lex) => {
-                for p in lex.validate(&call.criterion_ids(), &call.domain_ids()) {
-                    problems.push(problem(&lexicon_file, "", &p));
-                }
-            }
-            Err(e) => problems.push(problem(&lexicon_file, "", &one_line(&format!("{e:#}")))),
-        }
     }
+}
+
+/// Configurable identification rules (`[municipalities]` in `config/intake.toml`); the rules
+/// themselves are in `assess::municipality`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MunicipalityRules {
+    /// Mail domains of shared service organisations (werkorganisaties) → the CBS codes of the
+    /// municipalities they serve, e.g. `"werkorganisatie-buch.nl" = ["GM0373", "GM0383", ...]`.
+    pub shared_domains: BTreeMap<String, Vec<String>>,
+    /// Extra domains of a municipality (new or campaign domains): CBS code → domains.
+    pub extra_domains: BTreeMap<String, Vec<String>>,
+    /// Place names inside a municipality with another name, and former municipality names:
+    /// name → CBS code (`"Hoogezand" = "GM1952"`, `"Geldermalsen" = "GM1960"`).
+    pub places: BTreeMap<String, String>,
+    /// Names that are also places elsewhere and need a second cue (`"Hengelo"`, `"Rijswijk"`).
+    pub ambiguous_names: Vec<String>,
+    /// Mail domains that never identify a municipality (`gmail.com`, `vng.nl`).
+    pub neutral_domains: Vec<String>,
 }
 
 fn problem(file: &str, key: &str, message: &str) -> Problem {

@@ -11,8 +11,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use serde::Deserialize;
-
 use super::text::{self, Token};
 
 /// One municipality.
@@ -186,23 +184,8 @@ impl Municipalities {
     }
 }
 
-/// Configurable identification rules (`[municipalities]` in `config/intake.toml`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Rules {
-    /// Mail domains of shared service organisations (werkorganisaties) → the CBS codes of the
-    /// municipalities they serve, e.g. `"werkorganisatie-buch.nl" = ["GM0373", "GM0383", ...]`.
-    pub shared_domains: BTreeMap<String, Vec<String>>,
-    /// Extra domains of a municipality (new or campaign domains): CBS code → domains.
-    pub extra_domains: BTreeMap<String, Vec<String>>,
-    /// Place names inside a municipality with another name, and former municipality names:
-    /// name → CBS code (`"Hoogezand" = "GM1952"`, `"Geldermalsen" = "GM1960"`).
-    pub places: BTreeMap<String, String>,
-    /// Names that are also places elsewhere and need a second cue (`"Hengelo"`, `"Rijswijk"`).
-    pub ambiguous_names: Vec<String>,
-    /// Mail domains that never identify a municipality (`gmail.com`, `vng.nl`).
-    pub neutral_domains: Vec<String>,
-}
+/// The identification rules of `[municipalities]` (defined with the rest of the settings).
+pub use crate::config::MunicipalityRules as Rules;
 
 impl Rules {
     /// Whether mail from `domain` (or a subdomain) speaks for the municipality `code`: one of its

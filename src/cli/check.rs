@@ -213,6 +213,17 @@ pub async fn check_config(path: &Path, connect: bool) -> anyhow::Result<ExitCode
         outbox_summary(&cfg),
         crate::config::redact_url(&cfg.settings.database.url)
     );
+    let lexicon = match crate::assess::lexicon::Lexicon::load(&cfg.call.lexicon_path) {
+        Ok(lex) => crate::app::lexicon_problems(&cfg.call, &lex),
+        Err(e) => vec![format!("{e:#}")],
+    };
+    if !lexicon.is_empty() {
+        for p in &lexicon {
+            eprintln!("  {}: {p}", cfg.call.lexicon_path.display());
+        }
+        eprintln!("error: the lexicon does not fit the call (see above)");
+        return Ok(ExitCode::from(EXIT_CONFIG));
+    }
     let templates = match crate::letters::Templates::load(&cfg.settings.templates_dir) {
         Ok(t) => crate::app::template_problems(&t),
         Err(e) => vec![format!("{e:#}")],
