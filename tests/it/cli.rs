@@ -58,8 +58,10 @@ fn extract_works_in_a_folder_without_any_configuration() {
     let file = root().join("tests/fixtures/documents/nomination.docx");
     let o = intake(dir.path(), &["extract", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", err(&o));
+    // Counted by LibreOffice when installed (the test command installs it), else estimated.
     assert!(
-        out(&o).contains("docx (Word-document), 1 page"),
+        out(&o).contains("docx (Word-document), 2 pages (exact), A4")
+            || out(&o).contains("docx (Word-document), 1 page"),
         "{}",
         out(&o)
     );
