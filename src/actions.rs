@@ -21,7 +21,8 @@ use crate::store::{self, SubmissionRow};
 /// fix; `Other` is a failure (database, outbox) with its cause chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
-    #[error("no nomination {0}")]
+    /// What was looked for: "nomination KVN-0009", "answer 12", "contact 3".
+    #[error("not found: {0}")]
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
@@ -64,10 +65,10 @@ impl Actor {
 /// The nomination with this reference, or [`ActionError::NotFound`].
 pub async fn nomination(app: &App, reference: &str) -> Result<SubmissionRow, ActionError> {
     let r = Reference::parse(reference)
-        .ok_or_else(|| ActionError::NotFound(reference.trim().to_string()))?;
+        .ok_or_else(|| ActionError::NotFound(format!("nomination {}", reference.trim())))?;
     store::submission_by_reference(&app.db, r.as_str())
         .await?
-        .ok_or_else(|| ActionError::NotFound(r.to_string()))
+        .ok_or_else(|| ActionError::NotFound(format!("nomination {r}")))
 }
 
 /// What [`set_municipality`] did.
