@@ -68,6 +68,17 @@ impl App {
         }))
     }
 
+    /// The reading and assessing of mails, with this call, these settings and this lexicon.
+    pub fn analyser(&self) -> crate::pipeline::Analyser<'_> {
+        crate::pipeline::Analyser {
+            call: &self.cfg.call,
+            documents: &self.cfg.settings.documents,
+            municipalities: &self.cfg.settings.municipalities,
+            lexicon: &self.lexicon,
+            own_addresses: self.letterhead.own_addresses(),
+        }
+    }
+
     /// Sends what is due now (one drain of the outbox by a worker of this process): the "send
     /// now" of every command that queues letters.
     pub async fn send_now(&self) -> anyhow::Result<DrainOutcome> {

@@ -18,21 +18,18 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::assess::lexicon::Lexicon;
 use crate::assess::{self, claims::DocText, municipality, pages};
 use crate::classify::{self, Classification};
-use crate::config::LatePolicy;
+use crate::config::{Call, LatePolicy, MunicipalityRules};
 use crate::documents::{self, Document, Origin, Status};
-use crate::domain::{MailKind, MessageStatus, Reference};
+use crate::domain::{EmailAddress, MailKind, MessageStatus, Reference};
 use crate::letters::{self, ConfirmationContext, ConfirmationDoc, Outgoing};
 use crate::mail::{self, MailFacts};
 use crate::mailbox::{Disposition, Fetched};
 use crate::store::{self, NewClaim, NewDocument, NewMessage, NewSubmission, Tx};
 
 use crate::app::App;
-
-/// The application under its first name, for code written before [`crate::app::App`] (the
-/// integration tests); new code names `App`.
-pub use crate::app::App as Intake;
 
 /// Where a mail is in the mailbox.
 #[derive(Debug, Clone)]
@@ -210,18 +207,150 @@ struct Analysis {
     answer: Option<crate::consult::auth::Evidence>,
 }
 
-struct NominationAnalysis {
-    docs: Vec<Document>,
-    roles: Vec<pages::Role>,
-    identification: municipality::Identification,
-    page_finding: pages::PageFinding,
-    deadline: assess::deadline::DeadlineFinding,
-    claims: Vec<assess::claims::Claim>,
-    verdicts: Vec<assess::verdict::CriterionVerdict>,
-    meets_minimum: bool,
-    is_addendum: bool,
+/// What the reading and assessing of a nomination found, before anything is written.
+pub struct NominationAnalysis {
+    pub docs: Vec<Document>,
+    pub roles: Vec<pages::Role>,
+    pub identification: municipality::Identification,
+    pub page_finding: pages::PageFinding,
+    pub deadline: assess::deadline::DeadlineFinding,
+    pub claims: Vec<assess::claims::Claim>,
+    pub verdicts: Vec<assess::verdict::CriterionVerdict>,
+    pub meets_minimum: bool,
+    pub is_addendum: bool,
     /// Local voices the letter names (advisory councils, panels): proposed to staff.
-    mentions: Vec<assess::organisations::Mention>,
+    pub mentions: Vec<assess::organisations::Mention>,
+}
+
+/// What reading and assessing a mail needs: the call, the settings of the stages that read
+/// documents and name the municipality, the lexicon and our own addresses. No database and no
+/// network, so the fuzz harness runs exactly these steps too ([`App::analyser`] builds one).
+pub struct Analyser<'a> {
+    pub call: &'a Call,
+    pub documents: &'a documents::Limits,
+    pub municipalities: &'a MunicipalityRules,
+    pub lexicon: &'a Lexicon,
+    pub own_addresses: &'a [EmailAddress],
+}
+
+impl Analyser<'_> {
+    /// The mail's facts, or why it was not opened (nested deeper than the documents' limit).
+    pub fn facts(&self, raw: &[u8]) -> anyhow::Result<MailFacts> {
+        let max_depth = self.documents.max_mime_depth as usize;
+        let facts = mail::facts_within(raw, max_depth);
+        if facts.too_deep {
+            anyhow::bail!(
+                "the mail is nested more than {max_depth} levels deep (multipart parts and attached messages); it was not opened"
+            );
+        }
+        Ok(facts)
+    }
+
+    /// What kind of mail this is (nomination, partner answer, bounce, ...).
+    pub fn classify(&self, facts: &MailFacts) -> Classification {
+        let recipients: Vec<&str> = facts.recipients.iter().map(String::as_str).collect();
+        let token = crate::consult::token::find_token(
+            &recipients,
+            &facts.subject,
+            facts.text.as_deref().unwrap_or(""),
+        );
+        let from_partner = facts
+            .from
+            .as_ref()
+            .is_some_and(|a| self.call.partner_by_address(a).is_some());
+        classify::classify(
+            facts,
+            &classify::Context {
+                own_addresses: self.own_addresses,
+                from_partner,
+                has_consult_token: token.is_some(),
+            },
+        )
+    }
+
+    /// Reads the documents of a nomination and assesses them: pages, deadline, municipality,
+    /// claims and verdicts, whether it adds to an earlier one, the local voices it names.
+    pub async fn nomination(
+        &self,
+        raw: &[u8],
+        facts: &MailFacts,
+        arrived_at: DateTime<Utc>,
+    ) -> NominationAnalysis {
+        let call = self.call;
+        let mut docs = documents::from_mail(raw, self.documents).await;
+        // File names come from the sender: cleaned once, before any finding, letter or row uses them.
+        for d in &mut docs {
+            d.name = d.name.as_deref().map(safe_name);
+            d.path = crate::clean::line(&d.path, 2 * crate::clean::MAX_NAME);
+        }
+        let roles = pages::roles(&docs);
+        let page_finding = pages::page_finding(&docs, &roles, call.max_pages);
+        let deadline = assess::deadline::check(arrived_at, call);
+        let from = facts
+            .from
+            .as_ref()
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_default();
+        let identification = municipality::identify(
+            &municipality::IdentifyInput {
+                from_address: &from,
+                display_name: facts.from_name.as_deref(),
+                subject: &facts.subject,
+                texts: docs.iter().map(|d| d.text.as_str()).collect(),
+            },
+            self.municipalities,
+        );
+        let texts: Vec<DocText> = docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.status.has_text() && !d.text.trim().is_empty())
+            .map(|(i, d)| DocText {
+                index: i,
+                text: &d.text,
+                page_starts: &d.page_starts,
+            })
+            .collect();
+        let claims = assess::claims::extract_claims(&texts, self.lexicon);
+        let criteria = call.criterion_ids();
+        let verdicts =
+            assess::verdict::verdicts(&claims, self.lexicon, &criteria, &call.principle.id);
+        let meets_minimum = assess::verdict::pre_assessment(
+            &verdicts,
+            call.minimum_criteria,
+            &call.principle.id,
+            call.require_principle,
+        );
+        let is_addendum = is_addendum(&facts.subject);
+        let mentions =
+            assess::organisations::mentions(&texts.iter().map(|t| t.text).collect::<Vec<_>>());
+        NominationAnalysis {
+            mentions,
+            docs,
+            roles,
+            identification,
+            page_finding,
+            deadline,
+            claims,
+            verdicts,
+            meets_minimum,
+            is_addendum,
+        }
+    }
+}
+
+/// Whether the subject says the mail adds to or corrects an earlier nomination.
+fn is_addendum(subject: &str) -> bool {
+    let subject = subject.to_lowercase();
+    [
+        "aanvulling",
+        "correctie",
+        "gecorrigeerd",
+        "nieuwe versie",
+        "herziene",
+        "aangepaste",
+    ]
+    .iter()
+    .any(|w| subject.contains(w))
 }
 
 async fn analyse(
@@ -231,34 +360,12 @@ async fn analyse(
     file_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Analysis> {
-    let max_depth = intake.cfg.settings.documents.max_mime_depth as usize;
-    let facts = mail::facts_within(raw, max_depth);
-    if facts.too_deep {
-        anyhow::bail!(
-            "the mail is nested more than {max_depth} levels deep (multipart parts and attached messages); it was not opened"
-        );
-    }
+    let analyser = intake.analyser();
+    let facts = analyser.facts(raw)?;
     let (arrived_at, arrival_source) = mail::arrival(internal_date, &facts, file_time, now);
-    let recipients: Vec<&str> = facts.recipients.iter().map(String::as_str).collect();
-    let token = crate::consult::token::find_token(
-        &recipients,
-        &facts.subject,
-        facts.text.as_deref().unwrap_or(""),
-    );
-    let from_partner = facts
-        .from
-        .as_ref()
-        .is_some_and(|a| intake.cfg.call.partner_by_address(a).is_some());
-    let class = classify::classify(
-        &facts,
-        &classify::Context {
-            own_addresses: intake.letterhead.own_addresses(),
-            from_partner,
-            has_consult_token: token.is_some(),
-        },
-    );
+    let class = analyser.classify(&facts);
     let nomination = if class.kind == MailKind::Nomination {
-        Some(analyse_nomination(intake, raw, &facts, arrived_at).await)
+        Some(analyser.nomination(raw, &facts, arrived_at).await)
     } else {
         None
     };
@@ -275,83 +382,6 @@ async fn analyse(
         nomination,
         answer,
     })
-}
-
-async fn analyse_nomination(
-    intake: &App,
-    raw: &[u8],
-    facts: &MailFacts,
-    arrived_at: DateTime<Utc>,
-) -> NominationAnalysis {
-    let call = &intake.cfg.call;
-    let mut docs = documents::from_mail(raw, &intake.cfg.settings.documents).await;
-    // File names come from the sender: cleaned once, before any finding, letter or row uses them.
-    for d in &mut docs {
-        d.name = d.name.as_deref().map(safe_name);
-        d.path = crate::clean::line(&d.path, 2 * crate::clean::MAX_NAME);
-    }
-    let roles = pages::roles(&docs);
-    let page_finding = pages::page_finding(&docs, &roles, call.max_pages);
-    let deadline = assess::deadline::check(arrived_at, call);
-    let from = facts
-        .from
-        .as_ref()
-        .map(|a| a.as_str().to_string())
-        .unwrap_or_default();
-    let identification = municipality::identify(
-        &municipality::IdentifyInput {
-            from_address: &from,
-            display_name: facts.from_name.as_deref(),
-            subject: &facts.subject,
-            texts: docs.iter().map(|d| d.text.as_str()).collect(),
-        },
-        &intake.cfg.settings.municipalities,
-    );
-    let texts: Vec<DocText> = docs
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.status.has_text() && !d.text.trim().is_empty())
-        .map(|(i, d)| DocText {
-            index: i,
-            text: &d.text,
-            page_starts: &d.page_starts,
-        })
-        .collect();
-    let claims = assess::claims::extract_claims(&texts, &intake.lexicon);
-    let criteria = call.criterion_ids();
-    let verdicts =
-        assess::verdict::verdicts(&claims, &intake.lexicon, &criteria, &call.principle.id);
-    let meets_minimum = assess::verdict::pre_assessment(
-        &verdicts,
-        call.minimum_criteria,
-        &call.principle.id,
-        call.require_principle,
-    );
-    let subject = facts.subject.to_lowercase();
-    let is_addendum = [
-        "aanvulling",
-        "correctie",
-        "gecorrigeerd",
-        "nieuwe versie",
-        "herziene",
-        "aangepaste",
-    ]
-    .iter()
-    .any(|w| subject.contains(w));
-    let mentions =
-        assess::organisations::mentions(&texts.iter().map(|t| t.text).collect::<Vec<_>>());
-    NominationAnalysis {
-        mentions,
-        docs,
-        roles,
-        identification,
-        page_finding,
-        deadline,
-        claims,
-        verdicts,
-        meets_minimum,
-        is_addendum,
-    }
 }
 
 async fn quarantine(

@@ -14,14 +14,14 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use intake::assess::{self, claims::DocText, lexicon::Lexicon, municipality, pages};
-use intake::classify;
+use intake::assess::{self, claims::DocText, lexicon::Lexicon};
 use intake::clean;
 use intake::config::Config;
 use intake::consult;
-use intake::documents::{self, Document, Format, Limits, Status};
+use intake::documents::{self, Document, Format, Limits};
 use intake::domain::{EmailAddress, MailKind};
 use intake::mail;
+use intake::pipeline::Analyser;
 
 /// One fuzz target: a stage of the intake that reads untrusted bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,12 +205,11 @@ impl Harness {
         }
     }
 
-    /// (a) The whole analysis of a raw mail. Mirrors `pipeline::analyse` and
-    /// `analyse_nomination` stage by stage (and the cleaning `store` applies to what it writes),
-    /// with two differences: the nomination analysis runs
-    /// for every kind of mail (the fuzzer need not first learn what a nomination looks like),
-    /// and a partner reply is read as `consult::record_answer` reads it. A panic is caught where
-    /// the pipeline catches it (its task per mail) and is a finding.
+    /// (a) The whole analysis of a raw mail: the pipeline's own steps ([`Analyser`]), then the
+    /// cleaning `store` applies to what it writes. Two differences from the pipeline: the
+    /// nomination analysis runs for every kind of mail (the fuzzer need not first learn what a
+    /// nomination looks like), and a partner reply is read as `consult::record_answer` reads it.
+    /// A panic is caught where the pipeline catches it (its task per mail) and is a finding.
     fn mail(&self, raw: &[u8]) -> Result<Ran, Finding> {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.runtime.block_on(self.analyse(raw))
@@ -224,81 +223,31 @@ impl Harness {
     }
 
     async fn analyse(&self, raw: &[u8]) -> Vec<Document> {
-        let call = &self.cfg.call;
-        let facts = mail::facts(raw);
+        let analyser = Analyser {
+            call: &self.cfg.call,
+            documents: &self.limits,
+            municipalities: &self.cfg.settings.municipalities,
+            lexicon: &self.lexicon,
+            own_addresses: &self.own,
+        };
+        // Too deep to open: the pipeline quarantines it with that reason.
+        let Ok(facts) = analyser.facts(raw) else {
+            return Vec::new();
+        };
         let (arrived_at, _source) = mail::arrival(None, &facts, None, self.now);
-        let recipients: Vec<&str> = facts.recipients.iter().map(String::as_str).collect();
-        let token = consult::token::find_token(
-            &recipients,
-            &facts.subject,
-            facts.text.as_deref().unwrap_or(""),
-        );
-        let from_partner = facts
-            .from
-            .as_ref()
-            .is_some_and(|a| call.partner_by_address(a).is_some());
-        let class = classify::classify(
-            &facts,
-            &classify::Context {
-                own_addresses: &self.own,
-                from_partner,
-                has_consult_token: token.is_some(),
-            },
-        );
+        let class = analyser.classify(&facts);
         if class.kind == MailKind::PartnerReply {
             let _ = consult::reply::read_reply(facts.text.as_deref(), facts.html.as_deref());
         }
-
-        let mut docs = documents::from_mail(raw, &self.limits).await;
-        for d in &mut docs {
-            d.name = d.name.as_deref().map(|n| clean::line(n, clean::MAX_NAME));
-            d.path = clean::line(&d.path, 2 * clean::MAX_NAME);
+        let found = analyser.nomination(raw, &facts, arrived_at).await;
+        for d in &found.docs {
             let _ = clean::storable(&d.text);
-        }
-        let roles = pages::roles(&docs);
-        let _pages = pages::page_finding(&docs, &roles, call.max_pages);
-        let _deadline = assess::deadline::check(arrived_at, call);
-        let from = facts
-            .from
-            .as_ref()
-            .map(|a| a.as_str().to_string())
-            .unwrap_or_default();
-        let _identification = municipality::identify(
-            &municipality::IdentifyInput {
-                from_address: &from,
-                display_name: facts.from_name.as_deref(),
-                subject: &facts.subject,
-                texts: docs.iter().map(|d| d.text.as_str()).collect(),
-            },
-            &self.cfg.settings.municipalities,
-        );
-        let texts: Vec<DocText> = docs
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.status == Status::Ok && !d.text.trim().is_empty())
-            .map(|(i, d)| DocText {
-                index: i,
-                text: &d.text,
-                page_starts: &d.page_starts,
-            })
-            .collect();
-        let claims = assess::claims::extract_claims(&texts, &self.lexicon);
-        let criteria = call.criterion_ids();
-        let verdicts =
-            assess::verdict::verdicts(&claims, &self.lexicon, &criteria, &call.principle.id);
-        let _meets_minimum = assess::verdict::pre_assessment(
-            &verdicts,
-            call.minimum_criteria,
-            &call.principle.id,
-            call.require_principle,
-        );
-        for c in &claims {
-            let _ = clean::storable(&c.sentence);
-        }
-        for d in &docs {
             let _ = documents::describe(d);
         }
-        docs
+        for c in &found.claims {
+            let _ = clean::storable(&c.sentence);
+        }
+        found.docs
     }
 
     /// (b) One document reader. A leaf format the intake parses in its document worker (PDF,

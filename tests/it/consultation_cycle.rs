@@ -19,11 +19,11 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone as _, Utc};
 use chrono_tz::Europe::Amsterdam;
+use intake::app::App;
 use intake::config::Config;
 use intake::daemon::RunSummary;
 use intake::mail::MailFacts;
 use intake::mailbox::imap::ImapSource;
-use intake::pipeline::Intake;
 use intake::store::{self, consult::ConsultationRow};
 use tokio_util::sync::CancellationToken;
 
@@ -43,7 +43,7 @@ const ENSCHEDE: &str = "examples/mailbox/cur/1521128575.M147514P23102.mx1:2,S";
 struct Cycle {
     dovecot: Dovecot,
     sink: SmtpSink,
-    intake: Arc<Intake>,
+    intake: Arc<App>,
     env: Vec<(String, String)>,
     dir: tempfile::TempDir,
 }
@@ -106,7 +106,7 @@ impl Cycle {
             cfg.settings.mailbox.address == OUR_ADDRESS,
             "the shipped mailbox address changed"
         );
-        let intake = Intake::open(cfg).await?;
+        let intake = App::open(cfg).await?;
         Ok(Cycle {
             dovecot,
             sink,

@@ -7,9 +7,9 @@ use std::io::Read as _;
 
 use chrono::Utc;
 use intake::actions::ActionError as StepError;
+use intake::app::App;
 use intake::digest::export::{ExportFormat, export_bytes};
 use intake::domain::Decision;
-use intake::pipeline::Intake;
 use intake::selection::letters::queue_decision_letters;
 use intake::selection::{record_decision, record_ratification, shortlist_proposal};
 use intake::store::{self, consult as cs, digest as sd};
@@ -28,7 +28,7 @@ async fn sample_app() -> TestApp {
 const SELECTED: [&str; 5] = ["KVN-0002", "KVN-0003", "KVN-0006", "KVN-0008", "KVN-0009"];
 const RESERVE: [&str; 3] = ["KVN-0004", "KVN-0005", "KVN-0007"];
 
-async fn decide_all(intake: &Intake) {
+async fn decide_all(intake: &App) {
     let now = Utc::now();
     for r in SELECTED {
         record_decision(

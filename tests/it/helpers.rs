@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use intake::app::App;
 use intake::config::Config;
 use intake::daemon::{self, RunSummary};
 use intake::mailbox::maildir::Maildir;
-use intake::pipeline::Intake;
 use tokio_util::sync::CancellationToken;
 
 pub fn root() -> PathBuf {
@@ -19,7 +19,7 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The database URL, for the `intake` binary run on the same data.
     pub db_url: String,
-    pub intake: Arc<Intake>,
+    pub intake: Arc<App>,
     pub maildir: PathBuf,
     pub outbox: PathBuf,
 }
@@ -63,7 +63,7 @@ impl TestApp {
         }
         let cfg = Config::load_with_env(&root().join("config/intake.toml"), &env)
             .expect("shipped config loads");
-        let intake = Intake::open(cfg).await.expect("intake opens");
+        let intake = App::open(cfg).await.expect("intake opens");
         Maildir::open(
             &maildir,
             "Verwerkt",

@@ -7,12 +7,13 @@
 //! so every stored mail lies in the first digest's period.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use intake::app::App;
 use intake::daemon;
 use intake::digest::collect::{self, Snapshot};
 use intake::digest::schedule::send_digest_if_due;
 use intake::letters::{self, OutAttachment, Outgoing};
 use intake::mailbox::Fetched;
-use intake::pipeline::{self, Intake, Position};
+use intake::pipeline::{self, Position};
 use intake::store::{self, consult as cs, digest as sd};
 use mail_parser::MimeHeaders as _;
 
@@ -29,7 +30,7 @@ fn local(days: i64, h: u32, m: u32) -> DateTime<Utc> {
 }
 
 /// Sends what is due in the outbox (file transport) at `at`.
-async fn drain(intake: &Intake, at: DateTime<Utc>) {
+async fn drain(intake: &App, at: DateTime<Utc>) {
     let me = daemon::worker_id();
     intake::outbox::drain_once(
         &intake.db,
@@ -41,7 +42,7 @@ async fn drain(intake: &Intake, at: DateTime<Utc>) {
     .unwrap();
 }
 
-async fn digest_rows(intake: &Intake) -> Vec<store::OutboxRow> {
+async fn digest_rows(intake: &App) -> Vec<store::OutboxRow> {
     store::outbox_all(&intake.db)
         .await
         .unwrap()
@@ -324,7 +325,7 @@ async fn one_digest_per_day(app: TestApp) {
         None
     );
 
-    let restarted = Intake::open(intake.cfg.clone()).await.unwrap();
+    let restarted = App::open(intake.cfg.clone()).await.unwrap();
     assert_eq!(
         send_digest_if_due(&restarted, local(1, 12, 0))
             .await
