@@ -30,7 +30,7 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
             ("c3".into(), Verdict::NotFound),
         ],
         principle: Verdict::Met,
-        meets_minimum: true,
+        meets_minimum: false,
         domains: vec!["wonen".into(), "werk".into()],
         status: "current".into(),
         problems: vec![],
@@ -40,24 +40,65 @@ fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> N
     }
 }
 
-/// The example digest.
+/// The twelve provinces, in the order of the call.
+pub const PROVINCES: [&str; 12] = [
+    "Groningen",
+    "Fryslân",
+    "Drenthe",
+    "Overijssel",
+    "Flevoland",
+    "Gelderland",
+    "Utrecht",
+    "Noord-Holland",
+    "Zuid-Holland",
+    "Zeeland",
+    "Noord-Brabant",
+    "Limburg",
+];
+
+/// The call's themes, id and label.
+const DOMAINS: [(&str, &str); 8] = [
+    ("wonen", "Wonen"),
+    ("werk", "Werk en inkomen"),
+    ("onderwijs", "Onderwijs"),
+    ("vervoer", "Vervoer"),
+    ("openbare_ruimte", "Toegankelijkheid openbare ruimte"),
+    ("zorg", "Zorg en ondersteuning"),
+    ("vrije_tijd", "Sport, cultuur en vrije tijd"),
+    ("informatie", "Toegankelijke informatie"),
+];
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(id, label)| (id.to_string(), label.to_string()))
+        .collect()
+}
+
+/// The example digest: two new nominations (one meeting the minimum, one with an unreadable
+/// attachment), one late, one too long, one unidentified, one earlier nomination, an answer of
+/// support and an objection, and one of every problem.
 pub fn example() -> DigestData {
     let utrecht = row("KVN-0001", Some("Utrecht"), Some("Utrecht"));
     let mut fryslan = row("KVN-0002", Some("Súdwest-Fryslân"), Some("Fryslân"));
-    fryslan.problems = vec!["bijlage 2 kon niet worden gelezen".into()];
+    fryslan.problems = vec!["bijlage 2 kon niet worden gelezen; tekst uit de mail gebruikt".into()];
+    fryslan.verdicts[1].1 = Verdict::Met;
+    fryslan.meets_minimum = true;
+    fryslan.domains = vec!["onderwijs".into()];
     let mut late = row("KVN-0003", Some("Maastricht"), Some("Limburg"));
     late.on_time = false;
+    late.arrived_at = at(22, 9, 30);
     late.status = "late".into();
     let mut long = row("KVN-0004", Some("Zwolle"), Some("Overijssel"));
     long.pages = Some(4);
     long.over_limit = true;
     let unknown = row("KVN-0005", None, None);
+    let earlier = row("KVN-0006", Some("Groningen"), Some("Groningen"));
     let all = vec![
         utrecht.clone(),
         fryslan.clone(),
-        late.clone(),
         long.clone(),
         unknown.clone(),
+        earlier,
     ];
     DigestData {
         call_title: "Koplopers VN-Verdrag Handicap".into(),
@@ -70,7 +111,7 @@ pub fn example() -> DigestData {
         unidentified: vec![unknown],
         unreadable: vec![(
             "KVN-0002".into(),
-            "scan.pdf".into(),
+            "voordracht-scan.pdf".into(),
             "versleutelde pdf".into(),
         )],
         quarantined: vec![(
@@ -79,40 +120,45 @@ pub fn example() -> DigestData {
             "mail kon niet worden gelezen".into(),
         )],
         bounces: vec![(
-            "griffie@example.org".into(),
+            "griffie@gemeente-x.nl".into(),
             "bevestiging KVN-0007".into(),
             "adres bestaat niet".into(),
         )],
         failed_deliveries: vec![DeliveryProblem {
-            to: "info@example.org".into(),
-            what: "raadpleging KVN-0001".into(),
+            to: "info@persaldo.nl".into(),
+            what: "raadpleging KVN-0001 (Per Saldo)".into(),
             reason: "mailserver weigert verbinding".into(),
         }],
         mailbox_problems: vec!["De verbinding met de mailbox viel 3 keer weg.".into()],
-        consultations: vec![ConsultationRow {
-            reference: "KVN-0002".into(),
-            municipality: Some("Súdwest-Fryslân".into()),
-            partner: "Mind-LPGGz".into(),
-            state: Standing::Objection,
-            changed_at: at(20, 17, 0),
-            note: Some("Geen ervaringsdeskundigen betrokken".into()),
-            overridden: false,
-        }],
+        consultations: vec![
+            ConsultationRow {
+                reference: "KVN-0001".into(),
+                municipality: Some("Utrecht".into()),
+                partner: "Ieder(in)".into(),
+                state: Standing::Support,
+                changed_at: at(20, 16, 0),
+                note: None,
+                overridden: false,
+            },
+            ConsultationRow {
+                reference: "KVN-0002".into(),
+                municipality: Some("Súdwest-Fryslân".into()),
+                partner: "Mind-LPGGz".into(),
+                state: Standing::Objection,
+                changed_at: at(20, 17, 0),
+                note: Some("Geen ervaringsdeskundigen betrokken".into()),
+                overridden: false,
+            },
+        ],
         actions: vec!["Beslis over het bezwaar van Mind-LPGGz tegen KVN-0002.".into()],
         all,
-        provinces: ["Utrecht", "Fryslân", "Limburg", "Overijssel"]
-            .iter()
-            .map(|p| p.to_string())
-            .collect(),
-        domains: vec![
-            ("wonen".into(), "Wonen".into()),
-            ("werk".into(), "Werk en inkomen".into()),
-        ],
-        criteria: vec![
-            ("c1".into(), "Hoog op de agenda".into()),
-            ("c2".into(), "Innovatieve aanpak".into()),
-            ("c3".into(), "Inclusieve samenleving".into()),
-        ],
+        provinces: PROVINCES.iter().map(|p| p.to_string()).collect(),
+        domains: pairs(&DOMAINS),
+        criteria: pairs(&[
+            ("c1", "Hoog op de agenda"),
+            ("c2", "Innovatieve aanpak"),
+            ("c3", "Inclusieve samenleving"),
+        ]),
         principle_title: "Niets over ons zonder ons".into(),
     }
 }

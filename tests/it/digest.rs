@@ -9,10 +9,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use intake::digest::{
-    ConsultationRow, DeliveryProblem, DigestData, NominationRow, export, has_news, render,
-};
-use intake::domain::{Standing, Verdict};
+use intake::digest::example::PROVINCES;
+use intake::digest::{DigestData, export, has_news, render};
 use intake::selection::letters::{DecisionLetterData, DecisionLetterKind, render_decision_letter};
 use intake::selection::shortlist::{Candidate, shortlist};
 
@@ -33,156 +31,17 @@ fn amsterdam() -> Tz {
     "Europe/Amsterdam".parse().unwrap()
 }
 
-const PROVINCES: [&str; 12] = [
-    "Groningen",
-    "Fryslân",
-    "Drenthe",
-    "Overijssel",
-    "Flevoland",
-    "Gelderland",
-    "Utrecht",
-    "Noord-Holland",
-    "Zuid-Holland",
-    "Zeeland",
-    "Noord-Brabant",
-    "Limburg",
-];
+/// A digest with something in every section: the example `check-config` renders.
+fn sample() -> DigestData {
+    intake::digest::example::example()
+}
 
 fn domains() -> Vec<(String, String)> {
-    [
-        ("wonen", "Wonen"),
-        ("werk", "Werk en inkomen"),
-        ("onderwijs", "Onderwijs"),
-        ("vervoer", "Vervoer"),
-        ("openbare_ruimte", "Toegankelijkheid openbare ruimte"),
-        ("zorg", "Zorg en ondersteuning"),
-        ("vrije_tijd", "Sport, cultuur en vrije tijd"),
-        ("informatie", "Toegankelijke informatie"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect()
+    sample().domains
 }
 
 fn criteria() -> Vec<(String, String)> {
-    [
-        ("participatie", "Participatie van ervaringsdeskundigen"),
-        ("inclusief_beleid", "Inclusief beleid"),
-        ("lokale_inclusie_agenda", "Lokale inclusie-agenda"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect()
-}
-
-fn row(reference: &str, municipality: Option<&str>, province: Option<&str>) -> NominationRow {
-    NominationRow {
-        reference: reference.to_string(),
-        municipality: municipality.map(str::to_string),
-        code: municipality.map(|_| "GM0344".to_string()),
-        province: province.map(str::to_string),
-        arrived_at: t(20, 13, 5),
-        on_time: true,
-        pages: Some(2),
-        page_basis: Some("pdf".to_string()),
-        over_limit: false,
-        page_check: false,
-        verdicts: vec![
-            ("participatie".into(), Verdict::Met),
-            ("inclusief_beleid".into(), Verdict::Weak),
-            ("lokale_inclusie_agenda".into(), Verdict::NotFound),
-        ],
-        principle: Verdict::Met,
-        meets_minimum: false,
-        domains: vec!["wonen".into(), "werk".into()],
-        status: "current".into(),
-        problems: vec![],
-        consultation: vec![("Ieder(in)".into(), Standing::Support)],
-        local_contacts: vec![],
-        decision: None,
-    }
-}
-
-/// A digest with something in every section.
-fn sample() -> DigestData {
-    let utrecht = row("KVN-0001", Some("Utrecht"), Some("Utrecht"));
-    let mut fryslan = row("KVN-0002", Some("Súdwest-Fryslân"), Some("Fryslân"));
-    fryslan.problems = vec!["bijlage 2 kon niet worden gelezen; tekst uit de mail gebruikt".into()];
-    fryslan.verdicts[1].1 = Verdict::Met;
-    fryslan.meets_minimum = true;
-    fryslan.domains = vec!["onderwijs".into()];
-    let mut late = row("KVN-0003", Some("Maastricht"), Some("Limburg"));
-    late.on_time = false;
-    late.arrived_at = t(22, 9, 30);
-    late.status = "late".into();
-    let mut long = row("KVN-0004", Some("Zwolle"), Some("Overijssel"));
-    long.pages = Some(4);
-    long.over_limit = true;
-    let unknown = row("KVN-0005", None, None);
-    let mut all = vec![
-        utrecht.clone(),
-        fryslan.clone(),
-        long.clone(),
-        unknown.clone(),
-    ];
-    all.push(row("KVN-0006", Some("Groningen"), Some("Groningen")));
-    DigestData {
-        call_title: "Koplopers VN-Verdrag Handicap".into(),
-        since: Some(t(20, 7, 0)),
-        now: t(21, 7, 0),
-        tz: amsterdam(),
-        new_nominations: vec![utrecht, fryslan],
-        late: vec![late],
-        over_limit: vec![long],
-        unidentified: vec![unknown],
-        unreadable: vec![(
-            "KVN-0002".into(),
-            "voordracht-scan.pdf".into(),
-            "versleutelde pdf".into(),
-        )],
-        quarantined: vec![(
-            t(20, 15, 0),
-            "onbekend@example.org".into(),
-            "mail kon niet worden gelezen".into(),
-        )],
-        bounces: vec![(
-            "griffie@gemeente-x.nl".into(),
-            "bevestiging KVN-0007".into(),
-            "adres bestaat niet".into(),
-        )],
-        failed_deliveries: vec![DeliveryProblem {
-            to: "info@persaldo.nl".into(),
-            what: "raadpleging KVN-0001 (Per Saldo)".into(),
-            reason: "mailserver weigert verbinding".into(),
-        }],
-        mailbox_problems: vec!["De verbinding met de mailbox viel 3 keer weg.".into()],
-        consultations: vec![
-            ConsultationRow {
-                reference: "KVN-0001".into(),
-                municipality: Some("Utrecht".into()),
-                partner: "Ieder(in)".into(),
-                state: Standing::Support,
-                changed_at: t(20, 16, 0),
-                note: None,
-                overridden: false,
-            },
-            ConsultationRow {
-                reference: "KVN-0002".into(),
-                municipality: Some("Súdwest-Fryslân".into()),
-                partner: "Mind-LPGGz".into(),
-                state: Standing::Objection,
-                changed_at: t(20, 17, 0),
-                note: Some("Geen ervaringsdeskundigen betrokken".into()),
-                overridden: false,
-            },
-        ],
-        actions: vec!["Beslis over het bezwaar van Mind-LPGGz bij KVN-0002.".into()],
-        all,
-        provinces: PROVINCES.iter().map(|p| p.to_string()).collect(),
-        domains: domains(),
-        criteria: criteria(),
-        principle_title: "Niets over ons zonder ons".into(),
-    }
+    sample().criteria
 }
 
 /// HTML reduced to its text: tags removed, the entities minijinja writes undone.
@@ -235,7 +94,7 @@ fn every_section_of_a_populated_digest_is_in_both_the_text_and_the_html() {
         "KVN-0001",
         "Súdwest-Fryslân (GM0344)",
         "20 maart 2018 om 14:05 (op tijd)",
-        "Criterium: Inclusief beleid",
+        "Criterium: Innovatieve aanpak",
         "Principe: Niets over ons zonder ons",
         "Werk en inkomen",
         "bijlage 2 kon niet worden gelezen",
@@ -254,7 +113,7 @@ fn every_section_of_a_populated_digest_is_in_both_the_text_and_the_html() {
         "Mind-LPGGz",
         "BEZWAAR",
         "Geen ervaringsdeskundigen betrokken",
-        "Beslis over het bezwaar van Mind-LPGGz bij KVN-0002.",
+        "Beslis over het bezwaar van Mind-LPGGz tegen KVN-0002.",
         "In totaal 5 voordrachten",
         "Toegankelijkheid openbare ruimte",
         "Onbekend",
@@ -797,10 +656,7 @@ fn the_csv_round_trips_with_dutch_characters_and_separators_inside_fields() {
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     assert_eq!(parsed[1][col("Referentie")], "KVN-0001");
     assert_eq!(parsed[1][col("Binnengekomen")], "2018-03-20 14:05");
-    assert_eq!(
-        parsed[1][col("Participatie van ervaringsdeskundigen")],
-        "voldoet"
-    );
+    assert_eq!(parsed[1][col("Hoog op de agenda")], "voldoet");
     assert_eq!(
         parsed[1][col("Problemen")],
         "twee; problemen; met \"aanhalingstekens\""
@@ -845,7 +701,7 @@ fn the_xlsx_has_a_frozen_filtered_header_and_every_nomination() {
         "Referentie",
         "KVN-0001",
         "Súdwest-Fryslân",
-        "Inclusief beleid",
+        "Innovatieve aanpak",
         "voldoet",
     ] {
         assert!(strings.contains(s), "shared strings lack {s}");
