@@ -59,6 +59,33 @@ fn status_of(e: &ActionError) -> StatusCode {
     }
 }
 
+/// The page a form was on, shown again with a refusal.
+enum Page<'a> {
+    Nomination(&'a str),
+    Consultations,
+    Ratification,
+}
+
+/// A refused action: the page the form was on again, with the refusal in plain Dutch (or the
+/// error page, for a fault of the program rather than a refusal).
+async fn refused(web: &Web, staff: &Staff, page: Page<'_>, e: ActionError) -> Response {
+    let status = status_of(&e);
+    let notice = match e {
+        ActionError::Other(e) => return web.internal_error(e, Some(staff)),
+        e => Notice {
+            done: None,
+            error: Some(refusal_nl(&e)),
+        },
+    };
+    match page {
+        Page::Nomination(reference) => {
+            nomination_page(web, staff, reference, &notice, status).await
+        }
+        Page::Consultations => consultations_page(web, staff, &notice, status).await,
+        Page::Ratification => ratification_page(web, staff, &notice, status).await,
+    }
+}
+
 /// After an action on a nomination: back to its page with what happened, or the page with
 /// the refusal.
 async fn after<T>(
@@ -74,15 +101,25 @@ async fn after<T>(
             reference.trim().to_uppercase()
         ))
         .into_response(),
-        Err(ActionError::Other(e)) => web.internal_error(e, Some(staff)),
-        Err(e) => {
-            let notice = Notice {
-                done: None,
-                error: Some(refusal_nl(&e)),
-            };
-            nomination_page(web, staff, reference, &notice, status_of(&e)).await
-        }
+        Err(e) => refused(web, staff, Page::Nomination(reference), e).await,
     }
+}
+
+/// The shape of every form on a nomination's page: refused unless the signed-in role may act
+/// (`what`: the action, in the words of the refusal), then `run` (not started before the
+/// check), then back to the page with what was `done`, or with the refusal.
+async fn act_on<T>(
+    web: &Web,
+    staff: &Staff,
+    reference: &str,
+    what: &str,
+    done: &str,
+    run: impl Future<Output = Result<T, ActionError>>,
+) -> Response {
+    if !staff.role().can_act() {
+        return web.forbidden(staff, what);
+    }
+    after(web, staff, reference, done, run.await).await
 }
 
 /// A required note, trimmed; refused when empty.
@@ -107,18 +144,25 @@ pub async fn set_municipality(
     form: Form<MunicipalityForm>,
 ) -> Response {
     let staff = &form.staff;
-    if !staff.role().can_act() {
-        return web.forbidden(staff, "de gemeente corrigeren");
-    }
-    let r = actions::set_municipality(
-        &web.app,
-        &staff.actor(),
+    let run = async {
+        actions::set_municipality(
+            &web.app,
+            &staff.actor(),
+            &reference,
+            &form.data.code,
+            Utc::now(),
+        )
+        .await
+    };
+    act_on(
+        &web,
+        staff,
         &reference,
-        &form.data.code,
-        Utc::now(),
+        "de gemeente corrigeren",
+        "gemeente",
+        run,
     )
-    .await;
-    after(&web, staff, &reference, "gemeente", r).await
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,11 +179,8 @@ pub async fn override_criterion(
     form: Form<OverrideForm>,
 ) -> Response {
     let staff = &form.staff;
-    if !staff.role().can_act() {
-        return web.forbidden(staff, "het advies aanpassen");
-    }
     let d = &form.data;
-    let r = async {
+    let run = async {
         let verdict = Verdict::parse(&d.oordeel)
             .ok_or_else(|| ActionError::Invalid("kies een oordeel".into()))?;
         let note = note(&d.toelichting)?;
@@ -153,9 +194,16 @@ pub async fn override_criterion(
             Utc::now(),
         )
         .await
-    }
-    .await;
-    after(&web, staff, &reference, "advies", r).await
+    };
+    act_on(
+        &web,
+        staff,
+        &reference,
+        "het advies aanpassen",
+        "advies",
+        run,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,11 +217,8 @@ pub async fn consult(
     form: Form<Empty>,
 ) -> Response {
     let staff = &form.staff;
-    if !staff.role().can_act() {
-        return web.forbidden(staff, "partners om advies vragen");
-    }
     let now = Utc::now();
-    let r = async {
+    let run = async {
         let done = actions::consult(&web.app, std::slice::from_ref(&reference), now).await?;
         // The core's consult has no actor yet: the workspace records who asked.
         let s = actions::nomination(&web.app, &reference).await?;
@@ -195,9 +240,16 @@ pub async fn consult(
             tracing::warn!(error = %format!("{e:#}"), "consultation requests queued, not sent yet");
         }
         Ok::<_, ActionError>(())
-    }
-    .await;
-    after(&web, staff, &reference, "raadpleging", r).await
+    };
+    act_on(
+        &web,
+        staff,
+        &reference,
+        "partners om advies vragen",
+        "raadpleging",
+        run,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,11 +265,8 @@ pub async fn set_aside_objection(
     form: Form<ObjectionForm>,
 ) -> Response {
     let staff = &form.staff;
-    if !staff.role().can_act() {
-        return web.forbidden(staff, "een bezwaar terzijde leggen");
-    }
     let d = &form.data;
-    let r = async {
+    let run = async {
         let note = note(&d.toelichting)?;
         actions::set_aside_objection(
             &web.app,
@@ -228,9 +277,16 @@ pub async fn set_aside_objection(
             Utc::now(),
         )
         .await
-    }
-    .await;
-    after(&web, staff, &reference, "bezwaar", r).await
+    };
+    act_on(
+        &web,
+        staff,
+        &reference,
+        "een bezwaar terzijde leggen",
+        "bezwaar",
+        run,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,11 +302,8 @@ pub async fn decide(
     form: Form<DecisionForm>,
 ) -> Response {
     let staff = &form.staff;
-    if !staff.role().can_act() {
-        return web.forbidden(staff, "een besluit vastleggen");
-    }
     let d = &form.data;
-    let r = async {
+    let run = async {
         let decision = Decision::parse(&d.besluit)
             .ok_or_else(|| ActionError::Invalid("kies een besluit".into()))?;
         let note = note(&d.toelichting)?;
@@ -263,9 +316,16 @@ pub async fn decide(
             Utc::now(),
         )
         .await
-    }
-    .await;
-    after(&web, staff, &reference, "besluit", r).await
+    };
+    act_on(
+        &web,
+        staff,
+        &reference,
+        "een besluit vastleggen",
+        "besluit",
+        run,
+    )
+    .await
 }
 
 /// `POST /voordrachten/{reference}/geldend`.
@@ -275,11 +335,17 @@ pub async fn make_current(
     form: Form<Empty>,
 ) -> Response {
     let staff = &form.staff;
-    if !staff.role().can_act() {
-        return web.forbidden(staff, "de geldende versie kiezen");
-    }
-    let r = actions::make_current(&web.app, &staff.actor(), &reference, Utc::now()).await;
-    after(&web, staff, &reference, "geldend", r).await
+    let run =
+        async { actions::make_current(&web.app, &staff.actor(), &reference, Utc::now()).await };
+    act_on(
+        &web,
+        staff,
+        &reference,
+        "de geldende versie kiezen",
+        "geldend",
+        run,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -305,14 +371,7 @@ pub async fn ratify(State(web): State<Arc<Web>>, form: Form<RatifyForm>) -> Resp
     };
     match actions::ratify(&web.app, &staff.account.name, Some(&note), Utc::now()).await {
         Ok(_) => Redirect::to("/bekrachtiging?gedaan=bekrachtigd#melding").into_response(),
-        Err(ActionError::Other(e)) => web.internal_error(e, Some(staff)),
-        Err(e) => {
-            let notice = Notice {
-                done: None,
-                error: Some(refusal_nl(&e)),
-            };
-            ratification_page(&web, staff, &notice, status_of(&e)).await
-        }
+        Err(e) => refused(&web, staff, Page::Ratification, e).await,
     }
 }
 
@@ -366,14 +425,7 @@ pub async fn send_letters(State(web): State<Arc<Web>>, form: Form<Empty>) -> Res
             };
             ratification_page(&web, staff, &notice, StatusCode::OK).await
         }
-        Err(ActionError::Other(e)) => web.internal_error(e, Some(staff)),
-        Err(e) => {
-            let notice = Notice {
-                done: None,
-                error: Some(refusal_nl(&e)),
-            };
-            ratification_page(&web, staff, &notice, status_of(&e)).await
-        }
+        Err(e) => refused(&web, staff, Page::Ratification, e).await,
     }
 }
 
@@ -422,18 +474,12 @@ async fn after_answer(
         ))
         .into_response(),
         Ok(_) => Redirect::to(&format!("/raadpleging?gedaan={done}#melding")).into_response(),
-        Err(ActionError::Other(e)) => web.internal_error(e, Some(staff)),
         Err(e) => {
-            let notice = Notice {
-                done: None,
-                error: Some(refusal_nl(&e)),
+            let page = match (back, reference) {
+                (Back::Voordracht, Some(r)) => Page::Nomination(r),
+                _ => Page::Consultations,
             };
-            match (back, reference) {
-                (Back::Voordracht, Some(r)) => {
-                    nomination_page(web, staff, r, &notice, status_of(&e)).await
-                }
-                _ => consultations_page(web, staff, &notice, status_of(&e)).await,
-            }
+            refused(web, staff, page, e).await
         }
     }
 }
@@ -550,21 +596,28 @@ pub async fn add_contact(
     form: Form<ContactForm>,
 ) -> Response {
     let staff = &form.staff;
-    if !staff.role().can_act() {
-        return web.forbidden(staff, "een lokale organisatie toevoegen");
-    }
     let d = &form.data;
-    let r = actions::add_contact(
-        &web.app,
-        &staff.actor(),
+    let run = async {
+        actions::add_contact(
+            &web.app,
+            &staff.actor(),
+            &reference,
+            d.adres.trim(),
+            &d.naam,
+            d.soort.trim(),
+            Utc::now(),
+        )
+        .await
+    };
+    act_on(
+        &web,
+        staff,
         &reference,
-        d.adres.trim(),
-        &d.naam,
-        d.soort.trim(),
-        Utc::now(),
+        "een lokale organisatie toevoegen",
+        "contact",
+        run,
     )
-    .await;
-    after(&web, staff, &reference, "contact", r).await
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

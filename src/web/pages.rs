@@ -250,6 +250,24 @@ pub struct DoneQuery {
     gedaan: String,
 }
 
+impl Notice {
+    /// What the redirect after an action (`?gedaan=…`) says was done; no error.
+    fn done(code: &str) -> Notice {
+        Notice {
+            done: done_message(code),
+            error: None,
+        }
+    }
+}
+
+/// A page answered with `status` (after a refused action); a page that failed keeps its own.
+fn with_status(mut resp: Response, status: StatusCode) -> Response {
+    if resp.status() == StatusCode::OK {
+        *resp.status_mut() = status;
+    }
+    resp
+}
+
 /// What an action did, by the code it redirects with (`?gedaan=…`): fixed texts only.
 pub fn done_message(code: &str) -> Option<String> {
     Some(
@@ -286,10 +304,7 @@ pub async fn nomination(
     Path(reference): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let notice = Notice {
-        done: done_message(&q.gedaan),
-        error: None,
-    };
+    let notice = Notice::done(&q.gedaan);
     nomination_page(&web, &staff, &reference, &notice, StatusCode::OK).await
 }
 
@@ -304,17 +319,16 @@ pub async fn nomination_page(
     match nomination::view(web, reference, notice).await {
         Ok(Some(ctx)) => {
             let title = format!("Voordracht {}", reference.trim().to_uppercase());
-            let mut resp = web.page(
-                "web/nomination.html.j2",
-                &title,
-                "voordrachten",
-                ctx,
-                Some(staff),
-            );
-            if resp.status() == StatusCode::OK {
-                *resp.status_mut() = status;
-            }
-            resp
+            with_status(
+                web.page(
+                    "web/nomination.html.j2",
+                    &title,
+                    "voordrachten",
+                    ctx,
+                    Some(staff),
+                ),
+                status,
+            )
         }
         Ok(None) => web.not_found_page("Deze voordracht", Some(staff)),
         Err(e) => web.internal_error(e, Some(staff)),
@@ -473,10 +487,7 @@ pub async fn consultations(
     staff: Staff,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let notice = Notice {
-        done: done_message(&q.gedaan),
-        error: None,
-    };
+    let notice = Notice::done(&q.gedaan);
     consultations_page(&web, &staff, &notice, StatusCode::OK).await
 }
 
@@ -488,19 +499,16 @@ pub async fn consultations_page(
     status: StatusCode,
 ) -> Response {
     match consultations_view(web, notice).await {
-        Ok(ctx) => {
-            let mut resp = web.page(
+        Ok(ctx) => with_status(
+            web.page(
                 "web/consultations.html.j2",
                 "Raadpleging van de partners",
                 "raadpleging",
                 ctx,
                 Some(staff),
-            );
-            if resp.status() == StatusCode::OK {
-                *resp.status_mut() = status;
-            }
-            resp
-        }
+            ),
+            status,
+        ),
         Err(e) => web.internal_error(e, Some(staff)),
     }
 }
@@ -856,10 +864,7 @@ pub async fn ratification(
     staff: Staff,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let notice = Notice {
-        done: done_message(&q.gedaan),
-        error: None,
-    };
+    let notice = Notice::done(&q.gedaan);
     ratification_page(&web, &staff, &notice, StatusCode::OK).await
 }
 
@@ -871,19 +876,16 @@ pub async fn ratification_page(
     status: StatusCode,
 ) -> Response {
     match ratification_view(web, staff, notice).await {
-        Ok(ctx) => {
-            let mut resp = web.page(
+        Ok(ctx) => with_status(
+            web.page(
                 "web/ratification.html.j2",
                 "Bekrachtiging",
                 "bekrachtiging",
                 ctx,
                 Some(staff),
-            );
-            if resp.status() == StatusCode::OK {
-                *resp.status_mut() = status;
-            }
-            resp
-        }
+            ),
+            status,
+        ),
         Err(e) => web.internal_error(e, Some(staff)),
     }
 }
