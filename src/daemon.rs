@@ -501,7 +501,7 @@ pub async fn queue_alert(
             tx,
             &letter,
             &format!("{}:{to}", alert.key),
-            "alert",
+            crate::domain::LetterKind::Alert,
             None,
             now,
         )

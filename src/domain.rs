@@ -113,49 +113,6 @@ impl fmt::Display for MunicipalityCode {
     }
 }
 
-/// What a mail is, decided by [`crate::classify`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    Nomination,
-    AutoReply,
-    Bounce,
-    PartnerReply,
-    /// Mail from a list, from ourselves, a read receipt, or empty: stored, not answered.
-    Other,
-}
-
-impl MailKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailKind::Nomination => "nomination",
-            MailKind::AutoReply => "auto_reply",
-            MailKind::Bounce => "bounce",
-            MailKind::PartnerReply => "partner_reply",
-            MailKind::Other => "other",
-        }
-    }
-}
-
-/// The recorded end state of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageStatus {
-    Processed,
-    /// Could not be processed; the reason is recorded and the mail is in the quarantine folder.
-    Quarantined,
-    /// The same mail was stored before (same Message-ID or same bytes).
-    Duplicate,
-}
-
-impl MessageStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageStatus::Processed => "processed",
-            MessageStatus::Quarantined => "quarantined",
-            MessageStatus::Duplicate => "duplicate",
-        }
-    }
-}
-
 /// Implements `as_str`/`parse` round trips and the database mapping (a TEXT column holding
 /// `as_str`) for a closed set of states, so rows carry the enum, not a string.
 macro_rules! text_state {
@@ -237,6 +194,145 @@ macro_rules! text_state {
             }
         }
     };
+}
+
+/// What a mail is, decided by [`crate::classify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    Nomination,
+    AutoReply,
+    Bounce,
+    PartnerReply,
+    /// Mail from a list, from ourselves, a read receipt, or empty: stored, not answered.
+    Other,
+}
+
+text_state!(MailKind {
+    Nomination => "nomination",
+    AutoReply => "auto_reply",
+    Bounce => "bounce",
+    PartnerReply => "partner_reply",
+    Other => "other",
+});
+
+impl MailKind {
+    /// The one Dutch label staff read.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            MailKind::Nomination => "voordracht",
+            MailKind::AutoReply => "automatisch antwoord",
+            MailKind::Bounce => "onbestelbaar",
+            MailKind::PartnerReply => "antwoord van een partner",
+            MailKind::Other => "overig",
+        }
+    }
+}
+
+/// The recorded end state of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    Processed,
+    /// Could not be processed; the reason is recorded and the mail is in the quarantine folder.
+    Quarantined,
+    /// The same mail was stored before (same Message-ID or same bytes).
+    Duplicate,
+}
+
+text_state!(MessageStatus {
+    Processed => "processed",
+    Quarantined => "quarantined",
+    Duplicate => "duplicate",
+});
+
+impl MessageStatus {
+    /// The one Dutch label staff read.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            MessageStatus::Processed => "verwerkt",
+            MessageStatus::Quarantined => "in quarantaine",
+            MessageStatus::Duplicate => "dubbel",
+        }
+    }
+}
+
+/// What a letter in the outbox is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LetterKind {
+    /// The confirmation of a nomination, to its sender.
+    Confirmation,
+    /// A request for advice to a partner or local contact.
+    Consultation,
+    /// A reminder of a request for advice.
+    Reminder,
+    /// The thank-you for an answer.
+    Thanks,
+    /// The digest report to staff.
+    Digest,
+    /// An alert to staff (a mail that could not be recorded, a stuck mailbox).
+    Alert,
+    /// The decision letter: chosen as koploper.
+    Selected,
+    /// The decision letter: not chosen.
+    NotSelected,
+}
+
+text_state!(LetterKind {
+    Confirmation => "confirmation",
+    Consultation => "consultation",
+    Reminder => "reminder",
+    Thanks => "thanks",
+    Digest => "digest",
+    Alert => "alert",
+    Selected => "selected",
+    NotSelected => "not_selected",
+});
+
+impl LetterKind {
+    /// The automatic replies: letters that answer an incoming mail, counted by the caps.
+    pub const REPLIES: [LetterKind; 2] = [LetterKind::Confirmation, LetterKind::Thanks];
+
+    /// The one Dutch label staff read.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            LetterKind::Confirmation => "ontvangstbevestiging",
+            LetterKind::Consultation => "adviesvraag",
+            LetterKind::Reminder => "herinnering",
+            LetterKind::Thanks => "bedankje",
+            LetterKind::Digest => "overzicht voor de staf",
+            LetterKind::Alert => "waarschuwing aan de staf",
+            LetterKind::Selected => "besluitbrief: gekozen",
+            LetterKind::NotSelected => "besluitbrief: niet gekozen",
+        }
+    }
+
+    /// Whether this is a decision letter.
+    pub fn is_decision(self) -> bool {
+        matches!(self, LetterKind::Selected | LetterKind::NotSelected)
+    }
+}
+
+/// Where a letter in the outbox is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Waiting to be sent (again).
+    Pending,
+    /// Accepted by the mail server.
+    Sent,
+    /// Given up after the last attempt, or refused for good.
+    Failed,
+}
+
+text_state!(OutboxStatus { Pending => "pending", Sent => "sent", Failed => "failed" });
+
+impl OutboxStatus {
+    /// The one Dutch label staff read.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "in de wachtrij",
+            OutboxStatus::Sent => "verzonden",
+            OutboxStatus::Failed => "mislukt",
+        }
+    }
 }
 
 /// The advice on one criterion (or the principle): found with evidence, partly, or not.

@@ -52,7 +52,7 @@ pub enum Outcome {
         confirmation: bool,
     },
     /// Another kind, stored with its kind.
-    Stored { kind: &'static str },
+    Stored { kind: MailKind },
     /// Could not be processed; stored with the reason.
     Quarantined { reason: String },
 }
@@ -107,8 +107,8 @@ pub async fn record_oversized(
             date_header: None,
             arrived_at: now,
             arrival_source: mail::ArrivalSource::ReadTime.as_str(),
-            kind: "other",
-            status: MessageStatus::Quarantined.as_str(),
+            kind: MailKind::Other,
+            status: MessageStatus::Quarantined,
             reason: Some(&reason),
             duplicate_of: None,
             stored_at: now,
@@ -132,7 +132,7 @@ pub async fn record_oversized(
 }
 
 fn known(m: &store::MessageRow) -> Outcome {
-    if m.status == MessageStatus::Quarantined.as_str() {
+    if m.status == MessageStatus::Quarantined {
         Outcome::Quarantined {
             reason: m.reason.clone().unwrap_or_default(),
         }
@@ -441,8 +441,8 @@ async fn record_quarantined(
             date_header: f.date,
             arrived_at,
             arrival_source: src.as_str(),
-            kind: "other",
-            status: MessageStatus::Quarantined.as_str(),
+            kind: MailKind::Other,
+            status: MessageStatus::Quarantined,
             reason: Some(reason),
             duplicate_of: None,
             stored_at: now,
@@ -478,22 +478,12 @@ async fn commit(
     let f = &a.facts;
     let mut tx = intake.db.begin().await?;
     let original = store::original_of(&mut tx, f.message_id.as_deref(), sha).await?;
-    let (kind, status, reason) = match (original, a.class.kind) {
-        (Some(_), _) => (
-            "nomination",
+    let (status, reason) = match original {
+        Some(_) => (
             MessageStatus::Duplicate,
             Some("the same mail was stored before".to_string()),
         ),
-        (None, k) => (
-            k.as_str(),
-            MessageStatus::Processed,
-            a.class.no_reply_reason.clone(),
-        ),
-    };
-    let kind = if original.is_some() {
-        a.class.kind.as_str()
-    } else {
-        kind
+        None => (MessageStatus::Processed, a.class.no_reply_reason.clone()),
     };
     let message_id = store::insert_message(
         &mut tx,
@@ -511,8 +501,8 @@ async fn commit(
             date_header: f.date,
             arrived_at: a.arrived_at,
             arrival_source: a.arrival_source.as_str(),
-            kind,
-            status: status.as_str(),
+            kind: a.class.kind,
+            status,
             reason: reason.as_deref(),
             duplicate_of: original,
             stored_at: now,
@@ -543,12 +533,14 @@ async fn commit(
                 crate::consult::record_answer(intake, &mut tx, message_id, f, evidence, now)
                     .await?;
                 Outcome::Stored {
-                    kind: "partner_reply",
+                    kind: MailKind::PartnerReply,
                 }
             }
             (MailKind::Bounce, _) => {
                 link_bounce(&mut tx, message_id, raw, f, now).await?;
-                Outcome::Stored { kind: "bounce" }
+                Outcome::Stored {
+                    kind: MailKind::Bounce,
+                }
             }
             (k, _) => {
                 store::event(
@@ -561,7 +553,7 @@ async fn commit(
                     k.as_str(),
                 )
                 .await?;
-                Outcome::Stored { kind: k.as_str() }
+                Outcome::Stored { kind: k }
             }
         }
     };
@@ -879,7 +871,7 @@ async fn store_nomination(
                 ..intake.letterhead.letter(to.as_str(), now)
             },
             &format!("confirmation:{reference}"),
-            "confirmation",
+            crate::domain::LetterKind::Confirmation,
             Some(submission_id),
             now,
             intake.outbox.caps,

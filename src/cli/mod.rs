@@ -818,7 +818,7 @@ fn outcome_en(o: &pipeline::Outcome) -> String {
         pipeline::Outcome::Duplicate { .. } => "duplicate of a mail stored before".to_string(),
         pipeline::Outcome::AlreadyStored => "stored before".to_string(),
         pipeline::Outcome::Stored { kind } => {
-            format!("stored ({}), no reply", kind.replace('_', " "))
+            format!("stored ({}), no reply", kind.as_str().replace('_', " "))
         }
         pipeline::Outcome::Quarantined { reason } => {
             format!("quarantined: {}", crate::clean::line(reason, 300))
@@ -1037,9 +1037,9 @@ async fn status(intake: &Arc<App>) -> anyhow::Result<ExitCode> {
         }
     );
     for o in store::outbox_all(&intake.db).await? {
-        if o.status == "failed"
+        if o.status == crate::domain::OutboxStatus::Failed
             || o.bounced_at.is_some()
-            || (o.status == "pending" && o.attempts > 0)
+            || (o.status == crate::domain::OutboxStatus::Pending && o.attempts > 0)
         {
             println!(
                 "  {} to {}: {}{}",

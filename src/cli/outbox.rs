@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::{EXIT_NOT_FOUND, truncate};
 use crate::app::App;
+use crate::domain::OutboxStatus;
 use crate::store::{self, OutboxRow};
 
 /// Which letters `intake outbox --state` lists.
@@ -26,42 +27,22 @@ pub enum StateFilter {
 impl StateFilter {
     fn matches(self, o: &OutboxRow) -> bool {
         match self {
-            StateFilter::Pending => o.status == "pending",
-            StateFilter::Sent => o.status == "sent",
-            StateFilter::Failed => o.status == "failed",
+            StateFilter::Pending => o.status == OutboxStatus::Pending,
+            StateFilter::Sent => o.status == OutboxStatus::Sent,
+            StateFilter::Failed => o.status == OutboxStatus::Failed,
             StateFilter::Bounced => o.bounced_at.is_some(),
         }
     }
 }
 
 /// The one Dutch label of a letter's state.
-pub fn state_nl(o: &OutboxRow) -> String {
-    let base = match o.status.as_str() {
-        "pending" if o.attempts > 0 => "wordt opnieuw geprobeerd",
-        "pending" => "in de wachtrij",
-        "sent" => "verzonden",
-        "failed" => "mislukt",
-        other => other,
-    };
+pub fn state_nl(o: &OutboxRow) -> &'static str {
     if o.bounced_at.is_some() {
-        "onbestelbaar".to_string()
+        "onbestelbaar"
+    } else if o.status == OutboxStatus::Pending && o.attempts > 0 {
+        "wordt opnieuw geprobeerd"
     } else {
-        base.to_string()
-    }
-}
-
-/// The Dutch name of a kind of letter.
-pub fn kind_nl(kind: &str) -> &str {
-    match kind {
-        "confirmation" => "ontvangstbevestiging",
-        "consultation" => "consultatieverzoek",
-        "reminder" => "herinnering",
-        "thanks" => "bedankje",
-        "digest" => "overzicht voor de staf",
-        "alert" => "waarschuwing aan de staf",
-        "selected" => "besluit: gekozen",
-        "not_selected" => "besluit: niet gekozen",
-        other => other,
+        o.status.label_nl()
     }
 }
 
@@ -100,9 +81,9 @@ pub async fn list(intake: &Arc<App>, state: Option<StateFilter>) -> anyhow::Resu
         println!(
             "{:<32} {:<22} {:<32} {:<26} {}",
             truncate(&o.key, 32),
-            truncate(kind_nl(&o.kind), 22),
+            truncate(o.kind.label_nl(), 22),
             truncate(&o.recipient, 32),
-            truncate(&state_nl(o), 26),
+            truncate(state_nl(o), 26),
             o.attempts
         );
         if let Some(e) = &o.last_error {
@@ -118,7 +99,7 @@ pub async fn list(intake: &Arc<App>, state: Option<StateFilter>) -> anyhow::Resu
             );
         }
     }
-    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut counts: Vec<(&str, usize)> = Vec::new();
     for o in &rows {
         let s = state_nl(o);
         match counts.iter_mut().find(|(k, _)| *k == s) {
@@ -183,14 +164,14 @@ pub async fn show_letters(intake: &Arc<App>, what: &str) -> anyhow::Result<ExitC
 pub fn render_letter(o: &OutboxRow, tz: chrono_tz::Tz) -> String {
     let mut out = String::new();
     let when = |t| crate::letters::dutch_datetime(t, tz);
-    out.push_str(&format!("brief {} ({})\n", o.key, kind_nl(&o.kind)));
-    let state = match (o.status.as_str(), o.sent_at) {
-        ("sent", Some(at)) => format!("verzonden op {}", when(at)),
-        ("pending", _) if o.attempts > 0 => {
+    out.push_str(&format!("brief {} ({})\n", o.key, o.kind.label_nl()));
+    let state = match (o.status, o.sent_at) {
+        (OutboxStatus::Sent, Some(at)) => format!("verzonden op {}", when(at)),
+        (OutboxStatus::Pending, _) if o.attempts > 0 => {
             format!("wordt opnieuw geprobeerd vanaf {}", when(o.next_attempt_at))
         }
-        ("pending", _) => format!("in de wachtrij sinds {}", when(o.created_at)),
-        _ => state_nl(o),
+        (OutboxStatus::Pending, _) => format!("in de wachtrij sinds {}", when(o.created_at)),
+        _ => state_nl(o).to_string(),
     };
     out.push_str(&format!(
         "  staat:      {state} ({})\n",
@@ -236,14 +217,15 @@ pub fn render_letter(o: &OutboxRow, tz: chrono_tz::Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::LetterKind;
     use chrono::{TimeZone, Utc};
 
-    fn row(status: &str, attempts: i32) -> OutboxRow {
+    fn row(status: OutboxStatus, attempts: i32) -> OutboxRow {
         let t = Utc.with_ymd_and_hms(2018, 3, 12, 8, 47, 0).unwrap();
         OutboxRow {
             id: 1,
             key: "confirmation:KVN-0002".into(),
-            kind: "confirmation".into(),
+            kind: LetterKind::Confirmation,
             submission_id: Some(2),
             recipient: "inclusie@zwolle.nl".into(),
             sender: "koplopers@vng.nl".into(),
@@ -252,14 +234,14 @@ mod tests {
             raw: b"From: koplopers@vng.nl\r\nTo: inclusie@zwolle.nl\r\nSubject: x\r\n\
                    Content-Type: text/plain; charset=utf-8\r\n\r\nGeachte heer,\r\n\r\nWij hebben uw voordracht ontvangen.\r\n"
                 .to_vec(),
-            status: status.into(),
+            status,
             attempts,
             next_attempt_at: t,
             claimed_by: None,
             claimed_until: None,
-            last_error: (attempts > 0 && status != "sent").then(|| "451 try later".into()),
+            last_error: (attempts > 0 && status != OutboxStatus::Sent).then(|| "451 try later".into()),
             created_at: t,
-            sent_at: (status == "sent").then_some(t),
+            sent_at: (status == OutboxStatus::Sent).then_some(t),
             bounced_at: None,
             bounce_reason: None,
             cc: "[]".into(),
@@ -269,7 +251,7 @@ mod tests {
     #[test]
     fn a_letter_is_shown_with_its_state_and_the_text_its_addressee_received() {
         let tz: chrono_tz::Tz = "Europe/Amsterdam".parse().unwrap();
-        let shown = render_letter(&row("sent", 1), tz);
+        let shown = render_letter(&row(OutboxStatus::Sent, 1), tz);
         assert!(
             shown.starts_with("brief confirmation:KVN-0002 (ontvangstbevestiging)\n"),
             "{shown}"
@@ -283,7 +265,7 @@ mod tests {
             shown.contains("Geachte heer,\n\nWij hebben uw voordracht ontvangen.\n"),
             "{shown}"
         );
-        let retry = render_letter(&row("pending", 2), tz);
+        let retry = render_letter(&row(OutboxStatus::Pending, 2), tz);
         assert!(
             retry.contains("wordt opnieuw geprobeerd vanaf 12 maart 2018 om 9.47 uur (2 pogingen)"),
             "{retry}"
@@ -293,11 +275,14 @@ mod tests {
 
     #[test]
     fn each_state_of_a_letter_has_one_dutch_label() {
-        assert_eq!(state_nl(&row("pending", 0)), "in de wachtrij");
-        assert_eq!(state_nl(&row("pending", 1)), "wordt opnieuw geprobeerd");
-        assert_eq!(state_nl(&row("sent", 1)), "verzonden");
-        assert_eq!(state_nl(&row("failed", 12)), "mislukt");
-        let mut bounced = row("sent", 1);
+        assert_eq!(state_nl(&row(OutboxStatus::Pending, 0)), "in de wachtrij");
+        assert_eq!(
+            state_nl(&row(OutboxStatus::Pending, 1)),
+            "wordt opnieuw geprobeerd"
+        );
+        assert_eq!(state_nl(&row(OutboxStatus::Sent, 1)), "verzonden");
+        assert_eq!(state_nl(&row(OutboxStatus::Failed, 12)), "mislukt");
+        let mut bounced = row(OutboxStatus::Sent, 1);
         bounced.bounced_at = Some(bounced.created_at);
         assert_eq!(state_nl(&bounced), "onbestelbaar");
         assert!(StateFilter::Bounced.matches(&bounced));

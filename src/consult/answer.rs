@@ -439,7 +439,7 @@ async fn queue_thanks(
         tx,
         &letter,
         &key,
-        "thanks",
+        crate::domain::LetterKind::Thanks,
         Some(c.submission_id),
         now,
         caps,

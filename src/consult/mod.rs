@@ -17,7 +17,7 @@ pub use answer::record_answer;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ConsultationState;
+use crate::domain::{ConsultationState, LetterKind};
 
 use crate::app::App;
 use crate::assess::municipality::Municipalities;
@@ -133,14 +133,7 @@ pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyho
     let mut tx = intake.db.begin().await?;
     for p in &consultees {
         let tok = token::new_token();
-        let domain = intake
-            .cfg
-            .settings
-            .mailbox
-            .address
-            .rsplit_once('@')
-            .map(|x| x.1)
-            .unwrap_or("localhost");
+        let domain = intake.letterhead.domain();
         // The token makes the Message-ID unguessable: a reply naming it is a reply to us.
         let msgid = token::letter_message_id("consult", &s.reference, &p.id, None, &tok, domain);
         if !cs::insert_consultation(&mut tx, s.id, &p.id, &tok, &msgid, now, answer_by).await? {
@@ -189,13 +182,7 @@ pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyho
             crate::outbox::queue_letter(
                 &mut tx,
                 &Outgoing {
-                    from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                    from_address: intake.cfg.settings.mailbox.address.clone(),
-                    reply_to: Some(token::reply_address(
-                        &intake.cfg.settings.mailbox.address,
-                        &tok,
-                    )),
-                    to: addr.clone(),
+                    reply_to: Some(token::reply_address(intake.letterhead.address(), &tok)),
                     subject: subject.clone(),
                     text: text.clone(),
                     html: html.clone(),
@@ -205,11 +192,10 @@ pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyho
                         content_type: "message/rfc822".into(),
                         bytes: raw.clone(),
                     }],
-                    date: Some(now),
-                    ..Outgoing::default()
+                    ..intake.letterhead.letter(addr, now)
                 },
                 &format!("consultation:{}:{}:{}", s.reference, p.id, addr),
-                "consultation",
+                LetterKind::Consultation,
                 Some(s.id),
                 now,
             )
@@ -360,10 +346,6 @@ pub(crate) fn references_in(subject: &str, prefix: &str) -> Vec<crate::domain::R
         .collect()
 }
 
-pub(crate) fn to_domain(a: &str) -> &str {
-    a.rsplit_once('@').map(|x| x.1).unwrap_or("localhost")
-}
-
 /// Reminds partners who have not answered after the configured days, and closes
 /// consultations past their answer date with "no answer". Returns (reminded, closed).
 pub async fn remind_and_close(intake: &App, now: DateTime<Utc>) -> anyhow::Result<(usize, usize)> {
@@ -443,29 +425,22 @@ pub async fn remind_and_close(intake: &App, now: DateTime<Utc>) -> anyhow::Resul
                     &p.id,
                     None,
                     &c.token,
-                    to_domain(&intake.cfg.settings.mailbox.address),
+                    intake.letterhead.domain(),
                 );
                 crate::outbox::queue_letter(
                     &mut tx,
                     &Outgoing {
-                        from_name: intake.cfg.settings.mailbox.display_name.clone(),
-                        from_address: intake.cfg.settings.mailbox.address.clone(),
-                        reply_to: Some(token::reply_address(
-                            &intake.cfg.settings.mailbox.address,
-                            &c.token,
-                        )),
-                        to: addr.clone(),
+                        reply_to: Some(token::reply_address(intake.letterhead.address(), &c.token)),
                         subject: subject.clone(),
                         text: text.clone(),
                         html: html.clone(),
                         message_id: msgid.clone(),
                         in_reply_to: Some(c.request_msgid.clone()),
                         references: vec![c.request_msgid.clone()],
-                        date: Some(now),
-                        ..Outgoing::default()
+                        ..intake.letterhead.letter(addr, now)
                     },
                     &format!("reminder:{}:{}:{}", s.reference, p.id, addr),
-                    "reminder",
+                    LetterKind::Reminder,
                     Some(s.id),
                     now,
                 )

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use super::{ConsultationRow, DeliveryProblem, DigestData, NominationRow, labels};
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
-use crate::domain::{Standing, Verdict};
+use crate::domain::{LetterKind, OutboxStatus, Standing, Verdict};
 use crate::store::digest::{
     self as sd, DecisionRow, DocumentBrief, MessageBrief, OutboxBrief, RatificationRow,
 };
@@ -92,7 +92,7 @@ impl Snapshot {
     pub fn unreported_failures(&self) -> Vec<&OutboxBrief> {
         self.outbox
             .iter()
-            .filter(|o| o.status == "failed" && !self.reported_failures.contains(&o.id))
+            .filter(|o| o.status == OutboxStatus::Failed && !self.reported_failures.contains(&o.id))
             .collect()
     }
 
@@ -325,27 +325,17 @@ fn in_window(t: DateTime<Utc>, since: Option<DateTime<Utc>>, now: DateTime<Utc>)
     since.is_none_or(|s| t > s) && t <= now
 }
 
-/// Dutch description of an outgoing mail, e.g. "bevestiging KVN-0005" or
-/// "raadpleging KVN-0002 (Per Saldo)".
+/// Dutch description of an outgoing mail, e.g. "ontvangstbevestiging KVN-0005" or
+/// "adviesvraag KVN-0002 (Per Saldo)".
 fn describe_letter(call: &Call, snap: &Snapshot, o: &OutboxBrief) -> String {
-    let what = match o.kind.as_str() {
-        "confirmation" => "bevestiging",
-        "consultation" => "raadpleging",
-        "reminder" => "herinnering",
-        "thanks" => "bedankje",
-        "alert" => "waarschuwing",
-        "digest" => "overzicht",
-        "selected" => "brief gekozen",
-        "not_selected" => "brief niet gekozen",
-        other => other,
-    };
+    let what = o.kind.label_nl();
     let reference = o
         .submission_id
         .and_then(|id| snap.submission(id))
         .map(|s| format!(" {}", s.reference))
         .unwrap_or_default();
-    let partner = match o.kind.as_str() {
-        "consultation" | "reminder" => o
+    let partner = match o.kind {
+        LetterKind::Consultation | LetterKind::Reminder => o
             .key
             .split(':')
             .nth(2)
@@ -644,11 +634,7 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
                     "Alle voordrachten hebben een besluit. Nog niet bekrachtigd door: {}.",
                     missing.join("; ")
                 ));
-            } else if !snap
-                .outbox
-                .iter()
-                .any(|o| o.kind == "selected" || o.kind == "not_selected")
-            {
+            } else if !snap.outbox.iter().any(|o| o.kind.is_decision()) {
                 out.push(
                     "De keuze is bekrachtigd. Verstuur de brieven: intake letters --send."
                         .to_string(),

@@ -121,12 +121,12 @@ pub fn example() -> DigestData {
         )],
         bounces: vec![(
             "griffie@gemeente-x.nl".into(),
-            "bevestiging KVN-0007".into(),
+            "ontvangstbevestiging KVN-0007".into(),
             "adres bestaat niet".into(),
         )],
         failed_deliveries: vec![DeliveryProblem {
             to: "info@persaldo.nl".into(),
-            what: "raadpleging KVN-0001 (Per Saldo)".into(),
+            what: "adviesvraag KVN-0001 (Per Saldo)".into(),
             reason: "mailserver weigert verbinding".into(),
         }],
         mailbox_problems: vec!["De verbinding met de mailbox viel 3 keer weg.".into()],

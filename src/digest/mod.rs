@@ -95,7 +95,7 @@ pub struct ConsultationRow {
 pub struct DeliveryProblem {
     /// Recipient address.
     pub to: String,
-    /// What the mail was, e.g. "bevestiging KVN-0042" or "raadpleging KVN-0042 (Per Saldo)".
+    /// What the mail was, e.g. "ontvangstbevestiging KVN-0042" or "adviesvraag KVN-0042 (Per Saldo)".
     pub what: String,
     /// Reason in plain words, e.g. "adres bestaat niet" or the SMTP reply.
     pub reason: String,

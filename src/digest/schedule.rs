@@ -19,8 +19,9 @@ use super::collect::{self, REPORTED_FAILURE, Snapshot};
 use super::{DigestData, RenderedDigest, has_news, render};
 use crate::app::App;
 use crate::config::local_to_utc;
+use crate::domain::LetterKind;
 use crate::letters::{self, OutAttachment, Outgoing};
-use crate::store::{self, NewOutbox, digest as sd};
+use crate::store::{self, digest as sd};
 
 /// The local date (`YYYY-MM-DD`, in the call's time zone) and the instant of that date's
 /// digest, for the moment `now`.
@@ -108,13 +109,6 @@ pub async fn enqueue_digest(
     {
         return Ok(false);
     }
-    let domain = cfg
-        .settings
-        .mailbox
-        .address
-        .rsplit_once('@')
-        .map(|(_, d)| d)
-        .unwrap_or("localhost");
     let images: Vec<letters::InlineImage> = rendered
         .images
         .iter()
@@ -128,40 +122,27 @@ pub async fn enqueue_digest(
         content_type: "text/csv; charset=utf-8".to_string(),
         bytes: rendered.csv.clone(),
     };
-    for (i, to) in cfg.call.staff.recipients.iter().enumerate() {
-        // One Message-ID per row, kept across retries: a retry is the same mail.
-        let message_id = format!("<{}.{i}@{domain}>", key.replace(':', "."));
-        let raw = letters::build(&Outgoing {
-            from_name: cfg.settings.mailbox.display_name.clone(),
-            from_address: cfg.settings.mailbox.address.clone(),
-            to: to.clone(),
+    for to in &cfg.call.staff.recipients {
+        let letter = Outgoing {
             subject: rendered.subject.clone(),
             text: rendered.text.clone(),
             html: rendered.html.clone(),
-            message_id: message_id.clone(),
+            message_id: intake.letterhead.message_id("digest", key),
             automatic: true,
             attachments: vec![attachment.clone()],
             inline_images: images.clone(),
-            date: Some(now),
-            ..Outgoing::default()
-        })
-        .with_context(|| format!("failed to build the digest for {to}"))?;
-        store::enqueue(
+            ..intake.letterhead.letter(to, now)
+        };
+        crate::outbox::queue_letter(
             &mut tx,
-            &NewOutbox {
-                cc: &[],
-                key: &format!("{key}:{to}"),
-                kind: "digest",
-                submission_id: None,
-                recipient: to,
-                sender: &cfg.settings.mailbox.address,
-                subject: &rendered.subject,
-                message_id: &message_id,
-                raw: &raw,
-                now,
-            },
+            &letter,
+            &format!("{key}:{to}"),
+            LetterKind::Digest,
+            None,
+            now,
         )
-        .await?;
+        .await
+        .with_context(|| format!("failed to queue the digest for {to}"))?;
     }
     for id in reported_failures {
         store::event(

@@ -16,7 +16,7 @@ pub async fn queue_letter(
     tx: &mut crate::store::Tx,
     letter: &crate::letters::Outgoing,
     key: &str,
-    kind: &str,
+    kind: crate::domain::LetterKind,
     submission_id: Option<i64>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<bool> {
@@ -49,9 +49,6 @@ pub struct ReplyCaps {
     pub total_per_day: u32,
 }
 
-/// The outbox kinds that are automatic replies, counted by [`ReplyCaps`].
-pub const REPLY_KINDS: &[&str] = &["confirmation", "thanks"];
-
 /// What became of an automatic reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Queued {
@@ -69,13 +66,14 @@ pub async fn queue_reply(
     tx: &mut crate::store::Tx,
     letter: &crate::letters::Outgoing,
     key: &str,
-    kind: &str,
+    kind: crate::domain::LetterKind,
     submission_id: Option<i64>,
     now: chrono::DateTime<chrono::Utc>,
     caps: ReplyCaps,
 ) -> anyhow::Result<Queued> {
     let since = now - chrono::Duration::days(1);
-    let total = crate::store::replies_since(tx, REPLY_KINDS, None, since).await?;
+    let total =
+        crate::store::replies_since(tx, &crate::domain::LetterKind::REPLIES, None, since).await?;
     if total >= i64::from(caps.total_per_day) {
         return Ok(Queued::Capped(format!(
             "daglimiet van {} automatische antwoorden bereikt",
@@ -83,7 +81,9 @@ pub async fn queue_reply(
         )));
     }
     for to in std::iter::once(&letter.to).chain(&letter.cc) {
-        let n = crate::store::replies_since(tx, REPLY_KINDS, Some(to), since).await?;
+        let n =
+            crate::store::replies_since(tx, &crate::domain::LetterKind::REPLIES, Some(to), since)
+                .await?;
         if n >= i64::from(caps.per_address_per_day) {
             return Ok(Queued::Capped(format!(
                 "daglimiet van {} automatische antwoorden aan dit adres bereikt",

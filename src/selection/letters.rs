@@ -11,7 +11,7 @@ use crate::actions::ActionError;
 use crate::app::App;
 use crate::digest::collect::{self, Snapshot};
 use crate::digest::{RenderedLetter, labels};
-use crate::domain::Decision;
+use crate::domain::{Decision, LetterKind};
 use crate::letters::Outgoing;
 use crate::store;
 
@@ -28,6 +28,14 @@ impl DecisionLetterKind {
         match self {
             DecisionLetterKind::Selected => "selected",
             DecisionLetterKind::NotSelected => "not_selected",
+        }
+    }
+
+    /// The outbox kind of the letter.
+    pub fn letter_kind(self) -> LetterKind {
+        match self {
+            DecisionLetterKind::Selected => LetterKind::Selected,
+            DecisionLetterKind::NotSelected => LetterKind::NotSelected,
         }
     }
 }
@@ -229,7 +237,7 @@ pub async fn queue_decision_letters(
                 ..app.letterhead.letter(&s.sender, now)
             },
             &format!("decision:{}", s.reference),
-            kind_str,
+            kind.letter_kind(),
             Some(s.id),
             now,
         )

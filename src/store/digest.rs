@@ -7,6 +7,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::{LetterKind, MailKind, MessageStatus, OutboxStatus};
+
 use super::{AssessmentRow, Db, Tx, db, tx};
 
 /// One row of `digests`: a day on which the scheduled digest was decided. `outbox_key` is
@@ -47,10 +49,10 @@ pub struct RatificationRow {
 pub struct OutboxBrief {
     pub id: i64,
     pub key: String,
-    pub kind: String,
+    pub kind: LetterKind,
     pub submission_id: Option<i64>,
     pub recipient: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -65,8 +67,8 @@ pub struct MessageBrief {
     pub id: i64,
     pub from_address: Option<String>,
     pub arrived_at: DateTime<Utc>,
-    pub kind: String,
-    pub status: String,
+    pub kind: MailKind,
+    pub status: MessageStatus,
     pub reason: Option<String>,
     pub stored_at: DateTime<Utc>,
 }

@@ -20,6 +20,8 @@ use std::str::FromStr;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+
+use crate::domain::LetterKind;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -859,11 +861,11 @@ pub async fn enqueue(tx: &mut Tx, o: &NewOutbox<'_>) -> anyhow::Result<bool> {
 /// copy when given, else to anyone (loop and flood guard).
 pub async fn replies_since(
     tx: &mut Tx,
-    kinds: &[&str],
+    kinds: &[LetterKind],
     recipient: Option<&str>,
     since: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let rows: Vec<(String, String, String)> = tx!(tx, |c| sqlx::query_as(
+    let rows: Vec<(LetterKind, String, String)> = tx!(tx, |c| sqlx::query_as(
         "SELECT kind, recipient, cc FROM outbox WHERE created_at >= $1"
     )
     .bind(since)
@@ -871,7 +873,7 @@ pub async fn replies_since(
     .await)?;
     let n = rows
         .iter()
-        .filter(|(kind, _, _)| kinds.contains(&kind.as_str()))
+        .filter(|(kind, _, _)| kinds.contains(kind))
         .filter(|(_, to, cc)| match recipient {
             None => true,
             Some(r) => {

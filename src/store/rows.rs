@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::{LetterKind, MailKind, MessageStatus, OutboxStatus};
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MailboxStateRow {
     pub mailbox: String,
@@ -30,8 +32,8 @@ pub struct MessageRow {
     pub date_header: Option<DateTime<Utc>>,
     pub arrived_at: DateTime<Utc>,
     pub arrival_source: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: MailKind,
+    pub status: MessageStatus,
     pub reason: Option<String>,
     pub duplicate_of: Option<i64>,
     pub stored_at: DateTime<Utc>,
@@ -55,8 +57,8 @@ pub struct NewMessage<'a> {
     pub date_header: Option<DateTime<Utc>>,
     pub arrived_at: DateTime<Utc>,
     pub arrival_source: &'a str,
-    pub kind: &'a str,
-    pub status: &'a str,
+    pub kind: MailKind,
+    pub status: MessageStatus,
     pub reason: Option<&'a str>,
     pub duplicate_of: Option<i64>,
     pub stored_at: DateTime<Utc>,
@@ -270,14 +272,14 @@ pub struct EventRow {
 pub struct OutboxRow {
     pub id: i64,
     pub key: String,
-    pub kind: String,
+    pub kind: LetterKind,
     pub submission_id: Option<i64>,
     pub recipient: String,
     pub sender: String,
     pub subject: String,
     pub message_id: String,
     pub raw: Vec<u8>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub claimed_by: Option<String>,
@@ -303,7 +305,7 @@ impl OutboxRow {
 #[derive(Debug, Clone)]
 pub struct NewOutbox<'a> {
     pub key: &'a str,
-    pub kind: &'a str,
+    pub kind: LetterKind,
     pub submission_id: Option<i64>,
     pub recipient: &'a str,
     pub sender: &'a str,

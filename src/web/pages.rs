@@ -943,9 +943,12 @@ async fn ratification_view(
     let letters: Vec<&store::digest::OutboxBrief> = snap
         .outbox
         .iter()
-        .filter(|o| o.kind == "selected" || o.kind == "not_selected")
+        .filter(|o| o.kind.is_decision())
         .collect();
-    let letters_sent = letters.iter().filter(|o| o.status == "sent").count();
+    let letters_sent = letters
+        .iter()
+        .filter(|o| o.status == crate::domain::OutboxStatus::Sent)
+        .count();
     Ok(minijinja::context! {
         holders => S(&holders),
         undecided => S(&undecided),

@@ -570,7 +570,7 @@ mod sending {
                 &mut tx,
                 &store::NewOutbox {
                     key: &format!("confirmation:rate-{i}"),
-                    kind: "confirmation",
+                    kind: intake::domain::LetterKind::Confirmation,
                     submission_id: None,
                     recipient: &format!("gemeente{i}@example.nl"),
                     sender: "koplopers@vng.example",

@@ -133,7 +133,7 @@ async fn enqueue(db: &Db, t0: DateTime<Utc>) -> anyhow::Result<i64> {
         &store::NewOutbox {
             cc: &[],
             key: "confirmation:crash-1",
-            kind: "confirmation",
+            kind: intake::domain::LetterKind::Confirmation,
             submission_id: None,
             recipient: TO,
             sender: FROM,
@@ -255,7 +255,7 @@ async fn a_letter_cut_off_after_the_server_accepted_it_is_found_in_the_sent_fold
     let row = store::outbox_by_key(&db, "confirmation:crash-1")
         .await?
         .ok_or_else(|| anyhow::anyhow!("the row is gone"))?;
-    assert_eq!(row.status, "sent");
+    assert_eq!(row.status, intake::domain::OutboxStatus::Sent);
     assert!(
         row.claimed_by
             .as_deref()
@@ -330,7 +330,7 @@ async fn outbox_without_a_sent_folder_a_cut_off_letter_is_sent_again_with_the_sa
     let row = store::outbox_by_key(&db, "confirmation:crash-1")
         .await?
         .ok_or_else(|| anyhow::anyhow!("the row is gone"))?;
-    assert_eq!(row.status, "sent");
+    assert_eq!(row.status, intake::domain::OutboxStatus::Sent);
     assert_eq!(store::outbox::attempt_started_at(&db, id).await?, None);
     Ok(())
 }
@@ -385,7 +385,7 @@ async fn outbox_a_sent_folder_that_cannot_be_read_postpones_the_cut_off_letter_a
     let row = store::outbox_by_key(&db, "confirmation:crash-1")
         .await?
         .ok_or_else(|| anyhow::anyhow!("the row is gone"))?;
-    assert_eq!(row.status, "pending");
+    assert_eq!(row.status, intake::domain::OutboxStatus::Pending);
     assert!(
         row.last_error
             .as_deref()

@@ -47,7 +47,7 @@ async fn digest_rows(intake: &App) -> Vec<store::OutboxRow> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|o| o.kind == "digest")
+        .filter(|o| o.kind == intake::domain::LetterKind::Digest)
         .collect()
 }
 
@@ -188,8 +188,8 @@ async fn the_digest_of_a_populated_database_has_every_section_and_reaches_every_
         "Heerlen",
         "KVN-0006",
         "voordracht-utrecht.pdf",
-        "bevestiging KVN-0005",
-        "bevestiging KVN-0003",
+        "ontvangstbevestiging KVN-0005",
+        "ontvangstbevestiging KVN-0003",
         "550 5.1.1",
     ] {
         assert!(text.contains(fact), "the text lacks {fact:?}");
