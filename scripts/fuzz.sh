@@ -49,8 +49,13 @@ TARGETS=("$@")
 if [[ ${#TARGETS[@]} -eq 0 ]]; then
     TARGETS=("${ALL[@]}")
 fi
+# (A loop, not `printf | grep -q`: under pipefail grep's early exit can fail the pipe.)
 for t in "${TARGETS[@]}"; do
-    if ! printf '%s\n' "${ALL[@]}" | grep -qx "$t"; then
+    known=0
+    for a in "${ALL[@]}"; do
+        [[ "$a" == "$t" ]] && known=1
+    done
+    if [[ $known -eq 0 ]]; then
         echo "unknown target $t (scripts/fuzz.sh --list)" >&2
         exit 2
     fi
