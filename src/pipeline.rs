@@ -627,6 +627,9 @@ async fn bounce_event(
     store::event(tx, now, "intake", "bounce", None, Some(message_id), detail).await
 }
 
+/// Stores a nomination: reads what the plan depends on (the current version, the next
+/// reference number), plans every row and letter ([`plan_nomination`], no I/O), then writes
+/// the plan ([`write_nomination`]), all in the mail's transaction.
 async fn store_nomination(
     intake: &App,
     tx: &mut Tx,
@@ -635,241 +638,330 @@ async fn store_nomination(
     n: &NominationAnalysis,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Outcome> {
-    let call = &intake.cfg.call;
-    let f = &a.facts;
-    let sender = f
-        .from
-        .as_ref()
-        .map(|x| x.as_str().to_string())
-        .unwrap_or_default();
-
+    let sender = sender_of(&a.facts);
     // Versions: the current one of this municipality (or, unidentified, of this sender).
     let previous = match &n.identification.code {
         Some(code) => store::current_submission_for(tx, code).await?,
         None => store::current_submission_from(tx, &sender).await?,
     };
+    let seq = store::next_seq(tx).await?;
+    let plan = plan_nomination(intake, message_id, a, n, previous.as_ref(), seq, now)?;
+    write_nomination(intake, tx, &plan, now).await
+}
+
+fn sender_of(f: &MailFacts) -> String {
+    f.from
+        .as_ref()
+        .map(|x| x.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// Everything a new nomination writes, decided before any row is written.
+struct NominationPlan<'a> {
+    reference: Reference,
+    message_id: i64,
+    /// The current version this one replaces (it stops being current).
+    replaces: Option<i64>,
+    submission: NewSubmission,
+    /// Documents, claims and contacts; their `submission_id` is filled in when written.
+    documents: Vec<NewDocument<'a>>,
+    claims: Vec<NewClaim<'a>>,
+    /// Per criterion: its verdict, the indexes of its evidence in `claims`, the note.
+    assessments: Vec<(&'a str, crate::domain::Verdict, Vec<usize>, &'a str)>,
+    contacts: Vec<store::contacts::NewContact<'a>>,
+    /// The audit event's text.
+    event: String,
+    /// The confirmation to queue, unless the mail may not be answered.
+    confirmation: Option<Outgoing>,
+}
+
+/// Plans a new nomination (no I/O): its version against `previous`, its reference from `seq`,
+/// the rows of the submission, documents, claims, verdicts and proposed contacts, and the
+/// confirmation letter.
+fn plan_nomination<'a>(
+    intake: &App,
+    message_id: i64,
+    a: &Analysis,
+    n: &'a NominationAnalysis,
+    previous: Option<&store::SubmissionRow>,
+    seq: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<NominationPlan<'a>> {
+    let call = &intake.cfg.call;
+    let f = &a.facts;
+    let sender = sender_of(f);
     let on_time = n.deadline.on_time;
-    let plan = plan_version(
-        previous.as_ref(),
+    let version = plan_version(
+        previous,
         &sender,
         n.identification.code.as_deref(),
         on_time,
         n.is_addendum,
         &intake.cfg.settings.municipalities,
     );
-    if plan.replaces_previous
-        && let Some(p) = &previous
-    {
-        store::set_current(tx, p.id, false).await?;
-    }
-    let VersionPlan {
-        version,
-        supersedes,
-        is_current,
-        note: version_note,
-        other_sender,
-        ..
-    } = plan;
     // Reply-To is shown to staff when it differs from From; letters go to From.
     let reply_to = f
         .reply_to
         .as_ref()
         .filter(|r| Some(*r) != f.from.as_ref())
         .map(|r| r.as_str().to_string());
-
-    let seq = store::next_seq(tx).await?;
     let reference = Reference::new(&call.reference_prefix, seq);
     let pf = &n.page_finding;
-    let submission_id = store::insert_submission(
-        tx,
-        &NewSubmission {
-            reference: reference.to_string(),
-            seq,
-            call_id: call.id.clone(),
+    let submission = NewSubmission {
+        reference: reference.to_string(),
+        seq,
+        call_id: call.id.clone(),
+        message_id,
+        sender: sender.clone(),
+        sender_name: f.from_name.clone(),
+        subject: Some(f.subject.clone()),
+        municipality_code: n.identification.code.clone(),
+        municipality_basis: Some(n.identification.basis.clone()),
+        municipality_confidence: Some(n.identification.confidence.as_str().to_string()),
+        municipality_flags: serde_json::to_string(&n.identification.flags)?,
+        arrived_at: a.arrived_at,
+        deadline_at: n.deadline.deadline,
+        on_time,
+        deadline_diff_secs: n.deadline.diff_secs,
+        pages: pf.counted_pages.map(|p| p as i32),
+        page_basis: pf.basis.map(|b| b.as_str().to_string()),
+        over_by: pf.over_by.map(|p| p as i32),
+        page_uncertain: pf.uncertain.map(|u| u.as_str().to_string()),
+        non_a4: serde_json::to_string(&pf.non_a4)?,
+        page_note: Some(pf.note.clone()),
+        version: version.version,
+        supersedes: version.supersedes,
+        is_current: version.is_current,
+        version_note: version.note.clone(),
+        meets_minimum: n.meets_minimum,
+        created_at: now,
+        reply_to,
+        other_sender: version.other_sender,
+    };
+    let documents = n
+        .docs
+        .iter()
+        .zip(&n.roles)
+        .enumerate()
+        .map(|(i, (d, role))| NewDocument {
+            submission_id: None,
             message_id,
-            sender: sender.clone(),
-            sender_name: f.from_name.clone(),
-            subject: Some(f.subject.clone()),
-            municipality_code: n.identification.code.clone(),
-            municipality_basis: Some(n.identification.basis.clone()),
-            municipality_confidence: Some(n.identification.confidence.as_str().to_string()),
-            municipality_flags: serde_json::to_string(&n.identification.flags)?,
-            arrived_at: a.arrived_at,
-            deadline_at: n.deadline.deadline,
-            on_time,
-            deadline_diff_secs: n.deadline.diff_secs,
-            pages: pf.counted_pages.map(|p| p as i32),
-            page_basis: pf.basis.map(|b| b.as_str().to_string()),
-            over_by: pf.over_by.map(|p| p as i32),
-            page_uncertain: pf.uncertain.map(|u| u.as_str().to_string()),
-            non_a4: serde_json::to_string(&pf.non_a4)?,
-            page_note: Some(pf.note.clone()),
-            version,
-            supersedes,
-            is_current,
-            version_note: version_note.clone(),
-            meets_minimum: n.meets_minimum,
-            created_at: now,
-            reply_to: reply_to.clone(),
-            other_sender,
-        },
-    )
-    .await?;
-
-    for (i, (d, role)) in n.docs.iter().zip(&n.roles).enumerate() {
-        let name = d.name.as_deref().map(safe_name);
-        store::insert_document(
-            tx,
-            &NewDocument {
-                submission_id: Some(submission_id),
-                message_id,
-                idx: i as i32,
-                origin: match d.origin {
-                    Origin::Body => "body",
-                    Origin::Attachment => "attachment",
-                },
-                name: name.as_deref(),
-                path: &d.path,
-                format: d.format.as_str(),
-                bytes: d.bytes as i64,
-                sha256: &d.sha256,
-                pages: d.pages.map(|p| p as i32),
-                page_basis: d.page_basis.map(|b| b.as_str()),
-                paper_w_pt: d.paper.as_ref().map(|p| p.width_pt),
-                paper_h_pt: d.paper.as_ref().map(|p| p.height_pt),
-                is_a4: d.paper.as_ref().map(|p| p.is_a4()),
-                status: d.status.as_str(),
-                reason: d.reason.as_deref(),
-                text_basis: d.text_basis.as_str(),
-                ocr_confidence: d.ocr_confidence.map(f64::from),
-                role: role_str(role),
-                chars: d.text.chars().count() as i64,
-                text: &d.text,
+            idx: i as i32,
+            origin: match d.origin {
+                Origin::Body => "body",
+                Origin::Attachment => "attachment",
             },
-        )
-        .await?;
-    }
-    let mut claim_ids = Vec::with_capacity(n.claims.len());
-    for c in &n.claims {
-        claim_ids.push(
-            store::insert_claim(
-                tx,
-                submission_id,
-                &NewClaim {
-                    document_idx: c.doc_index as i32,
-                    criterion: &c.criterion,
-                    domain: c.domain.as_deref(),
-                    sentence: &c.sentence,
-                    page: c.page.map(|p| p as i32),
-                    byte_offset: c.offset as i64,
-                    matched_terms: &c.matched_terms,
-                    strength: c.strength,
-                    kind: c.kind.as_str(),
-                },
+            // Cleaned by the analysis already (safe_name).
+            name: d.name.as_deref(),
+            path: &d.path,
+            format: d.format.as_str(),
+            bytes: d.bytes as i64,
+            sha256: &d.sha256,
+            pages: d.pages.map(|p| p as i32),
+            page_basis: d.page_basis.map(|b| b.as_str()),
+            paper_w_pt: d.paper.as_ref().map(|p| p.width_pt),
+            paper_h_pt: d.paper.as_ref().map(|p| p.height_pt),
+            is_a4: d.paper.as_ref().map(|p| p.is_a4()),
+            status: d.status.as_str(),
+            reason: d.reason.as_deref(),
+            text_basis: d.text_basis.as_str(),
+            ocr_confidence: d.ocr_confidence.map(f64::from),
+            role: role_str(role),
+            chars: d.text.chars().count() as i64,
+            text: &d.text,
+        })
+        .collect();
+    let claims = n
+        .claims
+        .iter()
+        .map(|c| NewClaim {
+            document_idx: c.doc_index as i32,
+            criterion: &c.criterion,
+            domain: c.domain.as_deref(),
+            sentence: &c.sentence,
+            page: c.page.map(|p| p as i32),
+            byte_offset: c.offset as i64,
+            matched_terms: &c.matched_terms,
+            strength: c.strength,
+            kind: c.kind.as_str(),
+        })
+        .collect();
+    let assessments = n
+        .verdicts
+        .iter()
+        .map(|v| {
+            (
+                v.criterion.as_str(),
+                v.verdict,
+                v.evidence.clone(),
+                v.note.as_str(),
             )
-            .await?,
-        );
+        })
+        .collect();
+    let contacts = n
+        .mentions
+        .iter()
+        .map(|m| store::contacts::NewContact {
+            submission_id: 0,
+            name: &m.name,
+            address: None,
+            kind: m.kind,
+            source: "letter",
+            sentence: Some(&m.sentence),
+            status: crate::domain::ContactStatus::Proposed,
+            created_by: "intake",
+            now,
+        })
+        .collect();
+    let event = format!(
+        "{reference}: {}, {}, {} pagina's",
+        n.identification
+            .code
+            .as_deref()
+            .unwrap_or("gemeente onbekend"),
+        if on_time { "op tijd" } else { "te laat" },
+        pf.counted_pages
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "?".into())
+    );
+    let confirmation = match (&a.class.no_reply_reason, &f.from) {
+        (None, Some(to)) => {
+            let previous_ref = previous
+                .filter(|_| !version.other_sender)
+                .map(|p| p.reference.clone());
+            Some(confirmation_letter(
+                intake,
+                &reference,
+                a,
+                n,
+                to,
+                previous_ref,
+                &version,
+                now,
+            )?)
+        }
+        _ => None,
+    };
+    Ok(NominationPlan {
+        reference,
+        message_id,
+        replaces: previous.filter(|_| version.replaces_previous).map(|p| p.id),
+        submission,
+        documents,
+        claims,
+        assessments,
+        contacts,
+        event,
+        confirmation,
+    })
+}
+
+/// The confirmation of a nomination. It goes to From (never to a Reply-To alone: anyone can
+/// set one); a Reply-To in the sender's own domain gets a copy. It answers the mail in its
+/// thread.
+#[allow(clippy::too_many_arguments)]
+fn confirmation_letter(
+    intake: &App,
+    reference: &Reference,
+    a: &Analysis,
+    n: &NominationAnalysis,
+    to: &EmailAddress,
+    previous_ref: Option<String>,
+    version: &VersionPlan,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outgoing> {
+    let f = &a.facts;
+    let cc: Vec<String> = f
+        .reply_to
+        .iter()
+        .filter(|r| *r != to && r.domain() == to.domain() && !intake.letterhead.is_ours(r))
+        .map(|r| r.as_str().to_string())
+        .collect();
+    let mut ctx = confirmation_context(intake, reference, a, n, previous_ref, version.is_current);
+    ctx.other_sender = version.other_sender;
+    let (text, html) = intake.templates.render("confirmation", &ctx)?;
+    let subject = intake
+        .templates
+        .render_line(&intake.cfg.call.letters.confirmation_subject, &ctx)?;
+    let mut references = f
+        .references
+        .iter()
+        .map(|r| format!("<{r}>"))
+        .collect::<Vec<_>>();
+    let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
+    if let Some(p) = &parent {
+        references.push(p.clone());
     }
-    for v in &n.verdicts {
-        let evidence: Vec<i64> = v
-            .evidence
+    Ok(Outgoing {
+        cc,
+        subject,
+        text,
+        html,
+        message_id: intake
+            .letterhead
+            .message_id("confirmation", reference.as_str()),
+        in_reply_to: parent,
+        references,
+        automatic: true,
+        ..intake.letterhead.letter(to.as_str(), now)
+    })
+}
+
+/// Writes a planned nomination in `tx`: the previous version stops being current, then the
+/// submission, its documents, claims, verdicts, proposed contacts and audit event, and the
+/// confirmation is queued (unless the caps on automatic replies hold it back, which is
+/// recorded).
+async fn write_nomination(
+    intake: &App,
+    tx: &mut Tx,
+    plan: &NominationPlan<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    if let Some(previous) = plan.replaces {
+        store::set_current(tx, previous, false).await?;
+    }
+    let submission_id = store::insert_submission(tx, &plan.submission).await?;
+    for d in &plan.documents {
+        let d = NewDocument {
+            submission_id: Some(submission_id),
+            ..d.clone()
+        };
+        store::insert_document(tx, &d).await?;
+    }
+    let mut claim_ids = Vec::with_capacity(plan.claims.len());
+    for c in &plan.claims {
+        claim_ids.push(store::insert_claim(tx, submission_id, c).await?);
+    }
+    for (criterion, verdict, evidence, note) in &plan.assessments {
+        let evidence: Vec<i64> = evidence
             .iter()
             .filter_map(|i| claim_ids.get(*i).copied())
             .collect();
-        store::insert_assessment(
-            tx,
+        store::insert_assessment(tx, submission_id, criterion, *verdict, &evidence, note).await?;
+    }
+    for c in &plan.contacts {
+        let c = store::contacts::NewContact {
             submission_id,
-            &v.criterion,
-            v.verdict,
-            &evidence,
-            &v.note,
-        )
-        .await?;
+            ..c.clone()
+        };
+        store::contacts::insert_contact(tx, &c).await?;
     }
-    for m in &n.mentions {
-        store::contacts::insert_contact(
-            tx,
-            &store::contacts::NewContact {
-                submission_id,
-                name: &m.name,
-                address: None,
-                kind: m.kind,
-                source: "letter",
-                sentence: Some(&m.sentence),
-                status: crate::domain::ContactStatus::Proposed,
-                created_by: "intake",
-                now,
-            },
-        )
-        .await?;
-    }
+    let reference = &plan.reference;
     store::event(
         tx,
         now,
         "intake",
         "nomination",
         Some(submission_id),
-        Some(message_id),
-        &format!(
-            "{reference}: {}, {}, {} pagina's",
-            n.identification
-                .code
-                .as_deref()
-                .unwrap_or("gemeente onbekend"),
-            if on_time { "op tijd" } else { "te laat" },
-            pf.counted_pages
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "?".into())
-        ),
+        Some(plan.message_id),
+        &plan.event,
     )
     .await?;
-
-    // The confirmation goes to From (never to a Reply-To alone: anyone can set one); a
-    // Reply-To in the sender's own domain gets a copy. Not when this mail may not be answered,
-    // nor past the caps on automatic replies.
     let mut confirmation = false;
-    if let (None, Some(to)) = (&a.class.no_reply_reason, f.from.clone()) {
-        let cc: Vec<String> = f
-            .reply_to
-            .iter()
-            .filter(|r| *r != &to && r.domain() == to.domain() && !intake.letterhead.is_ours(r))
-            .map(|r| r.as_str().to_string())
-            .collect();
-        let previous_ref = previous
-            .as_ref()
-            .filter(|_| !other_sender)
-            .map(|p| p.reference.clone());
-        let mut ctx = confirmation_context(intake, &reference, a, n, previous_ref, is_current);
-        ctx.other_sender = other_sender;
-        let (text, html) = intake.templates.render("confirmation", &ctx)?;
-        let subject = intake
-            .templates
-            .render_line(&call.letters.confirmation_subject, &ctx)?;
-        let msgid = intake
-            .letterhead
-            .message_id("confirmation", reference.as_str());
-        let mut references = f
-            .references
-            .iter()
-            .map(|r| format!("<{r}>"))
-            .collect::<Vec<_>>();
-        let parent = f.message_id.as_ref().map(|m| format!("<{m}>"));
-        if let Some(p) = &parent {
-            references.push(p.clone());
-        }
+    if let Some(letter) = &plan.confirmation {
         let queued = crate::outbox::queue_reply(
             tx,
-            &Outgoing {
-                cc,
-                subject: subject.clone(),
-                text,
-                html,
-                message_id: msgid.clone(),
-                in_reply_to: parent,
-                references,
-                automatic: true,
-                ..intake.letterhead.letter(to.as_str(), now)
-            },
+            letter,
             &format!("confirmation:{reference}"),
             crate::domain::LetterKind::Confirmation,
             Some(submission_id),
@@ -888,13 +980,14 @@ async fn store_nomination(
                     "intake",
                     "no_confirmation",
                     Some(submission_id),
-                    Some(message_id),
+                    Some(plan.message_id),
                     &why,
                 )
                 .await?;
             }
         }
     }
+    let on_time = plan.submission.on_time;
     tracing::info!(reference = %reference, on_time, confirmation, "nomination stored");
     Ok(Outcome::Nomination {
         reference: reference.to_string(),
