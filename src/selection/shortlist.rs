@@ -123,24 +123,11 @@ pub fn shortlist(
     provinces: &[String],
     domains: &[String],
 ) -> Shortlist {
-    // Deterministic order, one candidate per reference.
-    let mut sorted: Vec<&Candidate> = cands.iter().collect();
-    sorted.sort_by(|a, b| a.reference.cmp(&b.reference));
-    sorted.dedup_by(|a, b| a.reference == b.reference);
-
-    let mut excluded = Vec::new();
-    let to_read: Vec<String> = sorted
-        .iter()
-        .filter(|c| c.current && c.unread_answer)
-        .map(|c| c.reference.clone())
-        .collect();
-    let mut eligible: Vec<&Candidate> = Vec::new();
-    for c in sorted {
-        match exclusion(c, minimum_criteria, require_principle) {
-            Some(why) => excluded.push((c.reference.clone(), why)),
-            None => eligible.push(c),
-        }
-    }
+    let Sifted {
+        eligible,
+        excluded,
+        to_read,
+    } = sift(cands, minimum_criteria, require_principle);
 
     let used_domains: Vec<&String> = domains.iter().take(MAX_EXACT_DOMAINS).collect();
     let mask_of = |c: &Candidate| -> usize {
@@ -151,70 +138,176 @@ pub fn shortlist(
             .fold(0usize, |m, (i, _)| m | (1 << i))
     };
     let n_masks = 1usize << used_domains.len();
-
-    // Groups in the configured province order, unknown provinces after them by name.
-    let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
-    for (i, c) in eligible.iter().enumerate() {
-        let rank = provinces
-            .iter()
-            .position(|p| *p == c.province)
-            .unwrap_or(provinces.len());
-        groups
-            .entry((rank, c.province.clone()))
-            .or_default()
-            .push(i);
-    }
-    let groups: Vec<(String, Vec<usize>)> = groups
-        .into_iter()
-        .map(|((_, p), members)| (p, members))
-        .collect();
-
+    let groups = province_groups(&eligible, provinces);
     let k = size.min(eligible.len());
     let chosen = solve(&eligible, &groups, k, n_masks, &mask_of);
 
-    // Explanations.
-    let pick_set: Vec<usize> = chosen;
-    let mut per_province: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for &i in &pick_set {
-        per_province
-            .entry(eligible[i].province.as_str())
+    let outcome = Chosen::new(&eligible, chosen, provinces, domains);
+    let picks = outcome.picks();
+    let reserves = outcome.reserves(size);
+    let objective = outcome.objective(
+        size,
+        minimum_criteria,
+        require_principle,
+        groups.len(),
+        picks.len(),
+    );
+    Shortlist {
+        objective,
+        picks,
+        reserves,
+        excluded,
+        to_read,
+    }
+}
+
+/// The candidates split into those that may be chosen and those that may not (with why), plus
+/// the current ones with an answer staff must read first.
+struct Sifted<'a> {
+    eligible: Vec<&'a Candidate>,
+    excluded: Vec<(String, String)>,
+    to_read: Vec<String>,
+}
+
+fn sift(cands: &[Candidate], minimum_criteria: usize, require_principle: bool) -> Sifted<'_> {
+    // Deterministic order, one candidate per reference.
+    let mut sorted: Vec<&Candidate> = cands.iter().collect();
+    sorted.sort_by(|a, b| a.reference.cmp(&b.reference));
+    sorted.dedup_by(|a, b| a.reference == b.reference);
+    let to_read = sorted
+        .iter()
+        .filter(|c| c.current && c.unread_answer)
+        .map(|c| c.reference.clone())
+        .collect();
+    let mut excluded = Vec::new();
+    let mut eligible = Vec::new();
+    for c in sorted {
+        match exclusion(c, minimum_criteria, require_principle) {
+            Some(why) => excluded.push((c.reference.clone(), why)),
+            None => eligible.push(c),
+        }
+    }
+    Sifted {
+        eligible,
+        excluded,
+        to_read,
+    }
+}
+
+/// The eligible candidates (indexes) per province: in the configured province order, unknown
+/// provinces after them by name.
+fn province_groups(eligible: &[&Candidate], provinces: &[String]) -> Vec<(String, Vec<usize>)> {
+    let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+    for (i, c) in eligible.iter().enumerate() {
+        groups
+            .entry((province_rank(provinces, &c.province), c.province.clone()))
             .or_default()
             .push(i);
     }
-    let eligible_in = |p: &str| eligible.iter().filter(|c| c.province == p).count();
-    let covered_domains: Vec<&String> = domains
+    groups
+        .into_iter()
+        .map(|((_, p), members)| (p, members))
+        .collect()
+}
+
+/// A province's place in the configured order (unknown ones last).
+fn province_rank(provinces: &[String], province: &str) -> usize {
+    provinces
         .iter()
-        .filter(|d| pick_set.iter().any(|&i| eligible[i].domains.contains(d)))
-        .collect();
-    let mut picks = Vec::new();
-    // Order picks by the configured province order, then reference.
-    let mut ordered = pick_set.clone();
-    ordered.sort_by_key(|&i| {
-        (
-            provinces
-                .iter()
-                .position(|p| *p == eligible[i].province)
-                .unwrap_or(provinces.len()),
-            eligible[i].province.clone(),
-            eligible[i].reference.clone(),
-        )
-    });
-    for &i in &ordered {
-        let c = eligible[i];
-        let same = &per_province[c.province.as_str()];
+        .position(|p| p == province)
+        .unwrap_or(provinces.len())
+}
+
+/// The chosen candidates, with what the explanations need to know about them.
+struct Chosen<'a> {
+    eligible: &'a [&'a Candidate],
+    /// Indexes into `eligible`.
+    chosen: Vec<usize>,
+    per_province: BTreeMap<&'a str, Vec<usize>>,
+    covered_domains: Vec<&'a String>,
+    provinces: &'a [String],
+    domains: &'a [String],
+}
+
+impl<'a> Chosen<'a> {
+    fn new(
+        eligible: &'a [&'a Candidate],
+        chosen: Vec<usize>,
+        provinces: &'a [String],
+        domains: &'a [String],
+    ) -> Chosen<'a> {
+        let mut per_province: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for &i in &chosen {
+            per_province
+                .entry(eligible[i].province.as_str())
+                .or_default()
+                .push(i);
+        }
+        let covered_domains = domains
+            .iter()
+            .filter(|d| chosen.iter().any(|&i| eligible[i].domains.contains(d)))
+            .collect();
+        Chosen {
+            eligible,
+            chosen,
+            per_province,
+            covered_domains,
+            provinces,
+            domains,
+        }
+    }
+
+    fn eligible_in(&self, province: &str) -> usize {
+        self.eligible
+            .iter()
+            .filter(|c| c.province == province)
+            .count()
+    }
+
+    fn picks_in(&self, province: &str) -> usize {
+        self.per_province.get(province).map_or(0, |v| v.len())
+    }
+
+    /// The picks in the configured province order, then by reference, each with why.
+    fn picks(&self) -> Vec<Pick> {
+        let e = self.eligible;
+        let mut ordered = self.chosen.clone();
+        ordered.sort_by_key(|&i| {
+            (
+                province_rank(self.provinces, &e[i].province),
+                e[i].province.clone(),
+                e[i].reference.clone(),
+            )
+        });
+        ordered
+            .into_iter()
+            .map(|i| Pick {
+                reference: e[i].reference.clone(),
+                municipality: e[i].municipality.clone(),
+                province: e[i].province.clone(),
+                why: self.why_picked(i),
+            })
+            .collect()
+    }
+
+    /// Why candidate `i` was picked: its place in its province, the themes only it brings,
+    /// its criteria, support and strength, an objection set aside.
+    fn why_picked(&self, i: usize) -> String {
+        let c = self.eligible[i];
+        let same = &self.per_province[c.province.as_str()];
+        let eligible_here = self.eligible_in(&c.province);
         let mut why = Vec::new();
-        if eligible_in(&c.province) == 1 {
+        if eligible_here == 1 {
             why.push(format!("enige geschikte voordracht uit {}", c.province));
         } else if same.len() == 1 {
             why.push(format!(
-                "beste keuze uit {} ({} geschikt)",
-                c.province,
-                eligible_in(&c.province)
+                "beste keuze uit {} ({eligible_here} geschikt)",
+                c.province
             ));
         } else {
             why.push(format!(
                 "{} van {} keuzes uit {}",
-                position(same, i, &eligible),
+                position(same, i, self.eligible),
                 same.len(),
                 c.province
             ));
@@ -222,11 +315,11 @@ pub fn shortlist(
         let only: Vec<&str> = c
             .domains
             .iter()
-            .filter(|d| domains.contains(d))
+            .filter(|d| self.domains.contains(d))
             .filter(|d| {
-                pick_set
+                self.chosen
                     .iter()
-                    .filter(|&&j| eligible[j].domains.contains(d))
+                    .filter(|&&j| self.eligible[j].domains.contains(d))
                     .count()
                     == 1
             })
@@ -247,110 +340,106 @@ pub fn shortlist(
         if c.has_objection && c.objection_overridden {
             why.push("bezwaar door VNG opzij gezet".to_string());
         }
-        picks.push(Pick {
-            reference: c.reference.clone(),
-            municipality: c.municipality.clone(),
-            province: c.province.clone(),
-            why: why.join("; "),
-        });
+        why.join("; ")
     }
 
-    // Reserves: provinces with fewest picks first, then a theme the picks miss, then strength.
-    let mut rest: Vec<usize> = (0..eligible.len())
-        .filter(|i| !pick_set.contains(i))
-        .collect();
-    let picks_in = |p: &str| per_province.get(p).map_or(0, |v| v.len());
-    let adds_theme = |i: usize| {
-        eligible[i]
+    /// Whether candidate `i` has a theme the picks miss.
+    fn adds_theme(&self, i: usize) -> bool {
+        self.eligible[i]
             .domains
             .iter()
-            .any(|d| domains.contains(d) && !covered_domains.contains(&d))
-    };
-    rest.sort_by(|&a, &b| {
-        picks_in(&eligible[a].province)
-            .cmp(&picks_in(&eligible[b].province))
-            .then_with(|| adds_theme(b).cmp(&adds_theme(a)))
-            .then_with(|| value(eligible[b]).cmp(&value(eligible[a])))
-            .then_with(|| eligible[a].reference.cmp(&eligible[b].reference))
-    });
-    let reserves = rest
-        .into_iter()
-        .take(size.max(1))
-        .map(|i| {
-            let c = eligible[i];
-            let mut why = format!(
-                "reserve voor {} ({} gekozen daar); {}, sterkte {}",
-                c.province,
-                picks_in(&c.province),
-                count(c.criteria_met, "criterium", "criteria"),
-                format_strength(c.strength)
-            );
-            if adds_theme(i) {
-                why.push_str("; heeft een thema dat nog ontbreekt");
-            }
-            Pick {
-                reference: c.reference.clone(),
-                municipality: c.municipality.clone(),
-                province: c.province.clone(),
-                why,
-            }
-        })
-        .collect();
+            .any(|d| self.domains.contains(d) && !self.covered_domains.contains(&d))
+    }
 
-    let provinces_possible = groups.len();
-    let provinces_covered = per_province.len();
-    let domains_possible = domains
-        .iter()
-        .filter(|d| eligible.iter().any(|c| c.domains.contains(d)))
-        .count();
-    let principle = if require_principle {
-        " en het principe"
-    } else {
-        ""
-    };
-    let mut objective = format!(
-        "Doel: kies {size} voordrachten. Geschikt zijn actuele voordrachten die op tijd binnen waren, \
-         met minstens {}{principle}, zonder bezwaar van een partner of lokaal contact \
-         (behalve als VNG het bezwaar opzij zette) en zonder antwoord dat nog gelezen moet worden. \
-         Daaruit kiezen we (1) zo veel mogelijk provincies, dan (2) zo veel mogelijk thema's, \
-         dan (3) een zo gelijk mogelijke verdeling over de provincies, dan (4) de meeste steun van \
-         partners en lokale contacten (wie meer steun heeft, gaat voor bij verder gelijke stand), \
-         dan (5) de sterkste voordrachten. Bij gelijke stand beslist een vaste volgorde (op referentie), \
-         zodat dezelfde gegevens altijd hetzelfde voorstel geven. \
-         Uitkomst: {} gekozen uit {} geschikte voordrachten; {} van {} provincies ({} met een geschikte voordracht); \
-         {} van {} thema's ({} komen voor bij geschikte voordrachten).",
-        count(minimum_criteria, "criterium", "criteria"),
-        picks.len(),
-        eligible.len(),
-        provinces_covered,
-        provinces.len(),
-        provinces_possible,
-        covered_domains.len(),
-        domains.len(),
-        domains_possible,
-    );
-    if picks.len() < size {
-        let (verb, noun) = if eligible.len() == 1 {
-            ("is", "voordracht")
+    /// Up to `size` reserves: provinces with fewest picks first, then a theme the picks miss,
+    /// then value (support, strength), then reference.
+    fn reserves(&self, size: usize) -> Vec<Pick> {
+        let e = self.eligible;
+        let mut rest: Vec<usize> = (0..e.len()).filter(|i| !self.chosen.contains(i)).collect();
+        rest.sort_by(|&a, &b| {
+            self.picks_in(&e[a].province)
+                .cmp(&self.picks_in(&e[b].province))
+                .then_with(|| self.adds_theme(b).cmp(&self.adds_theme(a)))
+                .then_with(|| value(e[b]).cmp(&value(e[a])))
+                .then_with(|| e[a].reference.cmp(&e[b].reference))
+        });
+        rest.into_iter()
+            .take(size.max(1))
+            .map(|i| {
+                let c = e[i];
+                let mut why = format!(
+                    "reserve voor {} ({} gekozen daar); {}, sterkte {}",
+                    c.province,
+                    self.picks_in(&c.province),
+                    count(c.criteria_met, "criterium", "criteria"),
+                    format_strength(c.strength)
+                );
+                if self.adds_theme(i) {
+                    why.push_str("; heeft een thema dat nog ontbreekt");
+                }
+                Pick {
+                    reference: c.reference.clone(),
+                    municipality: c.municipality.clone(),
+                    province: c.province.clone(),
+                    why,
+                }
+            })
+            .collect()
+    }
+
+    /// The objective and the outcome in plain Dutch.
+    fn objective(
+        &self,
+        size: usize,
+        minimum_criteria: usize,
+        require_principle: bool,
+        provinces_possible: usize,
+        picked: usize,
+    ) -> String {
+        let eligible = self.eligible.len();
+        let domains_possible = self
+            .domains
+            .iter()
+            .filter(|d| self.eligible.iter().any(|c| c.domains.contains(d)))
+            .count();
+        let principle = if require_principle {
+            " en het principe"
         } else {
-            ("zijn", "voordrachten")
+            ""
         };
-        objective.push_str(&format!(
-            " Let op: er {verb} maar {} geschikte {noun}, minder dan de {size} gevraagde.",
-            eligible.len()
-        ));
-    }
-    if domains.len() > MAX_EXACT_DOMAINS {
-        objective.push_str(&format!(
-            " Alleen de eerste {MAX_EXACT_DOMAINS} thema's tellen mee voor de spreiding."
-        ));
-    }
-    Shortlist {
-        objective,
-        picks,
-        reserves,
-        excluded,
-        to_read,
+        let mut objective = format!(
+            "Doel: kies {size} voordrachten. Geschikt zijn actuele voordrachten die op tijd binnen waren, \
+             met minstens {}{principle}, zonder bezwaar van een partner of lokaal contact \
+             (behalve als VNG het bezwaar opzij zette) en zonder antwoord dat nog gelezen moet worden. \
+             Daaruit kiezen we (1) zo veel mogelijk provincies, dan (2) zo veel mogelijk thema's, \
+             dan (3) een zo gelijk mogelijke verdeling over de provincies, dan (4) de meeste steun van \
+             partners en lokale contacten (wie meer steun heeft, gaat voor bij verder gelijke stand), \
+             dan (5) de sterkste voordrachten. Bij gelijke stand beslist een vaste volgorde (op referentie), \
+             zodat dezelfde gegevens altijd hetzelfde voorstel geven. \
+             Uitkomst: {picked} gekozen uit {eligible} geschikte voordrachten; {} van {} provincies ({provinces_possible} met een geschikte voordracht); \
+             {} van {} thema's ({domains_possible} komen voor bij geschikte voordrachten).",
+            count(minimum_criteria, "criterium", "criteria"),
+            self.per_province.len(),
+            self.provinces.len(),
+            self.covered_domains.len(),
+            self.domains.len(),
+        );
+        if picked < size {
+            let (verb, noun) = if eligible == 1 {
+                ("is", "voordracht")
+            } else {
+                ("zijn", "voordrachten")
+            };
+            objective.push_str(&format!(
+                " Let op: er {verb} maar {eligible} geschikte {noun}, minder dan de {size} gevraagde."
+            ));
+        }
+        if self.domains.len() > MAX_EXACT_DOMAINS {
+            objective.push_str(&format!(
+                " Alleen de eerste {MAX_EXACT_DOMAINS} thema's tellen mee voor de spreiding."
+            ));
+        }
+        objective
     }
 }
 
