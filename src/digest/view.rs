@@ -105,227 +105,15 @@ impl DigestView {
             Some(s) => format!("sinds {}", labels::date_time(s, tz)),
             None => "sinds het begin van de oproep".to_string(),
         };
-        let mut problem_sections = Vec::new();
-        let nom_section =
-            |id: &str, title: &str, intro: &str, rows: &[NominationRow]| ListSection {
-                id: id.to_string(),
-                title: format!("{title} ({})", rows.len()),
-                intro: intro.to_string(),
-                headers: vec![
-                    "Referentie".into(),
-                    "Gemeente".into(),
-                    "Binnengekomen".into(),
-                    "Pagina's".into(),
-                ],
-                rows: rows
-                    .iter()
-                    .map(|r| Row {
-                        cells: vec![
-                            r.reference.clone(),
-                            municipality(r),
-                            labels::date_time(r.arrived_at, tz),
-                            pages(r),
-                        ],
-                    })
-                    .collect(),
-            };
-        if !d.late.is_empty() {
-            problem_sections.push(nom_section(
-                "te-laat",
-                "Te laat binnengekomen",
-                "Deze voordrachten kwamen na de sluitingsdatum binnen. De gemeente heeft dat in de bevestiging gelezen. U beslist of ze toch meedoen.",
-                &d.late,
-            ));
-        }
-        if !d.over_limit.is_empty() {
-            problem_sections.push(nom_section(
-                "te-lang",
-                "Meer pagina's dan toegestaan",
-                "Deze brieven zijn langer dan toegestaan. Kijk of de telling klopt.",
-                &d.over_limit,
-            ));
-        }
-        if !d.unidentified.is_empty() {
-            problem_sections.push(nom_section(
-                "gemeente-onbekend",
-                "Gemeente niet herkend",
-                "Bij deze voordrachten weten we niet welke gemeente het is. Vul de gemeente in met de opdrachtregel.",
-                &d.unidentified,
-            ));
-        }
-        let triple =
-            |id: &str, title: &str, intro: &str, headers: [&str; 3], rows: Vec<[String; 3]>| {
-                ListSection {
-                    id: id.to_string(),
-                    title: format!("{title} ({})", rows.len()),
-                    intro: intro.to_string(),
-                    headers: headers.iter().map(|h| h.to_string()).collect(),
-                    rows: rows
-                        .into_iter()
-                        .map(|c| Row { cells: c.to_vec() })
-                        .collect(),
-                }
-            };
-        if !d.unreadable.is_empty() {
-            problem_sections.push(triple(
-                "onleesbaar",
-                "Bijlagen die we niet konden lezen",
-                "Lees deze bijlagen zelf. Misschien moet de gemeente een nieuwe versie sturen.",
-                ["Referentie", "Bestand", "Reden"],
-                d.unreadable
-                    .iter()
-                    .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
-                    .collect(),
-            ));
-        }
-        if !d.quarantined.is_empty() {
-            problem_sections.push(triple(
-                "quarantaine",
-                "Mails in quarantaine",
-                "Deze mails konden we niet verwerken. Ze staan apart in de mailbox. Bekijk ze zelf.",
-                ["Binnengekomen", "Afzender", "Reden"],
-                d.quarantined
-                    .iter()
-                    .map(|(t, from, why)| [labels::date_time(*t, tz), from.clone(), why.clone()])
-                    .collect(),
-            ));
-        }
-        if !d.bounces.is_empty() {
-            problem_sections.push(triple(
-                "onbestelbaar",
-                "Mails die terugkwamen (onbestelbaar)",
-                "Deze mails van ons kwamen terug. Zoek een ander adres en stuur ze opnieuw.",
-                ["Aan", "Welke mail", "Reden"],
-                d.bounces
-                    .iter()
-                    .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
-                    .collect(),
-            ));
-        }
-        if !d.failed_deliveries.is_empty() {
-            problem_sections.push(triple(
-                "niet-verstuurd",
-                "Mails die we niet konden versturen",
-                "Het versturen van deze mails is mislukt. Controleer het adres en de mailserver.",
-                ["Aan", "Welke mail", "Reden"],
-                d.failed_deliveries
-                    .iter()
-                    .map(|f| [f.to.clone(), f.what.clone(), f.reason.clone()])
-                    .collect(),
-            ));
-        }
-
-        let mut consultations: Vec<_> = d.consultations.iter().collect();
-        consultations.sort_by(|a, b| {
-            a.state
-                .rank()
-                .cmp(&b.state.rank())
-                .then_with(|| a.reference.cmp(&b.reference))
-                .then_with(|| a.partner.cmp(&b.partner))
-        });
-        let consultations: Vec<ConsultationView> = consultations
-            .into_iter()
-            .map(|c| ConsultationView {
-                reference: c.reference.clone(),
-                municipality: c.municipality.clone().unwrap_or_else(|| "onbekend".into()),
-                partner: c.partner.clone(),
-                state: if c.state == Standing::Objection && c.overridden {
-                    "bezwaar (VNG heeft besloten door te gaan)".to_string()
-                } else {
-                    c.state.label_nl().to_string()
-                },
-                objection: c.state == Standing::Objection && !c.overridden,
-                changed: labels::short_date_time(c.changed_at, tz),
-                note: c.note.clone().unwrap_or_default(),
-            })
-            .collect();
+        let consultations = consultation_views(d);
         let objection_count = consultations.iter().filter(|c| c.objection).count();
-        let answered = d
-            .consultations
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c.state,
-                    Standing::Support | Standing::Objection | Standing::NoOpinion
-                )
-            })
-            .count();
-        let consultation_summary = if d.consultations.is_empty() {
-            "Er zijn nog geen partners geraadpleegd.".to_string()
-        } else {
-            format!(
-                "{} van de {} vragen aan partners zijn beantwoord. {}.",
-                answered,
-                d.consultations.len(),
-                labels::count(objection_count, "open bezwaar", "open bezwaren")
-            )
-        };
-
-        let mut summary = vec![labels::count(
-            d.new_nominations.len(),
-            "nieuwe voordracht",
-            "nieuwe voordrachten",
-        )];
-        for (n, one, many) in [
-            (d.late.len(), "te laat", "te laat"),
-            (d.over_limit.len(), "te lang", "te lang"),
-            (
-                d.unidentified.len(),
-                "zonder herkende gemeente",
-                "zonder herkende gemeente",
-            ),
-            (
-                d.unreadable.len(),
-                "onleesbare bijlage",
-                "onleesbare bijlagen",
-            ),
-            (
-                d.quarantined.len(),
-                "mail in quarantaine",
-                "mails in quarantaine",
-            ),
-            (d.bounces.len(), "onbestelbare mail", "onbestelbare mails"),
-            (
-                d.failed_deliveries.len(),
-                "mislukte verzending",
-                "mislukte verzendingen",
-            ),
-            (
-                d.mailbox_problems.len(),
-                "probleem met de mailbox",
-                "problemen met de mailbox",
-            ),
-            (
-                objection_count,
-                "open bezwaar van een partner",
-                "open bezwaren van partners",
-            ),
-        ] {
-            if n > 0 {
-                summary.push(labels::count(n, one, many));
-            }
-        }
-
         let total = d.all.len();
-        let on_time = d.all.iter().filter(|r| r.on_time).count();
-        let meets = d.all.iter().filter(|r| r.meets_minimum).count();
-        let total_line = format!(
-            "In totaal {}: {} op tijd, {} aan het minimum (genoeg criteria en het principe).",
-            labels::count(total, "voordracht", "voordrachten"),
-            on_time,
-            if meets == 1 {
-                "1 voldoet".to_string()
-            } else {
-                format!("{meets} voldoen")
-            }
-        );
-
         DigestView {
             call_title: d.call_title.clone(),
             now: labels::date_time(d.now, tz),
             today: labels::date(d.now, tz),
             since,
-            summary,
+            summary: summary(d, objection_count),
             new_count: d.new_nominations.len(),
             actions: d.actions.clone(),
             new_nominations: d
@@ -333,17 +121,253 @@ impl DigestView {
                 .iter()
                 .map(|r| nomination(r, d))
                 .collect(),
-            problem_sections,
+            problem_sections: problem_sections(d),
             mailbox_problems: d.mailbox_problems.clone(),
             consultations,
-            consultation_summary,
+            consultation_summary: consultation_summary(d, objection_count),
             objection_count,
             total,
-            total_line,
+            total_line: total_line(d),
             charts: charts.iter().map(ChartView::from).collect(),
             csv_note: "In de bijlage staat een CSV-bestand met alle voordrachten. Het opent in Excel met kolommen.".to_string(),
         }
     }
+}
+
+/// The sections of things to look at: late, too long, unidentified, unreadable attachments,
+/// quarantined mails, bounces and failed deliveries (only those with something in them).
+fn problem_sections(d: &DigestData) -> Vec<ListSection> {
+    let tz = d.tz;
+    let mut problem_sections = Vec::new();
+    let nom_section = |id: &str, title: &str, intro: &str, rows: &[NominationRow]| ListSection {
+        id: id.to_string(),
+        title: format!("{title} ({})", rows.len()),
+        intro: intro.to_string(),
+        headers: vec![
+            "Referentie".into(),
+            "Gemeente".into(),
+            "Binnengekomen".into(),
+            "Pagina's".into(),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| Row {
+                cells: vec![
+                    r.reference.clone(),
+                    municipality(r),
+                    labels::date_time(r.arrived_at, tz),
+                    pages(r),
+                ],
+            })
+            .collect(),
+    };
+    if !d.late.is_empty() {
+        problem_sections.push(nom_section(
+            "te-laat",
+            "Te laat binnengekomen",
+            "Deze voordrachten kwamen na de sluitingsdatum binnen. De gemeente heeft dat in de bevestiging gelezen. U beslist of ze toch meedoen.",
+            &d.late,
+        ));
+    }
+    if !d.over_limit.is_empty() {
+        problem_sections.push(nom_section(
+            "te-lang",
+            "Meer pagina's dan toegestaan",
+            "Deze brieven zijn langer dan toegestaan. Kijk of de telling klopt.",
+            &d.over_limit,
+        ));
+    }
+    if !d.unidentified.is_empty() {
+        problem_sections.push(nom_section(
+            "gemeente-onbekend",
+            "Gemeente niet herkend",
+            "Bij deze voordrachten weten we niet welke gemeente het is. Vul de gemeente in met de opdrachtregel.",
+            &d.unidentified,
+        ));
+    }
+    let triple =
+        |id: &str, title: &str, intro: &str, headers: [&str; 3], rows: Vec<[String; 3]>| {
+            ListSection {
+                id: id.to_string(),
+                title: format!("{title} ({})", rows.len()),
+                intro: intro.to_string(),
+                headers: headers.iter().map(|h| h.to_string()).collect(),
+                rows: rows
+                    .into_iter()
+                    .map(|c| Row { cells: c.to_vec() })
+                    .collect(),
+            }
+        };
+    if !d.unreadable.is_empty() {
+        problem_sections.push(triple(
+            "onleesbaar",
+            "Bijlagen die we niet konden lezen",
+            "Lees deze bijlagen zelf. Misschien moet de gemeente een nieuwe versie sturen.",
+            ["Referentie", "Bestand", "Reden"],
+            d.unreadable
+                .iter()
+                .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
+                .collect(),
+        ));
+    }
+    if !d.quarantined.is_empty() {
+        problem_sections.push(triple(
+            "quarantaine",
+            "Mails in quarantaine",
+            "Deze mails konden we niet verwerken. Ze staan apart in de mailbox. Bekijk ze zelf.",
+            ["Binnengekomen", "Afzender", "Reden"],
+            d.quarantined
+                .iter()
+                .map(|(t, from, why)| [labels::date_time(*t, tz), from.clone(), why.clone()])
+                .collect(),
+        ));
+    }
+    if !d.bounces.is_empty() {
+        problem_sections.push(triple(
+            "onbestelbaar",
+            "Mails die terugkwamen (onbestelbaar)",
+            "Deze mails van ons kwamen terug. Zoek een ander adres en stuur ze opnieuw.",
+            ["Aan", "Welke mail", "Reden"],
+            d.bounces
+                .iter()
+                .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
+                .collect(),
+        ));
+    }
+    if !d.failed_deliveries.is_empty() {
+        problem_sections.push(triple(
+            "niet-verstuurd",
+            "Mails die we niet konden versturen",
+            "Het versturen van deze mails is mislukt. Controleer het adres en de mailserver.",
+            ["Aan", "Welke mail", "Reden"],
+            d.failed_deliveries
+                .iter()
+                .map(|f| [f.to.clone(), f.what.clone(), f.reason.clone()])
+                .collect(),
+        ));
+    }
+
+    problem_sections
+}
+
+/// The consultation answers, objections first.
+fn consultation_views(d: &DigestData) -> Vec<ConsultationView> {
+    let tz = d.tz;
+    let mut consultations: Vec<_> = d.consultations.iter().collect();
+    consultations.sort_by(|a, b| {
+        a.state
+            .rank()
+            .cmp(&b.state.rank())
+            .then_with(|| a.reference.cmp(&b.reference))
+            .then_with(|| a.partner.cmp(&b.partner))
+    });
+    consultations
+        .into_iter()
+        .map(|c| ConsultationView {
+            reference: c.reference.clone(),
+            municipality: c.municipality.clone().unwrap_or_else(|| "onbekend".into()),
+            partner: c.partner.clone(),
+            state: if c.state == Standing::Objection && c.overridden {
+                "bezwaar (VNG heeft besloten door te gaan)".to_string()
+            } else {
+                c.state.label_nl().to_string()
+            },
+            objection: c.state == Standing::Objection && !c.overridden,
+            changed: labels::short_date_time(c.changed_at, tz),
+            note: c.note.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// How many questions to partners are answered, and the open objections.
+fn consultation_summary(d: &DigestData, objection_count: usize) -> String {
+    let answered = d
+        .consultations
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.state,
+                Standing::Support | Standing::Objection | Standing::NoOpinion
+            )
+        })
+        .count();
+    if d.consultations.is_empty() {
+        "Er zijn nog geen partners geraadpleegd.".to_string()
+    } else {
+        format!(
+            "{} van de {} vragen aan partners zijn beantwoord. {}.",
+            answered,
+            d.consultations.len(),
+            labels::count(objection_count, "open bezwaar", "open bezwaren")
+        )
+    }
+}
+
+/// The one-line summary: new nominations and every kind of problem, counted.
+fn summary(d: &DigestData, objection_count: usize) -> Vec<String> {
+    let mut summary = vec![labels::count(
+        d.new_nominations.len(),
+        "nieuwe voordracht",
+        "nieuwe voordrachten",
+    )];
+    for (n, one, many) in [
+        (d.late.len(), "te laat", "te laat"),
+        (d.over_limit.len(), "te lang", "te lang"),
+        (
+            d.unidentified.len(),
+            "zonder herkende gemeente",
+            "zonder herkende gemeente",
+        ),
+        (
+            d.unreadable.len(),
+            "onleesbare bijlage",
+            "onleesbare bijlagen",
+        ),
+        (
+            d.quarantined.len(),
+            "mail in quarantaine",
+            "mails in quarantaine",
+        ),
+        (d.bounces.len(), "onbestelbare mail", "onbestelbare mails"),
+        (
+            d.failed_deliveries.len(),
+            "mislukte verzending",
+            "mislukte verzendingen",
+        ),
+        (
+            d.mailbox_problems.len(),
+            "probleem met de mailbox",
+            "problemen met de mailbox",
+        ),
+        (
+            objection_count,
+            "open bezwaar van een partner",
+            "open bezwaren van partners",
+        ),
+    ] {
+        if n > 0 {
+            summary.push(labels::count(n, one, many));
+        }
+    }
+
+    summary
+}
+
+/// The totals: all nominations, on time, meeting the minimum.
+fn total_line(d: &DigestData) -> String {
+    let total = d.all.len();
+    let on_time = d.all.iter().filter(|r| r.on_time).count();
+    let meets = d.all.iter().filter(|r| r.meets_minimum).count();
+    format!(
+        "In totaal {}: {} op tijd, {} aan het minimum (genoeg criteria en het principe).",
+        labels::count(total, "voordracht", "voordrachten"),
+        on_time,
+        if meets == 1 {
+            "1 voldoet".to_string()
+        } else {
+            format!("{meets} voldoen")
+        }
+    )
 }
 
 impl From<&Chart> for ChartView {
