@@ -17,7 +17,7 @@ use crate::assess::claims::ClaimKind;
 use crate::assess::municipality::Municipalities;
 use crate::config::Call;
 use crate::digest::collect::{self, Snapshot};
-use crate::digest::labels;
+use crate::digest::{NominationRow, labels};
 use crate::domain::{AnswerStatus, ContactStatus, Decision, Standing, Verdict};
 use crate::store::{self, SubmissionRow, consult as cs};
 
@@ -351,46 +351,133 @@ pub async fn view(
     let assessments = store::assessments_of(&app.db, s.id).await?;
     let documents = store::documents_of(&app.db, s.id).await?;
     let texts = store::staff::document_texts(&app.db, s.id).await?;
-    // The versions: every nomination from the same municipality or the same sender.
-    let mut versions: Vec<&SubmissionRow> = snap
-        .submissions
-        .iter()
-        .filter(|v| {
-            (s.municipality_code.is_some() && v.municipality_code == s.municipality_code)
-                || v.sender == s.sender
-        })
-        .collect();
-    versions.sort_by_key(|v| v.seq);
     let consultations = cs::consultations_of(&app.db, s.id).await?;
     let events = store::events_of(&app.db, s.id).await?;
     let contacts = store::contacts::contacts_of(&app.db, s.id).await?;
 
     let mut ids: Vec<String> = call.criteria.iter().map(|c| c.id.clone()).collect();
     ids.push(call.principle.id.clone());
-    let mark_of = |c: &store::ClaimRow| {
-        let kind = ClaimKind::parse(&c.kind).unwrap_or(ClaimKind::Evidence);
-        let counted = kind == ClaimKind::Evidence;
-        let domain = c.domain.as_deref().map(|d| call.domain_title(d));
-        let tag = match &domain {
-            Some(d) => format!("{} {d}", criterion_tag(call, &c.criterion)),
-            None => criterion_tag(call, &c.criterion),
-        };
-        let mut label = format!("bewijs voor {}", call.criterion_title(&c.criterion));
-        if let Some(d) = &domain {
-            label.push_str(&format!(", thema {d}"));
-        }
-        if !counted {
-            label.push_str(&format!(" (telt niet: {})", kind.label_nl()));
-        }
-        Mark {
-            class: criterion_class(call, &c.criterion),
-            tag,
-            label,
-            evidence: counted,
-        }
-    };
-    let criteria: Vec<CriterionView> = ids
+    let legend: Vec<BTreeMap<&str, String>> = ids
         .iter()
+        .map(|id| {
+            BTreeMap::from([
+                ("class", criterion_class(call, id)),
+                ("tag", criterion_tag(call, id)),
+                ("title", call.criterion_title(id)),
+            ])
+        })
+        .collect();
+    let contact_views = contact_views(&contacts, &consultations, tz);
+    // Confirmed local contacts that were not asked yet: the consult button asks them (the
+    // request is idempotent per one consulted).
+    let contacts_to_ask = contact_views
+        .iter()
+        .filter(|c| c.status_code == ContactStatus::Confirmed.as_str() && !c.asked)
+        .count();
+    let mut decisions: Vec<DecisionView> = snap
+        .decisions
+        .iter()
+        .filter(|d| d.submission_id == s.id)
+        .map(|d| DecisionView {
+            value: d.decision.as_str(),
+            label: d.decision.label_nl(),
+            note: d.note.clone(),
+            by: d.decided_by.clone(),
+            at: when(d.decided_at, tz),
+        })
+        .collect();
+    decisions.reverse();
+    let ratified: Vec<String> = snap
+        .ratifications
+        .iter()
+        .map(|r| r.office_holder.clone())
+        .collect();
+    let event_views: Vec<EventView> = events
+        .iter()
+        .rev()
+        .map(|e| EventView {
+            at: when(e.at, tz),
+            actor: e.actor.clone(),
+            action: action_label(&e.action),
+            detail: e.detail.clone(),
+        })
+        .collect();
+    let verdict_options: Vec<VerdictView> = [Verdict::Met, Verdict::Weak, Verdict::NotFound]
+        .into_iter()
+        .map(verdict_view)
+        .collect();
+    let decision_options: Vec<BTreeMap<&str, &str>> =
+        [Decision::Selected, Decision::Reserve, Decision::Rejected]
+            .into_iter()
+            .map(|d| BTreeMap::from([("value", d.as_str()), ("label", d.label_nl())]))
+            .collect();
+    let attention = super::list::items(call, &snap, true)
+        .into_iter()
+        .find(|i| i.row.reference == s.reference)
+        .map(|i| i.attention)
+        .unwrap_or_default();
+    Ok(Some(minijinja::context! {
+        n => S(facts(call, &s, &row)),
+        attention => S(attention),
+        criteria => S(criterion_views(call, &ids, &assessments, &claims, tz)),
+        letters => S(letter_views(call, &texts, &documents, &assessments, &claims)),
+        legend => S(legend),
+        documents => S(document_views(&s, &documents)),
+        mail_href => S(format!("/voordrachten/{}/mail", s.reference)),
+        versions => S(version_views(&snap, &s, tz)),
+        consultations => S(consultation_views(app, &consultations, &contacts).await?),
+        consulted => S(!consultations.is_empty()),
+        contacts => S(contact_views),
+        contacts_to_ask => S(contacts_to_ask),
+        contact_kinds => S(crate::actions::CONTACT_KINDS),
+        verdicts => S(super::pages::verdict_choices()),
+        partner_count => S(call.partners.len()),
+        decisions => S(decisions),
+        decision => S(decisions_first(&snap, &s)),
+        ratified => S(ratified),
+        events => S(event_views),
+        municipalities => S(municipality_groups(s.municipality_code.as_deref())),
+        verdict_options => S(verdict_options),
+        decision_options => S(decision_options),
+        notice => S(notice),
+        base => S(format!("/voordrachten/{}", s.reference)),
+    }))
+}
+
+/// How a claim is marked in the letter and the evidence list: its criterion's colour and tag,
+/// and a label saying what it is evidence of (and why it does not count, if it does not).
+fn mark(call: &Call, c: &store::ClaimRow) -> Mark {
+    let kind = ClaimKind::parse(&c.kind).unwrap_or(ClaimKind::Evidence);
+    let counted = kind == ClaimKind::Evidence;
+    let domain = c.domain.as_deref().map(|d| call.domain_title(d));
+    let tag = match &domain {
+        Some(d) => format!("{} {d}", criterion_tag(call, &c.criterion)),
+        None => criterion_tag(call, &c.criterion),
+    };
+    let mut label = format!("bewijs voor {}", call.criterion_title(&c.criterion));
+    if let Some(d) = &domain {
+        label.push_str(&format!(", thema {d}"));
+    }
+    if !counted {
+        label.push_str(&format!(" (telt niet: {})", kind.label_nl()));
+    }
+    Mark {
+        class: criterion_class(call, &c.criterion),
+        tag,
+        label,
+        evidence: counted,
+    }
+}
+
+/// Per criterion (and the principle): the advice, staff's override and the evidence.
+fn criterion_views(
+    call: &Call,
+    ids: &[String],
+    assessments: &[store::AssessmentRow],
+    claims: &[store::ClaimRow],
+    tz: Tz,
+) -> Vec<CriterionView> {
+    ids.iter()
         .filter_map(|id| {
             let a = assessments.iter().find(|a| &a.criterion == id)?;
             let evidence_ids: Vec<i64> = serde_json::from_str(&a.evidence).unwrap_or_default();
@@ -426,7 +513,7 @@ pub async fn view(
                         Evidence {
                             sentence: c.sentence.split_whitespace().collect::<Vec<_>>().join(" "),
                             page: c.page,
-                            tag: mark_of(c).tag,
+                            tag: mark(call, c).tag,
                             domain: c.domain.as_deref().map(|d| call.domain_title(d)),
                             kind: kind.label_nl(),
                             counted: kind == ClaimKind::Evidence,
@@ -435,15 +522,23 @@ pub async fn view(
                     .collect(),
             })
         })
-        .collect();
+        .collect()
+}
 
-    // The letter: every document with text, its claims marked. Claims that are not evidence
-    // of an assessment (nor a shown intention or negation) are left out, as in the list above.
+/// The letter: every document with text, its claims marked. Claims that are not evidence of
+/// an assessment (nor a shown intention or negation) are left out, as in the criteria.
+fn letter_views(
+    call: &Call,
+    texts: &[(i32, String)],
+    documents: &[store::DocumentRow],
+    assessments: &[store::AssessmentRow],
+    claims: &[store::ClaimRow],
+) -> Vec<LetterView> {
     let shown: Vec<i64> = assessments
         .iter()
         .flat_map(|a| serde_json::from_str::<Vec<i64>>(&a.evidence).unwrap_or_default())
         .collect();
-    let letters: Vec<LetterView> = texts
+    texts
         .iter()
         .filter(|(_, t)| !t.trim().is_empty())
         .map(|(idx, text)| {
@@ -454,7 +549,7 @@ pub async fn view(
                 .map(|c| Placed {
                     sentence: &c.sentence,
                     offset: usize::try_from(c.byte_offset).unwrap_or(usize::MAX),
-                    mark: mark_of(c),
+                    mark: mark(call, c),
                 })
                 .collect();
             let (segments, unplaced) = letter::segments(text, &placed);
@@ -470,19 +565,12 @@ pub async fn view(
                 unplaced,
             }
         })
-        .collect();
-    let legend: Vec<BTreeMap<&str, String>> = ids
-        .iter()
-        .map(|id| {
-            BTreeMap::from([
-                ("class", criterion_class(call, id)),
-                ("tag", criterion_tag(call, id)),
-                ("title", call.criterion_title(id)),
-            ])
-        })
-        .collect();
+        .collect()
+}
 
-    let docs: Vec<DocumentView> = documents
+/// The documents of the mail, with their pages, paper and whether they could be read.
+fn document_views(s: &SubmissionRow, documents: &[store::DocumentRow]) -> Vec<DocumentView> {
+    documents
         .iter()
         .map(|d| DocumentView {
             index: d.idx,
@@ -506,9 +594,21 @@ pub async fn view(
             size: size(d.bytes),
             href: format!("/voordrachten/{}/documenten/{}", s.reference, d.idx),
         })
-        .collect();
+        .collect()
+}
 
-    let version_views: Vec<VersionView> = versions
+/// Every nomination from the same municipality or the same sender, oldest first.
+fn version_views(snap: &Snapshot, s: &SubmissionRow, tz: Tz) -> Vec<VersionView> {
+    let mut versions: Vec<&SubmissionRow> = snap
+        .submissions
+        .iter()
+        .filter(|v| {
+            (s.municipality_code.is_some() && v.municipality_code == s.municipality_code)
+                || v.sender == s.sender
+        })
+        .collect();
+    versions.sort_by_key(|v| v.seq);
+    versions
         .iter()
         .map(|v| VersionView {
             reference: v.reference.clone(),
@@ -520,15 +620,25 @@ pub async fn view(
             note: v.version_note.clone(),
             on_time: v.on_time,
         })
-        .collect();
+        .collect()
+}
 
+/// Each consulted (partner or local contact) with its state and every answer, objections and
+/// answers to read first.
+async fn consultation_views(
+    app: &crate::app::App,
+    consultations: &[cs::ConsultationRow],
+    contacts: &[store::contacts::LocalContactRow],
+) -> anyhow::Result<Vec<ConsultationView>> {
+    let call = &app.cfg.call;
+    let tz = call.time_zone;
     let mut consult_views = Vec::new();
-    for c in &consultations {
+    for c in consultations {
         let answers = cs::answers_of(&app.db, c.id).await?;
         let standing = c.standing();
         consult_views.push(ConsultationView {
             partner_id: c.partner_id.clone(),
-            partner: consultee_name(call, &contacts, &c.partner_id),
+            partner: consultee_name(call, contacts, &c.partner_id),
             state: standing.label_nl(),
             can_set_aside: standing == Standing::Objection && c.staff_override.is_none(),
             state_code: standing.as_str(),
@@ -559,8 +669,16 @@ pub async fn view(
         });
     }
     consult_views.sort_by_key(|c| c.rank);
+    Ok(consult_views)
+}
 
-    let contact_views: Vec<ContactView> = contacts
+/// The local organisations: proposed from the letter or added by staff, and whether asked.
+fn contact_views(
+    contacts: &[store::contacts::LocalContactRow],
+    consultations: &[cs::ConsultationRow],
+    tz: Tz,
+) -> Vec<ContactView> {
+    contacts
         .iter()
         .map(|c| {
             let asked = consultations
@@ -584,46 +702,14 @@ pub async fn view(
                 at: when(c.created_at, tz),
             }
         })
-        .collect();
-    // Confirmed local contacts that were not asked yet: the consult button asks them (the
-    // request is idempotent per one consulted).
-    let contacts_to_ask = contact_views
-        .iter()
-        .filter(|c| c.status_code == ContactStatus::Confirmed.as_str() && !c.asked)
-        .count();
+        .collect()
+}
 
-    let mut decisions: Vec<DecisionView> = snap
-        .decisions
-        .iter()
-        .filter(|d| d.submission_id == s.id)
-        .map(|d| DecisionView {
-            value: d.decision.as_str(),
-            label: d.decision.label_nl(),
-            note: d.note.clone(),
-            by: d.decided_by.clone(),
-            at: when(d.decided_at, tz),
-        })
-        .collect();
-    decisions.reverse();
-    let ratified: Vec<String> = snap
-        .ratifications
-        .iter()
-        .map(|r| r.office_holder.clone())
-        .collect();
-
-    let event_views: Vec<EventView> = events
-        .iter()
-        .rev()
-        .map(|e| EventView {
-            at: when(e.at, tz),
-            actor: e.actor.clone(),
-            action: action_label(&e.action),
-            detail: e.detail.clone(),
-        })
-        .collect();
-
+/// The facts of the nomination: municipality, sender, dates, pages, version, status.
+fn facts(call: &Call, s: &SubmissionRow, row: &NominationRow) -> Facts {
+    let tz = call.time_zone;
     let (municipality, province) = (row.municipality.clone(), row.province.clone());
-    let facts = Facts {
+    Facts {
         reference: s.reference.clone(),
         municipality,
         code: s.municipality_code.clone(),
@@ -655,47 +741,7 @@ pub async fn view(
         other_sender: s.other_sender,
         meets_minimum: row.meets_minimum,
         status: labels::status(&row.status),
-    };
-    let verdict_options: Vec<VerdictView> = [Verdict::Met, Verdict::Weak, Verdict::NotFound]
-        .into_iter()
-        .map(verdict_view)
-        .collect();
-    let decision_options: Vec<BTreeMap<&str, &str>> =
-        [Decision::Selected, Decision::Reserve, Decision::Rejected]
-            .into_iter()
-            .map(|d| BTreeMap::from([("value", d.as_str()), ("label", d.label_nl())]))
-            .collect();
-    let attention = super::list::items(call, &snap, true)
-        .into_iter()
-        .find(|i| i.row.reference == s.reference)
-        .map(|i| i.attention)
-        .unwrap_or_default();
-    Ok(Some(minijinja::context! {
-        n => S(facts),
-        attention => S(attention),
-        criteria => S(criteria),
-        letters => S(letters),
-        legend => S(legend),
-        documents => S(docs),
-        mail_href => S(format!("/voordrachten/{}/mail", s.reference)),
-        versions => S(version_views),
-        consultations => S(consult_views),
-        consulted => S(!consultations.is_empty()),
-        contacts => S(contact_views),
-        contacts_to_ask => S(contacts_to_ask),
-        contact_kinds => S(crate::actions::CONTACT_KINDS),
-        verdicts => S(super::pages::verdict_choices()),
-        partner_count => S(call.partners.len()),
-        decisions => S(decisions),
-        decision => S(decisions_first(&snap, &s)),
-        ratified => S(ratified),
-        events => S(event_views),
-        municipalities => S(municipality_groups(s.municipality_code.as_deref())),
-        verdict_options => S(verdict_options),
-        decision_options => S(decision_options),
-        notice => S(notice),
-        base => S(format!("/voordrachten/{}", s.reference)),
-    }))
+    }
 }
 
 /// The decision that counts, as a value for the form's default.
