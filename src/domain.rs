@@ -350,11 +350,21 @@ pub enum Verdict {
 text_state!(Verdict { Met => "met", Weak => "weak", NotFound => "not_found" });
 
 impl Verdict {
-    /// The one Dutch label staff and partners read.
+    /// The Dutch label staff read: the word of [`Verdict::word_nl`], for `weak` with the
+    /// reminder that a person checks it.
     pub fn label_nl(self) -> &'static str {
         match self {
-            Verdict::Met => "voldoet",
             Verdict::Weak => "deels (controleer)",
+            v => v.word_nl(),
+        }
+    }
+
+    /// The one Dutch word for the verdict ("voldoet", "deels", "niet gevonden"), as partners
+    /// read it in a request for advice and staff in the digest's chart.
+    pub fn word_nl(self) -> &'static str {
+        match self {
+            Verdict::Met => "voldoet",
+            Verdict::Weak => "deels",
             Verdict::NotFound => "niet gevonden",
         }
     }

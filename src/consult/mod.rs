@@ -24,15 +24,6 @@ use crate::assess::municipality::Municipalities;
 use crate::letters::{OutAttachment, Outgoing};
 use crate::store::{self, consult as cs};
 
-fn verdict_nl(v: &str) -> String {
-    match v {
-        "met" => "voldoet",
-        "weak" => "deels",
-        _ => "niet gevonden",
-    }
-    .to_string()
-}
-
 /// A local contact as one consulted: its own name, its one address (the only one an answer
 /// counts from) and the plain-language letter.
 pub fn local_partner(
@@ -113,7 +104,11 @@ pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyho
             .unwrap_or_default();
         letters::CriterionSummary {
             title: call.criterion_title(id),
-            verdict_nl: verdict_nl(a.map(|a| a.effective().as_str()).unwrap_or("not_found")),
+            verdict_nl: a
+                .map(|a| a.effective())
+                .unwrap_or(crate::domain::Verdict::NotFound)
+                .word_nl()
+                .to_string(),
             evidence: claims
                 .iter()
                 .filter(|c| ids.contains(&c.id) && c.kind == "evidence")

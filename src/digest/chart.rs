@@ -134,7 +134,7 @@ pub fn digest_charts(d: &DigestData) -> anyhow::Result<Vec<Chart>> {
         cid: "chart-criteria".to_string(),
         title: "Criteria: hoeveel voordrachten voldoen".to_string(),
         caption: format!(
-            "Per criterium: aantal voordrachten dat voldoet, zwak is of waar het niet gevonden is (totaal {})",
+            "Per criterium: aantal voordrachten dat voldoet, deels voldoet of waar het niet gevonden is (totaal {})",
             d.all.len()
         ),
         alt,
@@ -143,7 +143,7 @@ pub fn digest_charts(d: &DigestData) -> anyhow::Result<Vec<Chart>> {
         headers: vec![
             "Criterium".into(),
             "Voldoet".into(),
-            "Zwak".into(),
+            "Deels".into(),
             "Niet gevonden".into(),
         ],
         rows: items
