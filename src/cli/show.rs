@@ -27,6 +27,18 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
         return Ok(ExitCode::from(EXIT_NOT_FOUND));
     };
     let call = &intake.cfg.call;
+    print_facts(call, &s);
+    let documents = store::documents_of(&intake.db, s.id).await?;
+    print_documents(&documents);
+    print_assessment(intake, &s, &documents).await?;
+    print_consultation(intake, &s).await?;
+    print_contacts(intake, &s).await?;
+    print_decision(intake, &s).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Municipality, sender, recognition, arrival, pages, version and status.
+fn print_facts(call: &Call, s: &store::SubmissionRow) {
     let tz = call.time_zone;
     let m = s
         .municipality_code
@@ -96,10 +108,13 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
             .map(|n| format!(" ({n})"))
             .unwrap_or_default()
     );
-    println!("  status:       {}", labels::status(collect::status_of(&s)));
+    println!("  status:       {}", labels::status(collect::status_of(s)));
+}
+
+/// Each document: name, format, role, pages, OCR, whether it could be read.
+fn print_documents(documents: &[store::DocumentRow]) {
     println!("  documenten:");
-    let documents = store::documents_of(&intake.db, s.id).await?;
-    for d in &documents {
+    for d in documents {
         let pages = match (d.pages, d.page_basis.as_deref()) {
             (Some(p), Some(b)) => format!(", {} ({})", pages_nl(p), labels::page_basis(b)),
             (Some(p), None) => format!(", {}", pages_nl(p)),
@@ -124,6 +139,16 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
                 .unwrap_or_default()
         );
     }
+}
+
+/// The advice per criterion and the principle, with up to four evidence sentences each, and
+/// the pre-assessment.
+async fn print_assessment(
+    intake: &App,
+    s: &store::SubmissionRow,
+    documents: &[store::DocumentRow],
+) -> anyhow::Result<()> {
+    let call = &intake.cfg.call;
     // Claims found in OCR text are marked: a misread word can make or break one.
     let from_ocr = |idx: i32| {
         documents
@@ -191,6 +216,11 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
             "voldoet niet"
         }
     );
+    Ok(())
+}
+
+/// Each consulted and their state.
+async fn print_consultation(intake: &App, s: &store::SubmissionRow) -> anyhow::Result<()> {
     let cons = store::consult::consultations_of(&intake.db, s.id).await?;
     if !cons.is_empty() {
         let contacts = store::contacts::all_contacts(&intake.db).await?;
@@ -212,6 +242,11 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
             );
         }
     }
+    Ok(())
+}
+
+/// The local organisations named in the letter or added by staff.
+async fn print_contacts(intake: &App, s: &store::SubmissionRow) -> anyhow::Result<()> {
     let contacts = store::contacts::contacts_of(&intake.db, s.id).await?;
     if !contacts.is_empty() {
         println!(
@@ -232,6 +267,11 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
             );
         }
     }
+    Ok(())
+}
+
+/// The decision that counts, if any.
+async fn print_decision(intake: &App, s: &store::SubmissionRow) -> anyhow::Result<()> {
     let decision = store::digest::all_decisions(&intake.db)
         .await?
         .into_iter()
@@ -244,7 +284,7 @@ pub async fn show(intake: &Arc<App>, reference: &str) -> anyhow::Result<ExitCode
             staff_note(Some(&d.decided_by), d.note.as_deref())
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `intake consultations`: per nomination, each partner's state and answer, objections first.
