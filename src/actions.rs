@@ -17,30 +17,7 @@ use crate::domain::{
 use crate::selection;
 use crate::store::{self, SubmissionRow};
 
-/// Why a staff action was refused. Everything but [`ActionError::Other`] is the person's to
-/// fix; `Other` is a failure (database, outbox) with its cause chain.
-#[derive(Debug, thiserror::Error)]
-pub enum ActionError {
-    /// What was looked for: "nomination KVN-0009", "answer 12", "contact 3".
-    #[error("not found: {0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{given:?} is not an office holder of this call; use one of: {}", valid.join("; "))]
-    UnknownOfficeHolder { given: String, valid: Vec<String> },
-    #[error("the selection was already ratified by {}; decisions can no longer change", .0.join("; "))]
-    AlreadyRatified(Vec<String>),
-    #[error("{} current nomination(s) have no decision yet: {}", .0.len(), .0.join(", "))]
-    Undecided(Vec<String>),
-    #[error("no nomination is selected; there is nothing to ratify")]
-    NothingSelected,
-    #[error("the selection is not ratified yet by: {}", .0.join("; "))]
-    NotRatified(Vec<String>),
-    #[error("{0}")]
-    Refused(String),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
+pub use crate::domain::ActionError;
 
 /// Who acts: a staff member's name or e-mail address, an office holder, or `intake` itself.
 #[derive(Debug, Clone, PartialEq, Eq)]

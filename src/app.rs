@@ -40,7 +40,18 @@ impl App {
         )
         .await?;
         db.migrate().await?;
-        store::sync_call(&db, &cfg.call, Utc::now()).await?;
+        let call = &cfg.call;
+        let record = store::CallRecord {
+            id: &call.id,
+            title: &call.title,
+            deadline_at: call.deadline_utc(),
+            partners: call
+                .partners
+                .iter()
+                .map(|p| (p.id.as_str(), p.name.as_str(), p.addresses.as_slice()))
+                .collect(),
+        };
+        store::sync_call(&db, &record, Utc::now()).await?;
         let templates = Templates::load(&cfg.settings.templates_dir)?;
         let lexicon = Lexicon::load(&cfg.call.lexicon_path).with_context(|| {
             format!(
@@ -66,17 +77,6 @@ impl App {
             letterhead,
             outbox,
         }))
-    }
-
-    /// The reading and assessing of mails, with this call, these settings and this lexicon.
-    pub fn analyser(&self) -> crate::pipeline::Analyser<'_> {
-        crate::pipeline::Analyser {
-            call: &self.cfg.call,
-            documents: &self.cfg.settings.documents,
-            municipalities: &self.cfg.settings.municipalities,
-            lexicon: &self.lexicon,
-            own_addresses: self.letterhead.own_addresses(),
-        }
     }
 
     /// Sends what is due now (one drain of the outbox by a worker of this process): the "send
@@ -259,63 +259,6 @@ pub fn lexicon_problems(call: &crate::config::Call, lexicon: &Lexicon) -> Vec<St
     lexicon.validate(&call.criterion_ids(), &call.domain_ids())
 }
 
-/// Renders every letter and report template once with example data (each context's
-/// `example()`), so that a template that uses a name its context lacks, or does not parse, is
-/// found by `check-config` rather than when the letter is due. Returns one line per problem.
-pub fn template_problems(t: &Templates) -> Vec<String> {
-    use crate::consult::letters::{ConsultationContext, ReminderContext, ThanksContext};
-    let mut problems = Vec::new();
-    let mut check = |what: &str, r: anyhow::Result<()>| {
-        if let Err(e) = r {
-            problems.push(format!("template {what}: {e:#}"));
-        }
-    };
-    let confirmation = crate::letters::ConfirmationContext::example();
-    check(
-        "confirmation",
-        t.render("confirmation", &confirmation).map(drop),
-    );
-    let uncertain = crate::letters::ConfirmationContext {
-        pages_uncertain: true,
-        pages_basis: Some("metadata".into()),
-        on_time: true,
-        ..confirmation
-    };
-    check(
-        "confirmation",
-        t.render("confirmation", &uncertain).map(drop),
-    );
-    check(
-        "alert",
-        t.render("alert", &crate::letters::AlertContext::example())
-            .map(drop),
-    );
-    for plain in [false, true] {
-        let mut c = ConsultationContext::example();
-        c.plain_language = plain;
-        check("consultation", t.render("consultation", &c).map(drop));
-        let mut r = ReminderContext::example();
-        r.plain_language = plain;
-        check("reminder", t.render("reminder", &r).map(drop));
-        let mut th = ThanksContext::example();
-        th.plain_language = plain;
-        th.verdict_nl = plain.then(|| "steun".to_string());
-        check("thanks", t.render("thanks", &th).map(drop));
-    }
-    for kind in ["selected", "not_selected"] {
-        check(
-            kind,
-            t.render_with_subject(kind, &crate::selection::letters::DecisionView::example())
-                .map(drop),
-        );
-    }
-    check(
-        "digest",
-        crate::digest::render(&crate::digest::example::example(), t).map(drop),
-    );
-    problems
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,44 +283,5 @@ mod tests {
             "{a}"
         );
         assert!(l.message_id("x", "a b/<c>").starts_with("<x.a-b--c-."));
-    }
-}
-
-#[cfg(test)]
-mod template_tests {
-    use super::*;
-
-    fn shipped() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates")
-    }
-
-    #[test]
-    fn every_shipped_template_renders_with_its_example() {
-        let t = Templates::load(&shipped()).expect("templates load");
-        assert_eq!(template_problems(&t), Vec::<String>::new());
-        assert!(t.names().len() >= 16, "{:?}", t.names());
-    }
-
-    #[test]
-    fn a_template_using_an_unknown_name_is_reported_by_name() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for e in std::fs::read_dir(shipped()).expect("templates") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                continue;
-            }
-            let name = p.file_name().expect("name").to_owned();
-            std::fs::copy(&p, dir.path().join(name)).expect("copy");
-        }
-        let reminder = dir.path().join("reminder.txt.j2");
-        let text = std::fs::read_to_string(&reminder).expect("reminder");
-        std::fs::write(&reminder, format!("{text}\n{{{{ partner_nmae }}}}\n")).expect("write");
-        let t = Templates::load(dir.path()).expect("templates load");
-        let problems = template_problems(&t);
-        assert_eq!(problems.len(), 2, "{problems:#?}");
-        assert!(
-            problems.iter().all(|p| p.contains("reminder.txt.j2")),
-            "{problems:#?}"
-        );
     }
 }

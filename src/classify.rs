@@ -180,8 +180,65 @@ fn is_receipt(f: &MailFacts) -> bool {
         .take(15)
         .collect::<Vec<_>>()
         .join("\n");
-    crate::consult::automatic::says_it_is_a_receipt(&f.subject, &text)
+    says_it_is_a_receipt(&f.subject, &text)
 }
+
+/// Wording only receipts use (without "we have received your mail", which a person may write
+/// too): for mail that is not from a partner.
+pub fn says_it_is_a_receipt(subject: &str, text: &str) -> bool {
+    let text = format!("{subject} {text}").to_lowercase();
+    receipt_marker(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Wording only receipts use.
+pub(crate) fn receipt_marker(text: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "ontvangstbevestiging",
+        "dit is een automatisch",
+        "dit is een automatische",
+        "dit bericht is automatisch",
+        "dit e-mailbericht is automatisch",
+        "automatisch gegenereerd",
+        "automatisch verzonden bericht",
+        "u kunt niet reageren op dit bericht",
+        "niet beantwoorden",
+        "geregistreerd onder nummer",
+        "geregistreerd onder kenmerk",
+        "geregistreerd onder ticket",
+        "ticketnummer",
+        "uw melding is ontvangen",
+        "uw melding is geregistreerd",
+        "this is an automated",
+        "this is an automatic",
+        "automatically generated",
+        "do not reply to this",
+        "we have received your request",
+        "your ticket",
+    ];
+    if MARKS.iter().any(|m| text.contains(m)) {
+        return true;
+    }
+    // "reageren binnen vijf werkdagen", "binnen 3 werkdagen een reactie", "within 2 working days".
+    let ws: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    ws.windows(3).any(|w| {
+        matches!(w[0], "binnen" | "within")
+            && (w[1].chars().all(|c| c.is_ascii_digit()) || NUMBERS.contains(&w[1]))
+            && matches!(w[2], "werkdagen" | "dagen" | "working" | "business")
+    }) && ws.iter().any(|w| {
+        matches!(
+            *w,
+            "reageren" | "reactie" | "antwoord" | "beantwoorden" | "respond" | "reply" | "contact"
+        )
+    })
+}
+
+const NUMBERS: &[&str] = &[
+    "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "tien", "two", "three", "four", "five",
+    "ten",
+];
 
 fn no_reply(kind: MailKind, why: &str) -> Classification {
     Classification {

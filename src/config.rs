@@ -13,6 +13,7 @@
 //! in a call file is relative to the call file.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -105,7 +106,7 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub alerts: AlertSettings,
     /// `[web]`: the staff workspace (`intake serve`).
-    pub web: crate::web::WebSettings,
+    pub web: WebSettings,
     /// The call definition file, resolved against the config folder.
     pub call_path: PathBuf,
     /// The letter templates folder, resolved against the config folder.
@@ -182,22 +183,24 @@ pub struct MailboxSettings {
     /// `dkim_keys_file`, then DNS (`dns`), from that file only (`pinned`), or not at all
     /// (`off`: such answers are held for staff).
     #[serde(default)]
-    pub verify_dkim: crate::consult::auth::DkimVerification,
+    pub verify_dkim: DkimVerification,
     /// DKIM key records used before DNS: a TOML file of `"selector._domainkey.domain" =
     /// "v=DKIM1; k=rsa; p=…"` lines.
     #[serde(default)]
     pub dkim_keys_file: Option<PathBuf>,
 }
 
-impl MailboxSettings {
-    /// The settings `consult::auth` needs.
-    pub fn auth(&self) -> crate::consult::auth::AuthSettings<'_> {
-        crate::consult::auth::AuthSettings {
-            trusted_authserv_id: self.trusted_authserv_id.as_deref(),
-            verify_dkim: self.verify_dkim,
-            dkim_keys_file: self.dkim_keys_file.as_deref(),
-        }
-    }
+/// How answers without a trusted `Authentication-Results` header are verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DkimVerification {
+    /// Verify the DKIM signature, looking the key up in `dkim_keys_file`, then DNS.
+    #[default]
+    Dns,
+    /// Verify with the keys in `dkim_keys_file` only; never ask DNS.
+    Pinned,
+    /// Do not verify: such answers are held for staff.
+    Off,
 }
 
 fn default_from_name() -> String {
@@ -633,8 +636,7 @@ impl Config {
             section(&table, "municipalities", &file, &mut problems, true);
         let digest: Option<DigestSettings> = section(&table, "digest", &file, &mut problems, true);
         let alerts: Option<AlertSettings> = section(&table, "alerts", &file, &mut problems, true);
-        let web: Option<crate::web::WebSettings> =
-            section(&table, "web", &file, &mut problems, true);
+        let web: Option<WebSettings> = section(&table, "web", &file, &mut problems, true);
         for (key, msg) in web.iter().flat_map(|w| w.problems()) {
             problems.push(problem(&file, &format!("web.{key}"), &msg));
         }
@@ -849,18 +851,44 @@ fn check_answer_authentication(
         ));
     }
     if let Some(path) = &m.dkim_keys_file
-        && let Err(e) = crate::consult::auth::load_pinned_keys(path)
+        && let Err(e) = load_pinned_keys(path)
     {
         problems.push(problem(file, "mailbox.dkim_keys_file", &one_line(&e)));
     }
-    if m.verify_dkim == crate::consult::auth::DkimVerification::Pinned && m.dkim_keys_file.is_none()
-    {
+    if m.verify_dkim == DkimVerification::Pinned && m.dkim_keys_file.is_none() {
         problems.push(problem(
             file,
             "mailbox.dkim_keys_file",
             "verify_dkim = \"pinned\" needs a dkim_keys_file",
         ));
     }
+}
+
+/// Reads `dkim_keys_file`: a TOML table of `"selector._domainkey.domain" = "v=DKIM1; …"`.
+/// Every record must parse as a DKIM key (checked when the configuration is loaded).
+pub fn load_pinned_keys(path: &Path) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
+    let mut out = Vec::new();
+    for (name, value) in table {
+        let Some(record) = value.as_str() else {
+            return Err(format!("{name}: the record must be a string"));
+        };
+        if !name.contains("._domainkey.") {
+            return Err(format!(
+                "{name}: not a DKIM key name (selector._domainkey.domain)"
+            ));
+        }
+        <mail_auth::common::verify::DomainKey as mail_auth::common::parse::TxtRecordParser>::parse(
+            record.as_bytes(),
+        )
+        .map_err(|e| format!("{name}: not a DKIM key record ({e})"))?;
+        out.push((name, record.to_string()));
+    }
+    Ok(out)
 }
 
 fn load_call(path: &Path, problems: &mut Vec<Problem>) -> Option<Call> {
@@ -1093,6 +1121,111 @@ fn section<T: DeserializeOwned>(
             None
         }
     }
+}
+
+/// `[web]` in `config/intake.toml`: where `intake serve` listens and how sessions behave.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Address and port to listen on. Keep 127.0.0.1 and put a TLS reverse proxy in front; in a
+    /// container behind the proxy, 0.0.0.0 with an https `base_url`.
+    #[serde(default = "default_bind")]
+    pub bind: SocketAddr,
+    /// The address people open in their browser, scheme and host (and port), no path: the
+    /// proxy's `https://…` address in production. Forms from any other origin are refused.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// A session ends after this many minutes without a request.
+    #[serde(default = "default_idle")]
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after sign-in, used or not.
+    #[serde(default = "default_max_hours")]
+    pub session_max_hours: u32,
+    /// Failed sign-ins in a row that lock an account.
+    #[serde(default = "default_failures")]
+    pub max_failed_sign_ins: u32,
+    /// How long a locked account stays locked, in minutes.
+    #[serde(default = "default_lockout")]
+    pub lockout_minutes: u32,
+}
+
+fn default_bind() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_base_url() -> String {
+    "http://127.0.0.1:8080".into()
+}
+fn default_idle() -> u32 {
+    60
+}
+fn default_max_hours() -> u32 {
+    12
+}
+fn default_failures() -> u32 {
+    5
+}
+fn default_lockout() -> u32 {
+    15
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            bind: default_bind(),
+            base_url: default_base_url(),
+            session_idle_minutes: default_idle(),
+            session_max_hours: default_max_hours(),
+            max_failed_sign_ins: default_failures(),
+            lockout_minutes: default_lockout(),
+        }
+    }
+}
+
+impl WebSettings {
+    /// Problems with these settings as (key, message), for the configuration report.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match origin_of(&self.base_url) {
+            None => out.push((
+                "base_url",
+                "must be http:// or https:// with a host, and no path".to_string(),
+            )),
+            Some(o) if o.starts_with("http://") && !self.bind.ip().is_loopback() => out.push((
+                "base_url",
+                "plain http is only for a workspace bound to 127.0.0.1; put a TLS reverse proxy \
+                 in front and give its https:// address"
+                    .to_string(),
+            )),
+            Some(_) => {}
+        }
+        if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
+            out.push((
+                "session_idle_minutes",
+                "session times must be at least 1".to_string(),
+            ));
+        }
+        if self.max_failed_sign_ins == 0 || self.lockout_minutes == 0 {
+            out.push((
+                "max_failed_sign_ins",
+                "the lock-out needs at least 1 failure and 1 minute".to_string(),
+            ));
+        }
+        out
+    }
+}
+
+/// `scheme://host[:port]` of a base URL without path, query or user part; `None` otherwise.
+pub fn origin_of(base_url: &str) -> Option<String> {
+    let url = base_url.trim().trim_end_matches('/');
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") || rest.is_empty() {
+        return None;
+    }
+    let bad = |c: char| matches!(c, '/' | '?' | '#' | '@' | '\\') || c.is_whitespace();
+    if rest.chars().any(bad) {
+        return None;
+    }
+    Some(format!("{scheme}://{}", rest.to_ascii_lowercase()))
 }
 
 #[cfg(test)]

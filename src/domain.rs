@@ -416,6 +416,94 @@ impl Decision {
     }
 }
 
+/// What a signed-in person may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Policy officers: review, correct, consult, decide, send the decision letters.
+    Staff,
+    /// One of the call's office holders: reads everything and ratifies the selection.
+    OfficeHolder,
+    /// Reads everything, changes nothing.
+    ReadOnly,
+}
+
+impl Role {
+    /// The word stored in the database (and given on the command line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::OfficeHolder => "office-holder",
+            Role::ReadOnly => "read-only",
+        }
+    }
+
+    /// The role stored as `s`, if it is one.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "staff" => Some(Role::Staff),
+            "office-holder" => Some(Role::OfficeHolder),
+            "read-only" => Some(Role::ReadOnly),
+            _ => None,
+        }
+    }
+
+    /// The one Dutch label.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Role::Staff => "medewerker",
+            Role::OfficeHolder => "bestuurder",
+            Role::ReadOnly => "alleen lezen",
+        }
+    }
+
+    /// May change nominations: municipality, advice, consultation, objections, decisions.
+    pub fn can_act(self) -> bool {
+        self == Role::Staff
+    }
+
+    /// May ratify the selection (and only in the office holder's own name).
+    pub fn can_ratify(self) -> bool {
+        self == Role::OfficeHolder
+    }
+
+    /// May send the decision letters once both office holders ratified.
+    pub fn can_send_letters(self) -> bool {
+        matches!(self, Role::Staff | Role::OfficeHolder)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a staff action was refused. Everything but [`ActionError::Other`] is the person's to
+/// fix; `Other` is a failure (database, outbox) with its cause chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// What was looked for: "nomination KVN-0009", "answer 12", "contact 3".
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{given:?} is not an office holder of this call; use one of: {}", valid.join("; "))]
+    UnknownOfficeHolder { given: String, valid: Vec<String> },
+    #[error("the selection was already ratified by {}; decisions can no longer change", .0.join("; "))]
+    AlreadyRatified(Vec<String>),
+    #[error("{} current nomination(s) have no decision yet: {}", .0.len(), .0.join(", "))]
+    Undecided(Vec<String>),
+    #[error("no nomination is selected; there is nothing to ratify")]
+    NothingSelected,
+    #[error("the selection is not ratified yet by: {}", .0.join("; "))]
+    NotRatified(Vec<String>),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -224,7 +224,7 @@ pub struct NominationAnalysis {
 
 /// What reading and assessing a mail needs: the call, the settings of the stages that read
 /// documents and name the municipality, the lexicon and our own addresses. No database and no
-/// network, so the fuzz harness runs exactly these steps too ([`App::analyser`] builds one).
+/// network, so the fuzz harness runs exactly these steps too ([`Analyser::of`] builds one from the app).
 pub struct Analyser<'a> {
     pub call: &'a Call,
     pub documents: &'a documents::Limits,
@@ -234,6 +234,17 @@ pub struct Analyser<'a> {
 }
 
 impl Analyser<'_> {
+    /// The reading and assessing of mails with the app's call, settings and lexicon.
+    pub fn of(app: &App) -> Analyser<'_> {
+        Analyser {
+            call: &app.cfg.call,
+            documents: &app.cfg.settings.documents,
+            municipalities: &app.cfg.settings.municipalities,
+            lexicon: &app.lexicon,
+            own_addresses: app.letterhead.own_addresses(),
+        }
+    }
+
     /// The mail's facts, or why it was not opened (nested deeper than the documents' limit).
     pub fn facts(&self, raw: &[u8]) -> anyhow::Result<MailFacts> {
         let max_depth = self.documents.max_mime_depth as usize;
@@ -360,7 +371,7 @@ async fn analyse(
     file_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Analysis> {
-    let analyser = intake.analyser();
+    let analyser = Analyser::of(intake);
     let facts = analyser.facts(raw)?;
     let (arrived_at, arrival_source) = mail::arrival(internal_date, &facts, file_time, now);
     let class = analyser.classify(&facts);
@@ -370,7 +381,13 @@ async fn analyse(
         None
     };
     let answer = if class.kind == MailKind::PartnerReply {
-        Some(crate::consult::auth::evidence(&intake.cfg.settings.mailbox.auth(), raw).await)
+        Some(
+            crate::consult::auth::evidence(
+                &crate::consult::auth::AuthSettings::of(&intake.cfg.settings.mailbox),
+                raw,
+            )
+            .await,
+        )
     } else {
         None
     };

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use super::{EXIT_CONFIG, mailbox_summary, outbox_summary};
 use crate::config::{Config, MailboxKind, OutboxKind};
+use crate::letters::Templates;
 use crate::mailbox::MailSource as _;
 use crate::mailbox::imap::{ImapAuth, ImapSource};
 use crate::secrets::resolve_secret;
@@ -225,7 +226,7 @@ pub async fn check_config(path: &Path, connect: bool) -> anyhow::Result<ExitCode
         return Ok(ExitCode::from(EXIT_CONFIG));
     }
     let templates = match crate::letters::Templates::load(&cfg.settings.templates_dir) {
-        Ok(t) => crate::app::template_problems(&t),
+        Ok(t) => template_problems(&t),
         Err(e) => vec![format!("{e:#}")],
     };
     if !templates.is_empty() {
@@ -265,4 +266,100 @@ pub async fn check_config(path: &Path, connect: bool) -> anyhow::Result<ExitCode
         println!("(intake check-config --connect also logs in to the mailbox and the mail server)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Renders every letter and report template once with example data (each context's
+/// `example()`), so that a template that uses a name its context lacks, or does not parse, is
+/// found by `check-config` rather than when the letter is due. Returns one line per problem.
+pub fn template_problems(t: &Templates) -> Vec<String> {
+    use crate::consult::letters::{ConsultationContext, ReminderContext, ThanksContext};
+    let mut problems = Vec::new();
+    let mut check = |what: &str, r: anyhow::Result<()>| {
+        if let Err(e) = r {
+            problems.push(format!("template {what}: {e:#}"));
+        }
+    };
+    let confirmation = crate::letters::ConfirmationContext::example();
+    check(
+        "confirmation",
+        t.render("confirmation", &confirmation).map(drop),
+    );
+    let uncertain = crate::letters::ConfirmationContext {
+        pages_uncertain: true,
+        pages_basis: Some("metadata".into()),
+        on_time: true,
+        ..confirmation
+    };
+    check(
+        "confirmation",
+        t.render("confirmation", &uncertain).map(drop),
+    );
+    check(
+        "alert",
+        t.render("alert", &crate::letters::AlertContext::example())
+            .map(drop),
+    );
+    for plain in [false, true] {
+        let mut c = ConsultationContext::example();
+        c.plain_language = plain;
+        check("consultation", t.render("consultation", &c).map(drop));
+        let mut r = ReminderContext::example();
+        r.plain_language = plain;
+        check("reminder", t.render("reminder", &r).map(drop));
+        let mut th = ThanksContext::example();
+        th.plain_language = plain;
+        th.verdict_nl = plain.then(|| "steun".to_string());
+        check("thanks", t.render("thanks", &th).map(drop));
+    }
+    for kind in ["selected", "not_selected"] {
+        check(
+            kind,
+            t.render_with_subject(kind, &crate::selection::letters::DecisionView::example())
+                .map(drop),
+        );
+    }
+    check(
+        "digest",
+        crate::digest::render(&crate::digest::example::example(), t).map(drop),
+    );
+    problems
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    fn shipped() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates")
+    }
+
+    #[test]
+    fn every_shipped_template_renders_with_its_example() {
+        let t = Templates::load(&shipped()).expect("templates load");
+        assert_eq!(template_problems(&t), Vec::<String>::new());
+        assert!(t.names().len() >= 16, "{:?}", t.names());
+    }
+
+    #[test]
+    fn a_template_using_an_unknown_name_is_reported_by_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for e in std::fs::read_dir(shipped()).expect("templates") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                continue;
+            }
+            let name = p.file_name().expect("name").to_owned();
+            std::fs::copy(&p, dir.path().join(name)).expect("copy");
+        }
+        let reminder = dir.path().join("reminder.txt.j2");
+        let text = std::fs::read_to_string(&reminder).expect("reminder");
+        std::fs::write(&reminder, format!("{text}\n{{{{ partner_nmae }}}}\n")).expect("write");
+        let t = Templates::load(dir.path()).expect("templates load");
+        let problems = template_problems(&t);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems.iter().all(|p| p.contains("reminder.txt.j2")),
+            "{problems:#?}"
+        );
+    }
 }

@@ -35,7 +35,6 @@ use mail_auth::common::verify::DomainKey;
 use mail_auth::{
     AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters, ResolverCache, Txt,
 };
-use serde::Deserialize;
 
 /// Value of `trusted_authserv_id` meaning "Microsoft 365: the header has no authserv-id".
 pub const MICROSOFT_365: &str = "microsoft-365";
@@ -43,18 +42,7 @@ pub const MICROSOFT_365: &str = "microsoft-365";
 /// Longest an answer's own DKIM verification may take (DNS included).
 const VERIFY_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// How answers without a trusted `Authentication-Results` header are verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DkimVerification {
-    /// Verify the DKIM signature, looking the key up in `dkim_keys_file`, then DNS.
-    #[default]
-    Dns,
-    /// Verify with the keys in `dkim_keys_file` only; never ask DNS.
-    Pinned,
-    /// Do not verify: such answers are held for staff.
-    Off,
-}
+pub use crate::config::DkimVerification;
 
 /// What the authentication settings say (from `[mailbox]`).
 #[derive(Debug, Clone, Default)]
@@ -62,6 +50,17 @@ pub struct AuthSettings<'a> {
     pub trusted_authserv_id: Option<&'a str>,
     pub verify_dkim: DkimVerification,
     pub dkim_keys_file: Option<&'a Path>,
+}
+
+impl AuthSettings<'_> {
+    /// The settings of `[mailbox]` this module needs.
+    pub fn of(m: &crate::config::MailboxSettings) -> AuthSettings<'_> {
+        AuthSettings {
+            trusted_authserv_id: m.trusted_authserv_id.as_deref(),
+            verify_dkim: m.verify_dkim,
+            dkim_keys_file: m.dkim_keys_file.as_deref(),
+        }
+    }
 }
 
 /// One `method=result` of an `Authentication-Results` header with its properties
@@ -636,34 +635,10 @@ impl ResolverCache<Box<str>, Txt> for PinnedTxt {
     }
 }
 
-/// Reads `dkim_keys_file`: a TOML table of `"selector._domainkey.domain" = "v=DKIM1; …"`.
-/// Every record must parse as a DKIM key. Used by `check-config` too.
-pub fn load_pinned_keys(path: &Path) -> Result<Vec<(String, String)>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
-    let mut out = Vec::new();
-    for (name, value) in table {
-        let Some(record) = value.as_str() else {
-            return Err(format!("{name}: the record must be a string"));
-        };
-        if !name.contains("._domainkey.") {
-            return Err(format!(
-                "{name}: not a DKIM key name (selector._domainkey.domain)"
-            ));
-        }
-        DomainKey::parse(record.as_bytes())
-            .map_err(|e| format!("{name}: not a DKIM key record ({e})"))?;
-        out.push((name, record.to_string()));
-    }
-    Ok(out)
-}
-
+/// The keys of `dkim_keys_file` ([`crate::config::load_pinned_keys`]), ready for the resolver.
 fn pinned_keys(path: &Path) -> Result<PinnedTxt, String> {
     let cache = PinnedTxt::default();
-    for (name, record) in load_pinned_keys(path)? {
+    for (name, record) in crate::config::load_pinned_keys(path)? {
         let (selector, domain) = name
             .split_once("._domainkey.")
             .unwrap_or((name.as_str(), ""));

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::actions::ActionError;
 use crate::app::App;
 use crate::digest::collect::{self, Snapshot};
 use crate::digest::{RenderedLetter, labels};
+use crate::domain::ActionError;
 use crate::domain::{Decision, LetterKind};
 use crate::letters::Outgoing;
 use crate::store;

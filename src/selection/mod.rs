@@ -13,9 +13,9 @@ pub mod shortlist;
 
 use chrono::{DateTime, Utc};
 
-use crate::actions::ActionError;
 use crate::app::App;
 use crate::digest::collect::{self, Snapshot};
+use crate::domain::ActionError;
 use crate::domain::Decision;
 use crate::store::{self, digest as sd};
 

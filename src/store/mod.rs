@@ -163,32 +163,38 @@ impl Tx {
 // ---------------------------------------------------------------------------------------------
 // Calls, partners and leases
 
+/// The call as the database records it: what `sync_call` writes.
+#[derive(Debug, Clone)]
+pub struct CallRecord<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub deadline_at: DateTime<Utc>,
+    /// Each partner: id, name and registered addresses.
+    pub partners: Vec<(&'a str, &'a str, &'a [String])>,
+}
+
 /// Records the call and its partners (from config) so the database is self-describing.
-pub async fn sync_call(
-    db: &Db,
-    call: &crate::config::Call,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+pub async fn sync_call(db: &Db, call: &CallRecord<'_>, now: DateTime<Utc>) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     tx!(&mut tx, |c| {
         sqlx::query(
             "INSERT INTO calls (id, title, deadline_at, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET title = excluded.title, deadline_at = excluded.deadline_at, updated_at = excluded.updated_at",
         )
-        .bind(&call.id)
-        .bind(&call.title)
-        .bind(call.deadline_utc())
+        .bind(call.id)
+        .bind(call.title)
+        .bind(call.deadline_at)
         .bind(now)
         .execute(&mut *c)
         .await.map(|r| r.rows_affected())?;
-        for p in &call.partners {
+        for (id, name, addresses) in &call.partners {
             sqlx::query(
                 "INSERT INTO partners (id, name, addresses) VALUES ($1, $2, $3)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, addresses = excluded.addresses",
             )
-            .bind(&p.id)
-            .bind(&p.name)
-            .bind(serde_json::to_string(&p.addresses)?)
+            .bind(*id)
+            .bind(*name)
+            .bind(serde_json::to_string(addresses)?)
             .execute(&mut *c)
             .await.map(|r| r.rows_affected())?;
         }

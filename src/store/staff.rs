@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, Tx, db, st, tx};
-use crate::web::account::Role;
+use crate::domain::Role;
 
 /// One staff account.
 #[derive(Debug, Clone)]

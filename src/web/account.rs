@@ -11,68 +11,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
 
-/// What a signed-in person may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Policy officers: review, correct, consult, decide, send the decision letters.
-    Staff,
-    /// One of the call's office holders: reads everything and ratifies the selection.
-    OfficeHolder,
-    /// Reads everything, changes nothing.
-    ReadOnly,
-}
-
-impl Role {
-    /// The word stored in the database (and given on the command line).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::OfficeHolder => "office-holder",
-            Role::ReadOnly => "read-only",
-        }
-    }
-
-    /// The role stored as `s`, if it is one.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "staff" => Some(Role::Staff),
-            "office-holder" => Some(Role::OfficeHolder),
-            "read-only" => Some(Role::ReadOnly),
-            _ => None,
-        }
-    }
-
-    /// The one Dutch label.
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            Role::Staff => "medewerker",
-            Role::OfficeHolder => "bestuurder",
-            Role::ReadOnly => "alleen lezen",
-        }
-    }
-
-    /// May change nominations: municipality, advice, consultation, objections, decisions.
-    pub fn can_act(self) -> bool {
-        self == Role::Staff
-    }
-
-    /// May ratify the selection (and only in the office holder's own name).
-    pub fn can_ratify(self) -> bool {
-        self == Role::OfficeHolder
-    }
-
-    /// May send the decision letters once both office holders ratified.
-    pub fn can_send_letters(self) -> bool {
-        matches!(self, Role::Staff | Role::OfficeHolder)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::domain::Role;
 
 /// The shortest password accepted (characters).
 pub const MIN_PASSWORD_CHARS: usize = 12;

@@ -37,122 +37,17 @@ mod pages;
 mod render;
 mod session;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 
-/// `[web]` in `config/intake.toml`: where `intake serve` listens and how sessions behave.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebSettings {
-    /// Address and port to listen on. Keep 127.0.0.1 and put a TLS reverse proxy in front; in a
-    /// container behind the proxy, 0.0.0.0 with an https `base_url`.
-    #[serde(default = "default_bind")]
-    pub bind: SocketAddr,
-    /// The address people open in their browser, scheme and host (and port), no path: the
-    /// proxy's `https://…` address in production. Forms from any other origin are refused.
-    #[serde(default = "default_base_url")]
-    pub base_url: String,
-    /// A session ends after this many minutes without a request.
-    #[serde(default = "default_idle")]
-    pub session_idle_minutes: u32,
-    /// A session ends this many hours after sign-in, used or not.
-    #[serde(default = "default_max_hours")]
-    pub session_max_hours: u32,
-    /// Failed sign-ins in a row that lock an account.
-    #[serde(default = "default_failures")]
-    pub max_failed_sign_ins: u32,
-    /// How long a locked account stays locked, in minutes.
-    #[serde(default = "default_lockout")]
-    pub lockout_minutes: u32,
-}
-
-fn default_bind() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 8080))
-}
-fn default_base_url() -> String {
-    "http://127.0.0.1:8080".into()
-}
-fn default_idle() -> u32 {
-    60
-}
-fn default_max_hours() -> u32 {
-    12
-}
-fn default_failures() -> u32 {
-    5
-}
-fn default_lockout() -> u32 {
-    15
-}
-
-impl Default for WebSettings {
-    fn default() -> Self {
-        WebSettings {
-            bind: default_bind(),
-            base_url: default_base_url(),
-            session_idle_minutes: default_idle(),
-            session_max_hours: default_max_hours(),
-            max_failed_sign_ins: default_failures(),
-            lockout_minutes: default_lockout(),
-        }
-    }
-}
-
-impl WebSettings {
-    /// Problems with these settings as (key, message), for the configuration report.
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        match origin_of(&self.base_url) {
-            None => out.push((
-                "base_url",
-                "must be http:// or https:// with a host, and no path".to_string(),
-            )),
-            Some(o) if o.starts_with("http://") && !self.bind.ip().is_loopback() => out.push((
-                "base_url",
-                "plain http is only for a workspace bound to 127.0.0.1; put a TLS reverse proxy \
-                 in front and give its https:// address"
-                    .to_string(),
-            )),
-            Some(_) => {}
-        }
-        if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
-            out.push((
-                "session_idle_minutes",
-                "session times must be at least 1".to_string(),
-            ));
-        }
-        if self.max_failed_sign_ins == 0 || self.lockout_minutes == 0 {
-            out.push((
-                "max_failed_sign_ins",
-                "the lock-out needs at least 1 failure and 1 minute".to_string(),
-            ));
-        }
-        out
-    }
-}
-
-/// `scheme://host[:port]` of a base URL without path, query or user part; `None` otherwise.
-pub fn origin_of(base_url: &str) -> Option<String> {
-    let url = base_url.trim().trim_end_matches('/');
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme, "http" | "https") || rest.is_empty() {
-        return None;
-    }
-    let bad = |c: char| matches!(c, '/' | '?' | '#' | '@' | '\\') || c.is_whitespace();
-    if rest.chars().any(bad) {
-        return None;
-    }
-    Some(format!("{scheme}://{}", rest.to_ascii_lowercase()))
-}
+pub use crate::config::{WebSettings, origin_of};
 
 /// The workspace: the application, its settings and the page templates.
 pub struct Web {

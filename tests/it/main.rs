@@ -15,6 +15,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod imap;
+mod layers;
 mod ocr;
 mod outbox;
 mod pages;
