@@ -960,27 +960,12 @@ mod tests {
     }
 
     #[test]
-    fn the_real_texts_and_the_held_letters_all_run_and_are_reported() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fn the_real_texts_all_run_and_are_reported() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/realworld/tune");
         let lex = Lexicon::for_tests();
-        let mut n = 0;
-        for d in [
-            "tests/data/realworld/tune",
-            "tests/data/realworld/held",
-            "tests/fixtures/letters/held",
-        ] {
-            let rep = run(
-                &root.join(d),
-                &lex,
-                &["1", "2", "3"],
-                "principle",
-                &Rules::default(),
-            )
-            .unwrap();
-            assert!(rep.letters > 0, "{d}");
-            n += rep.letters;
-        }
-        assert!(n >= 50, "{n}");
+        let rep = run(&dir, &lex, &["1", "2", "3"], "principle", &Rules::default()).unwrap();
+        println!("{rep}");
+        assert!(rep.letters >= 70, "{}", rep.letters);
     }
 
     #[test]
