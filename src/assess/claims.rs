@@ -835,7 +835,7 @@ fn actors(a: &Analysed, lex: &Lexicon, inherited: bool, residents_wrote: bool) -
     let in_subject = res.iter().any(|&(s, _)| s < subject_zone);
     let marked = res
         .iter()
-        .any(|&(s, _)| markers.iter().any(|&(_, me)| me <= s && s - me <= 3));
+        .any(|&(s, _)| markers.iter().any(|&(_, me)| me <= s && s - me <= 4));
     let we_act = residents_wrote
         && words
             .iter()
