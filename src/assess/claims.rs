@@ -1178,7 +1178,8 @@ fn candidates(
             residents_subject: act.residents_subject,
         });
     }
-    if let Some(c) = domain_candidate(a, lex, ctx, real - penalty, act) {
+    let practice = if a.realised { th.practice_bonus } else { 0.0 };
+    if let Some(c) = domain_candidate(a, lex, ctx, real + practice - penalty, act) {
         let mut c = c;
         let dscore = c.named.first().map(|x| x.1).unwrap_or(0.0);
         c.named = named(&c.score, c.in_context, dscore);

@@ -33,6 +33,10 @@ pub struct Thresholds {
     pub section_bonus: f64,
     /// Added when the sentence reports something realised (auxiliary + participle, `sinds`, ...).
     pub realisation_bonus: f64,
+    /// Added besides to the domain criterion when the sentence reports a realised practice
+    /// ("er ligt nu een loopbrug", "sinds maart rijdt de bus"): a concrete fact in a domain is
+    /// what the criterion asks, with or without the word "innovatief".
+    pub practice_bonus: f64,
     /// Minimum domain-term score before a sentence can be criterion-2 evidence for that domain.
     pub domain_min: f64,
     /// A criterion is "met" when its strongest evidence reaches this strength ...
@@ -83,6 +87,7 @@ impl Default for Thresholds {
             evidence: 2.0,
             section_bonus: 1.0,
             realisation_bonus: 0.5,
+            practice_bonus: 0.0,
             domain_min: 1.0,
             met_strength: 3.0,
             met_claims: 2,
