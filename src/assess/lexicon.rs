@@ -43,6 +43,10 @@ pub struct Thresholds {
     pub met_strength: f64,
     /// ... or when it has at least this many evidence sentences; otherwise one claim is "weak".
     pub met_claims: usize,
+    /// A sentence reaching this share of a target's bar without meeting it is a near miss
+    /// ([`super::claims::ClaimKind::Borderline`]); a criterion with near misses and no evidence
+    /// is "weak" (please check) rather than "not found". 0 turns near misses off.
+    pub borderline: f64,
     /// Largest gap, in words, that `...` in a term may bridge (`...12` sets it per term).
     pub gap_words: usize,
     /// Subtracted from every target's score in a sentence about the letter itself.
@@ -91,6 +95,7 @@ impl Default for Thresholds {
             domain_min: 1.0,
             met_strength: 3.0,
             met_claims: 2,
+            borderline: 0.0,
             gap_words: 6,
             meta_penalty: 2.0,
             heading_max_words: 12,
