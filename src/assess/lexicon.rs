@@ -47,6 +47,8 @@ pub struct Thresholds {
     /// ([`super::claims::ClaimKind::Borderline`]); a criterion with near misses and no evidence
     /// is "weak" (please check) rather than "not found". 0 turns near misses off.
     pub borderline: f64,
+    /// Near misses beside at least one evidence sentence count towards `met_claims`.
+    pub near_misses_support: bool,
     /// Largest gap, in words, that `...` in a term may bridge (`...12` sets it per term).
     pub gap_words: usize,
     /// Subtracted from every target's score in a sentence about the letter itself.
@@ -96,6 +98,7 @@ impl Default for Thresholds {
             met_strength: 3.0,
             met_claims: 2,
             borderline: 0.0,
+            near_misses_support: false,
             gap_words: 6,
             meta_penalty: 2.0,
             heading_max_words: 12,

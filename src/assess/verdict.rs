@@ -51,11 +51,13 @@ pub fn verdicts(
                 .iter()
                 .filter(|&&i| claims[i].kind == ClaimKind::Borderline)
                 .count();
+            // near misses beside evidence count towards `met_claims` when the lexicon says so
+            let supporting = ev.len() + if th.near_misses_support { near } else { 0 };
             let verdict = if ev.is_empty() && near > 0 {
                 Verdict::Weak
             } else if ev.is_empty() {
                 Verdict::NotFound
-            } else if ev.len() >= th.met_claims || strongest >= th.met_strength {
+            } else if supporting >= th.met_claims || strongest >= th.met_strength {
                 Verdict::Met
             } else {
                 Verdict::Weak
@@ -188,8 +190,9 @@ mod tests {
         assert_eq!(by("2").verdict, Verdict::Weak);
         assert!(by("2").note.contains("bijna bewijs"), "{}", by("2").note);
         assert_eq!(by("2").evidence, vec![0]);
-        // a near miss beside one evidence sentence does not make the criterion met
-        assert_eq!(by("3").verdict, Verdict::Weak);
+        // a near miss beside one evidence sentence supports it (the shipped lexicon says so)
+        assert!(lex.thresholds.near_misses_support);
+        assert_eq!(by("3").verdict, Verdict::Met);
         assert_eq!(by("3").evidence, vec![1, 2]);
         assert_eq!(by("1").verdict, Verdict::NotFound);
     }
