@@ -1667,6 +1667,91 @@ mod tests {
         assert!(e.iter().any(|(c, _)| c == "3"), "{e:?}");
     }
 
+    /// The evidence claims of a text per sentence (sentence text, criterion ids).
+    fn evidence_by_sentence(text: &str) -> Vec<(String, Vec<String>)> {
+        let docs = [DocText {
+            index: 0,
+            text,
+            page_starts: &[],
+        }];
+        let claims = extract_claims(&docs, &lex());
+        sentences(text)
+            .into_iter()
+            .map(|s| {
+                let ids = claims
+                    .iter()
+                    .filter(|c| c.kind == ClaimKind::Evidence && c.sentence.trim() == s.trim())
+                    .map(|c| c.criterion.clone())
+                    .collect();
+                (s, ids)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pronoun_follow_up_inherits_the_residents_of_the_sentence_before() {
+        let by = evidence_by_sentence(
+            "Drie eilanders met een beperking hebben alles samen met ons bedacht. Zij liepen elke route eerst zelf. Zij zeiden wat anders moest.\n",
+        );
+        assert_eq!(by.len(), 3, "{by:?}");
+        for (s, ids) in &by {
+            assert!(ids.iter().any(|c| c == "principle"), "{s}: {ids:?}");
+        }
+    }
+
+    #[test]
+    fn a_group_of_residents_with_a_disability_is_the_principle_even_without_a_verb() {
+        let e = evidence(
+            "Het Culemborgs Inclusiepanel, een groep van twintig inwoners met heel verschillende beperkingen.\n",
+        );
+        assert!(e.iter().any(|(c, _)| c == "principle"), "{e:?}");
+    }
+
+    #[test]
+    fn a_council_that_advises_the_municipality_is_the_principle() {
+        let e = evidence(
+            "De raad adviseert de gemeente gevraagd en ongevraagd op het terrein van de Wmo.\n",
+        );
+        assert!(e.iter().any(|(c, _)| c == "principle"), "{e:?}");
+        assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
+    }
+
+    #[test]
+    fn the_municipality_speaking_with_residents_is_the_principle() {
+        let e = evidence(
+            "De gemeente heeft ruim 60 inwoners gesproken over wonen, werk en vrije tijd.\n",
+        );
+        assert!(e.iter().any(|(c, _)| c == "principle"), "{e:?}");
+    }
+
+    #[test]
+    fn changes_that_help_more_than_people_with_a_disability_are_criterion_3() {
+        let e =
+            evidence("We zien dat de aanpassingen niet alleen mensen met een beperking helpen.\n");
+        assert!(e.iter().any(|(c, _)| c == "3"), "{e:?}");
+        let e =
+            evidence("Ook moeders met kleine kinderen en wandelaars maken er graag gebruik van.\n");
+        assert!(e.iter().any(|(c, _)| c == "3"), "{e:?}");
+    }
+
+    #[test]
+    fn the_aim_of_the_convention_restated_is_not_criterion_3() {
+        let e = evidence(
+            "Zeewolde is een jonge gemeente en we willen dat iedereen hier mee kan doen.\n",
+        );
+        assert!(!e.iter().any(|(c, _)| c == "3"), "{e:?}");
+        let e = evidence("Een stad waar iedereen volwaardig kan deelnemen aan de samenleving.\n");
+        assert!(!e.iter().any(|(c, _)| c == "3"), "{e:?}");
+    }
+
+    #[test]
+    fn a_motion_preamble_is_not_a_council_decision() {
+        let e = evidence(
+            "De raad van de gemeente Waalre, in vergadering bijeen op 8 november 2016, gelezen het voorstel van burgemeester en wethouders.\n",
+        );
+        assert!(!e.iter().any(|(c, _)| c == "1"), "{e:?}");
+    }
+
     #[test]
     fn claim_kinds_round_trip_and_a_near_miss_has_a_dutch_label() {
         for k in [
