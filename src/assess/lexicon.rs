@@ -33,12 +33,22 @@ pub struct Thresholds {
     pub section_bonus: f64,
     /// Added when the sentence reports something realised (auxiliary + participle, `sinds`, ...).
     pub realisation_bonus: f64,
+    /// Added besides to the domain criterion when the sentence reports a realised practice
+    /// ("er ligt nu een loopbrug", "sinds maart rijdt de bus"): a concrete fact in a domain is
+    /// what the criterion asks, with or without the word "innovatief".
+    pub practice_bonus: f64,
     /// Minimum domain-term score before a sentence can be criterion-2 evidence for that domain.
     pub domain_min: f64,
     /// A criterion is "met" when its strongest evidence reaches this strength ...
     pub met_strength: f64,
     /// ... or when it has at least this many evidence sentences; otherwise one claim is "weak".
     pub met_claims: usize,
+    /// A sentence reaching this share of a target's bar without meeting it is a near miss
+    /// ([`super::claims::ClaimKind::Borderline`]); a criterion with near misses and no evidence
+    /// is "weak" (please check) rather than "not found". 0 turns near misses off.
+    pub borderline: f64,
+    /// Near misses beside at least one evidence sentence count towards `met_claims`.
+    pub near_misses_support: bool,
     /// Largest gap, in words, that `...` in a term may bridge (`...12` sets it per term).
     pub gap_words: usize,
     /// Subtracted from every target's score in a sentence about the letter itself.
@@ -83,9 +93,12 @@ impl Default for Thresholds {
             evidence: 2.0,
             section_bonus: 1.0,
             realisation_bonus: 0.5,
+            practice_bonus: 0.0,
             domain_min: 1.0,
             met_strength: 3.0,
             met_claims: 2,
+            borderline: 0.0,
+            near_misses_support: false,
             gap_words: 6,
             meta_penalty: 2.0,
             heading_max_words: 12,

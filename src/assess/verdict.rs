@@ -47,9 +47,17 @@ pub fn verdicts(
                 .filter(|&i| claims[i].criterion == id && claims[i].kind != ClaimKind::Evidence)
                 .collect();
             let strongest = ev.first().map(|&i| claims[i].strength).unwrap_or(0.0);
-            let verdict = if ev.is_empty() {
+            let near = others
+                .iter()
+                .filter(|&&i| claims[i].kind == ClaimKind::Borderline)
+                .count();
+            // near misses beside evidence count towards `met_claims` when the lexicon says so
+            let supporting = ev.len() + if th.near_misses_support { near } else { 0 };
+            let verdict = if ev.is_empty() && near > 0 {
+                Verdict::Weak
+            } else if ev.is_empty() {
                 Verdict::NotFound
-            } else if ev.len() >= th.met_claims || strongest >= th.met_strength {
+            } else if supporting >= th.met_claims || strongest >= th.met_strength {
                 Verdict::Met
             } else {
                 Verdict::Weak
@@ -58,7 +66,10 @@ pub fn verdicts(
                 .iter()
                 .filter(|&&i| claims[i].kind == ClaimKind::Intention)
                 .count();
-            let negated = others.len() - intentions;
+            let negated = others
+                .iter()
+                .filter(|&&i| claims[i].kind == ClaimKind::Negated)
+                .count();
             let mut note = match ev.len() {
                 0 => "geen bewijszin gevonden".to_string(),
                 1 => format!("1 bewijszin, sterkte {}", fmt_num(strongest)),
@@ -69,6 +80,9 @@ pub fn verdicts(
             }
             if negated > 0 {
                 note.push_str(&format!("; {negated} ontkend"));
+            }
+            if near > 0 {
+                note.push_str(&format!("; {near} bijna bewijs, graag nakijken"));
             }
             let mut evidence = ev;
             evidence.extend(others);
@@ -161,6 +175,26 @@ mod tests {
         assert!(!pre_assessment(&no_p, 2, "p", true));
         assert!(pre_assessment(&no_p, 2, "p", false));
         assert!(!pre_assessment(&all, 3, "p", true));
+    }
+
+    #[test]
+    fn a_near_miss_without_evidence_is_weak_and_says_so() {
+        let lex = Lexicon::for_tests();
+        let claims = vec![
+            claim("2", 1.5, ClaimKind::Borderline),
+            claim("3", 2.0, ClaimKind::Evidence),
+            claim("3", 1.5, ClaimKind::Borderline),
+        ];
+        let v = verdicts(&claims, &lex, &["1", "2", "3"], "principle");
+        let by = |id: &str| v.iter().find(|x| x.criterion == id).unwrap();
+        assert_eq!(by("2").verdict, Verdict::Weak);
+        assert!(by("2").note.contains("bijna bewijs"), "{}", by("2").note);
+        assert_eq!(by("2").evidence, vec![0]);
+        // a near miss beside one evidence sentence supports it (the shipped lexicon says so)
+        assert!(lex.thresholds.near_misses_support);
+        assert_eq!(by("3").verdict, Verdict::Met);
+        assert_eq!(by("3").evidence, vec![1, 2]);
+        assert_eq!(by("1").verdict, Verdict::NotFound);
     }
 
     #[test]

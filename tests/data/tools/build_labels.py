@@ -2,7 +2,7 @@
 """Builds labelled letters (<id>.txt + <id>.json, the format of tests/data/nominations-dev) from
 source files of blocks, and puts each text in a tuning part or a held part.
 
-Usage: build_labels.py OUTDIR SOURCE:PART [SOURCE:PART ...]
+Usage: build_labels.py OUTDIR SOURCE:PART[:HISTORY] [SOURCE:PART[:HISTORY] ...]
        (writes OUTDIR/tune/, OUTDIR/held/ and OUTDIR/SPLIT.tsv)
 
 PART says where the texts of SOURCE go:
@@ -33,7 +33,8 @@ A label's sentence is matched in the text with flexible whitespace and `>` quote
 hard-wrapped and quoted sentences can be written on one line; the stored label text is the exact
 span of the text. Every label must match exactly once.
 
-SPLIT.tsv records, per text, its part now, its source file and what the round-one hash split said.
+SPLIT.tsv records, per text, its part now, its source file, what the round-one hash split said
+and HISTORY (free text: when and why the source's texts moved between parts, empty if never).
 """
 import csv
 import hashlib
@@ -171,7 +172,8 @@ def main():
     rows = []
     seen = set()
     for arg in sys.argv[2:]:
-        source, _, rule = arg.rpartition(":")
+        source, _, rest = arg.partition(":")
+        rule, _, history = rest.partition(":")
         if rule not in ("hash", "tune", "held") or not source:
             sys.exit(f"{arg}: expected SOURCE:hash, SOURCE:tune or SOURCE:held")
         for block in parse(source):
@@ -193,9 +195,9 @@ def main():
                 json.dump(label, f, ensure_ascii=False, indent=1)
                 f.write("\n")
             rows.append((block["id"], part, os.path.basename(source), hash_part(block["id"]),
-                         len(label["sentences"]), len(label["distractors"])))
+                         len(label["sentences"]), len(label["distractors"]), history))
     with open(os.path.join(outdir, "SPLIT.tsv"), "w", encoding="utf-8") as f:
-        f.write("id\tpart\tsource\tround_one_hash\tlabels\tdistractors\n")
+        f.write("id\tpart\tsource\tround_one_hash\tlabels\tdistractors\thistory\n")
         for r in rows:
             f.write("\t".join(str(x) for x in r) + "\n")
     tune = sum(1 for r in rows if r[1] == "tune")
