@@ -89,81 +89,31 @@ pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyho
     let raw = store::message_raw(&intake.db, s.message_id)
         .await?
         .unwrap_or_default();
-    let m = s
-        .municipality_code
-        .as_deref()
-        .and_then(|c| Municipalities::embedded().by_code(c));
-    let municipality = m
-        .map(|m| format!("gemeente {}", m.name))
-        .unwrap_or_else(|| "onbekende gemeente".into());
-    let province = m.map(|m| m.province.clone()).unwrap_or_default();
-    let summary = |id: &str| {
-        let a = assessments.iter().find(|a| a.criterion == id);
-        let ids: Vec<i64> = a
-            .map(|a| serde_json::from_str(&a.evidence).unwrap_or_default())
-            .unwrap_or_default();
-        letters::CriterionSummary {
-            title: call.criterion_title(id),
-            verdict_nl: a
-                .map(|a| a.effective())
-                .unwrap_or(crate::domain::Verdict::NotFound)
-                .word_nl()
-                .to_string(),
-            evidence: claims
-                .iter()
-                .filter(|c| ids.contains(&c.id) && c.kind == "evidence")
-                .take(3)
-                .map(|c| c.sentence.split_whitespace().collect::<Vec<_>>().join(" "))
-                .collect(),
-        }
-    };
-    let mut themes: Vec<String> = claims.iter().filter_map(|c| c.domain.clone()).collect();
-    themes.sort();
-    themes.dedup();
-    let themes: Vec<String> = themes.iter().map(|d| call.domain_title(d)).collect();
-    let tz = call.time_zone;
-    let answer_by = answer_deadline(now, call.consultation.answer_days, tz);
+    let answer_by = answer_deadline(now, call.consultation.answer_days, call.time_zone);
+    let base = request_context(intake, &s, &assessments, &claims, answer_by);
     let mut queued = 0;
     let consultees = consultees(intake, s.id).await?;
     let mut tx = intake.db.begin().await?;
     for p in &consultees {
         let tok = token::new_token();
-        let domain = intake.letterhead.domain();
         // The token makes the Message-ID unguessable: a reply naming it is a reply to us.
-        let msgid = token::letter_message_id("consult", &s.reference, &p.id, None, &tok, domain);
+        let msgid = token::letter_message_id(
+            "consult",
+            &s.reference,
+            &p.id,
+            None,
+            &tok,
+            intake.letterhead.domain(),
+        );
         if !cs::insert_consultation(&mut tx, s.id, &p.id, &tok, &msgid, now, answer_by).await? {
             continue;
         }
         let ctx = letters::ConsultationContext {
-            call_title: call.title.clone(),
             partner_name: p.name.clone(),
             contact_name: p.contact.clone(),
             plain_language: p.easy_read,
-            reference: s.reference.clone(),
-            municipality: municipality.clone(),
-            province: province.clone(),
-            themes: themes.clone(),
-            criteria: call.criteria.iter().map(|c| summary(&c.id)).collect(),
-            principle: summary(&call.principle.id),
-            on_time_nl: format!(
-                "{}, ontvangen op {}",
-                if s.on_time { "op tijd" } else { "te laat" },
-                crate::letters::dutch_datetime(s.arrived_at, tz)
-            ),
-            pages_nl: match (s.pages, s.over_by) {
-                // Too unsure to judge: no verdict to the partners either.
-                (Some(p), _) if s.page_uncertain.is_some() => {
-                    format!("ongeveer {p} pagina's, de lengte wordt nog gecontroleerd")
-                }
-                (Some(p), Some(o)) => format!("{p} pagina's, {o} meer dan toegestaan"),
-                (Some(p), None) => format!("{p} pagina's, dat mag"),
-                _ => "aantal pagina's onbekend".into(),
-            },
-            answer_by_nl: crate::letters::dutch_date(answer_by, tz),
-            attachment_names: vec![format!("voordracht-{}.eml", s.reference)],
             token_tag: token::subject_tag(&tok),
-            contact_address: intake.cfg.settings.mailbox.address.clone(),
-            signature: call.letters.signature.clone(),
+            ..base.clone()
         };
         let (text, html) = intake.templates.render("consultation", &ctx)?;
         let subject = format!(
@@ -210,6 +160,81 @@ pub async fn request(intake: &App, reference: &str, now: DateTime<Utc>) -> anyho
     }
     tx.commit().await?;
     Ok(queued)
+}
+
+/// What every request for advice about nomination `s` says, whoever is asked: municipality,
+/// themes, the advice per criterion with up to three evidence sentences, the deadline and the
+/// pages, the answer date. The partner's name, plain language and token are filled in per
+/// consulted.
+fn request_context(
+    intake: &App,
+    s: &store::SubmissionRow,
+    assessments: &[store::AssessmentRow],
+    claims: &[store::ClaimRow],
+    answer_by: DateTime<Utc>,
+) -> letters::ConsultationContext {
+    let call = &intake.cfg.call;
+    let tz = call.time_zone;
+    let m = s
+        .municipality_code
+        .as_deref()
+        .and_then(|c| Municipalities::embedded().by_code(c));
+    let summary = |id: &str| {
+        let a = assessments.iter().find(|a| a.criterion == id);
+        let ids: Vec<i64> = a
+            .map(|a| serde_json::from_str(&a.evidence).unwrap_or_default())
+            .unwrap_or_default();
+        letters::CriterionSummary {
+            title: call.criterion_title(id),
+            verdict_nl: a
+                .map(|a| a.effective())
+                .unwrap_or(crate::domain::Verdict::NotFound)
+                .word_nl()
+                .to_string(),
+            evidence: claims
+                .iter()
+                .filter(|c| ids.contains(&c.id) && c.kind == "evidence")
+                .take(3)
+                .map(|c| c.sentence.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect(),
+        }
+    };
+    let mut themes: Vec<String> = claims.iter().filter_map(|c| c.domain.clone()).collect();
+    themes.sort();
+    themes.dedup();
+    letters::ConsultationContext {
+        call_title: call.title.clone(),
+        partner_name: String::new(),
+        contact_name: None,
+        plain_language: false,
+        reference: s.reference.clone(),
+        municipality: m
+            .map(|m| format!("gemeente {}", m.name))
+            .unwrap_or_else(|| "onbekende gemeente".into()),
+        province: m.map(|m| m.province.clone()).unwrap_or_default(),
+        themes: themes.iter().map(|d| call.domain_title(d)).collect(),
+        criteria: call.criteria.iter().map(|c| summary(&c.id)).collect(),
+        principle: summary(&call.principle.id),
+        on_time_nl: format!(
+            "{}, ontvangen op {}",
+            if s.on_time { "op tijd" } else { "te laat" },
+            crate::letters::dutch_datetime(s.arrived_at, tz)
+        ),
+        pages_nl: match (s.pages, s.over_by) {
+            // Too unsure to judge: no verdict to the partners either.
+            (Some(p), _) if s.page_uncertain.is_some() => {
+                format!("ongeveer {p} pagina's, de lengte wordt nog gecontroleerd")
+            }
+            (Some(p), Some(o)) => format!("{p} pagina's, {o} meer dan toegestaan"),
+            (Some(p), None) => format!("{p} pagina's, dat mag"),
+            _ => "aantal pagina's onbekend".into(),
+        },
+        answer_by_nl: crate::letters::dutch_date(answer_by, tz),
+        attachment_names: vec![format!("voordracht-{}.eml", s.reference)],
+        token_tag: String::new(),
+        contact_address: intake.letterhead.address().to_string(),
+        signature: call.letters.signature.clone(),
+    }
 }
 
 /// The last moment an answer counts: the end (23:59:59 in the call's time zone) of the day
