@@ -146,43 +146,27 @@ pub async fn queue_decision_letters(
 ) -> Result<LettersQueued, ActionError> {
     let call = &app.cfg.call;
     let snap = Snapshot::load(&app.db).await?;
-    let missing: Vec<String> = call
-        .office_holders
-        .iter()
-        .filter(|h| !snap.ratifications.iter().any(|r| r.office_holder == h.name))
-        .map(|h| h.name.clone())
-        .collect();
-    if !missing.is_empty() {
-        return Err(ActionError::NotRatified(missing));
-    }
-    let current: Vec<&store::SubmissionRow> =
-        snap.submissions.iter().filter(|s| s.is_current).collect();
-    let undecided: Vec<String> = current
-        .iter()
-        .filter(|s| snap.decision_of(s.id).is_none())
-        .map(|s| s.reference.clone())
-        .collect();
-    if !undecided.is_empty() {
-        return Err(ActionError::Undecided(undecided));
-    }
-    let ratified_at = snap
-        .ratifications
-        .iter()
-        .map(|r| r.ratified_at)
-        .max()
-        .unwrap_or(now);
-    let ratified_by: Vec<String> = call
-        .office_holders
-        .iter()
-        .map(|h| format!("{}, {}", h.name, h.role))
-        .collect();
-    let selected_count = current
-        .iter()
-        .filter(|s| {
-            snap.decision_of(s.id)
-                .is_some_and(|d| d.decision == Decision::Selected)
-        })
-        .count();
+    let current = ready_for_letters(call, &snap)?;
+    let signed = Signed {
+        ratified_at: snap
+            .ratifications
+            .iter()
+            .map(|r| r.ratified_at)
+            .max()
+            .unwrap_or(now),
+        ratified_by: call
+            .office_holders
+            .iter()
+            .map(|h| format!("{}, {}", h.name, h.role))
+            .collect(),
+        selected_count: current
+            .iter()
+            .filter(|s| {
+                snap.decision_of(s.id)
+                    .is_some_and(|d| d.decision == Decision::Selected)
+            })
+            .count(),
+    };
     let mut out = LettersQueued::default();
     let mut tx = app.db.begin().await?;
     for s in current {
@@ -201,31 +185,7 @@ pub async fn queue_decision_letters(
             ));
             continue;
         }
-        let row = collect::nomination_row(call, &snap, s);
-        let municipality = row
-            .municipality
-            .clone()
-            .or_else(|| s.sender_name.clone())
-            .unwrap_or_else(|| s.sender.clone());
-        let letter = render_decision_letter(
-            kind,
-            &DecisionLetterData {
-                call_title: call.title.clone(),
-                reference: s.reference.clone(),
-                municipality,
-                arrived_at: s.arrived_at,
-                ratified_at,
-                ratified_by: ratified_by.clone(),
-                selected_count,
-                // The decision note is internal (audit log); it never goes to the municipality.
-                note: None,
-                contact_name: app.letterhead.name().to_string(),
-                contact_email: app.letterhead.address().to_string(),
-                tz: call.time_zone,
-            },
-            &app.templates,
-        )
-        .with_context(|| format!("failed to render the letter for {}", s.reference))?;
+        let letter = decision_letter(app, &snap, s, kind, &signed)?;
         let kind_str = kind.template_base();
         let added = crate::outbox::queue_letter(
             &mut tx,
@@ -264,4 +224,75 @@ pub async fn queue_decision_letters(
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// The current nominations, once both office holders ratified and every one has a decision;
+/// else why not.
+fn ready_for_letters<'a>(
+    call: &crate::config::Call,
+    snap: &'a Snapshot,
+) -> Result<Vec<&'a store::SubmissionRow>, ActionError> {
+    let missing: Vec<String> = call
+        .office_holders
+        .iter()
+        .filter(|h| !snap.ratifications.iter().any(|r| r.office_holder == h.name))
+        .map(|h| h.name.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ActionError::NotRatified(missing));
+    }
+    let current: Vec<&store::SubmissionRow> =
+        snap.submissions.iter().filter(|s| s.is_current).collect();
+    let undecided: Vec<String> = current
+        .iter()
+        .filter(|s| snap.decision_of(s.id).is_none())
+        .map(|s| s.reference.clone())
+        .collect();
+    if !undecided.is_empty() {
+        return Err(ActionError::Undecided(undecided));
+    }
+    Ok(current)
+}
+
+/// What every decision letter says about the ratification.
+struct Signed {
+    ratified_at: DateTime<Utc>,
+    ratified_by: Vec<String>,
+    selected_count: usize,
+}
+
+/// The decision letter of one nomination, rendered.
+fn decision_letter(
+    app: &App,
+    snap: &Snapshot,
+    s: &store::SubmissionRow,
+    kind: DecisionLetterKind,
+    signed: &Signed,
+) -> anyhow::Result<RenderedLetter> {
+    let call = &app.cfg.call;
+    let row = collect::nomination_row(call, snap, s);
+    let municipality = row
+        .municipality
+        .clone()
+        .or_else(|| s.sender_name.clone())
+        .unwrap_or_else(|| s.sender.clone());
+    render_decision_letter(
+        kind,
+        &DecisionLetterData {
+            call_title: call.title.clone(),
+            reference: s.reference.clone(),
+            municipality,
+            arrived_at: s.arrived_at,
+            ratified_at: signed.ratified_at,
+            ratified_by: signed.ratified_by.clone(),
+            selected_count: signed.selected_count,
+            // The decision note is internal (audit log); it never goes to the municipality.
+            note: None,
+            contact_name: app.letterhead.name().to_string(),
+            contact_email: app.letterhead.address().to_string(),
+            tz: call.time_zone,
+        },
+        &app.templates,
+    )
+    .with_context(|| format!("failed to render the letter for {}", s.reference))
 }
