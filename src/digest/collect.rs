@@ -51,6 +51,29 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The current version of every nomination.
+    pub fn current(&self) -> Vec<&SubmissionRow> {
+        self.submissions.iter().filter(|s| s.is_current).collect()
+    }
+
+    /// The references of current nominations without a decision.
+    pub fn undecided(&self) -> Vec<String> {
+        self.current()
+            .into_iter()
+            .filter(|s| self.decision_of(s.id).is_none())
+            .map(|s| s.reference.clone())
+            .collect()
+    }
+
+    /// The office holders of `call` who have not ratified the selection yet.
+    pub fn not_ratified_by<'a>(&self, call: &'a Call) -> Vec<&'a str> {
+        call.office_holders
+            .iter()
+            .filter(|h| !self.ratifications.iter().any(|r| r.office_holder == h.name))
+            .map(|h| h.name.as_str())
+            .collect()
+    }
+
     /// Reads the snapshot from the database.
     pub async fn load(db: &Db) -> anyhow::Result<Snapshot> {
         let reported_failures = sd::event_details(db, REPORTED_FAILURE)
@@ -513,7 +536,7 @@ pub fn digest_data(
 /// repeated in every digest until they are done.
 pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
-    let current: Vec<&SubmissionRow> = snap.submissions.iter().filter(|s| s.is_current).collect();
+    let current = snap.current();
     for s in current.iter().filter(|s| s.municipality_code.is_none()) {
         out.push(format!(
             "Stel vast welke gemeente {} heeft gestuurd (afzender {}): intake set-municipality {} GM….",
@@ -623,12 +646,7 @@ pub fn actions(call: &Call, snap: &Snapshot, now: DateTime<Utc>) -> Vec<String> 
                 )
             ));
         } else if !current.is_empty() {
-            let missing: Vec<&str> = call
-                .office_holders
-                .iter()
-                .filter(|h| !snap.ratifications.iter().any(|r| r.office_holder == h.name))
-                .map(|h| h.name.as_str())
-                .collect();
+            let missing = snap.not_ratified_by(call);
             if !missing.is_empty() {
                 out.push(format!(
                     "Alle voordrachten hebben een besluit. Nog niet bekrachtigd door: {}.",

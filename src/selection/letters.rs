@@ -232,26 +232,17 @@ fn ready_for_letters<'a>(
     call: &crate::config::Call,
     snap: &'a Snapshot,
 ) -> Result<Vec<&'a store::SubmissionRow>, ActionError> {
-    let missing: Vec<String> = call
-        .office_holders
-        .iter()
-        .filter(|h| !snap.ratifications.iter().any(|r| r.office_holder == h.name))
-        .map(|h| h.name.clone())
-        .collect();
+    let missing = snap.not_ratified_by(call);
     if !missing.is_empty() {
-        return Err(ActionError::NotRatified(missing));
+        return Err(ActionError::NotRatified(
+            missing.into_iter().map(str::to_string).collect(),
+        ));
     }
-    let current: Vec<&store::SubmissionRow> =
-        snap.submissions.iter().filter(|s| s.is_current).collect();
-    let undecided: Vec<String> = current
-        .iter()
-        .filter(|s| snap.decision_of(s.id).is_none())
-        .map(|s| s.reference.clone())
-        .collect();
+    let undecided = snap.undecided();
     if !undecided.is_empty() {
         return Err(ActionError::Undecided(undecided));
     }
-    Ok(current)
+    Ok(snap.current())
 }
 
 /// What every decision letter says about the ratification.

@@ -915,13 +915,8 @@ async fn ratification_view(
             }
         })
         .collect();
-    let current: Vec<&store::SubmissionRow> =
-        snap.submissions.iter().filter(|s| s.is_current).collect();
-    let undecided: Vec<String> = current
-        .iter()
-        .filter(|s| snap.decision_of(s.id).is_none())
-        .map(|s| s.reference.clone())
-        .collect();
+    let current = snap.current();
+    let undecided = snap.undecided();
     let by_decision = |d: Decision| -> Vec<(String, String, String)> {
         current
             .iter()
