@@ -393,12 +393,41 @@ pub fn digest_data(
             .map(|(_, r)| r.clone())
             .collect()
     };
-    let new_nominations = pick(&|_, _| true);
-    let late = pick(&|s, _| !s.on_time);
-    let over_limit = pick(&|_, r| r.over_limit);
-    let unidentified = pick(&|s, _| s.municipality_code.is_none());
-    let unreadable = snap
-        .documents
+    DigestData {
+        call_title: call.title.clone(),
+        since,
+        now,
+        tz,
+        new_nominations: pick(&|_, _| true),
+        late: pick(&|s, _| !s.on_time),
+        over_limit: pick(&|_, r| r.over_limit),
+        unidentified: pick(&|s, _| s.municipality_code.is_none()),
+        unreadable: unreadable(snap, &new_subs),
+        quarantined: quarantined(snap, since, now),
+        bounces: bounces(call, snap, since, now),
+        failed_deliveries: failed_deliveries(call, snap),
+        mailbox_problems: mailbox_problems(snap, tz),
+        consultations: consultation_rows(call, snap),
+        actions: actions(call, snap, now),
+        all: nomination_rows(call, snap, false),
+        provinces: provinces(),
+        domains: call
+            .domains
+            .iter()
+            .map(|d| (d.id.clone(), d.title.clone()))
+            .collect(),
+        criteria: call
+            .criteria
+            .iter()
+            .map(|c| (c.id.clone(), c.title.clone()))
+            .collect(),
+        principle_title: call.principle.title.clone(),
+    }
+}
+
+/// Attachments of the new nominations that could not be read: reference, file, why.
+fn unreadable(snap: &Snapshot, new_subs: &[&SubmissionRow]) -> Vec<(String, String, String)> {
+    snap.documents
         .iter()
         .filter(|d| d.status != "ok")
         .filter_map(|d| {
@@ -411,9 +440,16 @@ pub fn digest_data(
                 document_problem(d),
             ))
         })
-        .collect();
-    let quarantined = snap
-        .quarantined
+        .collect()
+}
+
+/// Mails quarantined in the window: arrival, sender, reason.
+fn quarantined(
+    snap: &Snapshot,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, String, String)> {
+    snap.quarantined
         .iter()
         .filter(|m| in_window(m.stored_at, since, now))
         .map(|m| {
@@ -425,9 +461,17 @@ pub fn digest_data(
                 m.reason.clone().unwrap_or_default(),
             )
         })
-        .collect();
-    let bounces = snap
-        .outbox
+        .collect()
+}
+
+/// Our letters that came back in the window, and bounces we could not link: to, what, why.
+fn bounces(
+    call: &Call,
+    snap: &Snapshot,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Vec<(String, String, String)> {
+    snap.outbox
         .iter()
         .filter(|o| o.bounced_at.is_some_and(|b| in_window(b, since, now)))
         .map(|o| {
@@ -452,18 +496,24 @@ pub fn digest_data(
                     )
                 }),
         )
-        .collect();
-    let failed_deliveries = snap
-        .unreported_failures()
+        .collect()
+}
+
+/// Letters given up on and not reported in an earlier digest.
+fn failed_deliveries(call: &Call, snap: &Snapshot) -> Vec<DeliveryProblem> {
+    snap.unreported_failures()
         .into_iter()
         .map(|o| DeliveryProblem {
             to: o.recipient.clone(),
             what: describe_letter(call, snap, o),
             reason: o.last_error.clone().unwrap_or_default(),
         })
-        .collect();
-    let mailbox_problems = snap
-        .mailboxes
+        .collect()
+}
+
+/// Mailboxes that cannot be read, since when and why.
+fn mailbox_problems(snap: &Snapshot, tz: chrono_tz::Tz) -> Vec<String> {
+    snap.mailboxes
         .iter()
         .filter_map(|m| {
             let since = m.failing_since?;
@@ -474,15 +524,21 @@ pub fn digest_data(
                 m.last_error.as_deref().unwrap_or("onbekend")
             ))
         })
-        .collect();
-    let consultations = snap
-        .consultations
+        .collect()
+}
+
+/// Every consultation with its state and, for an answer, its motivation on one line.
+fn consultation_rows(call: &Call, snap: &Snapshot) -> Vec<ConsultationRow> {
+    snap.consultations
         .iter()
         .filter_map(|c| {
             let s = snap.submission(c.submission_id)?;
             let state = consultation_state(c);
-            let note = match state.as_str() {
-                "objection" | "support" | "needs_reading" | "no_opinion" => c
+            let note = match state {
+                Standing::Objection
+                | Standing::Support
+                | Standing::NeedsReading
+                | Standing::NoOpinion => c
                     .motivation
                     .as_ref()
                     .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -499,37 +555,7 @@ pub fn digest_data(
                 overridden: c.staff_override.is_some(),
             })
         })
-        .collect();
-    DigestData {
-        call_title: call.title.clone(),
-        since,
-        now,
-        tz,
-        new_nominations,
-        late,
-        over_limit,
-        unidentified,
-        unreadable,
-        quarantined,
-        bounces,
-        failed_deliveries,
-        mailbox_problems,
-        consultations,
-        actions: actions(call, snap, now),
-        all: nomination_rows(call, snap, false),
-        provinces: provinces(),
-        domains: call
-            .domains
-            .iter()
-            .map(|d| (d.id.clone(), d.title.clone()))
-            .collect(),
-        criteria: call
-            .criteria
-            .iter()
-            .map(|c| (c.id.clone(), c.title.clone()))
-            .collect(),
-        principle_title: call.principle.title.clone(),
-    }
+        .collect()
 }
 
 /// What needs a staff action now, in plain Dutch with the command that does it. These are
