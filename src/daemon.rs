@@ -34,6 +34,19 @@ pub struct PollOutcome {
 }
 
 impl PollOutcome {
+    /// Adds what another look at the mailbox did.
+    fn add(&mut self, p: PollOutcome) {
+        self.nominations += p.nominations;
+        self.other += p.other;
+        self.duplicates += p.duplicates;
+        self.quarantined += p.quarantined;
+        self.already_stored += p.already_stored;
+        self.failed += p.failed;
+        self.references.extend(p.references);
+    }
+}
+
+impl PollOutcome {
     pub fn total(&self) -> usize {
         self.nominations
             + self.other
@@ -286,13 +299,7 @@ pub async fn run<S: MailSource>(
             {
                 Ok(p) => {
                     summary.mailbox_error = None;
-                    summary.poll.nominations += p.nominations;
-                    summary.poll.other += p.other;
-                    summary.poll.duplicates += p.duplicates;
-                    summary.poll.quarantined += p.quarantined;
-                    summary.poll.already_stored += p.already_stored;
-                    summary.poll.failed += p.failed;
-                    summary.poll.references.extend(p.references);
+                    summary.poll.add(p);
                 }
                 Err(e) => {
                     round_failed = true;
@@ -309,11 +316,8 @@ pub async fn run<S: MailSource>(
         } else if once {
             summary.mailbox_busy = store::lease_holder(&intake.db, "mailbox").await?;
         }
-        // The daily digest (not in `--once` runs, whose output must not depend on the hour).
-        if !once
-            && let Err(e) = crate::digest::schedule::send_digest_if_due(&intake, Utc::now()).await
-        {
-            tracing::error!(error = %format!("{e:#}"), "digest failed");
+        if !once {
+            send_digest_if_due(&intake).await;
         }
         if sender.is_none() {
             match worker::drain_once(&intake.db, &transport, &policy, Utc::now).await {
@@ -328,12 +332,7 @@ pub async fn run<S: MailSource>(
                 }
             }
         }
-        if let Err(e) = crate::consult::auto_request(&intake, Utc::now()).await {
-            tracing::error!(error = %format!("{e:#}"), "automatic consultation failed");
-        }
-        if let Err(e) = crate::consult::remind_and_close(&intake, Utc::now()).await {
-            tracing::error!(error = %format!("{e:#}"), "consultation reminders failed");
-        }
+        consult_due(&intake).await;
         // Consultations, reminders and the digest may have queued letters too.
         wake.notify_one();
         if once || cancel.is_cancelled() {
@@ -368,6 +367,25 @@ pub async fn run<S: MailSource>(
     }
     tracing::info!("intake stopped");
     Ok(summary)
+}
+
+/// The daily digest, when it is due (not in `--once` runs, whose output must not depend on the
+/// hour). A failure is logged; the loop goes on.
+async fn send_digest_if_due(intake: &App) {
+    if let Err(e) = crate::digest::schedule::send_digest_if_due(intake, Utc::now()).await {
+        tracing::error!(error = %format!("{e:#}"), "digest failed");
+    }
+}
+
+/// The consultations that are due: automatic requests, reminders and closing. Failures are
+/// logged; the loop goes on.
+async fn consult_due(intake: &App) {
+    if let Err(e) = crate::consult::auto_request(intake, Utc::now()).await {
+        tracing::error!(error = %format!("{e:#}"), "automatic consultation failed");
+    }
+    if let Err(e) = crate::consult::remind_and_close(intake, Utc::now()).await {
+        tracing::error!(error = %format!("{e:#}"), "consultation reminders failed");
+    }
 }
 
 /// The daemon's letter sender: drains the outbox whenever woken, and at least every few
