@@ -546,6 +546,56 @@ pub fn verdict_choices() -> Vec<VerdictChoice> {
         .collect()
 }
 
+/// One consulted partner's (or contact's) state on the consultation board.
+fn partner_state(c: &cs::ConsultationRow, partner: String, tz: chrono_tz::Tz) -> PartnerState {
+    let standing = c.standing();
+    PartnerState {
+        partner,
+        state: standing.label_nl(),
+        state_code: standing.as_str(),
+        rank: standing.rank(),
+        changed: labels::date_time(
+            [Some(c.sent_at), c.reminded_at, c.answered_at, c.closed_at]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(c.sent_at),
+            tz,
+        ),
+        note: c
+            .motivation
+            .as_ref()
+            .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|m| !m.is_empty()),
+        set_aside: c.staff_override.is_some(),
+    }
+}
+
+/// A local contact not asked yet (proposed from the letter, confirmed, or dismissed) on the
+/// consultation board, after the ones asked.
+fn contact_state(c: &store::contacts::LocalContactRow, tz: chrono_tz::Tz) -> PartnerState {
+    let (state, state_code) = match c.status {
+        ContactStatus::Proposed => (
+            "voorgesteld uit de brief: bevestig of wijs af",
+            "contact_proposed",
+        ),
+        ContactStatus::Confirmed => ("bevestigd, nog niet gevraagd", "contact_confirmed"),
+        ContactStatus::Dismissed => ("niet raadplegen", "contact_dismissed"),
+    };
+    PartnerState {
+        partner: format!("{} (lokaal)", c.name),
+        state,
+        state_code,
+        rank: 50,
+        changed: labels::date_time(c.created_at, tz),
+        note: c
+            .sentence
+            .as_ref()
+            .map(|m| format!("“{}”", m.split_whitespace().collect::<Vec<_>>().join(" "))),
+        set_aside: false,
+    }
+}
+
 async fn consultations_view(web: &Web, notice: &Notice) -> anyhow::Result<minijinja::Value> {
     let call = &web.app.cfg.call;
     let tz = call.time_zone;
@@ -581,29 +631,7 @@ async fn consultations_view(web: &Web, notice: &Notice) -> anyhow::Result<miniji
                 .consultations
                 .iter()
                 .filter(|c| c.submission_id == s.id)
-                .map(|c| {
-                    let standing = c.standing();
-                    PartnerState {
-                        partner: partner_name(&c.partner_id),
-                        state: standing.label_nl(),
-                        state_code: standing.as_str(),
-                        rank: standing.rank(),
-                        changed: labels::date_time(
-                            [Some(c.sent_at), c.reminded_at, c.answered_at, c.closed_at]
-                                .into_iter()
-                                .flatten()
-                                .max()
-                                .unwrap_or(c.sent_at),
-                            tz,
-                        ),
-                        note: c
-                            .motivation
-                            .as_ref()
-                            .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
-                            .filter(|m| !m.is_empty()),
-                        set_aside: c.staff_override.is_some(),
-                    }
-                })
+                .map(|c| partner_state(c, partner_name(&c.partner_id), tz))
                 .collect();
             // Local contacts not asked yet: proposed from the letter, confirmed, dismissed.
             for c in contacts.iter().filter(|c| {
@@ -613,26 +641,7 @@ async fn consultations_view(web: &Web, notice: &Notice) -> anyhow::Result<miniji
                         .iter()
                         .any(|x| x.submission_id == s.id && x.partner_id == c.consultee_id())
             }) {
-                let state = match c.status {
-                    ContactStatus::Proposed => "voorgesteld uit de brief: bevestig of wijs af",
-                    ContactStatus::Confirmed => "bevestigd, nog niet gevraagd",
-                    ContactStatus::Dismissed => "niet raadplegen",
-                };
-                partners.push(PartnerState {
-                    partner: format!("{} (lokaal)", c.name),
-                    state,
-                    state_code: match c.status {
-                        ContactStatus::Proposed => "contact_proposed",
-                        ContactStatus::Confirmed => "contact_confirmed",
-                        ContactStatus::Dismissed => "contact_dismissed",
-                    },
-                    rank: 50,
-                    changed: labels::date_time(c.created_at, tz),
-                    note: c.sentence.as_ref().map(|m| {
-                        format!("“{}”", m.split_whitespace().collect::<Vec<_>>().join(" "))
-                    }),
-                    set_aside: false,
-                });
+                partners.push(contact_state(c, tz));
             }
             if partners.is_empty() {
                 return None;
