@@ -121,6 +121,72 @@ pub async fn nominations(
     }
 }
 
+/// One row of the nominations list.
+fn row_view(i: &list::Item, tz: chrono_tz::Tz) -> RowView {
+    RowView {
+        reference: i.row.reference.clone(),
+        href: format!("/voordrachten/{}", i.row.reference),
+        municipality: i.row.municipality.clone(),
+        province: i.row.province.clone(),
+        arrived: labels::short_date_time(i.row.arrived_at, tz),
+        on_time: i.row.on_time,
+        pages: i.row.pages,
+        over_limit: i.row.over_limit,
+        verdicts: i
+            .row
+            .verdicts
+            .iter()
+            .map(|(_, v)| verdict_view(*v))
+            .collect(),
+        principle: verdict_view(i.row.principle),
+        meets_minimum: i.row.meets_minimum,
+        consultation: i.consultation.label_nl(),
+        consultation_code: i.consultation.as_str(),
+        decision: i.row.decision.map(Decision::label_nl),
+        attention: i.attention.clone(),
+        current: i.current,
+    }
+}
+
+/// The sortable column headers: each a link that sorts by it (again: the other way), and
+/// its `aria-sort` state.
+fn sort_links(filter: &Filter) -> std::collections::BTreeMap<&'static str, SortLink> {
+    let columns = [
+        ("kenmerk", "Kenmerk"),
+        ("gemeente", "Gemeente"),
+        ("provincie", "Provincie"),
+        ("ontvangen", "Ontvangen"),
+        ("paginas", "Pagina's"),
+        ("criteria", "Criteria"),
+        ("besluit", "Besluit"),
+    ];
+    let active = if filter.sorteer.trim().is_empty() {
+        "kenmerk"
+    } else {
+        filter.sorteer.trim()
+    };
+    let descending = filter.richting.trim() == "af";
+    columns
+        .iter()
+        .map(|(key, label)| {
+            let is_active = *key == active;
+            let next = if is_active && !descending { "af" } else { "" };
+            (
+                *key,
+                SortLink {
+                    label: label.to_string(),
+                    href: format!("/voordrachten?{}", query_with_order(filter, key, next)),
+                    sort: match (is_active, descending) {
+                        (false, _) => "none",
+                        (true, false) => "ascending",
+                        (true, true) => "descending",
+                    },
+                },
+            )
+        })
+        .collect()
+}
+
 async fn nominations_view(web: &Web, filter: &Filter) -> anyhow::Result<minijinja::Value> {
     let call = &web.app.cfg.call;
     let tz = call.time_zone;
@@ -146,66 +212,8 @@ async fn nominations_view(web: &Web, filter: &Filter) -> anyhow::Result<minijinj
         .filter(|i| i.current && !i.attention.is_empty())
         .count();
     let kept = list::apply(all, filter);
-    let rows: Vec<RowView> = kept
-        .iter()
-        .map(|i| RowView {
-            reference: i.row.reference.clone(),
-            href: format!("/voordrachten/{}", i.row.reference),
-            municipality: i.row.municipality.clone(),
-            province: i.row.province.clone(),
-            arrived: labels::short_date_time(i.row.arrived_at, tz),
-            on_time: i.row.on_time,
-            pages: i.row.pages,
-            over_limit: i.row.over_limit,
-            verdicts: i
-                .row
-                .verdicts
-                .iter()
-                .map(|(_, v)| verdict_view(*v))
-                .collect(),
-            principle: verdict_view(i.row.principle),
-            meets_minimum: i.row.meets_minimum,
-            consultation: i.consultation.label_nl(),
-            consultation_code: i.consultation.as_str(),
-            decision: i.row.decision.map(Decision::label_nl),
-            attention: i.attention.clone(),
-            current: i.current,
-        })
-        .collect();
-    let columns = [
-        ("kenmerk", "Kenmerk"),
-        ("gemeente", "Gemeente"),
-        ("provincie", "Provincie"),
-        ("ontvangen", "Ontvangen"),
-        ("paginas", "Pagina's"),
-        ("criteria", "Criteria"),
-        ("besluit", "Besluit"),
-    ];
-    let active = if filter.sorteer.trim().is_empty() {
-        "kenmerk"
-    } else {
-        filter.sorteer.trim()
-    };
-    let descending = filter.richting.trim() == "af";
-    let sort: std::collections::BTreeMap<&str, SortLink> = columns
-        .iter()
-        .map(|(key, label)| {
-            let is_active = *key == active;
-            let next = if is_active && !descending { "af" } else { "" };
-            (
-                *key,
-                SortLink {
-                    label: label.to_string(),
-                    href: format!("/voordrachten?{}", query_with_order(filter, key, next)),
-                    sort: match (is_active, descending) {
-                        (false, _) => "none",
-                        (true, false) => "ascending",
-                        (true, true) => "descending",
-                    },
-                },
-            )
-        })
-        .collect();
+    let rows: Vec<RowView> = kept.iter().map(|i| row_view(i, tz)).collect();
+    let sort = sort_links(filter);
     let mut province_options: Vec<(&str, &str)> =
         provinces.iter().map(|p| (p.as_str(), p.as_str())).collect();
     province_options.push(("onbekend", "onbekend"));
