@@ -7,11 +7,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use chrono::Utc;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
+use crate::config::MailboxKind;
+use crate::mailbox::imap::ImapSource;
+use crate::mailbox::maildir::Maildir;
 use crate::mailbox::{Disposition, MailSource};
 use crate::outbox::transport::Transport;
 use crate::outbox::worker::{self, Policy};
@@ -367,6 +371,35 @@ pub async fn run<S: MailSource>(
     }
     tracing::info!("intake stopped");
     Ok(summary)
+}
+
+/// [`run`] on the mailbox the settings name (`[mailbox] kind`: Maildir or IMAP).
+pub async fn run_configured(
+    app: Arc<App>,
+    once: bool,
+    cancel: CancellationToken,
+) -> anyhow::Result<RunSummary> {
+    let m = &app.cfg.settings.mailbox;
+    match m.kind {
+        MailboxKind::Maildir => {
+            let source = Maildir::open(
+                &m.maildir_path,
+                &m.processed_folder,
+                &m.quarantine_folder,
+                Duration::from_secs(m.poll_interval_secs),
+            )?;
+            run(Arc::clone(&app), source, once, cancel).await
+        }
+        MailboxKind::Imap => {
+            let settings = m.imap.clone().context("[mailbox.imap] is missing")?;
+            let source = ImapSource::new(
+                settings,
+                m.processed_folder.clone(),
+                m.quarantine_folder.clone(),
+            )?;
+            run(Arc::clone(&app), source, once, cancel).await
+        }
+    }
 }
 
 /// The daily digest, when it is due (not in `--once` runs, whose output must not depend on the

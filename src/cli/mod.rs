@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
@@ -21,7 +20,7 @@ use crate::app::App;
 use crate::assess::municipality::Municipalities;
 use crate::config::{Config, MailboxKind};
 use crate::daemon;
-use crate::mailbox::{Fetched, imap::ImapSource, maildir::Maildir};
+use crate::mailbox::Fetched;
 use crate::pipeline::{self, Position};
 
 mod check;
@@ -600,27 +599,7 @@ async fn run_daemon(intake: &Arc<App>, once: bool, wait: bool) -> anyhow::Result
         eprintln!("{}", mailbox_busy_message(intake, &busy));
         return Ok(ExitCode::from(EXIT_MAILBOX_BUSY));
     }
-    let m = &intake.cfg.settings.mailbox;
-    let summary = match m.kind {
-        MailboxKind::Maildir => {
-            let source = Maildir::open(
-                &m.maildir_path,
-                &m.processed_folder,
-                &m.quarantine_folder,
-                std::time::Duration::from_secs(m.poll_interval_secs),
-            )?;
-            daemon::run(Arc::clone(intake), source, once, cancel).await?
-        }
-        MailboxKind::Imap => {
-            let settings = m.imap.clone().context("[mailbox.imap] is missing")?;
-            let source = ImapSource::new(
-                settings,
-                m.processed_folder.clone(),
-                m.quarantine_folder.clone(),
-            )?;
-            daemon::run(Arc::clone(intake), source, once, cancel).await?
-        }
-    };
+    let summary = daemon::run_configured(Arc::clone(intake), once, cancel).await?;
     if !once {
         return Ok(ExitCode::SUCCESS);
     }

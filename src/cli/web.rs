@@ -13,10 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE};
 use crate::app::App;
-use crate::config::MailboxKind;
 use crate::daemon;
 use crate::domain::EmailAddress;
-use crate::mailbox::{imap::ImapSource, maildir::Maildir};
 use crate::store;
 use crate::web::account::{self, Role};
 
@@ -105,28 +103,7 @@ pub async fn serve(app: &Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> 
 
 /// The daemon loop of `intake run`, stopped by `cancel`.
 async fn run_daemon(app: Arc<App>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let m = &app.cfg.settings.mailbox;
-    match m.kind {
-        MailboxKind::Maildir => {
-            let source = Maildir::open(
-                &m.maildir_path,
-                &m.processed_folder,
-                &m.quarantine_folder,
-                std::time::Duration::from_secs(m.poll_interval_secs),
-            )?;
-            daemon::run(Arc::clone(&app), source, false, cancel).await?;
-        }
-        MailboxKind::Imap => {
-            let settings = m.imap.clone().context("[mailbox.imap] is missing")?;
-            let source = ImapSource::new(
-                settings,
-                m.processed_folder.clone(),
-                m.quarantine_folder.clone(),
-            )?;
-            daemon::run(Arc::clone(&app), source, false, cancel).await?;
-        }
-    }
-    Ok(())
+    daemon::run_configured(app, false, cancel).await.map(drop)
 }
 
 /// `intake staff add|list|disable`.

@@ -138,7 +138,6 @@ impl DigestView {
 /// quarantined mails, bounces and failed deliveries (only those with something in them).
 fn problem_sections(d: &DigestData) -> Vec<ListSection> {
     let tz = d.tz;
-    let mut problem_sections = Vec::new();
     let nom_section = |id: &str, title: &str, intro: &str, rows: &[NominationRow]| ListSection {
         id: id.to_string(),
         title: format!("{title} ({})", rows.len()),
@@ -161,30 +160,6 @@ fn problem_sections(d: &DigestData) -> Vec<ListSection> {
             })
             .collect(),
     };
-    if !d.late.is_empty() {
-        problem_sections.push(nom_section(
-            "te-laat",
-            "Te laat binnengekomen",
-            "Deze voordrachten kwamen na de sluitingsdatum binnen. De gemeente heeft dat in de bevestiging gelezen. U beslist of ze toch meedoen.",
-            &d.late,
-        ));
-    }
-    if !d.over_limit.is_empty() {
-        problem_sections.push(nom_section(
-            "te-lang",
-            "Meer pagina's dan toegestaan",
-            "Deze brieven zijn langer dan toegestaan. Kijk of de telling klopt.",
-            &d.over_limit,
-        ));
-    }
-    if !d.unidentified.is_empty() {
-        problem_sections.push(nom_section(
-            "gemeente-onbekend",
-            "Gemeente niet herkend",
-            "Bij deze voordrachten weten we niet welke gemeente het is. Vul de gemeente in met de opdrachtregel.",
-            &d.unidentified,
-        ));
-    }
     let triple =
         |id: &str, title: &str, intro: &str, headers: [&str; 3], rows: Vec<[String; 3]>| {
             ListSection {
@@ -198,8 +173,27 @@ fn problem_sections(d: &DigestData) -> Vec<ListSection> {
                     .collect(),
             }
         };
-    if !d.unreadable.is_empty() {
-        problem_sections.push(triple(
+
+    [
+        nom_section(
+            "te-laat",
+            "Te laat binnengekomen",
+            "Deze voordrachten kwamen na de sluitingsdatum binnen. De gemeente heeft dat in de bevestiging gelezen. U beslist of ze toch meedoen.",
+            &d.late,
+        ),
+        nom_section(
+            "te-lang",
+            "Meer pagina's dan toegestaan",
+            "Deze brieven zijn langer dan toegestaan. Kijk of de telling klopt.",
+            &d.over_limit,
+        ),
+        nom_section(
+            "gemeente-onbekend",
+            "Gemeente niet herkend",
+            "Bij deze voordrachten weten we niet welke gemeente het is. Vul de gemeente in met de opdrachtregel.",
+            &d.unidentified,
+        ),
+        triple(
             "onleesbaar",
             "Bijlagen die we niet konden lezen",
             "Lees deze bijlagen zelf. Misschien moet de gemeente een nieuwe versie sturen.",
@@ -208,10 +202,8 @@ fn problem_sections(d: &DigestData) -> Vec<ListSection> {
                 .iter()
                 .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
                 .collect(),
-        ));
-    }
-    if !d.quarantined.is_empty() {
-        problem_sections.push(triple(
+        ),
+        triple(
             "quarantaine",
             "Mails in quarantaine",
             "Deze mails konden we niet verwerken. Ze staan apart in de mailbox. Bekijk ze zelf.",
@@ -220,10 +212,8 @@ fn problem_sections(d: &DigestData) -> Vec<ListSection> {
                 .iter()
                 .map(|(t, from, why)| [labels::date_time(*t, tz), from.clone(), why.clone()])
                 .collect(),
-        ));
-    }
-    if !d.bounces.is_empty() {
-        problem_sections.push(triple(
+        ),
+        triple(
             "onbestelbaar",
             "Mails die terugkwamen (onbestelbaar)",
             "Deze mails van ons kwamen terug. Zoek een ander adres en stuur ze opnieuw.",
@@ -232,10 +222,8 @@ fn problem_sections(d: &DigestData) -> Vec<ListSection> {
                 .iter()
                 .map(|(a, b, c)| [a.clone(), b.clone(), c.clone()])
                 .collect(),
-        ));
-    }
-    if !d.failed_deliveries.is_empty() {
-        problem_sections.push(triple(
+        ),
+        triple(
             "niet-verstuurd",
             "Mails die we niet konden versturen",
             "Het versturen van deze mails is mislukt. Controleer het adres en de mailserver.",
@@ -244,10 +232,11 @@ fn problem_sections(d: &DigestData) -> Vec<ListSection> {
                 .iter()
                 .map(|f| [f.to.clone(), f.what.clone(), f.reason.clone()])
                 .collect(),
-        ));
-    }
-
-    problem_sections
+        ),
+    ]
+    .into_iter()
+    .filter(|s| !s.rows.is_empty())
+    .collect()
 }
 
 /// The consultation answers, objections first.

@@ -109,16 +109,13 @@ pub async fn nominations(
     staff: Staff,
     Query(filter): Query<Filter>,
 ) -> Response {
-    match nominations_view(&web, &filter).await {
-        Ok(ctx) => web.page(
-            "web/nominations.html.j2",
-            "Voordrachten",
-            "voordrachten",
-            ctx,
-            Some(&staff),
-        ),
-        Err(e) => web.internal_error(e, Some(&staff)),
-    }
+    let page = PageOf {
+        template: "web/nominations.html.j2",
+        title: "Voordrachten",
+        nav: "voordrachten",
+    };
+    let view = nominations_view(&web, &filter).await;
+    shown(&web, &staff, page, view, StatusCode::OK)
 }
 
 /// One row of the nominations list.
@@ -268,12 +265,32 @@ impl Notice {
     }
 }
 
-/// A page answered with `status` (after a refused action); a page that failed keeps its own.
-fn with_status(mut resp: Response, status: StatusCode) -> Response {
-    if resp.status() == StatusCode::OK {
-        *resp.status_mut() = status;
+/// Which page, in the layout: its template, title and menu item.
+struct PageOf<'a> {
+    template: &'a str,
+    title: &'a str,
+    nav: &'a str,
+}
+
+/// A page from its view, answered with `status` (after a refused action: the refusal's status;
+/// a page that failed keeps its own); a view that failed is the error page.
+fn shown(
+    web: &Web,
+    staff: &Staff,
+    page: PageOf<'_>,
+    view: anyhow::Result<minijinja::Value>,
+    status: StatusCode,
+) -> Response {
+    match view {
+        Ok(ctx) => {
+            let mut resp = web.page(page.template, page.title, page.nav, ctx, Some(staff));
+            if resp.status() == StatusCode::OK {
+                *resp.status_mut() = status;
+            }
+            resp
+        }
+        Err(e) => web.internal_error(e, Some(staff)),
     }
-    resp
 }
 
 /// What an action did, by the code it redirects with (`?gedaan=…`): fixed texts only.
@@ -324,23 +341,18 @@ pub async fn nomination_page(
     notice: &Notice,
     status: StatusCode,
 ) -> Response {
-    match nomination::view(web, reference, notice).await {
-        Ok(Some(ctx)) => {
-            let title = format!("Voordracht {}", reference.trim().to_uppercase());
-            with_status(
-                web.page(
-                    "web/nomination.html.j2",
-                    &title,
-                    "voordrachten",
-                    ctx,
-                    Some(staff),
-                ),
-                status,
-            )
-        }
-        Ok(None) => web.not_found_page("Deze voordracht", Some(staff)),
-        Err(e) => web.internal_error(e, Some(staff)),
-    }
+    let view = match nomination::view(web, reference, notice).await {
+        Ok(None) => return web.not_found_page("Deze voordracht", Some(staff)),
+        Ok(Some(ctx)) => Ok(ctx),
+        Err(e) => Err(e),
+    };
+    let title = format!("Voordracht {}", reference.trim().to_uppercase());
+    let page = PageOf {
+        template: "web/nomination.html.j2",
+        title: &title,
+        nav: "voordrachten",
+    };
+    shown(web, staff, page, view, status)
 }
 
 /// A file to download: never shown inline, never sniffed.
@@ -506,19 +518,18 @@ pub async fn consultations_page(
     notice: &Notice,
     status: StatusCode,
 ) -> Response {
-    match consultations_view(web, notice).await {
-        Ok(ctx) => with_status(
-            web.page(
-                "web/consultations.html.j2",
-                "Raadpleging van de partners",
-                "raadpleging",
-                ctx,
-                Some(staff),
-            ),
-            status,
-        ),
-        Err(e) => web.internal_error(e, Some(staff)),
-    }
+    let page = PageOf {
+        template: "web/consultations.html.j2",
+        title: "Raadpleging van de partners",
+        nav: "raadpleging",
+    };
+    shown(
+        web,
+        staff,
+        page,
+        consultations_view(web, notice).await,
+        status,
+    )
 }
 
 /// The name of one consulted: a partner of the call, or a local contact ("naam (lokaal)").
@@ -760,16 +771,13 @@ const TILE_H: u32 = 84;
 
 /// `GET /selectie`: the shortlist proposal, the spread over the provinces, the decisions.
 pub async fn selection(State(web): State<Arc<Web>>, staff: Staff) -> Response {
-    match selection_view(&web).await {
-        Ok(ctx) => web.page(
-            "web/selection.html.j2",
-            "Selectie",
-            "selectie",
-            ctx,
-            Some(&staff),
-        ),
-        Err(e) => web.internal_error(e, Some(&staff)),
-    }
+    let page = PageOf {
+        template: "web/selection.html.j2",
+        title: "Selectie",
+        nav: "selectie",
+    };
+    let view = selection_view(&web).await;
+    shown(&web, &staff, page, view, StatusCode::OK)
 }
 
 async fn selection_view(web: &Web) -> anyhow::Result<minijinja::Value> {
@@ -892,19 +900,13 @@ pub async fn ratification_page(
     notice: &Notice,
     status: StatusCode,
 ) -> Response {
-    match ratification_view(web, staff, notice).await {
-        Ok(ctx) => with_status(
-            web.page(
-                "web/ratification.html.j2",
-                "Bekrachtiging",
-                "bekrachtiging",
-                ctx,
-                Some(staff),
-            ),
-            status,
-        ),
-        Err(e) => web.internal_error(e, Some(staff)),
-    }
+    let page = PageOf {
+        template: "web/ratification.html.j2",
+        title: "Bekrachtiging",
+        nav: "bekrachtiging",
+    };
+    let view = ratification_view(web, staff, notice).await;
+    shown(web, staff, page, view, status)
 }
 
 async fn ratification_view(
@@ -1036,16 +1038,13 @@ struct Brief {
 /// `GET /overzicht`: the digest as a page: what needs doing, and what happened since the last
 /// digest that was sent.
 pub async fn digest(State(web): State<Arc<Web>>, staff: Staff) -> Response {
-    match digest_view(&web).await {
-        Ok(ctx) => web.page(
-            "web/digest.html.j2",
-            "Overzicht",
-            "overzicht",
-            ctx,
-            Some(&staff),
-        ),
-        Err(e) => web.internal_error(e, Some(&staff)),
-    }
+    let page = PageOf {
+        template: "web/digest.html.j2",
+        title: "Overzicht",
+        nav: "overzicht",
+    };
+    let view = digest_view(&web).await;
+    shown(&web, &staff, page, view, StatusCode::OK)
 }
 
 async fn digest_view(web: &Web) -> anyhow::Result<minijinja::Value> {
